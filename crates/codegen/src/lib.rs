@@ -1,0 +1,450 @@
+//! The one place where a vendor spec becomes Rust.
+//!
+//! Every vendor crate's `build.rs` is a single call to [`build_script`], and
+//! `cargo xtask` uses [`load`], [`check`] and [`generate`] from here, so the
+//! progenitor settings and our spec rules cannot drift between the build and
+//! the tooling.
+//!
+//! ```text
+//! // build.rs of a vendor crate
+//! fn main() {
+//!     chatbots_codegen::build_script();
+//! }
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use openapiv3::{OpenAPI, Operation, ReferenceOr};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use quote::quote;
+
+mod rules;
+
+pub use rules::{MANUAL_EXTENSION, Problem};
+
+/// Prefix of every vendor crate's package name: `chatbots-<vendor>`.
+pub const CRATE_PREFIX: &str = "chatbots-";
+
+/// Spec extension that marks an operation as safe (or unsafe) to send twice.
+///
+/// Without it, GET, PUT, PATCH and DELETE are retry-safe and POST is not.
+pub const IDEMPOTENT_EXTENSION: &str = "x-chatbots-idempotent";
+
+/// A parsed vendor spec and where it came from.
+pub struct Spec {
+    /// The file the spec was read from.
+    pub path: PathBuf,
+    /// The vendor name: the file stem (`specs/okchat.yaml` → `okchat`).
+    pub vendor: String,
+    /// The parsed document.
+    pub api: OpenAPI,
+}
+
+/// Why a spec could not be turned into a client. `Display` is one line that
+/// names the spec file, the operation (when there is one) and the reason.
+#[derive(Debug)]
+pub struct SpecError {
+    /// The spec file.
+    pub path: PathBuf,
+    /// The operationId (or `METHOD /path`) at fault, if any.
+    pub operation: Option<String>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.operation {
+            Some(op) => write!(
+                f,
+                "{}: operation `{op}`: {}",
+                self.path.display(),
+                self.reason
+            ),
+            None => write!(f, "{}: {}", self.path.display(), self.reason),
+        }
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+/// Reads and parses one spec file (YAML or JSON).
+pub fn load(path: &Path) -> Result<Spec, SpecError> {
+    let fail = |reason: String| SpecError {
+        path: path.to_path_buf(),
+        operation: None,
+        reason,
+    };
+    let vendor = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .ok_or_else(|| fail("file name is not valid UTF-8".into()))?
+        .to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let api: OpenAPI = serde_norway::from_str(&text)
+        .map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
+    Ok(Spec {
+        path: path.to_path_buf(),
+        vendor,
+        api,
+    })
+}
+
+/// Lists every spec in `dir` (`*.yaml`), sorted by vendor name.
+pub fn spec_paths(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().and_then(|e| e.to_str()) == Some("yaml") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+/// Checks our rules: the shapes progenitor accepts and the conventions every
+/// vendor spec follows. An empty list means the spec can be generated.
+pub fn check(spec: &Spec) -> Vec<Problem> {
+    rules::check(&spec.api)
+}
+
+/// The progenitor settings every vendor client is generated with.
+pub fn settings() -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote!(crate::Inner))
+        .with_derive("PartialEq");
+    settings
+}
+
+/// Generates the client source for one spec: progenitor's output followed by
+/// the glue every vendor crate shares (base URL, hooks into the runtime,
+/// constructors).
+pub fn generate(spec: &Spec) -> Result<String, SpecError> {
+    if let Some(problem) = check(spec).into_iter().next() {
+        return Err(SpecError {
+            path: spec.path.clone(),
+            operation: problem.operation,
+            reason: problem.reason,
+        });
+    }
+    let generated = rules::without_manual_operations(&spec.api);
+    let client = run_progenitor(&generated).map_err(|reason| SpecError {
+        path: spec.path.clone(),
+        operation: find_failing_operation(&generated),
+        reason,
+    })?;
+    let glue = glue(spec);
+    let file = syn::parse2::<syn::File>(quote!(#client #glue)).map_err(|e| SpecError {
+        path: spec.path.clone(),
+        operation: None,
+        reason: format!("generated code does not parse: {e}"),
+    })?;
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Entry point for a vendor crate's `build.rs`.
+///
+/// Reads `specs/<vendor>.yaml` (the vendor is the package name without the
+/// `chatbots-` prefix), writes the client to `$OUT_DIR/client.rs`, and on a
+/// bad spec stops the build with one line naming the file, the operation and
+/// the reason.
+pub fn build_script() {
+    let manifest_dir = PathBuf::from(env("CARGO_MANIFEST_DIR"));
+    let package = env("CARGO_PKG_NAME");
+    let vendor = package.strip_prefix(CRATE_PREFIX).unwrap_or(&package);
+    let spec_path = manifest_dir
+        .join("../../specs")
+        .join(format!("{vendor}.yaml"));
+    println!("cargo::rerun-if-changed={}", spec_path.display());
+    let out = PathBuf::from(env("OUT_DIR")).join("client.rs");
+    match load(&spec_path).and_then(|spec| generate(&spec)) {
+        Ok(code) => {
+            if let Err(e) = std::fs::write(&out, code) {
+                println!("cargo::error=cannot write {}: {e}", out.display());
+            }
+        }
+        Err(e) => println!("cargo::error={e}"),
+    }
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        println!("cargo::error=chatbots-codegen: {name} is not set; build_script() runs only from build.rs");
+        std::process::exit(1)
+    })
+}
+
+/// Runs progenitor, turning its errors and panics into a message.
+fn run_progenitor(api: &OpenAPI) -> Result<proc_macro2::TokenStream, String> {
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(|| Generator::new(&settings()).generate_tokens(api));
+    std::panic::set_hook(previous_hook);
+    match result {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(format!("progenitor cannot generate it: {e}")),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            Err(format!("progenitor panicked: {message}"))
+        }
+    }
+}
+
+/// When progenitor fails on a whole spec, generates each operation alone to
+/// name the one at fault.
+fn find_failing_operation(api: &OpenAPI) -> Option<String> {
+    for (path, item) in api.paths.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            let mut single = api.clone();
+            let mut only = item.clone();
+            for (m, slot) in operation_slots(&mut only) {
+                if m != method {
+                    *slot = None;
+                }
+            }
+            single.paths.paths = [(path.clone(), ReferenceOr::Item(only))]
+                .into_iter()
+                .collect();
+            if run_progenitor(&single).is_err() {
+                return Some(operation_name(method, path, op));
+            }
+        }
+    }
+    None
+}
+
+fn operation_slots(item: &mut openapiv3::PathItem) -> Vec<(&'static str, &mut Option<Operation>)> {
+    vec![
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("options", &mut item.options),
+        ("head", &mut item.head),
+        ("patch", &mut item.patch),
+        ("trace", &mut item.trace),
+    ]
+}
+
+/// `operationId`, or `METHOD /path` when there is none.
+pub fn operation_name(method: &str, path: &str, op: &Operation) -> String {
+    op.operation_id
+        .clone()
+        .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()))
+}
+
+/// Whether an operation may be sent again after a failure that may or may
+/// not have reached the vendor.
+pub fn is_retry_safe(method: &str, op: &Operation) -> bool {
+    match op.extensions.get(IDEMPOTENT_EXTENSION) {
+        Some(serde_json::Value::Bool(explicit)) => *explicit,
+        _ => matches!(
+            method,
+            "get" | "put" | "patch" | "delete" | "head" | "options"
+        ),
+    }
+}
+
+/// One documented operation, as the README table and the runtime see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationSummary {
+    /// The operationId.
+    pub id: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template, relative to the base URL.
+    pub path: String,
+    /// The operation's `summary`, if any.
+    pub summary: Option<String>,
+    /// See [`is_retry_safe`].
+    pub retry_safe: bool,
+}
+
+/// Every operation in the spec, in path order.
+pub fn operations(api: &OpenAPI) -> Vec<OperationSummary> {
+    let mut out = Vec::new();
+    for (path, item) in api.paths.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            out.push(OperationSummary {
+                id: operation_name(method, path, op),
+                method: method.to_uppercase(),
+                path: path.clone(),
+                summary: op.summary.clone(),
+                retry_safe: is_retry_safe(method, op),
+            });
+        }
+    }
+    out
+}
+
+/// The spec's first server URL: the vendor's production base URL.
+pub fn default_base_url(api: &OpenAPI) -> Option<&str> {
+    api.servers.first().map(|s| s.url.as_str())
+}
+
+fn glue(spec: &Spec) -> proc_macro2::TokenStream {
+    let vendor = &spec.vendor;
+    let base_url = default_base_url(&spec.api).unwrap_or_default();
+    let retry_safe: BTreeMap<String, bool> = operations(&spec.api)
+        .into_iter()
+        .map(|op| (op.id, op.retry_safe))
+        .collect();
+    let safe_ids: Vec<&str> = retry_safe
+        .iter()
+        .filter(|(_, safe)| **safe)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let retry_safe_body = if safe_ids.is_empty() {
+        quote!({
+            let _ = operation_id;
+            false
+        })
+    } else {
+        quote!(matches!(operation_id, #(#safe_ids)|*))
+    };
+    let header_auth = header_auth_scheme(&spec.api).map(|scheme| {
+        let HeaderScheme { name, header, prefix } = scheme;
+        let doc = format!(
+            "Credentials as the spec's `{name}` security scheme sends them: `{header}: {prefix}<secret>`."
+        );
+        quote! {
+            #[doc = #doc]
+            pub fn header_auth(
+                secret: &chatbots_runtime::SecretString,
+            ) -> std::result::Result<chatbots_runtime::HeaderAuth, chatbots_runtime::ConfigError> {
+                chatbots_runtime::HeaderAuth::new(VENDOR, #header, #prefix, secret)
+            }
+        }
+    });
+    quote! {
+        #header_auth
+
+        /// The vendor name, as in `specs/<vendor>.yaml`.
+        pub const VENDOR: &str = #vendor;
+
+        /// The vendor's production base URL (the spec's first `servers` entry).
+        pub const DEFAULT_BASE_URL: &str = #base_url;
+
+        /// The runtime state every generated call goes through: auth, retry
+        /// policy, tracing.
+        pub type Inner = chatbots_runtime::Inner<crate::Auth>;
+
+        /// Whether an operation may be retried after a transient failure
+        /// (from the spec: the HTTP method, or `x-chatbots-idempotent`).
+        pub fn is_retry_safe(operation_id: &str) -> bool {
+            #retry_safe_body
+        }
+
+        impl ClientHooks<Inner> for Client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                info: &OperationInfo,
+            ) -> std::result::Result<(), Error<E>> {
+                self.inner
+                    .prepare(&self.client, &self.baseurl, request, info.operation_id)
+                    .await
+                    .map_err(|e| Error::Custom(e.to_string()))
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                self.inner
+                    .execute(
+                        &self.client,
+                        request,
+                        info.operation_id,
+                        is_retry_safe(info.operation_id),
+                    )
+                    .await
+            }
+        }
+
+        impl Client {
+            /// A client for the production API with default timeouts and retries.
+            pub fn from_auth(auth: crate::Auth) -> std::result::Result<Self, chatbots_runtime::ConfigError> {
+                Self::with_config(auth, &chatbots_runtime::ClientConfig::default())
+            }
+
+            /// A client with explicit settings (base URL, timeouts, retries).
+            pub fn with_config(
+                auth: crate::Auth,
+                config: &chatbots_runtime::ClientConfig,
+            ) -> std::result::Result<Self, chatbots_runtime::ConfigError> {
+                let http = config.http_client()?;
+                let base_url = config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+                chatbots_runtime::check_base_url(VENDOR, base_url)?;
+                Ok(Self::new_with_client(
+                    base_url.trim_end_matches('/'),
+                    http,
+                    chatbots_runtime::Inner::new(VENDOR, auth, config),
+                ))
+            }
+
+            /// The runtime state: auth, retry policy, tracing.
+            pub fn runtime(&self) -> &Inner {
+                &self.inner
+            }
+        }
+    }
+}
+
+/// A security scheme that is one header carrying the credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderScheme {
+    /// The scheme's name in `components.securitySchemes`.
+    pub name: String,
+    /// The header, lower-case.
+    pub header: String,
+    /// What precedes the secret (`"Bearer "` or nothing).
+    pub prefix: String,
+}
+
+/// The spec's global security scheme, when it is a single header: HTTP
+/// bearer, or an API key in a header.
+pub fn header_auth_scheme(api: &OpenAPI) -> Option<HeaderScheme> {
+    let requirement = api.security.as_ref()?.first()?;
+    let name = requirement.keys().next()?;
+    let scheme = api
+        .components
+        .as_ref()?
+        .security_schemes
+        .get(name)?
+        .as_item()?;
+    let (header, prefix) = match scheme {
+        openapiv3::SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
+            ("authorization".to_string(), "Bearer ".to_string())
+        }
+        openapiv3::SecurityScheme::APIKey {
+            location: openapiv3::APIKeyLocation::Header,
+            name,
+            ..
+        } => (name.to_ascii_lowercase(), String::new()),
+        _ => return None,
+    };
+    Some(HeaderScheme {
+        name: name.clone(),
+        header,
+        prefix,
+    })
+}

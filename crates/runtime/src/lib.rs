@@ -1,0 +1,488 @@
+//! What every generated vendor client shares at run time.
+//!
+//! progenitor generates one `Client` per vendor; `chatbots-codegen` makes each
+//! of them call into [`Inner`] from its `ClientHooks`:
+//!
+//! - [`Inner::prepare`] runs before a request leaves: it removes the
+//!   `api-version` header progenitor adds (no vendor asked for it) and applies
+//!   the vendor's [`Authenticate`] implementation;
+//! - [`Inner::execute`] sends it with the configured [`RetryPolicy`], inside a
+//!   `tracing` span that never carries a secret, and records what happened for
+//!   [`record`].
+//!
+//! Credentials are [`SecretString`]s; the `Debug` of every type here redacts
+//! them.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::time::{Duration, Instant, SystemTime};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Request, Response, StatusCode};
+pub use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
+
+/// Settings shared by every vendor client: where to connect, how long to
+/// wait, how to retry.
+///
+/// ```
+/// use std::time::Duration;
+/// use chatbots_runtime::{ClientConfig, RetryPolicy};
+///
+/// let config = ClientConfig {
+///     base_url: Some("http://127.0.0.1:8080".into()),
+///     timeout: Duration::from_secs(5),
+///     retry: RetryPolicy::disabled(),
+///     ..ClientConfig::default()
+/// };
+/// assert_eq!(config.retry.max_attempts, 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Overrides the vendor's production base URL (tests, regional hosts).
+    pub base_url: Option<String>,
+    /// Time allowed to open a connection. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Time allowed for one attempt, from sending to the last byte of the
+    /// response. Default 30 s.
+    pub timeout: Duration,
+    /// What is retried, how often and how long to wait.
+    pub retry: RetryPolicy,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("chatbots-rust/", env!("CARGO_PKG_VERSION")).to_string(),
+        }
+    }
+}
+
+impl ClientConfig {
+    /// The `reqwest::Client` these settings describe (rustls with ring).
+    pub fn http_client(&self) -> Result<reqwest::Client, ConfigError> {
+        // reqwest is built without a default crypto provider so that the
+        // lighter `ring` is used; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(&self.user_agent)
+            .build()
+            .map_err(|e| ConfigError::new(None, format!("cannot build the HTTP client: {e}")))
+    }
+}
+
+/// Retries with capped, jittered exponential backoff (from `backon`).
+///
+/// Only operations the spec marks retry-safe are retried, and only after a
+/// transport error (connect, reset, timeout) or a 429, 502, 503 or 504. A
+/// `Retry-After` (or StreamSkill's `X-Rate-Limit-Reset`) from the vendor
+/// replaces the computed delay; if it asks for longer than
+/// [`max_retry_after`](Self::max_retry_after), the response is returned
+/// instead of waiting.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; 1 switches retries off.
+    pub max_attempts: u32,
+    /// Delay before the first retry.
+    pub min_delay: Duration,
+    /// Upper bound of any computed delay.
+    pub max_delay: Duration,
+    /// Longest vendor-requested wait the client accepts.
+    pub max_retry_after: Duration,
+    /// Randomise delays so that many clients do not retry in step.
+    pub jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            min_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(60),
+            jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn disabled() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
+        let mut builder = ExponentialBuilder::default()
+            .with_min_delay(self.min_delay)
+            .with_max_delay(self.max_delay)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize);
+        if self.jitter {
+            builder = builder.with_jitter();
+        }
+        builder.build()
+    }
+}
+
+/// Whether a status is worth another attempt.
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// How long the vendor asked the client to wait: `Retry-After` (seconds or
+/// an HTTP date), else `X-Rate-Limit-Reset` (seconds, or a Unix time).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(value) = text(RETRY_AFTER.as_str()) {
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        if let Ok(when) = httpdate::parse_http_date(value) {
+            return Some(when.duration_since(SystemTime::now()).unwrap_or_default());
+        }
+    }
+    let reset = text("x-rate-limit-reset")?.parse::<f64>().ok()?;
+    if !reset.is_finite() || reset < 0.0 {
+        return None;
+    }
+    // A value this large is a point in time, not a number of seconds.
+    if reset > 1_000_000_000.0 {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        return Some(Duration::from_secs_f64((reset - now).max(0.0)));
+    }
+    Some(Duration::from_secs_f64(reset))
+}
+
+/// The context an [`Authenticate`] implementation gets.
+pub struct AuthContext<'a> {
+    /// The vendor name.
+    pub vendor: &'static str,
+    /// The operation being sent (its `operationId`).
+    pub operation: &'a str,
+    /// The client's HTTP client, for credential exchanges.
+    pub http: &'a reqwest::Client,
+    /// The client's base URL.
+    pub base_url: &'a str,
+}
+
+/// How a vendor's requests are authenticated. Implementations keep their
+/// secrets out of `Debug`.
+pub trait Authenticate: Clone + fmt::Debug + Send + Sync + 'static {
+    /// Adds credentials to `request`.
+    fn authenticate(
+        &self,
+        ctx: &AuthContext<'_>,
+        request: &mut Request,
+    ) -> impl Future<Output = Result<(), AuthError>> + Send;
+}
+
+/// A credential sent as-is in one header: `Authorization: Bearer <token>`,
+/// `x-api-key: <key>`, or HotTask's bare `Authorization: <key>`.
+#[derive(Clone)]
+pub struct HeaderAuth {
+    name: HeaderName,
+    value: HeaderValue,
+}
+
+impl HeaderAuth {
+    /// `name: <prefix><secret>`. Fails if the secret cannot be a header value
+    /// (the error does not repeat it).
+    pub fn new(
+        vendor: &'static str,
+        name: &'static str,
+        prefix: &str,
+        secret: &SecretString,
+    ) -> Result<Self, ConfigError> {
+        let mut value =
+            HeaderValue::from_str(&format!("{prefix}{}", secret.expose_secret())).map_err(|_| {
+                ConfigError::new(
+                    Some(vendor),
+                    format!("the credential for header `{name}` contains characters a header cannot carry"),
+                )
+            })?;
+        if secret.expose_secret().is_empty() {
+            return Err(ConfigError::new(
+                Some(vendor),
+                "the credential is empty".into(),
+            ));
+        }
+        value.set_sensitive(true);
+        Ok(Self {
+            name: HeaderName::from_static(name),
+            value,
+        })
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(vendor: &'static str, token: &SecretString) -> Result<Self, ConfigError> {
+        Self::new(vendor, "authorization", "Bearer ", token)
+    }
+}
+
+impl fmt::Debug for HeaderAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeaderAuth")
+            .field("header", &self.name.as_str())
+            .field("value", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl Authenticate for HeaderAuth {
+    async fn authenticate(
+        &self,
+        _: &AuthContext<'_>,
+        request: &mut Request,
+    ) -> Result<(), AuthError> {
+        request
+            .headers_mut()
+            .insert(self.name.clone(), self.value.clone());
+        Ok(())
+    }
+}
+
+/// A failure to obtain or apply credentials.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{vendor}: authentication failed{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+pub struct AuthError {
+    /// The vendor.
+    pub vendor: &'static str,
+    /// The status of a credential exchange that the vendor refused.
+    pub status: Option<u16>,
+    /// What went wrong; never contains the credential.
+    pub message: String,
+    /// Whether the exchange failed in transport (and may succeed later).
+    pub transient: bool,
+}
+
+/// A client that cannot be built as configured.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{}{message}", vendor.map(|v| format!("{v}: ")).unwrap_or_default())]
+pub struct ConfigError {
+    /// The vendor, when the problem is specific to one.
+    pub vendor: Option<&'static str>,
+    /// What is wrong; never contains a credential.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// A configuration error.
+    pub fn new(vendor: Option<&'static str>, message: String) -> Self {
+        Self { vendor, message }
+    }
+}
+
+/// Refuses a base URL that is not an absolute http(s) URL.
+pub fn check_base_url(vendor: &'static str, base_url: &str) -> Result<(), ConfigError> {
+    match reqwest::Url::parse(base_url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(()),
+        _ => Err(ConfigError::new(
+            Some(vendor),
+            format!("base URL `{base_url}` is not an absolute http(s) URL"),
+        )),
+    }
+}
+
+/// What one generated call did on the wire, for error classification above
+/// the generated client (progenitor drops the status of a body it cannot
+/// decode). Collected by [`record`].
+#[derive(Clone, Debug, Default)]
+pub struct CallRecord {
+    /// The status of the last response, if one arrived.
+    pub status: Option<StatusCode>,
+    /// The delay the vendor asked for on the last response, if any.
+    pub retry_after: Option<Duration>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Whether the last attempt timed out.
+    pub timed_out: bool,
+    /// A credential exchange that failed before anything was sent.
+    pub auth_error: Option<AuthError>,
+}
+
+tokio::task_local! {
+    static CALL: RefCell<CallRecord>;
+}
+
+/// Runs `call` (one generated client call) and returns what it did on the
+/// wire along with its result.
+pub async fn record<F: Future>(call: F) -> (F::Output, CallRecord) {
+    CALL.scope(RefCell::new(CallRecord::default()), async move {
+        let output = call.await;
+        let record = CALL.with(|r| r.take());
+        (output, record)
+    })
+    .await
+}
+
+fn note(update: impl FnOnce(&mut CallRecord)) {
+    let _ = CALL.try_with(|r| update(&mut r.borrow_mut()));
+}
+
+/// The state behind every generated vendor client: vendor name, auth and
+/// retry policy. Cloning is cheap when the auth is.
+#[derive(Clone, Debug)]
+pub struct Inner<A> {
+    vendor: &'static str,
+    auth: A,
+    retry: RetryPolicy,
+}
+
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
+impl<A: Authenticate> Inner<A> {
+    /// Runtime state for one vendor client.
+    pub fn new(vendor: &'static str, auth: A, config: &ClientConfig) -> Self {
+        Self {
+            vendor,
+            auth,
+            retry: config.retry.clone(),
+        }
+    }
+
+    /// The vendor name.
+    pub fn vendor(&self) -> &'static str {
+        self.vendor
+    }
+
+    /// The auth in use.
+    pub fn auth(&self) -> &A {
+        &self.auth
+    }
+
+    /// The retry policy in use.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Readies a request: only the headers the vendor documents, plus
+    /// credentials.
+    pub async fn prepare(
+        &self,
+        http: &reqwest::Client,
+        base_url: &str,
+        request: &mut Request,
+        operation: &str,
+    ) -> Result<(), AuthError> {
+        request.headers_mut().remove(API_VERSION);
+        let ctx = AuthContext {
+            vendor: self.vendor,
+            operation,
+            http,
+            base_url,
+        };
+        let result = self.auth.authenticate(&ctx, request).await;
+        if let Err(e) = &result {
+            note(|r| r.auth_error = Some(e.clone()));
+        }
+        result
+    }
+
+    /// Sends a request, retrying transient failures of retry-safe operations.
+    pub async fn execute(
+        &self,
+        http: &reqwest::Client,
+        request: Request,
+        operation: &str,
+        retry_safe: bool,
+    ) -> reqwest::Result<Response> {
+        let span = tracing::info_span!(
+            "chatbots.request",
+            vendor = self.vendor,
+            operation,
+            method = %request.method(),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        self.send_with_retries(http, request, retry_safe)
+            .instrument(span)
+            .await
+    }
+
+    async fn send_with_retries(
+        &self,
+        http: &reqwest::Client,
+        mut request: Request,
+        retry_safe: bool,
+    ) -> reqwest::Result<Response> {
+        let span = tracing::Span::current();
+        let mut delays = self.retry.delays();
+        let mut attempt = 1u32;
+        loop {
+            let next = if retry_safe && attempt < self.retry.max_attempts {
+                request.try_clone()
+            } else {
+                None
+            };
+            let started = Instant::now();
+            let result = http.execute(request).await;
+            let latency_ms = started.elapsed().as_millis() as u64;
+            span.record("attempt", attempt);
+            span.record("latency_ms", latency_ms);
+            let hint = match &result {
+                Ok(response) => {
+                    let status = response.status();
+                    let asked = retry_after(response.headers());
+                    span.record("status", status.as_u16());
+                    tracing::debug!(attempt, status = status.as_u16(), latency_ms, "response");
+                    note(|r| {
+                        r.status = Some(status);
+                        r.retry_after = asked;
+                        r.attempts = attempt;
+                        r.timed_out = false;
+                    });
+                    is_retryable_status(status).then_some(asked)
+                }
+                Err(e) => {
+                    tracing::debug!(attempt, latency_ms, error = %e, "transport error");
+                    let timed_out = e.is_timeout();
+                    note(|r| {
+                        r.status = None;
+                        r.retry_after = None;
+                        r.attempts = attempt;
+                        r.timed_out = timed_out;
+                    });
+                    (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body())
+                        .then_some(None)
+                }
+            };
+            let (Some(next), Some(asked)) = (next, hint) else {
+                return result;
+            };
+            let Some(computed) = delays.next() else {
+                return result;
+            };
+            let delay = match asked {
+                Some(asked) if asked > self.retry.max_retry_after => return result,
+                Some(asked) => asked,
+                None => computed,
+            };
+            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+            drop(result);
+            tokio::time::sleep(delay).await;
+            request = next;
+            attempt += 1;
+        }
+    }
+}

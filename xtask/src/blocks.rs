@@ -1,0 +1,160 @@
+//! Blocks of hand-maintained files that are derived from specs/. Each block
+//! sits between a `BEGIN generated: <name>` and an `END generated: <name>`
+//! line; everything outside the markers is left alone.
+
+use std::path::Path;
+
+use chatbots_codegen::{Spec, default_base_url, operations};
+
+use crate::Change;
+
+/// Every block whose contents differ from what the specs say.
+pub fn updates(root: &Path, specs: &[Spec]) -> Result<Vec<Change>, String> {
+    let vendors: Vec<&str> = specs.iter().map(|s| s.vendor.as_str()).collect();
+    let mut changes = Vec::new();
+
+    let workspace_deps = vendors
+        .iter()
+        .map(|v| format!("chatbots-{v} = {{ path = \"crates/{v}\" }}\n"))
+        .collect::<String>();
+    sync(
+        root,
+        "Cargo.toml",
+        &[("vendor crates", workspace_deps)],
+        true,
+        &mut changes,
+    )?;
+
+    let features = format!(
+        "default = [{}]\n{}",
+        vendors
+            .iter()
+            .map(|v| format!("\"{v}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        vendors
+            .iter()
+            .map(|v| format!("{v} = [\"dep:chatbots-{v}\"]\n"))
+            .collect::<String>()
+    );
+    let facade_deps = vendors
+        .iter()
+        .map(|v| format!("chatbots-{v} = {{ workspace = true, optional = true }}\n"))
+        .collect::<String>();
+    sync(
+        root,
+        "crates/chatbots/Cargo.toml",
+        &[
+            ("vendor features", features),
+            ("vendor dependencies", facade_deps),
+        ],
+        false,
+        &mut changes,
+    )?;
+
+    sync(
+        root,
+        "README.md",
+        &[("endpoints", endpoint_table(specs))],
+        true,
+        &mut changes,
+    )?;
+    Ok(changes)
+}
+
+fn endpoint_table(specs: &[Spec]) -> String {
+    let mut out = String::new();
+    for spec in specs {
+        let ops = operations(&spec.api);
+        out.push_str(&format!(
+            "\n**{}** (`specs/{}.yaml`, crate `chatbots-{}`, default base URL `{}`): {} operations\n\n",
+            spec.api.info.title,
+            spec.vendor,
+            spec.vendor,
+            default_base_url(&spec.api).unwrap_or("-"),
+            ops.len()
+        ));
+        out.push_str(
+            "| operationId | Method | Path | Summary | Retried |\n|---|---|---|---|---|\n",
+        );
+        for op in ops {
+            out.push_str(&format!(
+                "| `{}` | {} | `{}` | {} | {} |\n",
+                op.id,
+                op.method,
+                op.path,
+                op.summary.unwrap_or_default().replace('|', "\\|"),
+                if op.retry_safe { "yes" } else { "no" }
+            ));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+fn sync(
+    root: &Path,
+    file: &str,
+    blocks: &[(&str, String)],
+    required: bool,
+    changes: &mut Vec<Change>,
+) -> Result<(), String> {
+    let path = root.join(file);
+    let original = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(_) if !required => return Ok(()),
+        Err(e) => return Err(format!("cannot read {file}: {e}")),
+    };
+    let mut text = original.clone();
+    let mut stale = Vec::new();
+    for (name, body) in blocks {
+        let replaced = replace_block(&text, name, body).ok_or_else(|| {
+            format!("{file} has no `BEGIN generated: {name}` / `END generated: {name}` markers")
+        })?;
+        if replaced != text {
+            stale.push(*name);
+            text = replaced;
+        }
+    }
+    if !stale.is_empty() {
+        changes.push(Change {
+            path,
+            contents: text,
+            why: format!("block(s) {} differ from specs/", stale.join(", ")),
+        });
+    }
+    Ok(())
+}
+
+/// `text` with the lines between the two markers replaced by `body`.
+fn replace_block(text: &str, name: &str, body: &str) -> Option<String> {
+    let begin = format!("BEGIN generated: {name}");
+    let end = format!("END generated: {name}");
+    let start = text.find(&begin)?;
+    let body_start = start + text[start..].find('\n')? + 1;
+    let end_at = body_start + text[body_start..].find(&end)?;
+    let end_line_start = text[..end_at].rfind('\n').map_or(0, |i| i + 1);
+    Some(format!(
+        "{}{}{}",
+        &text[..body_start],
+        body,
+        &text[end_line_start..]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_block;
+
+    #[test]
+    fn replaces_only_between_markers_and_is_idempotent() {
+        let text = "a\n# BEGIN generated: x\nold\n# END generated: x\nb\n";
+        let once = replace_block(text, "x", "new\n").unwrap();
+        assert_eq!(
+            once,
+            "a\n# BEGIN generated: x\nnew\n# END generated: x\nb\n"
+        );
+        assert_eq!(replace_block(&once, "x", "new\n").unwrap(), once);
+        assert!(replace_block(text, "y", "new\n").is_none());
+    }
+}

@@ -1,0 +1,159 @@
+//! `cargo xtask`: everything that derives from `specs/`.
+//!
+//! - `cargo xtask generate` validates every spec, creates the crate of a
+//!   spec that has none, and rewrites the generated blocks (workspace
+//!   dependencies, the facade's vendor features, the README's endpoint table).
+//!   Running it twice changes nothing the second time.
+//! - `cargo xtask check` does the same validation, writes nothing, and fails
+//!   on any spec problem or drift, saying what to run.
+//! - `cargo xtask spec FILE…` validates single spec files.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chatbots_codegen::{Spec, operations};
+
+mod blocks;
+mod scaffold;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  generate     validate specs/*.yaml, create missing vendor crates, sync generated blocks
+  check        validate and report drift without writing (CI runs this)
+  spec FILE..  validate the given spec files only
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("generate") => run(&root, Mode::Write),
+        Some("check") => run(&root, Mode::Check),
+        Some("spec") if args.len() > 1 => {
+            let specs: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
+            validate(&specs).map(|_| ())
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Write,
+    Check,
+}
+
+/// Loads, checks and generates each spec; reports every problem found.
+fn validate(paths: &[PathBuf]) -> Result<Vec<Spec>, String> {
+    let mut specs = Vec::new();
+    let mut failures = 0;
+    for path in paths {
+        let spec = match chatbots_codegen::load(path) {
+            Ok(spec) => spec,
+            Err(e) => {
+                eprintln!("error: {e}");
+                failures += 1;
+                continue;
+            }
+        };
+        let problems = chatbots_codegen::check(&spec);
+        for problem in &problems {
+            eprintln!("error: {}: {problem}", path.display());
+        }
+        if !problems.is_empty() {
+            failures += 1;
+            continue;
+        }
+        match chatbots_codegen::generate(&spec) {
+            Ok(_) => {
+                println!(
+                    "ok: {} ({} operations)",
+                    path.display(),
+                    operations(&spec.api).len()
+                );
+                specs.push(spec);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                failures += 1;
+            }
+        }
+    }
+    if failures > 0 {
+        return Err(format!(
+            "{failures} spec(s) cannot be generated; fix the problems above"
+        ));
+    }
+    Ok(specs)
+}
+
+fn run(root: &Path, mode: Mode) -> Result<(), String> {
+    let paths = chatbots_codegen::spec_paths(&root.join("specs"))
+        .map_err(|e| format!("cannot list specs/: {e}"))?;
+    if paths.is_empty() {
+        return Err("specs/ holds no *.yaml spec".into());
+    }
+    let specs = validate(&paths)?;
+
+    let mut changes = Vec::new();
+    for spec in &specs {
+        for file in scaffold::missing_files(root, spec) {
+            changes.push(file);
+        }
+    }
+    changes.extend(blocks::updates(root, &specs)?);
+
+    if changes.is_empty() {
+        println!("everything derived from specs/ is up to date");
+        return Ok(());
+    }
+    match mode {
+        Mode::Check => {
+            for change in &changes {
+                eprintln!("drift: {} {}", change.path.display(), change.why);
+            }
+            Err(
+                "generated files are out of date: run `cargo xtask generate` and commit the result"
+                    .into(),
+            )
+        }
+        Mode::Write => {
+            for change in &changes {
+                if let Some(dir) = change.path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                }
+                std::fs::write(&change.path, &change.contents)
+                    .map_err(|e| format!("cannot write {}: {e}", change.path.display()))?;
+                println!("wrote {} ({})", change.path.display(), change.why);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A file `generate` writes.
+pub struct Change {
+    path: PathBuf,
+    contents: String,
+    why: String,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
