@@ -134,7 +134,7 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
             reason: problem.reason,
         });
     }
-    let generated = rules::without_manual_operations(&spec.api);
+    let generated = rules::prepare_for_progenitor(&spec.api);
     let client = run_progenitor(&generated).map_err(|reason| SpecError {
         path: spec.path.clone(),
         operation: find_failing_operation(&generated),
@@ -247,6 +247,16 @@ pub fn operation_name(method: &str, path: &str, op: &Operation) -> String {
         .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()))
 }
 
+/// The operation id as progenitor passes it to `ClientHooks`
+/// (`OperationInfo::operation_id`): snake_case.
+pub fn hook_operation_id(operation_id: &str) -> String {
+    use heck::ToSnakeCase;
+    operation_id
+        .replace('\'', "")
+        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
+        .to_snake_case()
+}
+
 /// Whether an operation may be sent again after a failure that may or may
 /// not have reached the vendor.
 pub fn is_retry_safe(method: &str, op: &Operation) -> bool {
@@ -302,9 +312,10 @@ pub fn default_base_url(api: &OpenAPI) -> Option<&str> {
 fn glue(spec: &Spec) -> proc_macro2::TokenStream {
     let vendor = &spec.vendor;
     let base_url = default_base_url(&spec.api).unwrap_or_default();
+    // progenitor hands the hooks the snake_case form of the operationId.
     let retry_safe: BTreeMap<String, bool> = operations(&spec.api)
         .into_iter()
-        .map(|op| (op.id, op.retry_safe))
+        .map(|op| (hook_operation_id(&op.id), op.retry_safe))
         .collect();
     let safe_ids: Vec<&str> = retry_safe
         .iter()

@@ -262,12 +262,29 @@ fn contains_closed_object(value: &serde_json::Value) -> bool {
     }
 }
 
-/// The spec with every manual operation removed: what progenitor sees.
-pub(crate) fn without_manual_operations(api: &OpenAPI) -> OpenAPI {
+/// What progenitor sees: the spec without manual operations, and without
+/// error statuses that a `4XX`/`5XX` range already covers (they document
+/// examples; generated, they would be unreachable match arms).
+pub(crate) fn prepare_for_progenitor(api: &OpenAPI) -> OpenAPI {
     let mut api = api.clone();
     for item in api.paths.paths.values_mut() {
         if let ReferenceOr::Item(item) = item {
             for (_, slot) in crate::operation_slots(item) {
+                if let Some(op) = slot.as_mut() {
+                    let ranges: Vec<u16> = op
+                        .responses
+                        .responses
+                        .keys()
+                        .filter_map(|code| match code {
+                            StatusCode::Range(n) if *n >= 4 => Some(*n),
+                            _ => None,
+                        })
+                        .collect();
+                    op.responses.responses.retain(|code, _| match code {
+                        StatusCode::Code(n) => !ranges.contains(&(n / 100)),
+                        StatusCode::Range(_) => true,
+                    });
+                }
                 let manual = slot.as_ref().is_some_and(|op| {
                     matches!(
                         op.extensions.get(MANUAL_EXTENSION),

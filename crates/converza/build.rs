@@ -1,0 +1,3 @@
+fn main() {
+    chatbots_codegen::build_script();
+}
