@@ -1,0 +1,214 @@
+//! A spec that cannot be generated fails with one line naming the file, the
+//! operation and the reason; a good one generates our glue.
+
+use std::path::PathBuf;
+
+use chatbots_codegen::{Spec, SpecError, generate, load};
+
+const HEADER: &str = "openapi: 3.0.3
+info: {title: Test, version: 1.0.0}
+servers: [{url: 'https://vendor.invalid/v1'}]
+security: [{key: []}]
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-Key}
+  schemas:
+    Err: {type: object, properties: {message: {type: string}}}
+    Ok: {type: object, properties: {status: {type: string}}}
+paths:
+";
+
+const GOOD_OP: &str = "  /things/{id}:
+    post:
+      operationId: editThing
+      x-chatbots-idempotent: true
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {count: {type: integer}}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}}
+        '404': {description: nf, content: {application/json: {schema: {$ref: '#/components/schemas/Err'}}}}
+        '4XX': {description: e, content: {application/json: {schema: {$ref: '#/components/schemas/Err'}}}}
+    get:
+      operationId: getThing
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}}
+  /things:
+    post:
+      operationId: createThing
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}}
+";
+
+fn spec(paths: &str) -> Result<Spec, SpecError> {
+    let dir = std::env::temp_dir().join(format!("codegen-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let file: PathBuf = dir.join(format!(
+        "vendor{}.yaml",
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::write(&file, format!("{HEADER}{paths}")).unwrap();
+    load(&file)
+}
+
+fn failure(paths: &str) -> String {
+    let spec = spec(paths).expect("parses");
+    let err = generate(&spec).expect_err("must not generate");
+    let line = err.to_string();
+    assert!(!line.contains('\n'), "one line: {line}");
+    assert!(line.contains(".yaml"), "names the file: {line}");
+    line
+}
+
+#[test]
+fn good_spec_generates_client_and_glue() {
+    let spec = spec(GOOD_OP).unwrap();
+    assert!(chatbots_codegen::check(&spec).is_empty());
+    let code = generate(&spec).unwrap();
+    assert!(code.contains("pub const DEFAULT_BASE_URL: &str = \"https://vendor.invalid/v1\""));
+    // Hooks receive snake_case ids; POST edit is retry-safe by extension,
+    // GET by method, the POST create is not.
+    assert!(code.contains("\"edit_thing\""), "{code}");
+    assert!(code.contains("\"get_thing\""));
+    assert!(!code.contains("\"create_thing\" |") && !code.contains("| \"create_thing\""));
+    // The header auth comes from the security scheme.
+    assert!(code.contains("pub fn header_auth"));
+    assert!(code.contains("\"x-key\""));
+    // The 404 covered by 4XX is not generated as an unreachable arm.
+    assert!(!code.contains("404u16"));
+}
+
+#[test]
+fn two_success_bodies_are_refused_naming_the_operation() {
+    let line = failure(
+        "  /a:
+    get:
+      operationId: twoBodies
+      responses:
+        '200': {description: a, content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}}
+        '201': {description: b, content: {application/json: {schema: {$ref: '#/components/schemas/Err'}}}}
+",
+    );
+    assert!(
+        line.contains("`twoBodies`") && line.contains("success body"),
+        "{line}"
+    );
+}
+
+#[test]
+fn missing_and_duplicate_operation_ids_are_refused() {
+    let line = failure(
+        "  /a:
+    get:
+      responses:
+        '200': {description: a, content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}}
+",
+    );
+    assert!(
+        line.contains("GET /a") && line.contains("operationId"),
+        "{line}"
+    );
+    let line = failure(
+        "  /a:
+    get:
+      operationId: same
+      responses:
+        '200': {description: a, content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}}
+  /b:
+    get:
+      operationId: same
+      responses:
+        '200': {description: a, content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}}
+",
+    );
+    assert!(line.contains("used twice"), "{line}");
+}
+
+#[test]
+fn body_less_error_next_to_json_error_is_refused() {
+    let line = failure(
+        "  /a:
+    get:
+      operationId: mixedErrors
+      responses:
+        '200': {description: a, content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}}
+        '400': {description: a, content: {application/json: {schema: {$ref: '#/components/schemas/Err'}}}}
+        '404': {description: nothing}
+",
+    );
+    assert!(
+        line.contains("`mixedErrors`") && line.contains("error body"),
+        "{line}"
+    );
+}
+
+#[test]
+fn multipart_needs_the_manual_marker() {
+    let multipart = "  /upload:
+    post:
+      operationId: upload
+      MARK
+      requestBody:
+        content:
+          multipart/form-data:
+            schema: {type: object, properties: {file: {type: string, format: binary}}}
+      responses:
+        '200': {description: a, content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}}
+";
+    let line = failure(&multipart.replace("MARK", "summary: upload"));
+    assert!(
+        line.contains("`upload`") && line.contains("x-chatbots-manual"),
+        "{line}"
+    );
+
+    let spec = spec(&format!(
+        "{}{GOOD_OP}",
+        multipart.replace("MARK", "x-chatbots-manual: true")
+    ))
+    .unwrap();
+    let code = generate(&spec).unwrap();
+    assert!(
+        !code.contains("pub fn upload("),
+        "manual operations are not generated"
+    );
+    assert!(code.contains("pub fn edit_thing("));
+}
+
+#[test]
+fn closed_objects_are_refused() {
+    let line = failure(
+        "  /a:
+    get:
+      operationId: closed
+      responses:
+        '200': {description: a, content: {application/json: {schema: {type: object, additionalProperties: false}}}}
+",
+    );
+    assert!(line.contains("additionalProperties"), "{line}");
+}
+
+#[test]
+fn a_progenitor_failure_is_one_line_naming_the_operation_not_a_panic() {
+    let line = failure(&format!(
+        "{GOOD_OP}  /broken:
+    get:
+      operationId: brokenRef
+      responses:
+        '200': {{description: a, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Missing'}}}}}}}}
+"
+    ));
+    assert!(line.contains("`brokenRef`"), "{line}");
+}
+
+#[test]
+fn yaml_that_is_not_openapi_is_a_clear_error() {
+    let dir = std::env::temp_dir();
+    let file = dir.join(format!("not-openapi-{}.yaml", std::process::id()));
+    std::fs::write(&file, "hello: world\n").unwrap();
+    let err = load(&file).err().expect("refused");
+    assert!(err.to_string().contains("not a valid OpenAPI 3.0 document"));
+}
