@@ -344,8 +344,21 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
             }
         }
     });
+    let schemas = request_body_schemas(&spec.api);
+    let schema_arms = schemas.iter().map(|(id, schema)| quote!(#id => Some(#schema),));
     quote! {
         #header_auth
+
+        /// The JSON schema of an operation's request body (by the snake_case
+        /// id hooks see), `$ref`s resolved: the documented ranges, enums and
+        /// required fields that the generated types do not enforce. See
+        /// `chatbots_runtime::validate`.
+        pub fn request_body_schema(operation_id: &str) -> Option<&'static str> {
+            match operation_id {
+                #(#schema_arms)*
+                _ => None,
+            }
+        }
 
         /// The vendor name, as in `specs/<vendor>.yaml`.
         pub const VENDOR: &str = #vendor;
@@ -458,4 +471,65 @@ pub fn header_auth_scheme(api: &OpenAPI) -> Option<HeaderScheme> {
         header,
         prefix,
     })
+}
+
+/// Each generated operation's JSON request body schema with every `$ref`
+/// inlined, keyed by the snake_case operation id.
+pub fn request_body_schemas(api: &OpenAPI) -> BTreeMap<String, String> {
+    let prepared = rules::prepare_for_progenitor(api);
+    let whole = serde_json::to_value(api).unwrap_or_default();
+    let mut out = BTreeMap::new();
+    for (path, item) in prepared.paths.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            let Some(body) = &op.request_body else {
+                continue;
+            };
+            let body = match body {
+                ReferenceOr::Item(body) => serde_json::to_value(body).unwrap_or_default(),
+                ReferenceOr::Reference { reference } => resolve(&whole, reference, 0),
+            };
+            if let Some(schema) = body.pointer("/content/application~1json/schema") {
+                let inlined = inline_refs(&whole, schema, 0);
+                out.insert(
+                    hook_operation_id(&operation_name(method, path, op)),
+                    inlined.to_string(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn resolve(whole: &serde_json::Value, reference: &str, depth: usize) -> serde_json::Value {
+    let pointer = reference.trim_start_matches('#');
+    whole
+        .pointer(pointer)
+        .map(|v| inline_refs(whole, v, depth + 1))
+        .unwrap_or_default()
+}
+
+/// Recursive schemas stop being inlined after a few levels (an open schema).
+fn inline_refs(whole: &serde_json::Value, value: &serde_json::Value, depth: usize) -> serde_json::Value {
+    use serde_json::Value;
+    if depth > 8 {
+        return Value::Object(Default::default());
+    }
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                return resolve(whole, reference, depth);
+            }
+            Value::Object(
+                map.iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "example" | "examples" | "description"))
+                    .map(|(k, v)| (k.clone(), inline_refs(whole, v, depth)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| inline_refs(whole, v, depth)).collect()),
+        other => other.clone(),
+    }
 }
