@@ -24,6 +24,10 @@ use reqwest::{Request, Response, StatusCode};
 pub use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
+mod validate;
+
+pub use validate::{Violation, validate};
+
 /// Settings shared by every vendor client: where to connect, how long to
 /// wait, how to retry.
 ///

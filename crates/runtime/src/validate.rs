@@ -1,0 +1,252 @@
+//! Checks a request body against the constraints its spec documents —
+//! types, ranges, enums, lengths, required fields — that progenitor's types
+//! do not enforce (a documented 0–2 range still accepts 7). The schema comes
+//! from the generated `request_body_schema(operation_id)`.
+
+use serde_json::Value;
+
+/// One documented constraint a value breaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Where, as the vendor spells it: `temperature`, `settings.prompt`,
+    /// `questions[0].answer`.
+    pub field: String,
+    /// The rule, in words: `must be between 0 and 2 (got 3)`.
+    pub rule: String,
+}
+
+/// Every violation of `schema` (OpenAPI 3.0 schema as JSON, `$ref`s
+/// inlined) by `value`. Keywords the schema does not use are not checked.
+///
+/// ```
+/// let schema = serde_json::json!({
+///     "type": "object",
+///     "properties": {"temperature": {"type": "number", "minimum": 0, "maximum": 2}}
+/// });
+/// let bad = serde_json::json!({"temperature": 3});
+/// let violations = chatbots_runtime::validate(&schema, &bad);
+/// assert_eq!(violations[0].field, "temperature");
+/// assert_eq!(violations[0].rule, "must be between 0 and 2 (got 3)");
+/// ```
+pub fn validate(schema: &Value, value: &Value) -> Vec<Violation> {
+    let mut out = Vec::new();
+    check(schema, value, "", &mut out);
+    out
+}
+
+fn check(schema: &Value, value: &Value, at: &str, out: &mut Vec<Violation>) {
+    let Value::Object(schema) = schema else {
+        return;
+    };
+    let mut fail = |rule: String| {
+        out.push(Violation {
+            field: if at.is_empty() {
+                "(body)".into()
+            } else {
+                at.to_string()
+            },
+            rule,
+        })
+    };
+    if value.is_null() {
+        if schema.get("nullable") != Some(&Value::Bool(true)) && schema.contains_key("type") {
+            fail("must not be null".into());
+        }
+        return;
+    }
+    if let Some(Value::String(expected)) = schema.get("type") {
+        let ok = match expected.as_str() {
+            "integer" => value.as_i64().is_some() || value.as_u64().is_some(),
+            "number" => value.is_number(),
+            "string" => value.is_string(),
+            "boolean" => value.is_boolean(),
+            "array" => value.is_array(),
+            "object" => value.is_object(),
+            _ => true,
+        };
+        if !ok {
+            fail(format!(
+                "must be {} (got {})",
+                article(expected),
+                describe(value)
+            ));
+            return;
+        }
+    }
+    if let Some(Value::Array(allowed)) = schema.get("enum")
+        && !allowed.contains(value)
+    {
+        let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
+        fail(format!("must be one of {} (got {value})", list.join(", ")));
+    }
+    if let Some(number) = value.as_f64() {
+        let exclusive = |key: &str| schema.get(key) == Some(&Value::Bool(true));
+        if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
+            && (number < min || (exclusive("exclusiveMinimum") && number == min))
+        {
+            fail(range_rule(schema, value));
+        }
+        if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
+            && (number > max || (exclusive("exclusiveMaximum") && number == max))
+        {
+            fail(range_rule(schema, value));
+        }
+    }
+    if let Some(text) = value.as_str() {
+        let length = text.chars().count() as u64;
+        if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+            && length < min
+        {
+            fail(format!(
+                "must be at least {min} characters long (got {length})"
+            ));
+        }
+        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+            && length > max
+        {
+            fail(format!(
+                "must be at most {max} characters long (got {length})"
+            ));
+        }
+        if schema.get("format").and_then(Value::as_str) == Some("uuid") && !is_uuid(text) {
+            fail(format!("must be a UUID (got {value})"));
+        }
+    }
+    if let Value::Array(items) = value {
+        let count = items.len() as u64;
+        if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+            && count < min
+        {
+            fail(format!("must have at least {min} items (got {count})"));
+        }
+        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+            && count > max
+        {
+            fail(format!("must have at most {max} items (got {count})"));
+        }
+        if let Some(item_schema) = schema.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                check(item_schema, item, &format!("{at}[{i}]"), out);
+            }
+        }
+    }
+    if let Value::Object(fields) = value {
+        if let Some(Value::Array(required)) = schema.get("required") {
+            for name in required.iter().filter_map(Value::as_str) {
+                if !fields.contains_key(name) {
+                    out.push(Violation {
+                        field: join(at, name),
+                        rule: "is required".into(),
+                    });
+                }
+            }
+        }
+        if let Some(Value::Object(properties)) = schema.get("properties") {
+            for (name, field) in fields {
+                if let Some(field_schema) = properties.get(name) {
+                    check(field_schema, field, &join(at, name), out);
+                }
+            }
+        }
+    }
+}
+
+fn range_rule(schema: &serde_json::Map<String, Value>, value: &Value) -> String {
+    match (schema.get("minimum"), schema.get("maximum")) {
+        (Some(min), Some(max)) => format!("must be between {min} and {max} (got {value})"),
+        (Some(min), None) => format!("must be at least {min} (got {value})"),
+        (None, Some(max)) => format!("must be at most {max} (got {value})"),
+        (None, None) => format!("is out of range (got {value})"),
+    }
+}
+
+fn join(at: &str, name: &str) -> String {
+    if at.is_empty() {
+        name.to_string()
+    } else {
+        format!("{at}.{name}")
+    }
+}
+
+fn article(kind: &str) -> String {
+    match kind {
+        "integer" | "array" | "object" => format!("an {kind}"),
+        _ => format!("a {kind}"),
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(_) => "a boolean".into(),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(_) => "a string".into(),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn is_uuid(text: &str) -> bool {
+    let hex = |s: &str| s.chars().all(|c| c.is_ascii_hexdigit());
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == 5
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&parts)
+            .all(|(len, part)| part.len() == *len && hex(part))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::validate;
+
+    #[test]
+    fn reports_nested_fields_and_rules() {
+        let schema = json!({
+            "type": "object",
+            "required": ["serialNumber"],
+            "properties": {
+                "count": {"type": "integer", "minimum": 1},
+                "interval": {"type": "integer", "minimum": 1, "maximum": 60},
+                "role": {"type": "string", "enum": ["support", "dynamic", "sales"]},
+                "settings": {"type": "object", "properties": {"prompt": {"type": "string", "maxLength": 3}}},
+                "ids": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+            }
+        });
+        let value = json!({
+            "count": 0, "interval": 61, "role": "boss",
+            "settings": {"prompt": "long"}, "ids": ["nope"], "unknown": 1
+        });
+        let found: Vec<(String, String)> = validate(&schema, &value)
+            .into_iter()
+            .map(|v| (v.field, v.rule))
+            .collect();
+        let fields: Vec<&str> = found.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "serialNumber",
+                "count",
+                "ids[0]",
+                "interval",
+                "role",
+                "settings.prompt"
+            ],
+            "{found:?}"
+        );
+        assert!(found[3].1.contains("between 1 and 60"));
+        assert!(found[4].1.contains("\"support\""));
+    }
+
+    #[test]
+    fn integer_type_refuses_fractions_and_accepts_valid_values() {
+        let schema = json!({"type": "object", "properties": {"t": {"type": "integer"}}});
+        assert_eq!(
+            validate(&schema, &json!({"t": 0.5}))[0].rule,
+            "must be an integer (got the number 0.5)"
+        );
+        assert!(validate(&schema, &json!({"t": 2})).is_empty());
+    }
+}
