@@ -345,7 +345,9 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
         }
     });
     let schemas = request_body_schemas(&spec.api);
-    let schema_arms = schemas.iter().map(|(id, schema)| quote!(#id => Some(#schema),));
+    let schema_arms = schemas
+        .iter()
+        .map(|(id, schema)| quote!(#id => Some(#schema),));
     quote! {
         #header_auth
 
@@ -512,7 +514,11 @@ fn resolve(whole: &serde_json::Value, reference: &str, depth: usize) -> serde_js
 }
 
 /// Recursive schemas stop being inlined after a few levels (an open schema).
-fn inline_refs(whole: &serde_json::Value, value: &serde_json::Value, depth: usize) -> serde_json::Value {
+fn inline_refs(
+    whole: &serde_json::Value,
+    value: &serde_json::Value,
+    depth: usize,
+) -> serde_json::Value {
     use serde_json::Value;
     if depth > 8 {
         return Value::Object(Default::default());
@@ -529,7 +535,9 @@ fn inline_refs(whole: &serde_json::Value, value: &serde_json::Value, depth: usiz
                     .collect(),
             )
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| inline_refs(whole, v, depth)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| inline_refs(whole, v, depth)).collect())
+        }
         other => other.clone(),
     }
 }

@@ -1,0 +1,361 @@
+//! One error type for every vendor.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use chatbots_runtime::CallRecord;
+use progenitor_client::Error as ClientError;
+use serde_json::Value;
+
+use crate::model::Vendor;
+
+/// What went wrong, for a program to match on.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Missing or invalid configuration (a credential that is not set, a bad
+    /// base URL, a vendor compiled out). Nothing was sent.
+    Config,
+    /// The credentials were refused (401/403, or a refused token exchange).
+    Unauthorized,
+    /// The bot (or order) does not exist, or belongs to someone else.
+    NotFound,
+    /// The vendor does not allow this action on this bot (StreamSkill 405
+    /// `action_unavailable`).
+    NotAllowed,
+    /// The bot's state forbids the change (StreamSkill 409 `purchase_done`).
+    Conflict,
+    /// The input breaks a documented rule. Nothing was sent.
+    InvalidInput {
+        /// The field, as the vendor or [`ChatbotPatch`](crate::ChatbotPatch) names it.
+        field: String,
+        /// The rule it breaks.
+        rule: String,
+    },
+    /// The vendor has no such field or operation. Nothing was sent.
+    Unsupported {
+        /// The field or operation.
+        field: String,
+    },
+    /// The vendor refused the request: validation failed on its side (HTTP
+    /// 400/422), or it reported failure inside a 2xx answer.
+    Rejected {
+        /// The vendor's per-field messages, if it sent any.
+        field_errors: BTreeMap<String, Vec<String>>,
+    },
+    /// Too many requests; retries (if enabled) were used up or the vendor
+    /// asked for a longer wait than allowed.
+    RateLimited {
+        /// How long the vendor asked to wait.
+        retry_after: Option<Duration>,
+    },
+    /// The vendor failed (5xx).
+    Server,
+    /// The request did not complete (connection refused or reset, body cut
+    /// off).
+    Transport,
+    /// An attempt took longer than the configured timeout.
+    Timeout,
+    /// The vendor answered with a body that does not match its spec.
+    Decode,
+}
+
+/// An error from any vendor, with what is known about it.
+///
+/// `Display` is a sentence a person can act on; it never contains a
+/// credential.
+///
+/// ```
+/// # use chatbots::{Error, ErrorKind, Vendor};
+/// fn explain(e: &Error) -> &'static str {
+///     match e.kind() {
+///         ErrorKind::InvalidInput { .. } => "fix the input",
+///         ErrorKind::RateLimited { .. } => "slow down",
+///         _ if e.is_retryable() => "try again later",
+///         _ => "give up",
+///     }
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    vendor: Option<Vendor>,
+    status: Option<u16>,
+    code: Option<String>,
+    message: String,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, vendor: Option<Vendor>, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            vendor,
+            status: None,
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn config(vendor: Option<Vendor>, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Config, vendor, message)
+    }
+
+    pub(crate) fn invalid(
+        vendor: Vendor,
+        field: impl Into<String>,
+        rule: impl Into<String>,
+    ) -> Self {
+        let (field, rule) = (field.into(), rule.into());
+        let message = format!("`{field}` {rule}");
+        Self::new(
+            ErrorKind::InvalidInput { field, rule },
+            Some(vendor),
+            message,
+        )
+    }
+
+    pub(crate) fn unsupported(vendor: Vendor, field: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = format!("{vendor} does not support `{field}`");
+        Self::new(ErrorKind::Unsupported { field }, Some(vendor), message)
+    }
+
+    /// The kind, to match on.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The vendor involved, if any.
+    pub fn vendor(&self) -> Option<Vendor> {
+        self.vendor
+    }
+
+    /// The HTTP status of the vendor's answer, if one arrived.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The vendor's own error code (StreamSkill `type`, HotTask `Code`), if any.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The vendor's message, or ours.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether the same call may succeed later: rate limits, 502/503/504,
+    /// transport failures and timeouts.
+    pub fn is_retryable(&self) -> bool {
+        match self.kind {
+            ErrorKind::RateLimited { .. } | ErrorKind::Transport | ErrorKind::Timeout => true,
+            ErrorKind::Server => matches!(self.status, Some(502..=504) | None),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(vendor) = self.vendor {
+            write!(f, "{vendor}: ")?;
+        }
+        let what = match &self.kind {
+            ErrorKind::Config => "configuration error",
+            ErrorKind::Unauthorized => "credentials refused",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::NotAllowed => "action not allowed",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::InvalidInput { .. } => "invalid input, nothing sent",
+            ErrorKind::Unsupported { .. } => "unsupported, nothing sent",
+            ErrorKind::Rejected { .. } => "request rejected",
+            ErrorKind::RateLimited { .. } => "rate limited",
+            ErrorKind::Server => "vendor server error",
+            ErrorKind::Transport => "request failed in transport",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Decode => "unexpected response body",
+        };
+        f.write_str(what)?;
+        match (self.status, &self.code) {
+            (Some(status), Some(code)) => write!(f, " (HTTP {status}, {code})")?,
+            (Some(status), None) => write!(f, " (HTTP {status})")?,
+            (None, Some(code)) => write!(f, " ({code})")?,
+            (None, None) => {}
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let ErrorKind::Rejected { field_errors } = &self.kind {
+            for (field, messages) in field_errors {
+                write!(f, "; {field}: {}", messages.join(", "))?;
+            }
+        }
+        if let ErrorKind::RateLimited {
+            retry_after: Some(wait),
+        } = &self.kind
+        {
+            write!(f, "; retry after {}s", wait.as_secs())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Where a vendor's error body keeps its code, message and field errors
+/// (JSON pointers).
+pub(crate) struct ErrorShape {
+    pub code: &'static [&'static str],
+    pub message: &'static [&'static str],
+    pub field_errors: Option<&'static str>,
+    /// Vendor codes that decide the kind regardless of status.
+    pub kinds: &'static [(&'static str, fn() -> ErrorKind)],
+}
+
+/// Classifies what a generated call returned.
+pub(crate) fn classify<E: serde::Serialize>(
+    vendor: Vendor,
+    shape: &ErrorShape,
+    error: ClientError<E>,
+    record: &CallRecord,
+) -> Error {
+    let status = record.status.map(|s| s.as_u16());
+    match error {
+        ClientError::ErrorResponse(response) => {
+            let status = response.status().as_u16();
+            let body = serde_json::to_value(response.into_inner()).unwrap_or_default();
+            from_body(vendor, shape, Some(status), &body, record)
+        }
+        ClientError::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            from_body(vendor, shape, Some(status), &Value::Null, record)
+        }
+        ClientError::InvalidResponsePayload(bytes, e) => match status {
+            Some(s) if s >= 400 => {
+                // Not the documented JSON (an HTML error page from a proxy):
+                // the status still says what happened.
+                let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                from_body(vendor, shape, Some(s), &body, record)
+            }
+            _ => {
+                let mut err = Error::new(
+                    ErrorKind::Decode,
+                    Some(vendor),
+                    format!(
+                        "the body does not match the spec: {e} ({} bytes)",
+                        bytes.len()
+                    ),
+                );
+                err.status = status;
+                err
+            }
+        },
+        ClientError::CommunicationError(e) | ClientError::ResponseBodyError(e) => {
+            transport(vendor, &e, record)
+        }
+        ClientError::InvalidUpgrade(e) => transport(vendor, &e, record),
+        ClientError::InvalidRequest(message) => Error::invalid(vendor, "(request)", message),
+        ClientError::Custom(message) => match &record.auth_error {
+            Some(auth) => {
+                let kind = if auth.transient {
+                    ErrorKind::Transport
+                } else {
+                    ErrorKind::Unauthorized
+                };
+                let mut err = Error::new(kind, Some(vendor), auth.message.clone());
+                err.status = auth.status;
+                err
+            }
+            None => Error::new(ErrorKind::Transport, Some(vendor), message),
+        },
+    }
+}
+
+fn transport(vendor: Vendor, e: &reqwest::Error, record: &CallRecord) -> Error {
+    let kind = if e.is_timeout() || record.timed_out {
+        ErrorKind::Timeout
+    } else if e.is_decode() {
+        ErrorKind::Decode
+    } else {
+        ErrorKind::Transport
+    };
+    // reqwest's Display names the URL, which holds ids but no credential.
+    Error::new(kind, Some(vendor), error_chain(e))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+/// An error from a vendor's (possibly non-JSON) error body and status.
+pub(crate) fn from_body(
+    vendor: Vendor,
+    shape: &ErrorShape,
+    status: Option<u16>,
+    body: &Value,
+    record: &CallRecord,
+) -> Error {
+    let text = |pointers: &[&str]| {
+        pointers.iter().find_map(|p| match body.pointer(p) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    let code = text(shape.code);
+    let message = text(shape.message).unwrap_or_default();
+    let field_errors = shape
+        .field_errors
+        .and_then(|p| body.pointer(p))
+        .and_then(Value::as_object)
+        .map(|map| {
+            map.iter()
+                .map(|(field, messages)| {
+                    let list = match messages {
+                        Value::Array(items) => items
+                            .iter()
+                            .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_string))
+                            .collect(),
+                        Value::String(s) => vec![s.clone()],
+                        other => vec![other.to_string()],
+                    };
+                    (field.clone(), list)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let by_code = code
+        .as_deref()
+        .and_then(|c| shape.kinds.iter().find(|(known, _)| *known == c))
+        .map(|(_, kind)| kind());
+    let kind = by_code.unwrap_or_else(|| match status {
+        Some(401 | 403) => ErrorKind::Unauthorized,
+        Some(404) => ErrorKind::NotFound,
+        Some(405) => ErrorKind::NotAllowed,
+        Some(409) => ErrorKind::Conflict,
+        Some(429) => ErrorKind::RateLimited {
+            retry_after: record.retry_after,
+        },
+        Some(500..=599) => ErrorKind::Server,
+        _ => ErrorKind::Rejected {
+            field_errors: BTreeMap::new(),
+        },
+    });
+    let kind = match kind {
+        ErrorKind::Rejected { .. } => ErrorKind::Rejected { field_errors },
+        other => other,
+    };
+    let mut err = Error::new(kind, Some(vendor), message);
+    err.status = status;
+    err.code = code;
+    err
+}

@@ -1,0 +1,88 @@
+//! Read and update AI chatbots at StreamSkill, Converza, OKChat, PureTalk
+//! and HotTask through one API.
+//!
+//! ```no_run
+//! use chatbots::{BotRef, ChatbotPatch, Chatbots, ErrorKind, Vendor};
+//!
+//! # async fn run() -> Result<(), chatbots::Error> {
+//! // Credentials from STREAMSKILL_TOKEN, CONVERZA_KEY_ID + CONVERZA_KEY_SECRET,
+//! // OKCHAT_API_KEY, PURETALK_API_KEY, HOTTASK_API_KEY (and <VENDOR>_BASE_URL).
+//! let bots = Chatbots::from_env()?;
+//!
+//! let bot = BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f");
+//! let patch = ChatbotPatch::new()
+//!     .name("Support bot")
+//!     .instructions("Answer briefly and politely.")
+//!     .greeting("Hi! How can I help?");
+//! match bots.update(&bot, &patch).await {
+//!     Ok(()) => println!("updated {bot}"),
+//!     Err(e) if matches!(e.kind(), ErrorKind::Unsupported { .. }) => eprintln!("{e}"),
+//!     Err(e) => return Err(e),
+//! }
+//! let now = bots.get(&bot).await?;
+//! println!("{} now greets with {:?}", bot, now.greeting);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What maps where
+//!
+//! A shared field maps to a vendor only where the vendor's field means the
+//! same; conversions are exact or refused, never rounded or guessed. A field
+//! the vendor lacks is refused with [`ErrorKind::Unsupported`] before
+//! anything is sent; a value outside the vendor's documented range or enum
+//! with [`ErrorKind::InvalidInput`]. Everything else goes through the
+//! vendor's own request body in [`VendorPatch`], or through the typed vendor
+//! client ([`Chatbots::okchat`] and the like).
+//!
+#![doc = include_str!("../CAPABILITIES.md")]
+//!
+//! # Errors
+//!
+//! One [`Error`] for every vendor, with a [`kind`](Error::kind) to match
+//! on. A vendor that reports failure inside HTTP 200 (HotTask
+//! `Success: false`, PureTalk `err: true`, Converza `success: false`) gives
+//! an error with its code and message.
+//!
+//! # Retries and timeouts
+//!
+//! Every call has a connect timeout (10 s) and a per-attempt timeout
+//! (30 s). Retry-safe operations — reads, and updates, which set absolute
+//! values — are retried with capped, jittered exponential backoff after
+//! transport errors, 429, 502, 503 and 504, honouring `Retry-After` and
+//! StreamSkill's `X-Rate-Limit-Reset`. Creates, sends and deletes are never
+//! retried. See [`ChatbotsBuilder::retry`].
+//!
+//! # Cargo features
+//!
+//! One per vendor, all on by default: `default-features = false, features =
+//! ["puretalk"]` compiles only PureTalk's client.
+
+mod client;
+mod error;
+mod mapping;
+mod model;
+mod vendors;
+
+pub use chatbots_runtime::{ClientConfig, RetryPolicy, SecretString};
+pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
+pub use error::{Error, ErrorKind};
+pub use mapping::{capability_table, vendor_field};
+pub use model::{BotRef, Chatbot, ChatbotPatch, Field, Vendor, VendorPatch};
+
+#[cfg(feature = "converza")]
+pub use chatbots_converza as converza;
+#[cfg(feature = "hottask")]
+pub use chatbots_hottask as hottask;
+#[cfg(feature = "okchat")]
+pub use chatbots_okchat as okchat;
+#[cfg(feature = "puretalk")]
+pub use chatbots_puretalk as puretalk;
+#[cfg(feature = "streamskill")]
+pub use chatbots_streamskill as streamskill;
+
+impl Chatbots {
+    pub(crate) fn clients_ref(&self) -> &vendors::Clients {
+        self.clients()
+    }
+}

@@ -1,0 +1,434 @@
+//! How each shared [`Field`] maps onto each vendor's request body, and back
+//! from its read answer. The capability table in the docs and the README is
+//! rendered from these definitions, so the two cannot disagree.
+
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, ErrorShape};
+use crate::model::{ChatbotPatch, Field, FieldValue, Vendor};
+
+/// How a shared value becomes the vendor's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Convert {
+    /// As is.
+    Same,
+    /// A whole number; a fraction is refused, never rounded.
+    WholeNumber,
+    /// An ISO 639-1 code becomes the English language name HotTask wants
+    /// (`es` → `Spanish`); an unknown code is refused, never guessed.
+    LanguageName,
+}
+
+/// One shared field at one vendor.
+pub(crate) struct FieldMap {
+    pub field: Field,
+    /// JSON pointer into the update body.
+    pub target: &'static str,
+    /// JSON pointer into the vendor's bot object, where the read endpoint
+    /// reports it.
+    pub read: Option<&'static str>,
+    pub convert: Convert,
+}
+
+/// Everything the facade knows about one vendor beyond its spec.
+pub(crate) struct VendorMap {
+    pub vendor: Vendor,
+    /// The update operation (snake_case), whose spec schema validates bodies.
+    pub update_operation: &'static str,
+    pub fields: &'static [FieldMap],
+    /// Where the bot id goes in the update body, when not in the path.
+    pub id_in_body: Option<&'static str>,
+    /// Where the id is in the vendor's bot object.
+    pub read_id: &'static str,
+    /// Read and list operations, if the vendor documents them.
+    pub get_operation: Option<&'static str>,
+    pub list_operation: Option<&'static str>,
+    pub error: ErrorShape,
+}
+
+const fn map(field: Field, target: &'static str, read: Option<&'static str>) -> FieldMap {
+    FieldMap {
+        field,
+        target,
+        read,
+        convert: Convert::Same,
+    }
+}
+
+pub(crate) const STREAMSKILL: VendorMap = VendorMap {
+    vendor: Vendor::StreamSkill,
+    update_operation: "edit_ai_chatbots",
+    fields: &[map(Field::Language, "/language", None)],
+    id_in_body: None,
+    read_id: "/id",
+    get_operation: Some("getPurchase"),
+    list_operation: Some("listPurchases"),
+    error: ErrorShape {
+        code: &["/type"],
+        message: &["/message", "/name"],
+        field_errors: Some("/errors"),
+        kinds: &[
+            ("unauthorized_http_exception", || ErrorKind::Unauthorized),
+            ("purchase_not_found_exception", || ErrorKind::NotFound),
+            ("action_unavailable", || ErrorKind::NotAllowed),
+            ("purchase_done", || ErrorKind::Conflict),
+            ("action_failed", || ErrorKind::Server),
+        ],
+    },
+};
+
+pub(crate) const CONVERZA: VendorMap = VendorMap {
+    vendor: Vendor::Converza,
+    update_operation: "update_bot",
+    fields: &[
+        map(Field::Name, "/name", Some("/name")),
+        map(Field::Description, "/description", Some("/description")),
+        map(Field::Instructions, "/instructions", Some("/instructions")),
+        map(Field::Temperature, "/temperature", Some("/temperature")),
+    ],
+    id_in_body: None,
+    read_id: "/id",
+    get_operation: Some("getBot"),
+    list_operation: Some("listBots"),
+    error: ErrorShape {
+        code: &["/code"],
+        message: &["/message", "/error"],
+        field_errors: None,
+        kinds: &[],
+    },
+};
+
+pub(crate) const OKCHAT: VendorMap = VendorMap {
+    vendor: Vendor::OkChat,
+    update_operation: "update_chatbot",
+    fields: &[
+        map(Field::Name, "/name", Some("/name")),
+        map(Field::Description, "/description", Some("/description")),
+        map(
+            Field::Instructions,
+            "/settings/prompt",
+            Some("/settings/prompt"),
+        ),
+        map(Field::Model, "/settings/model", Some("/settings/model")),
+        map(
+            Field::Greeting,
+            "/settings/greeting",
+            Some("/settings/greeting"),
+        ),
+    ],
+    id_in_body: None,
+    read_id: "/id",
+    get_operation: Some("getChatbot"),
+    list_operation: Some("listChatbots"),
+    error: ErrorShape {
+        code: &[],
+        message: &["/message", "/error"],
+        field_errors: None,
+        kinds: &[],
+    },
+};
+
+pub(crate) const PURETALK: VendorMap = VendorMap {
+    vendor: Vendor::PureTalk,
+    update_operation: "update_assistant",
+    fields: &[
+        map(Field::Name, "/name", Some("/name")),
+        map(Field::Instructions, "/prompt", Some("/prompt")),
+        map(Field::Model, "/model", Some("/model")),
+        map(Field::Greeting, "/begin_message", Some("/begin_message")),
+        map(Field::Timezone, "/timezone", Some("/timezone")),
+    ],
+    id_in_body: None,
+    read_id: "/assistant_id",
+    get_operation: Some("getAssistant"),
+    list_operation: Some("listAssistants"),
+    error: ErrorShape {
+        code: &[],
+        message: &["/msg"],
+        field_errors: None,
+        kinds: &[],
+    },
+};
+
+pub(crate) const HOTTASK: VendorMap = VendorMap {
+    vendor: Vendor::HotTask,
+    update_operation: "edit_chatbot",
+    fields: &[
+        map(Field::Name, "/Name", None),
+        map(Field::Instructions, "/SystemMessage", None),
+        FieldMap {
+            field: Field::Temperature,
+            target: "/Temperature",
+            read: None,
+            convert: Convert::WholeNumber,
+        },
+        map(Field::Greeting, "/WelcomeMessage", None),
+        FieldMap {
+            field: Field::Language,
+            target: "/AIResponseLanguage",
+            read: None,
+            convert: Convert::LanguageName,
+        },
+        map(Field::Timezone, "/TimeZone", None),
+    ],
+    id_in_body: Some("/serialNumber"),
+    read_id: "/serialNumber",
+    get_operation: None,
+    list_operation: None,
+    error: ErrorShape {
+        code: &["/Code"],
+        message: &["/Message"],
+        field_errors: None,
+        kinds: &[],
+    },
+};
+
+/// The mapping of every vendor, compiled in or not.
+pub(crate) const ALL: [&VendorMap; 5] = [&STREAMSKILL, &CONVERZA, &OKCHAT, &PURETALK, &HOTTASK];
+
+pub(crate) fn of(vendor: Vendor) -> &'static VendorMap {
+    match vendor {
+        Vendor::StreamSkill => &STREAMSKILL,
+        Vendor::Converza => &CONVERZA,
+        Vendor::OkChat => &OKCHAT,
+        Vendor::PureTalk => &PURETALK,
+        Vendor::HotTask => &HOTTASK,
+    }
+}
+
+/// Where `field` goes at `vendor`: the JSON pointer into the update body,
+/// or `None` when the vendor does not support it.
+pub fn vendor_field(vendor: Vendor, field: Field) -> Option<&'static str> {
+    of(vendor)
+        .fields
+        .iter()
+        .find(|m| m.field == field)
+        .map(|m| m.target)
+}
+
+/// ISO 639-1 codes and the English names HotTask's `AIResponseLanguage`
+/// takes. A code not listed is refused rather than guessed.
+const LANGUAGE_NAMES: &[(&str, &str)] = &[
+    ("ar", "Arabic"),
+    ("cs", "Czech"),
+    ("da", "Danish"),
+    ("de", "German"),
+    ("el", "Greek"),
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fi", "Finnish"),
+    ("fr", "French"),
+    ("he", "Hebrew"),
+    ("hi", "Hindi"),
+    ("hu", "Hungarian"),
+    ("id", "Indonesian"),
+    ("it", "Italian"),
+    ("ja", "Japanese"),
+    ("ko", "Korean"),
+    ("nl", "Dutch"),
+    ("no", "Norwegian"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("ro", "Romanian"),
+    ("ru", "Russian"),
+    ("sv", "Swedish"),
+    ("th", "Thai"),
+    ("tr", "Turkish"),
+    ("uk", "Ukrainian"),
+    ("vi", "Vietnamese"),
+    ("zh", "Chinese"),
+];
+
+fn convert(vendor: Vendor, m: &FieldMap, value: FieldValue<'_>) -> Result<Value, Error> {
+    let field = m.field.name();
+    match (m.convert, value) {
+        (Convert::Same, FieldValue::Text(t)) => Ok(Value::from(t)),
+        (Convert::Same, FieldValue::Number(n)) => serde_json::Number::from_f64(n)
+            .map(Value::Number)
+            .ok_or_else(|| Error::invalid(vendor, field, "must be a finite number")),
+        (Convert::WholeNumber, FieldValue::Number(n)) => {
+            if n.fract() == 0.0 && n.is_finite() && n.abs() < 9.0e15 {
+                Ok(Value::from(n as i64))
+            } else {
+                Err(Error::invalid(
+                    vendor,
+                    field,
+                    format!("must be a whole number: {vendor} takes an integer (got {n}); it is not rounded"),
+                ))
+            }
+        }
+        (Convert::LanguageName, FieldValue::Text(code)) => LANGUAGE_NAMES
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(code))
+            .map(|(_, name)| Value::from(*name))
+            .ok_or_else(|| {
+                Error::invalid(
+                    vendor,
+                    field,
+                    format!(
+                        "must be an ISO 639-1 code {vendor} has a language name for (got `{code}`); \
+                         set `AIResponseLanguage` in the vendor patch for others"
+                    ),
+                )
+            }),
+        (_, other) => Err(Error::invalid(vendor, field, format!("has the wrong type ({other:?})"))),
+    }
+}
+
+/// The vendor's update body for `patch`: the vendor patch with the shared
+/// fields merged in, checked against everything the spec documents.
+/// Refusals name the vendor, the field and the rule; nothing is sent.
+pub(crate) fn update_body(
+    vendor: Vendor,
+    id: &str,
+    patch: &ChatbotPatch,
+    schema: Option<&str>,
+) -> Result<Value, Error> {
+    let vm = of(vendor);
+    if patch.is_empty() {
+        return Err(Error::invalid(
+            vendor,
+            "(patch)",
+            "changes nothing: set at least one field",
+        ));
+    }
+    let mut body = match &patch.vendor {
+        Some(extra) if extra.vendor() != vendor => {
+            return Err(Error::invalid(
+                vendor,
+                "vendor",
+                format!(
+                    "the vendor patch is for {}, the bot is at {vendor}",
+                    extra.vendor()
+                ),
+            ));
+        }
+        Some(extra) => extra.to_json(),
+        None => Value::Object(Default::default()),
+    };
+    for field in Field::ALL {
+        let Some(value) = patch.get(field) else {
+            continue;
+        };
+        let m = vm
+            .fields
+            .iter()
+            .find(|m| m.field == field)
+            .ok_or_else(|| Error::unsupported(vendor, field.name()))?;
+        let converted = convert(vendor, m, value)?;
+        if body.pointer(m.target).is_some() {
+            return Err(Error::invalid(
+                vendor,
+                field.name(),
+                format!(
+                    "is set twice: in the patch and as `{}` in the vendor patch",
+                    &m.target[1..]
+                ),
+            ));
+        }
+        insert(&mut body, m.target, converted);
+    }
+    if let Some(pointer) = vm.id_in_body {
+        match body.pointer(pointer) {
+            Some(existing) if existing.as_str() != Some(id) => {
+                return Err(Error::invalid(
+                    vendor,
+                    &pointer[1..],
+                    "differs from the bot id; leave it out of the vendor patch",
+                ));
+            }
+            _ => insert(&mut body, pointer, Value::from(id)),
+        }
+    }
+    if let Some(schema) = schema.and_then(|s| serde_json::from_str::<Value>(s).ok()) {
+        if let Some(v) = chatbots_runtime::validate(&schema, &body)
+            .into_iter()
+            .next()
+        {
+            return Err(Error::invalid(vendor, v.field, v.rule));
+        }
+    }
+    cross_field_rules(vendor, &body)?;
+    Ok(body)
+}
+
+/// Documented rules that span fields, which a schema cannot say.
+fn cross_field_rules(vendor: Vendor, body: &Value) -> Result<(), Error> {
+    if vendor == Vendor::StreamSkill {
+        let count = body.get("count").and_then(Value::as_i64);
+        let interval = body.get("interval").and_then(Value::as_i64);
+        if let (Some(count), Some(interval)) = (count, interval) {
+            let minimum = ((60 + count - 1) / count).max(1);
+            if interval < minimum {
+                return Err(Error::invalid(
+                    vendor,
+                    "interval",
+                    format!(
+                        "must be at least ceil(60 / count) = {minimum} for count {count} (got {interval})"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn insert(body: &mut Value, pointer: &str, value: Value) {
+    let mut at = body;
+    let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if !at.is_object() {
+            *at = Value::Object(Default::default());
+        }
+        let Value::Object(map) = at else { return };
+        if i + 1 == parts.len() {
+            map.insert((*part).to_string(), value);
+            return;
+        }
+        at = map
+            .entry((*part).to_string())
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+}
+
+/// The capability table as Markdown: vendor × field → the vendor's field,
+/// or "—" when the vendor does not support it.
+pub fn capability_table() -> String {
+    let mut out = String::from("| field |");
+    for vm in ALL {
+        out.push_str(&format!(" {} |", vm.vendor));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(ALL.len()));
+    out.push('\n');
+    for field in Field::ALL {
+        out.push_str(&format!("| `{field}` |"));
+        for vm in ALL {
+            let cell = match vm.fields.iter().find(|m| m.field == field) {
+                None => "—".to_string(),
+                Some(m) => {
+                    let name = format!("`{}`", m.target[1..].replace('/', "."));
+                    match m.convert {
+                        Convert::Same => name,
+                        Convert::WholeNumber => format!("{name} (whole numbers only)"),
+                        Convert::LanguageName => format!("{name} (ISO code → English name)"),
+                    }
+                }
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out.push_str("| `get` / `list` |");
+    for vm in ALL {
+        let ops = match (vm.get_operation, vm.list_operation) {
+            (Some(g), Some(l)) => format!("`{g}` / `{l}`"),
+            (Some(g), None) => format!("`{g}` / —"),
+            (None, Some(l)) => format!("— / `{l}`"),
+            (None, None) => "— / —".into(),
+        };
+        out.push_str(&format!(" {ops} |"));
+    }
+    out.push('\n');
+    out
+}

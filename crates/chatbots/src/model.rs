@@ -1,0 +1,408 @@
+//! The vendor-neutral model: which bot, what to change, what a bot looks like.
+
+use std::fmt;
+
+/// A supported vendor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Vendor {
+    /// StreamSkill AI chatbot orders.
+    StreamSkill,
+    /// Converza bots.
+    Converza,
+    /// OKChat chatbots.
+    OkChat,
+    /// PureTalk AI assistants.
+    PureTalk,
+    /// HotTask "AI Agent" chatbots (also sold as NewOaks AI and others).
+    HotTask,
+}
+
+impl Vendor {
+    /// Every vendor, in a fixed order.
+    pub const ALL: [Vendor; 5] = [
+        Vendor::StreamSkill,
+        Vendor::Converza,
+        Vendor::OkChat,
+        Vendor::PureTalk,
+        Vendor::HotTask,
+    ];
+
+    /// The vendor's name as in `specs/<name>.yaml` and its crate
+    /// `chatbots-<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Vendor::StreamSkill => "streamskill",
+            Vendor::Converza => "converza",
+            Vendor::OkChat => "okchat",
+            Vendor::PureTalk => "puretalk",
+            Vendor::HotTask => "hottask",
+        }
+    }
+
+    /// The prefix of this vendor's environment variables (`OKCHAT_…`).
+    pub fn env_prefix(self) -> &'static str {
+        match self {
+            Vendor::StreamSkill => "STREAMSKILL",
+            Vendor::Converza => "CONVERZA",
+            Vendor::OkChat => "OKCHAT",
+            Vendor::PureTalk => "PURETALK",
+            Vendor::HotTask => "HOTTASK",
+        }
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Vendor {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Vendor::ALL
+            .into_iter()
+            .find(|v| v.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown vendor `{s}`"))
+    }
+}
+
+/// One chatbot at one vendor, with its id as the vendor spells it:
+/// StreamSkill order id, Converza/OKChat/PureTalk ids, HotTask serialNumber.
+///
+/// ```
+/// use chatbots::{BotRef, Vendor};
+/// let bot = BotRef::new(Vendor::StreamSkill, "12345");
+/// assert_eq!(bot.to_string(), "streamskill:12345");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BotRef {
+    /// The vendor.
+    pub vendor: Vendor,
+    /// The vendor's id for the bot.
+    pub id: String,
+}
+
+impl BotRef {
+    /// A reference to `id` at `vendor`.
+    pub fn new(vendor: Vendor, id: impl Into<String>) -> Self {
+        Self {
+            vendor,
+            id: id.into(),
+        }
+    }
+}
+
+impl fmt::Display for BotRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.vendor, self.id)
+    }
+}
+
+/// A setting several vendors share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Field {
+    /// The bot's display name.
+    Name,
+    /// A description of the bot.
+    Description,
+    /// The system prompt.
+    Instructions,
+    /// The language model, by the name the vendor uses.
+    Model,
+    /// Sampling temperature.
+    Temperature,
+    /// The first/welcome message.
+    Greeting,
+    /// The language, as an ISO 639-1 code (`en`), or `auto`.
+    Language,
+    /// An IANA time zone (`Europe/Berlin`).
+    Timezone,
+}
+
+impl Field {
+    /// Every field, in a fixed order.
+    pub const ALL: [Field; 8] = [
+        Field::Name,
+        Field::Description,
+        Field::Instructions,
+        Field::Model,
+        Field::Temperature,
+        Field::Greeting,
+        Field::Language,
+        Field::Timezone,
+    ];
+
+    /// The field's name in [`ChatbotPatch`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Description => "description",
+            Field::Instructions => "instructions",
+            Field::Model => "model",
+            Field::Temperature => "temperature",
+            Field::Greeting => "greeting",
+            Field::Language => "language",
+            Field::Timezone => "timezone",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A value of a shared setting.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum FieldValue<'a> {
+    Text(&'a str),
+    Number(f64),
+}
+
+/// What to change on a chatbot: the settings several vendors share, plus
+/// the vendor's own request body for everything else. Unset fields are left
+/// as they are.
+///
+/// ```
+/// use chatbots::ChatbotPatch;
+/// let patch = ChatbotPatch::new()
+///     .name("Support bot")
+///     .instructions("Answer briefly.")
+///     .temperature(0.5);
+/// assert_eq!(patch.name.as_deref(), Some("Support bot"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ChatbotPatch {
+    /// The display name.
+    pub name: Option<String>,
+    /// A description.
+    pub description: Option<String>,
+    /// The system prompt.
+    pub instructions: Option<String>,
+    /// The model, by the name the vendor uses.
+    pub model: Option<String>,
+    /// Sampling temperature, within the vendor's documented range.
+    pub temperature: Option<f64>,
+    /// The first/welcome message.
+    pub greeting: Option<String>,
+    /// Language as an ISO 639-1 code (`en`) or `auto`.
+    pub language: Option<String>,
+    /// IANA time zone.
+    pub timezone: Option<String>,
+    /// Vendor-specific settings, as the vendor's own request body.
+    pub vendor: Option<VendorPatch>,
+}
+
+macro_rules! setters {
+    ($($field:ident: $ty:ty),*) => {
+        $(
+            #[doc = concat!("Sets `", stringify!($field), "`.")]
+            pub fn $field(mut self, value: impl Into<$ty>) -> Self {
+                self.$field = Some(value.into());
+                self
+            }
+        )*
+    };
+}
+
+impl ChatbotPatch {
+    /// An empty patch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    setters!(
+        name: String, description: String, instructions: String, model: String,
+        temperature: f64, greeting: String, language: String, timezone: String
+    );
+
+    /// Sets vendor-specific settings.
+    pub fn vendor_patch(mut self, patch: impl Into<VendorPatch>) -> Self {
+        self.vendor = Some(patch.into());
+        self
+    }
+
+    /// The value of a shared field, if set.
+    pub(crate) fn get(&self, field: Field) -> Option<FieldValue<'_>> {
+        fn text(v: &Option<String>) -> Option<FieldValue<'_>> {
+            v.as_deref().map(FieldValue::Text)
+        }
+        match field {
+            Field::Name => text(&self.name),
+            Field::Description => text(&self.description),
+            Field::Instructions => text(&self.instructions),
+            Field::Model => text(&self.model),
+            Field::Temperature => self.temperature.map(FieldValue::Number),
+            Field::Greeting => text(&self.greeting),
+            Field::Language => text(&self.language),
+            Field::Timezone => text(&self.timezone),
+        }
+    }
+
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        Field::ALL.iter().all(|f| self.get(*f).is_none()) && self.vendor.is_none()
+    }
+}
+
+/// Vendor-specific settings: the vendor's own request body, as its crate
+/// generates it from the spec. Shared fields set in [`ChatbotPatch`] are
+/// merged into it; setting the same vendor field both ways is refused.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum VendorPatch {
+    /// StreamSkill: `language`, `count`, `interval`.
+    #[cfg(feature = "streamskill")]
+    StreamSkill(crate::streamskill::types::EditAiChatbotsObject),
+    /// Converza: `role`, `questions`, `chat_model_level`, …
+    #[cfg(feature = "converza")]
+    Converza(crate::converza::types::UpdateBotRequest),
+    /// OKChat: `personality_config`, `settings.snippet`, `is_public`, …
+    #[cfg(feature = "okchat")]
+    OkChat(crate::okchat::types::UpdateChatbotRequest),
+    /// PureTalk: voice settings, reminders, call recording, …
+    #[cfg(feature = "puretalk")]
+    PureTalk(crate::puretalk::types::UpdateAssistantRequest),
+    /// HotTask: colours, rate limits, model key, … (`serialNumber` comes
+    /// from the [`BotRef`](crate::BotRef)).
+    #[cfg(feature = "hottask")]
+    HotTask(crate::hottask::types::EditChatbotRequest),
+}
+
+impl VendorPatch {
+    /// The vendor this patch is for.
+    pub fn vendor(&self) -> Vendor {
+        match self {
+            #[cfg(feature = "streamskill")]
+            VendorPatch::StreamSkill(_) => Vendor::StreamSkill,
+            #[cfg(feature = "converza")]
+            VendorPatch::Converza(_) => Vendor::Converza,
+            #[cfg(feature = "okchat")]
+            VendorPatch::OkChat(_) => Vendor::OkChat,
+            #[cfg(feature = "puretalk")]
+            VendorPatch::PureTalk(_) => Vendor::PureTalk,
+            #[cfg(feature = "hottask")]
+            VendorPatch::HotTask(_) => Vendor::HotTask,
+        }
+    }
+
+    /// The body as JSON.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        let value = match self {
+            #[cfg(feature = "streamskill")]
+            VendorPatch::StreamSkill(b) => serde_json::to_value(b),
+            #[cfg(feature = "converza")]
+            VendorPatch::Converza(b) => serde_json::to_value(b),
+            #[cfg(feature = "okchat")]
+            VendorPatch::OkChat(b) => serde_json::to_value(b),
+            #[cfg(feature = "puretalk")]
+            VendorPatch::PureTalk(b) => serde_json::to_value(b),
+            #[cfg(feature = "hottask")]
+            VendorPatch::HotTask(b) => serde_json::to_value(b),
+        };
+        value.unwrap_or_default()
+    }
+}
+
+macro_rules! vendor_patch_from {
+    ($feature:literal, $variant:ident, $ty:ty) => {
+        #[cfg(feature = $feature)]
+        impl From<$ty> for VendorPatch {
+            fn from(body: $ty) -> Self {
+                VendorPatch::$variant(body)
+            }
+        }
+    };
+}
+
+vendor_patch_from!(
+    "streamskill",
+    StreamSkill,
+    crate::streamskill::types::EditAiChatbotsObject
+);
+vendor_patch_from!(
+    "converza",
+    Converza,
+    crate::converza::types::UpdateBotRequest
+);
+vendor_patch_from!("okchat", OkChat, crate::okchat::types::UpdateChatbotRequest);
+vendor_patch_from!(
+    "puretalk",
+    PureTalk,
+    crate::puretalk::types::UpdateAssistantRequest
+);
+vendor_patch_from!(
+    "hottask",
+    HotTask,
+    crate::hottask::types::EditChatbotRequest
+);
+
+/// A chatbot as read from a vendor: the shared settings the vendor reports,
+/// plus the vendor's whole answer.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Chatbot {
+    /// Where it lives.
+    pub bot: BotRef,
+    /// The display name.
+    pub name: Option<String>,
+    /// A description.
+    pub description: Option<String>,
+    /// The system prompt.
+    pub instructions: Option<String>,
+    /// The model.
+    pub model: Option<String>,
+    /// Sampling temperature.
+    pub temperature: Option<f64>,
+    /// The first/welcome message.
+    pub greeting: Option<String>,
+    /// Language.
+    pub language: Option<String>,
+    /// Time zone.
+    pub timezone: Option<String>,
+    /// The vendor's object, exactly as decoded.
+    pub raw: serde_json::Value,
+}
+
+impl Chatbot {
+    pub(crate) fn set(&mut self, field: Field, value: &serde_json::Value) {
+        let text = value
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| value.as_number().map(|n| n.to_string()));
+        match field {
+            Field::Name => self.name = text,
+            Field::Description => self.description = text,
+            Field::Instructions => self.instructions = text,
+            Field::Model => self.model = text,
+            Field::Temperature => {
+                self.temperature = value
+                    .as_f64()
+                    .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+            }
+            Field::Greeting => self.greeting = text,
+            Field::Language => self.language = text,
+            Field::Timezone => self.timezone = text,
+        }
+    }
+
+    /// A shared field's value, as text.
+    pub fn field(&self, field: Field) -> Option<String> {
+        match field {
+            Field::Name => self.name.clone(),
+            Field::Description => self.description.clone(),
+            Field::Instructions => self.instructions.clone(),
+            Field::Model => self.model.clone(),
+            Field::Temperature => self.temperature.map(|t| t.to_string()),
+            Field::Greeting => self.greeting.clone(),
+            Field::Language => self.language.clone(),
+            Field::Timezone => self.timezone.clone(),
+        }
+    }
+}

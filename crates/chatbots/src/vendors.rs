@@ -1,0 +1,397 @@
+//! The typed calls behind the facade: one small block per vendor. Each
+//! turns the checked JSON body into the vendor's generated request type,
+//! calls its generated client, and turns the answer (or failure) into the
+//! facade's terms.
+
+use chatbots_runtime::{ClientConfig, SecretString};
+use serde_json::Value;
+
+#[cfg_attr(
+    not(any(
+        feature = "converza",
+        feature = "okchat",
+        feature = "puretalk",
+        feature = "hottask",
+        feature = "streamskill"
+    )),
+    allow(unused_imports)
+)]
+use crate::error::{Error, classify, from_body};
+use crate::mapping;
+use crate::model::{BotRef, Vendor};
+
+/// The vendor clients that have credentials.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Clients {
+    #[cfg(feature = "streamskill")]
+    pub streamskill: Option<crate::streamskill::Client>,
+    #[cfg(feature = "converza")]
+    pub converza: Option<crate::converza::Client>,
+    #[cfg(feature = "okchat")]
+    pub okchat: Option<crate::okchat::Client>,
+    #[cfg(feature = "puretalk")]
+    pub puretalk: Option<crate::puretalk::Client>,
+    #[cfg(feature = "hottask")]
+    pub hottask: Option<crate::hottask::Client>,
+}
+
+fn compiled_out(vendor: Vendor) -> Error {
+    Error::config(
+        Some(vendor),
+        format!(
+            "the `{}` feature of the chatbots crate is not enabled",
+            vendor.name()
+        ),
+    )
+}
+
+fn config_error(vendor: Vendor, e: chatbots_runtime::ConfigError) -> Error {
+    Error::config(Some(vendor), e.message)
+}
+
+/// A decoded vendor answer as JSON (it was JSON a moment ago).
+#[allow(dead_code)]
+fn json<T: serde::Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+/// The typed body, or which documented rule the JSON breaks.
+#[allow(dead_code)]
+fn typed<T: serde::de::DeserializeOwned>(vendor: Vendor, body: Value) -> Result<T, Error> {
+    serde_json::from_value(body).map_err(|e| Error::invalid(vendor, "(body)", e.to_string()))
+}
+
+#[allow(dead_code)]
+fn uuid(vendor: Vendor, field: &str, id: &str) -> Result<uuid::Uuid, Error> {
+    uuid::Uuid::parse_str(id)
+        .map_err(|_| Error::invalid(vendor, field, format!("must be a UUID (got `{id}`)")))
+}
+
+/// A failure reported inside a 2xx answer, as an error.
+#[allow(dead_code)]
+fn envelope<T: chatbots_runtime::Envelope>(vendor: Vendor, value: &T) -> Result<(), Error> {
+    match value.failure() {
+        None => Ok(()),
+        Some(failure) => {
+            let body = serde_json::json!({"code": failure.code, "message": failure.message});
+            let shape = crate::error::ErrorShape {
+                code: &["/code"],
+                message: &["/message"],
+                field_errors: None,
+                kinds: &[],
+            };
+            Err(from_body(vendor, &shape, None, &body, &Default::default()))
+        }
+    }
+}
+
+/// Runs one generated call, classifying its failure.
+macro_rules! call {
+    ($vendor:expr, $fut:expr) => {{
+        let (result, record) = chatbots_runtime::record($fut).await;
+        result.map_err(|e| classify($vendor, &mapping::of($vendor).error, e, &record))?
+    }};
+}
+
+impl Clients {
+    /// Creates the client of `vendor`.
+    pub fn connect(
+        &mut self,
+        vendor: Vendor,
+        (secret, second): (&SecretString, Option<&SecretString>),
+        config: &ClientConfig,
+    ) -> Result<(), Error> {
+        let _ = (secret, second, config);
+        match vendor {
+            #[cfg(feature = "streamskill")]
+            Vendor::StreamSkill => {
+                use crate::streamskill as v;
+                let auth = v::header_auth(secret).map_err(|e| config_error(vendor, e))?;
+                self.streamskill = Some(
+                    v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
+                );
+            }
+            #[cfg(feature = "converza")]
+            Vendor::Converza => {
+                use crate::converza as v;
+                let key_secret = second.ok_or_else(|| crate::client::not_configured(vendor))?;
+                let auth = v::Auth::new(secret.clone(), key_secret.clone());
+                self.converza = Some(
+                    v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
+                );
+            }
+            #[cfg(feature = "okchat")]
+            Vendor::OkChat => {
+                use crate::okchat as v;
+                let auth = v::header_auth(secret).map_err(|e| config_error(vendor, e))?;
+                self.okchat = Some(
+                    v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
+                );
+            }
+            #[cfg(feature = "puretalk")]
+            Vendor::PureTalk => {
+                use crate::puretalk as v;
+                let auth = v::header_auth(secret).map_err(|e| config_error(vendor, e))?;
+                self.puretalk = Some(
+                    v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
+                );
+            }
+            #[cfg(feature = "hottask")]
+            Vendor::HotTask => {
+                use crate::hottask as v;
+                let auth = v::header_auth(secret).map_err(|e| config_error(vendor, e))?;
+                self.hottask = Some(
+                    v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
+                );
+            }
+            #[allow(unreachable_patterns)]
+            _ => return Err(compiled_out(vendor)),
+        }
+        Ok(())
+    }
+
+    /// The spec's schema of the vendor's update body.
+    pub fn update_schema(&self, vendor: Vendor) -> Option<&'static str> {
+        let op = mapping::of(vendor).update_operation;
+        match vendor {
+            #[cfg(feature = "streamskill")]
+            Vendor::StreamSkill => crate::streamskill::request_body_schema(op),
+            #[cfg(feature = "converza")]
+            Vendor::Converza => crate::converza::request_body_schema(op),
+            #[cfg(feature = "okchat")]
+            Vendor::OkChat => crate::okchat::request_body_schema(op),
+            #[cfg(feature = "puretalk")]
+            Vendor::PureTalk => crate::puretalk::request_body_schema(op),
+            #[cfg(feature = "hottask")]
+            Vendor::HotTask => crate::hottask::request_body_schema(op),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = op;
+                None
+            }
+        }
+    }
+
+    pub async fn update(&self, bot: &BotRef, body: Value) -> Result<(), Error> {
+        let vendor = bot.vendor;
+        let _ = &body;
+        match vendor {
+            #[cfg(feature = "streamskill")]
+            Vendor::StreamSkill => {
+                let client = self
+                    .streamskill
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let order_id: i64 = bot.id.parse().map_err(|_| {
+                    Error::invalid(
+                        vendor,
+                        "orderId",
+                        format!("must be an integer order id (got `{}`)", bot.id),
+                    )
+                })?;
+                let body: crate::streamskill::types::EditAiChatbotsObject = typed(vendor, body)?;
+                call!(
+                    vendor,
+                    client
+                        .edit_ai_chatbots()
+                        .order_id(order_id)
+                        .body(body)
+                        .send()
+                );
+                Ok(())
+            }
+            #[cfg(feature = "converza")]
+            Vendor::Converza => {
+                let client = self
+                    .converza
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let id = uuid(vendor, "id", &bot.id)?;
+                let body: crate::converza::types::UpdateBotRequest = typed(vendor, body)?;
+                let response = call!(vendor, client.update_bot().id(id).body(body).send());
+                envelope(vendor, response.as_ref())
+            }
+            #[cfg(feature = "okchat")]
+            Vendor::OkChat => {
+                let client = self
+                    .okchat
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let id = uuid(vendor, "id", &bot.id)?;
+                let body: crate::okchat::types::UpdateChatbotRequest = typed(vendor, body)?;
+                call!(vendor, client.update_chatbot().id(id).body(body).send());
+                Ok(())
+            }
+            #[cfg(feature = "puretalk")]
+            Vendor::PureTalk => {
+                let client = self
+                    .puretalk
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let body: crate::puretalk::types::UpdateAssistantRequest = typed(vendor, body)?;
+                let response = call!(
+                    vendor,
+                    client
+                        .update_assistant()
+                        .assistant_id(bot.id.clone())
+                        .body(body)
+                        .send()
+                );
+                envelope(vendor, response.as_ref())
+            }
+            #[cfg(feature = "hottask")]
+            Vendor::HotTask => {
+                let client = self
+                    .hottask
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let body: crate::hottask::types::EditChatbotRequest = typed(vendor, body)?;
+                let response = call!(vendor, client.edit_chatbot().body(body).send());
+                envelope(vendor, response.as_ref())
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(compiled_out(vendor)),
+        }
+    }
+
+    /// The vendor's bot object.
+    pub async fn get(&self, bot: &BotRef) -> Result<Value, Error> {
+        let vendor = bot.vendor;
+        match vendor {
+            #[cfg(feature = "streamskill")]
+            Vendor::StreamSkill => {
+                let client = self
+                    .streamskill
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let order_id: i64 = bot.id.parse().map_err(|_| {
+                    Error::invalid(
+                        vendor,
+                        "orderId",
+                        format!("must be an integer order id (got `{}`)", bot.id),
+                    )
+                })?;
+                let response = call!(vendor, client.get_purchase().order_id(order_id).send());
+                Ok(json(response.into_inner()))
+            }
+            #[cfg(feature = "converza")]
+            Vendor::Converza => {
+                let client = self
+                    .converza
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let id = uuid(vendor, "id", &bot.id)?;
+                let response = call!(vendor, client.get_bot().id(id).send());
+                envelope(vendor, response.as_ref())?;
+                Ok(json(response.into_inner().data))
+            }
+            #[cfg(feature = "okchat")]
+            Vendor::OkChat => {
+                let client = self
+                    .okchat
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let id = uuid(vendor, "chatbotId", &bot.id)?;
+                let response = call!(vendor, client.get_chatbot().chatbot_id(id).send());
+                Ok(json(response.into_inner().chatbot))
+            }
+            #[cfg(feature = "puretalk")]
+            Vendor::PureTalk => {
+                let client = self
+                    .puretalk
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let id = uuid(vendor, "assistant_id", &bot.id)?;
+                let response = call!(vendor, client.get_assistant().assistant_id(id).send());
+                envelope(vendor, response.as_ref())?;
+                Ok(json(response.into_inner().results))
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(Error::unsupported(vendor, "get")),
+        }
+    }
+
+    /// The vendor's bot objects.
+    pub async fn list(&self, vendor: Vendor) -> Result<Vec<Value>, Error> {
+        let items = match vendor {
+            #[cfg(feature = "streamskill")]
+            Vendor::StreamSkill => {
+                let client = self
+                    .streamskill
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let response = call!(vendor, client.list_purchases().send());
+                // Orders of other types are not chatbots.
+                json(response.into_inner())
+                    .as_array()
+                    .map(|all| {
+                        all.iter()
+                            .filter(|p| {
+                                p.get("order_type").and_then(Value::as_str) == Some("ai_chatbots")
+                            })
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
+            #[cfg(feature = "converza")]
+            Vendor::Converza => {
+                let client = self
+                    .converza
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let response = call!(vendor, client.list_bots().send());
+                envelope(vendor, response.as_ref())?;
+                array(json(response.into_inner()).pointer("/data/bots"))
+            }
+            #[cfg(feature = "okchat")]
+            Vendor::OkChat => {
+                let client = self
+                    .okchat
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let response = call!(vendor, client.list_chatbots().send());
+                array(json(response.into_inner()).pointer("/chatbots"))
+            }
+            #[cfg(feature = "puretalk")]
+            Vendor::PureTalk => {
+                let client = self
+                    .puretalk
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured(vendor))?;
+                let response = call!(vendor, client.list_assistants().send());
+                array(json(response.into_inner()).pointer("/results"))
+            }
+            #[allow(unreachable_patterns)]
+            _ => return Err(Error::unsupported(vendor, "list")),
+        };
+        Ok(items)
+    }
+}
+
+#[allow(dead_code)]
+fn array(value: Option<&Value>) -> Vec<Value> {
+    value.and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+/// Accessors for the typed vendor clients (the escape hatch).
+macro_rules! escape_hatch {
+    ($feature:literal, $method:ident, $module:ident, $vendor:expr) => {
+        #[cfg(feature = $feature)]
+        impl crate::Chatbots {
+            #[doc = concat!("The typed `", $feature, "` client, with this client's auth, retries and timeouts, for everything vendor-specific.")]
+            pub fn $method(&self) -> Result<&crate::$module::Client, Error> {
+                self.clients_ref()
+                    .$method
+                    .as_ref()
+                    .ok_or_else(|| crate::client::not_configured($vendor))
+            }
+        }
+    };
+}
+
+escape_hatch!("streamskill", streamskill, streamskill, Vendor::StreamSkill);
+escape_hatch!("converza", converza, converza, Vendor::Converza);
+escape_hatch!("okchat", okchat, okchat, Vendor::OkChat);
+escape_hatch!("puretalk", puretalk, puretalk, Vendor::PureTalk);
+escape_hatch!("hottask", hottask, hottask, Vendor::HotTask);
