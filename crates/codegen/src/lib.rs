@@ -349,6 +349,8 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
         .iter()
         .map(|(id, schema)| quote!(#id => Some(#schema),));
     quote! {
+        pub use chatbots_runtime::{ClientConfig, Envelope, RetryPolicy, SecretString, VendorFailure};
+
         #header_auth
 
         /// The JSON schema of an operation's request body (by the snake_case

@@ -269,8 +269,14 @@ pub(crate) fn prepare_for_progenitor(api: &OpenAPI) -> OpenAPI {
     let mut api = api.clone();
     for item in api.paths.paths.values_mut() {
         if let ReferenceOr::Item(item) = item {
+            for param in item.parameters.iter_mut() {
+                one_line_description(param);
+            }
             for (_, slot) in crate::operation_slots(item) {
                 if let Some(op) = slot.as_mut() {
+                    for param in op.parameters.iter_mut() {
+                        one_line_description(param);
+                    }
                     let ranges: Vec<u16> = op
                         .responses
                         .responses
@@ -301,4 +307,21 @@ pub(crate) fn prepare_for_progenitor(api: &OpenAPI) -> OpenAPI {
         .paths
         .retain(|_, item| !matches!(item, ReferenceOr::Item(i) if i.iter().next().is_none()));
     api
+}
+
+/// progenitor renders a parameter's description inside a doc list; a
+/// multi-line one breaks the list (clippy `doc_lazy_continuation`).
+fn one_line_description(param: &mut ReferenceOr<Parameter>) {
+    let ReferenceOr::Item(param) = param else {
+        return;
+    };
+    let data = match param {
+        Parameter::Query { parameter_data, .. }
+        | Parameter::Header { parameter_data, .. }
+        | Parameter::Path { parameter_data, .. }
+        | Parameter::Cookie { parameter_data, .. } => parameter_data,
+    };
+    if let Some(text) = data.description.as_mut() {
+        *text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
 }
