@@ -30,7 +30,8 @@ impl Respond for FakeVendor {
         let mut bot = self.bot.lock().expect("state lock");
         if request.method.as_str() != "GET" {
             let Ok(Value::Object(changes)) = serde_json::from_slice::<Value>(&request.body) else {
-                return ResponseTemplate::new(400).set_body_json(json!({"message": "invalid JSON"}));
+                return ResponseTemplate::new(400)
+                    .set_body_json(json!({"message": "invalid JSON"}));
             };
             for (key, value) in changes {
                 match (self.nested, &value) {
@@ -47,7 +48,13 @@ impl Respond for FakeVendor {
     }
 }
 
-async fn fake(method_name: &str, path: &str, bot: Value, wrap: fn(&Value) -> Value, nested: bool) -> MockServer {
+async fn fake(
+    method_name: &str,
+    path: &str,
+    bot: Value,
+    wrap: fn(&Value) -> Value,
+    nested: bool,
+) -> MockServer {
     let server = MockServer::start().await;
     let state = Arc::new(Mutex::new(bot));
     for m in [method_name, "GET"] {
@@ -66,7 +73,9 @@ async fn fake(method_name: &str, path: &str, bot: Value, wrap: fn(&Value) -> Val
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    println!("Using local stand-ins of the five vendor APIs on 127.0.0.1 (no vendor is contacted).\n");
+    println!(
+        "Using local stand-ins of the five vendor APIs on 127.0.0.1 (no vendor is contacted).\n"
+    );
     let converza_id = "770e8400-e29b-41d4-a716-446655440002";
     let okchat_id = "3317853e-0af2-427d-a56f-351a9587f48f";
     let puretalk_id = "123e4567-e89b-12d3-a456-426614174000";
@@ -134,18 +143,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     let changes = [
-        (BotRef::new(Vendor::StreamSkill, "12345"), ChatbotPatch::new().language("en")),
+        (
+            BotRef::new(Vendor::StreamSkill, "12345"),
+            ChatbotPatch::new().language("en"),
+        ),
         (
             BotRef::new(Vendor::Converza, converza_id),
             ChatbotPatch::new().name("Support bot").temperature(0.4),
         ),
         (
             BotRef::new(Vendor::OkChat, okchat_id),
-            ChatbotPatch::new().instructions("Answer in two sentences.").greeting("Hi there!"),
+            ChatbotPatch::new()
+                .instructions("Answer in two sentences.")
+                .greeting("Hi there!"),
         ),
         (
             BotRef::new(Vendor::PureTalk, puretalk_id),
-            ChatbotPatch::new().name("Front desk").greeting("Thanks for calling."),
+            ChatbotPatch::new()
+                .name("Front desk")
+                .greeting("Thanks for calling."),
         ),
         (
             BotRef::new(Vendor::HotTask, "3254a9d0424c4806b9ea3d0763ccfxxx"),
@@ -153,7 +169,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ];
 
-    println!("{:<12} {:<14} {:<28} {:<28}", "vendor", "field", "before", "after");
+    println!(
+        "{:<12} {:<14} {:<28} {:<28}",
+        "vendor", "field", "before", "after"
+    );
     println!("{}", "-".repeat(84));
     for (bot, patch) in &changes {
         let before = bots.get(bot).await.ok();
