@@ -148,10 +148,10 @@ impl ChatbotsBuilder {
     /// `<VENDOR>_BASE_URL`. Half a Converza key pair is an error naming the
     /// missing variable.
     pub fn from_env(self) -> Result<Self, Error> {
-        self.from_vars(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        self.with_vars(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
 
-    pub(crate) fn from_vars(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+    pub(crate) fn with_vars(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         for vendor in Vendor::ALL {
             if let Some(url) = var(&format!("{}_BASE_URL", vendor.env_prefix())) {
                 self = self.base_url(vendor, url);

@@ -204,6 +204,9 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Makes the kind a vendor error code stands for.
+pub(crate) type KindOf = fn() -> ErrorKind;
+
 /// Where a vendor's error body keeps its code, message and field errors
 /// (JSON pointers).
 pub(crate) struct ErrorShape {
@@ -211,7 +214,7 @@ pub(crate) struct ErrorShape {
     pub message: &'static [&'static str],
     pub field_errors: Option<&'static str>,
     /// Vendor codes that decide the kind regardless of status.
-    pub kinds: &'static [(&'static str, fn() -> ErrorKind)],
+    pub kinds: &'static [(&'static str, KindOf)],
 }
 
 /// Classifies what a generated call returned.

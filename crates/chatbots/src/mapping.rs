@@ -285,12 +285,9 @@ pub(crate) fn update_body(
     schema: Option<&str>,
 ) -> Result<Value, Error> {
     let vm = of(vendor);
+    let nothing = || Error::invalid(vendor, "(patch)", "changes nothing: set at least one field");
     if patch.is_empty() {
-        return Err(Error::invalid(
-            vendor,
-            "(patch)",
-            "changes nothing: set at least one field",
-        ));
+        return Err(nothing());
     }
     let mut body = match &patch.vendor {
         Some(extra) if extra.vendor() != vendor => {
@@ -322,15 +319,29 @@ pub(crate) fn update_body(
                 field.name(),
                 format!(
                     "is set twice: in the patch and as `{}` in the vendor patch",
-                    &m.target[1..]
+                    m.target[1..].replace('/', ".")
                 ),
             ));
         }
         insert(&mut body, m.target, converted);
     }
+    let changes = body.as_object().map_or(0, |fields| {
+        fields
+            .keys()
+            .filter(|k| Some(k.as_str()) != vm.id_in_body.map(|p| &p[1..]))
+            .count()
+    });
+    if changes == 0 {
+        return Err(nothing());
+    }
     if let Some(pointer) = vm.id_in_body {
+        // An empty id in the vendor patch means "the bot's": the generated
+        // type cannot leave a required field out.
         match body.pointer(pointer) {
-            Some(existing) if existing.as_str() != Some(id) => {
+            Some(existing)
+                if existing.as_str().is_some_and(|s| !s.is_empty())
+                    && existing.as_str() != Some(id) =>
+            {
                 return Err(Error::invalid(
                     vendor,
                     &pointer[1..],
@@ -340,13 +351,12 @@ pub(crate) fn update_body(
             _ => insert(&mut body, pointer, Value::from(id)),
         }
     }
-    if let Some(schema) = schema.and_then(|s| serde_json::from_str::<Value>(s).ok()) {
-        if let Some(v) = chatbots_runtime::validate(&schema, &body)
+    if let Some(schema) = schema.and_then(|s| serde_json::from_str::<Value>(s).ok())
+        && let Some(v) = chatbots_runtime::validate(&schema, &body)
             .into_iter()
             .next()
-        {
-            return Err(Error::invalid(vendor, v.field, v.rule));
-        }
+    {
+        return Err(Error::invalid(vendor, v.field, v.rule));
     }
     cross_field_rules(vendor, &body)?;
     Ok(body)

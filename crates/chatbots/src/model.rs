@@ -256,6 +256,8 @@ impl ChatbotPatch {
 /// merged into it; setting the same vendor field both ways is refused.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+// Built once per call; boxing would only make construction noisier.
+#[allow(clippy::large_enum_variant)]
 pub enum VendorPatch {
     /// StreamSkill: `language`, `count`, `interval`.
     #[cfg(feature = "streamskill")]
