@@ -58,6 +58,15 @@
 //! One per vendor, all on by default: `default-features = false, features =
 //! ["puretalk"]` compiles only PureTalk's client.
 
+#[cfg(not(any(
+    feature = "converza",
+    feature = "hottask",
+    feature = "okchat",
+    feature = "puretalk",
+    feature = "streamskill"
+)))]
+compile_error!("enable at least one vendor feature of `chatbots`, e.g. `features = [\"okchat\"]`");
+
 mod client;
 mod error;
 mod mapping;

@@ -313,7 +313,7 @@ impl Clients {
 
     /// The vendor's bot objects.
     pub async fn list(&self, vendor: Vendor) -> Result<Vec<Value>, Error> {
-        let items = match vendor {
+        match vendor {
             #[cfg(feature = "streamskill")]
             Vendor::StreamSkill => {
                 let client = self
@@ -322,7 +322,7 @@ impl Clients {
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let response = call!(vendor, client.list_purchases().send());
                 // Orders of other types are not chatbots.
-                json(response.into_inner())
+                Ok(json(response.into_inner())
                     .as_array()
                     .map(|all| {
                         all.iter()
@@ -332,7 +332,7 @@ impl Clients {
                             .cloned()
                             .collect()
                     })
-                    .unwrap_or_default()
+                    .unwrap_or_default())
             }
             #[cfg(feature = "converza")]
             Vendor::Converza => {
@@ -342,7 +342,7 @@ impl Clients {
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let response = call!(vendor, client.list_bots().send());
                 envelope(vendor, response.as_ref())?;
-                array(json(response.into_inner()).pointer("/data/bots"))
+                Ok(array(json(response.into_inner()).pointer("/data/bots")))
             }
             #[cfg(feature = "okchat")]
             Vendor::OkChat => {
@@ -351,7 +351,7 @@ impl Clients {
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let response = call!(vendor, client.list_chatbots().send());
-                array(json(response.into_inner()).pointer("/chatbots"))
+                Ok(array(json(response.into_inner()).pointer("/chatbots")))
             }
             #[cfg(feature = "puretalk")]
             Vendor::PureTalk => {
@@ -360,12 +360,11 @@ impl Clients {
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let response = call!(vendor, client.list_assistants().send());
-                array(json(response.into_inner()).pointer("/results"))
+                Ok(array(json(response.into_inner()).pointer("/results")))
             }
             #[allow(unreachable_patterns)]
-            _ => return Err(Error::unsupported(vendor, "list")),
-        };
-        Ok(items)
+            _ => Err(Error::unsupported(vendor, "list")),
+        }
     }
 }
 
