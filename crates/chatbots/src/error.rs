@@ -262,10 +262,14 @@ pub(crate) fn classify<E: serde::Serialize>(
         ClientError::InvalidRequest(message) => Error::invalid(vendor, "(request)", message),
         ClientError::Custom(message) => match &record.auth_error {
             Some(auth) => {
-                let kind = if auth.transient {
-                    ErrorKind::Transport
-                } else {
-                    ErrorKind::Unauthorized
+                let kind = match auth.status {
+                    Some(429) => ErrorKind::RateLimited {
+                        retry_after: record.retry_after,
+                    },
+                    Some(500..=599) => ErrorKind::Server,
+                    Some(_) => ErrorKind::Unauthorized,
+                    None if auth.transient => ErrorKind::Transport,
+                    None => ErrorKind::Unauthorized,
                 };
                 let mut err = Error::new(kind, Some(vendor), auth.message.clone());
                 err.status = auth.status;

@@ -91,8 +91,8 @@ pub(crate) const CONVERZA: VendorMap = VendorMap {
     get_operation: Some("getBot"),
     list_operation: Some("listBots"),
     error: ErrorShape {
-        code: &["/code"],
-        message: &["/message", "/error"],
+        code: &["/error/code", "/error"],
+        message: &["/message", "/error/message"],
         field_errors: None,
         kinds: &[],
     },

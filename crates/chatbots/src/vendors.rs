@@ -87,10 +87,28 @@ fn envelope<T: chatbots_runtime::Envelope>(vendor: Vendor, value: &T) -> Result<
 
 /// Runs one generated call, classifying its failure.
 macro_rules! call {
-    ($vendor:expr, $fut:expr) => {{
+    ($vendor:expr, $fut:expr) => {
+        call!($vendor, $fut, |_: &Error| {})
+    };
+    ($vendor:expr, $fut:expr, $on_error:expr) => {{
         let (result, record) = chatbots_runtime::record($fut).await;
-        result.map_err(|e| classify($vendor, &mapping::of($vendor).error, e, &record))?
+        result.map_err(|e| {
+            let error = classify($vendor, &mapping::of($vendor).error, e, &record);
+            ($on_error)(&error);
+            error
+        })?
     }};
+}
+
+/// A 401 on a call (not on the exchange) means the cached JWT was revoked:
+/// the next call exchanges the key pair again.
+#[cfg(feature = "converza")]
+fn drop_refused_token(client: &crate::converza::Client) -> impl Fn(&Error) + '_ {
+    move |error| {
+        if error.status() == Some(401) {
+            client.runtime().auth().invalidate();
+        }
+    }
 }
 
 impl Clients {
@@ -208,7 +226,11 @@ impl Clients {
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let id = uuid(vendor, "id", &bot.id)?;
                 let body: crate::converza::types::UpdateBotRequest = typed(vendor, body)?;
-                let response = call!(vendor, client.update_bot().id(id).body(body).send());
+                let response = call!(
+                    vendor,
+                    client.update_bot().id(id).body(body).send(),
+                    drop_refused_token(client)
+                );
                 envelope(vendor, response.as_ref())
             }
             #[cfg(feature = "okchat")]
@@ -281,7 +303,11 @@ impl Clients {
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let id = uuid(vendor, "id", &bot.id)?;
-                let response = call!(vendor, client.get_bot().id(id).send());
+                let response = call!(
+                    vendor,
+                    client.get_bot().id(id).send(),
+                    drop_refused_token(client)
+                );
                 envelope(vendor, response.as_ref())?;
                 Ok(json(response.into_inner().data))
             }
@@ -340,7 +366,11 @@ impl Clients {
                     .converza
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
-                let response = call!(vendor, client.list_bots().send());
+                let response = call!(
+                    vendor,
+                    client.list_bots().send(),
+                    drop_refused_token(client)
+                );
                 envelope(vendor, response.as_ref())?;
                 Ok(array(json(response.into_inner()).pointer("/data/bots")))
             }

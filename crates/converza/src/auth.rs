@@ -180,14 +180,16 @@ impl Auth {
     }
 
     /// An [`AuthError`] for a failed exchange. The vendor's text is kept, but
-    /// never the key secret, even if the vendor echoed it.
-    fn refused(&self, status: Option<u16>, message: String) -> AuthError {
-        let secret = self.shared.key_secret.expose_secret();
-        let message = if secret.is_empty() {
-            message
-        } else {
-            message.replace(secret, "[REDACTED]")
-        };
+    /// never the key pair, even if the vendor echoed it.
+    fn refused(&self, status: Option<u16>, mut message: String) -> AuthError {
+        for secret in [
+            self.shared.key_secret.expose_secret(),
+            self.shared.key_id.expose_secret(),
+        ] {
+            if !secret.is_empty() {
+                message = message.replace(secret, "[REDACTED]");
+            }
+        }
         AuthError {
             vendor: VENDOR,
             status,
