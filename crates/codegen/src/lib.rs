@@ -433,6 +433,33 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
             pub fn runtime(&self) -> &Inner {
                 &self.inner
             }
+
+            /// Sends a hand-built request for an operation the spec marks
+            /// `x-chatbots-manual` (multipart uploads) through the same hooks
+            /// as the generated operations, and decodes it the same way.
+            #[allow(dead_code)]
+            pub(crate) async fn send_manual<T, E>(
+                &self,
+                mut request: reqwest::Request,
+                operation_id: &'static str,
+            ) -> std::result::Result<ResponseValue<T>, Error<E>>
+            where
+                T: serde::de::DeserializeOwned,
+                E: serde::de::DeserializeOwned,
+            {
+                let info = OperationInfo { operation_id };
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => ResponseValue::from_response(response).await,
+                    400..=599 => Err(Error::ErrorResponse(
+                        ResponseValue::from_response(response).await?,
+                    )),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            }
         }
     }
 }

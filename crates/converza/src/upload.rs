@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use progenitor_client::{ClientHooks, Error, OperationInfo, ResponseValue};
+use progenitor_client::{Error, ResponseValue};
 use reqwest::multipart::{Form, Part};
 
 use crate::{Client, types};
@@ -101,25 +101,12 @@ impl Client {
     ) -> Result<ResponseValue<types::DocumentResponse>, Error<types::ErrorResponse>> {
         let form = input.into_multipart().map_err(Error::InvalidRequest)?;
         let url = format!("{}/api/openapi/v1/documents", self.baseurl);
-        let mut request = self
+        let request = self
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
             .multipart(form)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "upload_document",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
-            400..=599 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        self.send_manual(request, "upload_document").await
     }
 }

@@ -3,7 +3,7 @@
 //! `x-chatbots-manual`).
 
 use futures::TryStreamExt;
-use progenitor_client::{ClientHooks, OperationInfo, encode_path};
+use progenitor_client::encode_path;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use reqwest::multipart::{Form, Part};
 
@@ -65,26 +65,13 @@ impl Client {
             self.baseurl,
             encode_path(&chatbot_id.to_string()),
         );
-        let mut request = self
+        let request = self
             .client
             .patch(url)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(CONTENT_TYPE, content_type)
             .body(body)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "update_chatbot_avatar",
-        };
-        ClientHooks::pre(self, &mut request, &info).await?;
-        let result = ClientHooks::exec(self, request, &info).await;
-        ClientHooks::post(self, &result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
-            400..=599 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        self.send_manual(request, "update_chatbot_avatar").await
     }
 }

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use progenitor_client::{ClientHooks, Error, OperationInfo, ResponseValue};
+use progenitor_client::{Error, ResponseValue};
 use reqwest::multipart::{Form, Part};
 
 use crate::{Client, types};
@@ -118,25 +118,12 @@ impl Client {
     ) -> Result<ResponseValue<types::CloneVoiceResponse>, Error<types::Error>> {
         let form = form.into_multipart().map_err(Error::InvalidRequest)?;
         let url = format!("{}/v1/tts/clone-voice", self.baseurl);
-        let mut request = self
+        let request = self
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
             .multipart(form)
             .build()?;
-        let info = OperationInfo {
-            operation_id: "clone_voice",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200..=299 => ResponseValue::from_response(response).await,
-            400..=599 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        self.send_manual(request, "clone_voice").await
     }
 }
