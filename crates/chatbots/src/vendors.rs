@@ -62,6 +62,17 @@ fn typed<T: serde::de::DeserializeOwned>(vendor: Vendor, body: Value) -> Result<
 }
 
 #[allow(dead_code)]
+fn order_id(vendor: Vendor, id: &str) -> Result<i64, Error> {
+    id.parse().map_err(|_| {
+        Error::invalid(
+            vendor,
+            "orderId",
+            format!("must be an integer order id (got `{id}`)"),
+        )
+    })
+}
+
+#[allow(dead_code)]
 fn uuid(vendor: Vendor, field: &str, id: &str) -> Result<uuid::Uuid, Error> {
     uuid::Uuid::parse_str(id)
         .map_err(|_| Error::invalid(vendor, field, format!("must be a UUID (got `{id}`)")))
@@ -200,13 +211,7 @@ impl Clients {
                     .streamskill
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
-                let order_id: i64 = bot.id.parse().map_err(|_| {
-                    Error::invalid(
-                        vendor,
-                        "orderId",
-                        format!("must be an integer order id (got `{}`)", bot.id),
-                    )
-                })?;
+                let order_id = order_id(vendor, &bot.id)?;
                 let body: crate::streamskill::types::EditAiChatbotsObject = typed(vendor, body)?;
                 call!(
                     vendor,
@@ -286,13 +291,7 @@ impl Clients {
                     .streamskill
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
-                let order_id: i64 = bot.id.parse().map_err(|_| {
-                    Error::invalid(
-                        vendor,
-                        "orderId",
-                        format!("must be an integer order id (got `{}`)", bot.id),
-                    )
-                })?;
+                let order_id = order_id(vendor, &bot.id)?;
                 let response = call!(vendor, client.get_purchase().order_id(order_id).send());
                 Ok(json(response.into_inner()))
             }
