@@ -121,6 +121,20 @@ impl Error {
         Self::new(ErrorKind::Unsupported { field }, Some(vendor), message)
     }
 
+    /// This error with `redact` applied to every vendor-supplied text.
+    pub(crate) fn redacted(mut self, redact: impl Fn(&str) -> String) -> Self {
+        self.message = redact(&self.message);
+        self.code = self.code.map(|c| redact(&c));
+        if let ErrorKind::Rejected { field_errors } = &mut self.kind {
+            for messages in field_errors.values_mut() {
+                for m in messages.iter_mut() {
+                    *m = redact(m);
+                }
+            }
+        }
+        self
+    }
+
     /// The kind, to match on.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind

@@ -96,15 +96,17 @@ fn envelope<T: chatbots_runtime::Envelope>(vendor: Vendor, value: &T) -> Result<
     }
 }
 
-/// Runs one generated call, classifying its failure.
+/// Runs one generated call on `client`, classifying its failure; a vendor
+/// message that echoes a credential does not carry it into the error.
 macro_rules! call {
-    ($vendor:expr, $fut:expr) => {
-        call!($vendor, $fut, |_: &Error| {})
+    ($vendor:expr, $client:expr, $fut:expr) => {
+        call!($vendor, $client, $fut, |_: &Error| {})
     };
-    ($vendor:expr, $fut:expr, $on_error:expr) => {{
+    ($vendor:expr, $client:expr, $fut:expr, $on_error:expr) => {{
         let (result, record) = chatbots_runtime::record($fut).await;
         result.map_err(|e| {
-            let error = classify($vendor, &mapping::of($vendor).error, e, &record);
+            let error = classify($vendor, &mapping::of($vendor).error, e, &record)
+                .redacted(|text| $client.runtime().redact(text));
             ($on_error)(&error);
             error
         })?
@@ -131,15 +133,19 @@ impl Clients {
         config: &ClientConfig,
     ) -> Result<(), Error> {
         let _ = (secret, second, config);
-        match vendor {
-            #[cfg(feature = "streamskill")]
-            Vendor::StreamSkill => {
-                use crate::streamskill as v;
+        /// A vendor whose credential is one header, built from its spec.
+        macro_rules! header_auth_client {
+            ($module:ident) => {{
+                use crate::$module as v;
                 let auth = v::header_auth(secret).map_err(|e| config_error(vendor, e))?;
-                self.streamskill = Some(
+                self.$module = Some(
                     v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
                 );
-            }
+            }};
+        }
+        match vendor {
+            #[cfg(feature = "streamskill")]
+            Vendor::StreamSkill => header_auth_client!(streamskill),
             #[cfg(feature = "converza")]
             Vendor::Converza => {
                 use crate::converza as v;
@@ -150,29 +156,11 @@ impl Clients {
                 );
             }
             #[cfg(feature = "okchat")]
-            Vendor::OkChat => {
-                use crate::okchat as v;
-                let auth = v::header_auth(secret).map_err(|e| config_error(vendor, e))?;
-                self.okchat = Some(
-                    v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
-                );
-            }
+            Vendor::OkChat => header_auth_client!(okchat),
             #[cfg(feature = "puretalk")]
-            Vendor::PureTalk => {
-                use crate::puretalk as v;
-                let auth = v::header_auth(secret).map_err(|e| config_error(vendor, e))?;
-                self.puretalk = Some(
-                    v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
-                );
-            }
+            Vendor::PureTalk => header_auth_client!(puretalk),
             #[cfg(feature = "hottask")]
-            Vendor::HotTask => {
-                use crate::hottask as v;
-                let auth = v::header_auth(secret).map_err(|e| config_error(vendor, e))?;
-                self.hottask = Some(
-                    v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
-                );
-            }
+            Vendor::HotTask => header_auth_client!(hottask),
             #[allow(unreachable_patterns)]
             _ => return Err(compiled_out(vendor)),
         }
@@ -215,6 +203,7 @@ impl Clients {
                 let body: crate::streamskill::types::EditAiChatbotsObject = typed(vendor, body)?;
                 call!(
                     vendor,
+                    client,
                     client
                         .edit_ai_chatbots()
                         .order_id(order_id)
@@ -233,6 +222,7 @@ impl Clients {
                 let body: crate::converza::types::UpdateBotRequest = typed(vendor, body)?;
                 let response = call!(
                     vendor,
+                    client,
                     client.update_bot().id(id).body(body).send(),
                     drop_refused_token(client)
                 );
@@ -246,7 +236,11 @@ impl Clients {
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let id = uuid(vendor, "id", &bot.id)?;
                 let body: crate::okchat::types::UpdateChatbotRequest = typed(vendor, body)?;
-                call!(vendor, client.update_chatbot().id(id).body(body).send());
+                call!(
+                    vendor,
+                    client,
+                    client.update_chatbot().id(id).body(body).send()
+                );
                 Ok(())
             }
             #[cfg(feature = "puretalk")]
@@ -258,6 +252,7 @@ impl Clients {
                 let body: crate::puretalk::types::UpdateAssistantRequest = typed(vendor, body)?;
                 let response = call!(
                     vendor,
+                    client,
                     client
                         .update_assistant()
                         .assistant_id(bot.id.clone())
@@ -273,7 +268,7 @@ impl Clients {
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let body: crate::hottask::types::EditChatbotRequest = typed(vendor, body)?;
-                let response = call!(vendor, client.edit_chatbot().body(body).send());
+                let response = call!(vendor, client, client.edit_chatbot().body(body).send());
                 envelope(vendor, response.as_ref())
             }
             #[allow(unreachable_patterns)]
@@ -292,7 +287,11 @@ impl Clients {
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let order_id = order_id(vendor, &bot.id)?;
-                let response = call!(vendor, client.get_purchase().order_id(order_id).send());
+                let response = call!(
+                    vendor,
+                    client,
+                    client.get_purchase().order_id(order_id).send()
+                );
                 Ok(json(response.into_inner()))
             }
             #[cfg(feature = "converza")]
@@ -304,6 +303,7 @@ impl Clients {
                 let id = uuid(vendor, "id", &bot.id)?;
                 let response = call!(
                     vendor,
+                    client,
                     client.get_bot().id(id).send(),
                     drop_refused_token(client)
                 );
@@ -317,7 +317,7 @@ impl Clients {
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let id = uuid(vendor, "chatbotId", &bot.id)?;
-                let response = call!(vendor, client.get_chatbot().chatbot_id(id).send());
+                let response = call!(vendor, client, client.get_chatbot().chatbot_id(id).send());
                 Ok(json(response.into_inner().chatbot))
             }
             #[cfg(feature = "puretalk")]
@@ -327,7 +327,11 @@ impl Clients {
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let id = uuid(vendor, "assistant_id", &bot.id)?;
-                let response = call!(vendor, client.get_assistant().assistant_id(id).send());
+                let response = call!(
+                    vendor,
+                    client,
+                    client.get_assistant().assistant_id(id).send()
+                );
                 envelope(vendor, response.as_ref())?;
                 Ok(json(response.into_inner().results))
             }
@@ -345,7 +349,7 @@ impl Clients {
                     .streamskill
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
-                let response = call!(vendor, client.list_purchases().send());
+                let response = call!(vendor, client, client.list_purchases().send());
                 // Orders of other types are not chatbots.
                 Ok(json(response.into_inner())
                     .as_array()
@@ -367,6 +371,7 @@ impl Clients {
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let response = call!(
                     vendor,
+                    client,
                     client.list_bots().send(),
                     drop_refused_token(client)
                 );
@@ -379,7 +384,7 @@ impl Clients {
                     .okchat
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
-                let response = call!(vendor, client.list_chatbots().send());
+                let response = call!(vendor, client, client.list_chatbots().send());
                 Ok(array(json(response.into_inner()).pointer("/chatbots")))
             }
             #[cfg(feature = "puretalk")]
@@ -388,7 +393,7 @@ impl Clients {
                     .puretalk
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
-                let response = call!(vendor, client.list_assistants().send());
+                let response = call!(vendor, client, client.list_assistants().send());
                 Ok(array(json(response.into_inner()).pointer("/results")))
             }
             #[allow(unreachable_patterns)]

@@ -1060,7 +1060,6 @@ async fn retries_disabled_sends_once() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: converza Auth::exchange builds its client with ClientConfig::default(), so the configured retry policy does not apply to the token exchange"]
 async fn converza_retries_disabled_sends_the_token_exchange_once() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -1475,7 +1474,6 @@ async fn no_secret_in_logs_debug_or_errors() {
 /// `Display` never contains a credential (as `Error` documents), even when
 /// the vendor echoes it in its error message.
 #[tokio::test]
-#[ignore = "BUG: error::from_body keeps the vendor's message verbatim; a vendor echoing the credential leaks it into Display/Debug"]
 async fn credential_echoed_in_an_error_message_is_not_repeated() {
     let mut leaks = Vec::new();
     for vendor in Vendor::ALL {

@@ -107,7 +107,7 @@ impl Auth {
             return Ok(header);
         }
         let token = self
-            .exchange(ctx.base_url.to_owned(), ctx.http.clone())
+            .exchange(ctx.base_url.to_owned(), ctx.http.clone(), ctx.retry.clone())
             .await?;
         let header = token.header.clone();
         *self.cache() = Some(token);
@@ -121,13 +121,21 @@ impl Auth {
         &self,
         base_url: String,
         http: reqwest::Client,
+        retry: chatbots_runtime::RetryPolicy,
     ) -> Pin<Box<dyn Future<Output = Result<CachedToken, AuthError>> + Send + 'static>> {
         let auth = self.clone();
         Box::pin(async move {
             let client = Client::new_with_client(
                 &base_url,
                 http,
-                crate::Inner::new(VENDOR, auth.clone(), &ClientConfig::default()),
+                crate::Inner::new(
+                    VENDOR,
+                    auth.clone(),
+                    &ClientConfig {
+                        retry,
+                        ..ClientConfig::default()
+                    },
+                ),
             );
             let body = types::TokenRequest {
                 key_id: auth.shared.key_id.expose_secret().to_owned(),
@@ -181,15 +189,8 @@ impl Auth {
 
     /// An [`AuthError`] for a failed exchange. The vendor's text is kept, but
     /// never the key pair, even if the vendor echoed it.
-    fn refused(&self, status: Option<u16>, mut message: String) -> AuthError {
-        for secret in [
-            self.shared.key_secret.expose_secret(),
-            self.shared.key_id.expose_secret(),
-        ] {
-            if !secret.is_empty() {
-                message = message.replace(secret, "[REDACTED]");
-            }
-        }
+    fn refused(&self, status: Option<u16>, message: String) -> AuthError {
+        let message = self.redact(&message);
         AuthError {
             vendor: VENDOR,
             status,
@@ -258,5 +259,23 @@ impl Authenticate for Auth {
         let header = self.bearer(ctx).await?;
         request.headers_mut().insert(AUTHORIZATION, header);
         Ok(())
+    }
+
+    /// Hides the key pair and the cached JWT.
+    fn redact(&self, text: &str) -> String {
+        let token = self.cache().as_ref().and_then(|t| {
+            t.header
+                .to_str()
+                .ok()
+                .map(|v| v.trim_start_matches("Bearer ").to_owned())
+        });
+        chatbots_runtime::redact_secrets(
+            text,
+            [
+                self.shared.key_id.expose_secret(),
+                self.shared.key_secret.expose_secret(),
+                token.as_deref().unwrap_or_default(),
+            ],
+        )
     }
 }

@@ -187,6 +187,8 @@ pub struct AuthContext<'a> {
     pub http: &'a reqwest::Client,
     /// The client's base URL.
     pub base_url: &'a str,
+    /// The client's retry policy, for credential exchanges.
+    pub retry: &'a RetryPolicy,
 }
 
 /// How a vendor's requests are authenticated. Implementations keep their
@@ -198,6 +200,20 @@ pub trait Authenticate: Clone + fmt::Debug + Send + Sync + 'static {
         ctx: &AuthContext<'_>,
         request: &mut Request,
     ) -> impl Future<Output = Result<(), AuthError>> + Send;
+
+    /// `text` with every credential this auth holds replaced by
+    /// `[REDACTED]`: for vendor messages that echo what they were sent.
+    fn redact(&self, text: &str) -> String;
+}
+
+/// `text` with each non-empty secret replaced by `[REDACTED]`.
+pub fn redact_secrets<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    secrets
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.to_owned(), |text, secret| {
+            text.replace(secret, "[REDACTED]")
+        })
 }
 
 /// A credential sent as-is in one header: `Authorization: Bearer <token>`,
@@ -206,6 +222,8 @@ pub trait Authenticate: Clone + fmt::Debug + Send + Sync + 'static {
 pub struct HeaderAuth {
     name: HeaderName,
     value: HeaderValue,
+    /// Where the secret starts in `value` (after `Bearer `).
+    secret_start: usize,
 }
 
 impl HeaderAuth {
@@ -234,6 +252,7 @@ impl HeaderAuth {
         Ok(Self {
             name: HeaderName::from_static(name),
             value,
+            secret_start: prefix.len(),
         })
     }
 
@@ -262,6 +281,16 @@ impl Authenticate for HeaderAuth {
             .headers_mut()
             .insert(self.name.clone(), self.value.clone());
         Ok(())
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let secret = self
+            .value
+            .to_str()
+            .ok()
+            .and_then(|v| v.get(self.secret_start..))
+            .unwrap_or_default();
+        redact_secrets(text, [secret])
     }
 }
 
@@ -379,6 +408,11 @@ impl<A: Authenticate> Inner<A> {
         &self.retry
     }
 
+    /// `text` without any credential of this client.
+    pub fn redact(&self, text: &str) -> String {
+        self.auth.redact(text)
+    }
+
     /// Readies a request: only the headers the vendor documents, plus
     /// credentials.
     pub async fn prepare(
@@ -394,6 +428,7 @@ impl<A: Authenticate> Inner<A> {
             operation,
             http,
             base_url,
+            retry: &self.retry,
         };
         let result = self.auth.authenticate(&ctx, request).await;
         if let Err(e) = &result {
