@@ -1,0 +1,323 @@
+//! Fault injection: rules that make matching requests slow or fail the ways
+//! real vendors do, for users' resilience tests.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::Vendor;
+
+/// What happens to a request a rule matches.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Waits this long, then answers normally.
+    Latency(Duration),
+    /// 429 with `Retry-After` (whole seconds, rounded up), in the vendor's
+    /// error shape.
+    RateLimited { retry_after: Duration },
+    /// This HTTP status (5xx, usually), in the vendor's error shape.
+    Status(u16),
+    /// HTTP 200 with `Content-Type: application/json` and a body that is not
+    /// JSON.
+    MalformedJson,
+    /// The normal answer, cut off halfway through its body: the connection
+    /// closes before `Content-Length` bytes arrive.
+    TruncatedBody,
+    /// The connection is reset (TCP RST) without an answer.
+    ConnectionReset,
+}
+
+/// A fault, where it applies, and how often.
+///
+/// Without [`times`](Self::times) or [`fraction`](Self::fraction) it applies
+/// to every matching request until [`Faults::clear`].
+///
+/// ```
+/// use chatbots_sandbox::{Fault, FaultRule, Vendor};
+///
+/// // The next two HotTask edits get a 503.
+/// let rule = FaultRule::new(Fault::Status(503))
+///     .vendor(Vendor::HotTask)
+///     .route("/chat/Chatbot/Edit")
+///     .times(2);
+/// // The same rule, as `--fault` takes it on the command line.
+/// let parsed: FaultRule = "status=503,vendor=hottask,route=/chat/Chatbot/Edit,times=2"
+///     .parse()
+///     .unwrap();
+/// assert_eq!(rule, parsed);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultRule {
+    pub fault: Fault,
+    /// Only this vendor's requests; `None`: every vendor.
+    pub vendor: Option<Vendor>,
+    /// Only requests whose path below the vendor's base URL starts with
+    /// this (`/purchases`); `None`: every route.
+    pub route: Option<String>,
+    /// Only this HTTP method; `None`: every method.
+    pub method: Option<String>,
+    /// Only the next this many matching requests; `None`: no limit.
+    pub times: Option<u64>,
+    /// Only this share of matching requests, chosen at random (0.0–1.0).
+    pub fraction: Option<f64>,
+}
+
+impl FaultRule {
+    /// `fault` on every request, until narrowed.
+    pub fn new(fault: Fault) -> Self {
+        FaultRule {
+            fault,
+            vendor: None,
+            route: None,
+            method: None,
+            times: None,
+            fraction: None,
+        }
+    }
+
+    /// Only requests to `vendor`.
+    pub fn vendor(mut self, vendor: Vendor) -> Self {
+        self.vendor = Some(vendor);
+        self
+    }
+
+    /// Only requests whose path (below the vendor's base URL) starts with
+    /// `prefix`.
+    pub fn route(mut self, prefix: impl Into<String>) -> Self {
+        self.route = Some(prefix.into());
+        self
+    }
+
+    /// Only requests with this HTTP method.
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into().to_ascii_uppercase());
+        self
+    }
+
+    /// Only the next `n` matching requests.
+    pub fn times(mut self, n: u64) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    /// Only a random `share` (0.0–1.0) of matching requests.
+    pub fn fraction(mut self, share: f64) -> Self {
+        self.fraction = Some(share.clamp(0.0, 1.0));
+        self
+    }
+
+    fn matches(&self, vendor: Option<Vendor>, method: &str, route: &str) -> bool {
+        self.vendor.is_none_or(|v| Some(v) == vendor)
+            && self.method.as_deref().is_none_or(|m| m == method)
+            && self.route.as_deref().is_none_or(|r| route.starts_with(r))
+    }
+}
+
+/// Why a `--fault` string did not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseFaultError(String);
+
+impl fmt::Display for ParseFaultError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}; a fault is KIND[,FILTER...] with KIND one of latency=<ms>, rate-limit=<retry-after s>, \
+             status=<code>, malformed-json, truncate, reset and FILTER one of vendor=<slug>, \
+             route=<path prefix>, method=<METHOD>, times=<n>, fraction=<0..1>",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ParseFaultError {}
+
+impl FromStr for FaultRule {
+    type Err = ParseFaultError;
+
+    /// `KIND[,FILTER...]`, e.g. `rate-limit=2,vendor=streamskill,times=3` or
+    /// `latency=1500,fraction=0.1`. Latency is in milliseconds, `rate-limit`
+    /// in seconds.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut fault = None;
+        let mut rule = FaultRule::new(Fault::Status(500));
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = part.split_once('=').unwrap_or((part, ""));
+            let number = |what: &str| -> Result<u64, ParseFaultError> {
+                value
+                    .parse()
+                    .map_err(|_| ParseFaultError(format!("`{key}` needs {what}, got `{value}`")))
+            };
+            let kind = match key {
+                "latency" => Some(Fault::Latency(Duration::from_millis(number(
+                    "milliseconds",
+                )?))),
+                "rate-limit" => Some(Fault::RateLimited {
+                    retry_after: Duration::from_secs(number("seconds")?),
+                }),
+                "status" => {
+                    let code = number("an HTTP status")?;
+                    if !(100..=599).contains(&code) {
+                        return Err(ParseFaultError(format!(
+                            "`status={code}` is not an HTTP status"
+                        )));
+                    }
+                    Some(Fault::Status(code as u16))
+                }
+                "malformed-json" => Some(Fault::MalformedJson),
+                "truncate" => Some(Fault::TruncatedBody),
+                "reset" => Some(Fault::ConnectionReset),
+                "vendor" => {
+                    rule.vendor = Some(
+                        Vendor::from_slug(value)
+                            .ok_or_else(|| ParseFaultError(format!("unknown vendor `{value}`")))?,
+                    );
+                    None
+                }
+                "route" => {
+                    rule.route = Some(value.to_string());
+                    None
+                }
+                "method" => {
+                    rule.method = Some(value.to_ascii_uppercase());
+                    None
+                }
+                "times" => {
+                    rule.times = Some(number("a count")?);
+                    None
+                }
+                "fraction" => {
+                    let share: f64 = value.parse().map_err(|_| {
+                        ParseFaultError(format!("`fraction` needs a number, got `{value}`"))
+                    })?;
+                    if !(0.0..=1.0).contains(&share) {
+                        return Err(ParseFaultError(format!(
+                            "`fraction={value}` is not within 0..1"
+                        )));
+                    }
+                    rule.fraction = Some(share);
+                    None
+                }
+                _ => return Err(ParseFaultError(format!("unknown `{key}`"))),
+            };
+            if let Some(kind) = kind {
+                if fault.replace(kind).is_some() {
+                    return Err(ParseFaultError(format!("`{text}` names two faults")));
+                }
+            }
+        }
+        rule.fault = fault.ok_or_else(|| ParseFaultError(format!("`{text}` names no fault")))?;
+        Ok(rule)
+    }
+}
+
+/// The fault rules of one sandbox, shared with its server; cheap to clone.
+#[derive(Clone, Default)]
+pub struct Faults {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    // Lets the common case (no rules) skip the lock.
+    any: AtomicBool,
+    rules: Mutex<Vec<FaultRule>>,
+    requests: [AtomicU64; 5],
+}
+
+/// What the server does to one request.
+#[derive(Debug, Default)]
+pub(crate) struct Decision {
+    pub(crate) delay: Duration,
+    pub(crate) fault: Option<Fault>,
+}
+
+impl Faults {
+    /// Adds a rule; it applies from the next request on.
+    pub fn inject(&self, rule: FaultRule) {
+        let mut rules = self
+            .inner
+            .rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        rules.push(rule);
+        self.inner.any.store(true, Ordering::Release);
+    }
+
+    /// Removes every rule.
+    pub fn clear(&self) {
+        let mut rules = self
+            .inner
+            .rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        rules.clear();
+        self.inner.any.store(false, Ordering::Release);
+    }
+
+    /// The rules still active.
+    pub fn rules(&self) -> Vec<FaultRule> {
+        self.inner
+            .rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn requests(&self, vendor: Vendor) -> u64 {
+        self.inner.requests[vendor as usize].load(Ordering::Relaxed)
+    }
+
+    /// Counts the request and decides its fate: latencies add up, the first
+    /// other matching fault wins. Rules used up are removed.
+    pub(crate) fn decide(&self, vendor: Option<Vendor>, method: &str, route: &str) -> Decision {
+        if let Some(v) = vendor {
+            self.inner.requests[v as usize].fetch_add(1, Ordering::Relaxed);
+        }
+        let mut decision = Decision::default();
+        if !self.inner.any.load(Ordering::Acquire) {
+            return decision;
+        }
+        let mut rules = self
+            .inner
+            .rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for rule in rules.iter_mut() {
+            if !rule.matches(vendor, method, route) {
+                continue;
+            }
+            if rule.fraction.is_some_and(|share| fastrand::f64() >= share) {
+                continue;
+            }
+            let applies = match &rule.fault {
+                Fault::Latency(d) => {
+                    decision.delay += *d;
+                    true
+                }
+                other if decision.fault.is_none() => {
+                    decision.fault = Some(other.clone());
+                    true
+                }
+                _ => false,
+            };
+            if applies {
+                if let Some(n) = rule.times.as_mut() {
+                    *n = n.saturating_sub(1);
+                }
+            }
+        }
+        rules.retain(|r| r.times != Some(0));
+        if rules.is_empty() {
+            self.inner.any.store(false, Ordering::Release);
+        }
+        decision
+    }
+}
+
+impl fmt::Debug for Faults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.rules()).finish()
+    }
+}

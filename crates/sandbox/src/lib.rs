@@ -1,0 +1,266 @@
+//! A local emulator of the five vendor APIs in `specs/`, the way LocalStack
+//! stands in for AWS: every documented endpoint of StreamSkill, Converza,
+//! OKChat, PureTalk and HotTask, served from one process on loopback, with
+//! in-memory state, each vendor's own auth and error shapes, and fault
+//! injection for resilience tests.
+//!
+//! Each vendor lives under its own base URL, `http://127.0.0.1:<port>/<vendor>`
+//! (the path prefix stands in for the vendor's host and base path), and
+//! accepts the documented sandbox [`Credentials`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use chatbots_sandbox::{Sandbox, Vendor};
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let base = sandbox.base_url(Vendor::HotTask);
+//! assert!(base.starts_with("http://127.0.0.1:"));
+//! assert!(base.ends_with("/hottask"));
+//! let key = sandbox.credentials(Vendor::HotTask).key;
+//! # let _ = key;
+//! // Point a client at `base` with `key`; the server stops when `sandbox` drops.
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Run it on its own with `cargo run -p chatbots-sandbox -- --port 8080`.
+
+mod faults;
+mod server;
+pub(crate) mod support;
+mod vendors;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use faults::{Fault, FaultRule, Faults, ParseFaultError};
+
+/// One of the emulated vendors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Vendor {
+    StreamSkill,
+    Converza,
+    OkChat,
+    PureTalk,
+    HotTask,
+}
+
+impl Vendor {
+    /// Every emulated vendor.
+    pub const ALL: [Vendor; 5] = [
+        Vendor::StreamSkill,
+        Vendor::Converza,
+        Vendor::OkChat,
+        Vendor::PureTalk,
+        Vendor::HotTask,
+    ];
+
+    /// The path segment the vendor is served under, and its name on the
+    /// command line: `streamskill`, `converza`, `okchat`, `puretalk`, `hottask`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Vendor::StreamSkill => "streamskill",
+            Vendor::Converza => "converza",
+            Vendor::OkChat => "okchat",
+            Vendor::PureTalk => "puretalk",
+            Vendor::HotTask => "hottask",
+        }
+    }
+
+    /// The vendor named by its [`slug`](Self::slug).
+    pub fn from_slug(slug: &str) -> Option<Vendor> {
+        Vendor::ALL
+            .into_iter()
+            .find(|v| v.slug().eq_ignore_ascii_case(slug))
+    }
+}
+
+impl std::fmt::Display for Vendor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Vendor::StreamSkill => "StreamSkill",
+            Vendor::Converza => "Converza",
+            Vendor::OkChat => "OKChat",
+            Vendor::PureTalk => "PureTalk",
+            Vendor::HotTask => "HotTask",
+        })
+    }
+}
+
+/// The documented sandbox credentials of one vendor. They are fixed and
+/// public: they open only the sandbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    pub vendor: Vendor,
+    /// The API key or token (Converza: the key id).
+    pub key: &'static str,
+    /// Converza's key secret; `None` for the others.
+    pub secret: Option<&'static str>,
+    /// How a request carries it, in words.
+    pub how: &'static str,
+}
+
+impl Credentials {
+    /// The sandbox credentials of `vendor`.
+    pub fn of(vendor: Vendor) -> Credentials {
+        vendors::credentials(vendor)
+    }
+}
+
+/// StreamSkill's token bucket: `burst` requests at once per token, refilled
+/// at `per_second`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    pub burst: u32,
+    pub per_second: f64,
+}
+
+impl RateLimit {
+    /// The documented limit: a burst of 30, then 2 requests per second.
+    pub const STREAMSKILL: RateLimit = RateLimit {
+        burst: 30,
+        per_second: 2.0,
+    };
+}
+
+/// Settings of a sandbox, fixed when it starts.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// StreamSkill's per-token limit; `None` turns it off (load tests).
+    pub streamskill_rate_limit: Option<RateLimit>,
+    /// Lifetime of the JWTs Converza's token endpoint issues (`expires_in`).
+    pub converza_token_ttl: Duration,
+    /// Request bodies above this many bytes are refused in the vendor's
+    /// error shape.
+    pub body_limit: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            streamskill_rate_limit: Some(RateLimit::STREAMSKILL),
+            converza_token_ttl: Duration::from_secs(86_400),
+            body_limit: 1 << 20,
+        }
+    }
+}
+
+/// Configures a [`Sandbox`] before it starts.
+#[derive(Debug)]
+pub struct SandboxBuilder {
+    addr: SocketAddr,
+    settings: Settings,
+    faults: Vec<FaultRule>,
+}
+
+impl SandboxBuilder {
+    /// Where to listen; default `127.0.0.1:0` (a free port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// StreamSkill's per-token rate limit, or `None` for no limit.
+    pub fn streamskill_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.settings.streamskill_rate_limit = limit;
+        self
+    }
+
+    /// Lifetime of issued Converza tokens (default 86 400 s, as documented).
+    pub fn converza_token_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.converza_token_ttl = ttl;
+        self
+    }
+
+    /// Largest accepted request body, in bytes (default 1 MiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.settings.body_limit = bytes;
+        self
+    }
+
+    /// A fault active from the first request on.
+    pub fn fault(mut self, rule: FaultRule) -> Self {
+        self.faults.push(rule);
+        self
+    }
+
+    /// Binds and starts serving in the background.
+    pub async fn start(self) -> std::io::Result<Sandbox> {
+        let faults = Faults::default();
+        for rule in self.faults {
+            faults.inject(rule);
+        }
+        let app = vendors::app(&self.settings, faults.clone());
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let server = server::spawn(listener, app);
+        Ok(Sandbox {
+            addr,
+            faults,
+            settings: self.settings,
+            _server: server,
+        })
+    }
+}
+
+/// A running sandbox. It serves until dropped; each one has its own port and
+/// state, so tests can start one each and run in parallel.
+pub struct Sandbox {
+    addr: SocketAddr,
+    faults: Faults,
+    settings: Settings,
+    _server: server::Handle,
+}
+
+impl Sandbox {
+    /// Starts a sandbox with default [`Settings`] on a free loopback port.
+    pub async fn start() -> std::io::Result<Sandbox> {
+        Sandbox::builder().start().await
+    }
+
+    /// Configures a sandbox.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            settings: Settings::default(),
+            faults: Vec::new(),
+        }
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL a client of `vendor` uses, in place of the vendor's own.
+    pub fn base_url(&self, vendor: Vendor) -> String {
+        format!("http://{}/{}", self.addr, vendor.slug())
+    }
+
+    /// The sandbox credentials of `vendor`.
+    pub fn credentials(&self, vendor: Vendor) -> Credentials {
+        Credentials::of(vendor)
+    }
+
+    /// The fault injector; rules added here apply to the next requests.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// How many requests `vendor`'s routes have received so far.
+    pub fn requests(&self, vendor: Vendor) -> u64 {
+        self.faults.requests(vendor)
+    }
+
+    /// The settings it runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("addr", &self.addr).finish()
+    }
+}

@@ -1,0 +1,194 @@
+//! What every vendor module uses: reading a JSON body safely, checking it
+//! against the spec's schema, and the failures each vendor renders in its
+//! own error shape.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode, header};
+use chatbots_runtime::Violation;
+use http_body_util::{BodyExt, Limited};
+use serde_json::Value;
+
+use crate::Vendor;
+
+/// A failure the shared code detects; each vendor module turns it into its
+/// documented error shape (`vendors::<vendor>::render`).
+#[derive(Debug)]
+pub(crate) enum Problem {
+    /// Missing or wrong credentials.
+    Unauthorized,
+    /// No route at this path (below the vendor's base URL).
+    NoRoute,
+    /// A route exists, but not for this method.
+    MethodNotAllowed,
+    /// The request body is unusable: not JSON, the wrong content type, or
+    /// too large. `status` is 400, 415 or 413.
+    BadBody { status: StatusCode, reason: String },
+    /// The body breaks the constraints the spec documents.
+    Invalid(Vec<Violation>),
+    /// An injected 429 (the fault layer adds `Retry-After`).
+    RateLimited,
+    /// An injected failure with this status.
+    Injected(StatusCode),
+}
+
+impl Problem {
+    /// The HTTP status a vendor without a more specific rule uses.
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Problem::Unauthorized => StatusCode::UNAUTHORIZED,
+            Problem::NoRoute => StatusCode::NOT_FOUND,
+            Problem::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Problem::BadBody { status, .. } => *status,
+            Problem::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Problem::Injected(status) => *status,
+        }
+    }
+
+    /// One line for a vendor's `message` field.
+    pub(crate) fn message(&self) -> String {
+        match self {
+            Problem::Unauthorized => "Unauthenticated.".into(),
+            Problem::NoRoute => "Not found.".into(),
+            Problem::MethodNotAllowed => "Method not allowed.".into(),
+            Problem::BadBody { reason, .. } => reason.clone(),
+            Problem::Invalid(violations) => violations
+                .iter()
+                .map(|v| format!("{} {}", v.field, v.rule))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Problem::RateLimited => "Too Many Attempts.".into(),
+            Problem::Injected(status) => format!(
+                "{} (injected by the sandbox)",
+                status.canonical_reason().unwrap_or("Server error")
+            ),
+        }
+    }
+}
+
+/// The value of header `name`, if it is valid text.
+pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = header_str(headers, header::AUTHORIZATION.as_str())?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Reads a JSON request body: it must say `application/json` (or `+json`),
+/// fit in `limit` bytes, and parse. Never panics, never waits for more than
+/// `limit` bytes.
+pub(crate) async fn read_json(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Value, Problem> {
+    let content_type = header_str(headers, header::CONTENT_TYPE.as_str()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !(essence.eq_ignore_ascii_case("application/json") || essence.ends_with("+json")) {
+        return Err(Problem::BadBody {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            reason: format!(
+                "Content-Type must be application/json (got {})",
+                if content_type.is_empty() {
+                    "none"
+                } else {
+                    content_type
+                }
+            ),
+        });
+    }
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+            return Err(Problem::BadBody {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                reason: format!("request body is larger than {limit} bytes"),
+            });
+        }
+        Err(error) => {
+            return Err(Problem::BadBody {
+                status: StatusCode::BAD_REQUEST,
+                reason: format!("could not read the request body: {error}"),
+            });
+        }
+    };
+    serde_json::from_slice(&bytes).map_err(|error| Problem::BadBody {
+        status: StatusCode::BAD_REQUEST,
+        reason: format!("request body is not valid JSON: {error}"),
+    })
+}
+
+type SchemaLookup = fn(&str) -> Option<&'static str>;
+
+fn schema_lookup(vendor: Vendor) -> SchemaLookup {
+    match vendor {
+        Vendor::StreamSkill => chatbots_streamskill::request_body_schema,
+        Vendor::Converza => chatbots_converza::request_body_schema,
+        Vendor::OkChat => chatbots_okchat::request_body_schema,
+        Vendor::PureTalk => chatbots_puretalk::request_body_schema,
+        Vendor::HotTask => chatbots_hottask::request_body_schema,
+    }
+}
+
+static SCHEMAS: LazyLock<RwLock<HashMap<(Vendor, String), Arc<Value>>>> =
+    LazyLock::new(Default::default);
+
+/// The request-body schema of `operation_id` (snake_case, as progenitor
+/// names it: `edit_ai_chatbots`), from the same spec-derived table the
+/// generated client validates with.
+pub(crate) fn request_schema(vendor: Vendor, operation_id: &str) -> Option<Arc<Value>> {
+    let key = (vendor, operation_id.to_string());
+    if let Some(schema) = SCHEMAS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Some(schema.clone());
+    }
+    let text = schema_lookup(vendor)(operation_id)?;
+    let schema = Arc::new(serde_json::from_str(text).ok()?);
+    SCHEMAS
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, Arc::clone(&schema));
+    Some(schema)
+}
+
+/// Checks `body` against the spec's request schema of `operation_id`.
+/// An operation without a JSON request body in the spec is a sandbox bug:
+/// debug builds stop there, release builds skip the check.
+pub(crate) fn check_body(vendor: Vendor, operation_id: &str, body: &Value) -> Result<(), Problem> {
+    let Some(schema) = request_schema(vendor, operation_id) else {
+        debug_assert!(
+            false,
+            "{vendor} spec has no JSON request body for `{operation_id}`"
+        );
+        return Ok(());
+    };
+    let violations = chatbots_runtime::validate(&schema, body);
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::Invalid(violations))
+    }
+}
+
+/// `read_json` then `check_body`.
+pub(crate) async fn valid_json(
+    vendor: Vendor,
+    operation_id: &str,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Value, Problem> {
+    let value = read_json(headers, body, limit).await?;
+    check_body(vendor, operation_id, &value)?;
+    Ok(value)
+}
