@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures::StreamExt;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -161,11 +162,15 @@ async fn truncate(response: Response) -> Response {
         HeaderValue::from(whole.len().max(2)),
     );
     let half = whole.slice(..whole.len() / 2);
-    let chunks: [Result<Bytes, std::io::Error>; 2] = [
-        Ok(half),
-        Err(std::io::Error::other("truncated by the sandbox")),
-    ];
-    Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)))
+    // The pause lets the server flush the half before the error aborts the
+    // connection; otherwise the client would see no answer at all.
+    let chunks = futures::stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(
+        futures::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Err(std::io::Error::other("truncated by the sandbox"))
+        }),
+    );
+    Response::from_parts(parts, Body::from_stream(chunks))
 }
 
 /// For routes outside any vendor.
