@@ -297,13 +297,30 @@ pub(crate) fn classify<E: serde::Serialize>(
 fn transport(vendor: Vendor, e: &reqwest::Error, record: &CallRecord) -> Error {
     let kind = if e.is_timeout() || record.timed_out {
         ErrorKind::Timeout
-    } else if e.is_decode() {
+    } else if e.is_decode() && !body_cut_off(e) {
         ErrorKind::Decode
     } else {
         ErrorKind::Transport
     };
     // reqwest's Display names the URL, which holds ids but no credential.
     Error::new(kind, Some(vendor), error_chain(e))
+}
+
+/// reqwest reports a body that ends early while decoding as a decode error;
+/// it is the connection that failed, not the vendor's JSON.
+fn body_cut_off(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if inner
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(|r| r.is_body())
+            || inner.is::<std::io::Error>()
+        {
+            return true;
+        }
+        source = inner.source();
+    }
+    false
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

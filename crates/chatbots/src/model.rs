@@ -245,6 +245,18 @@ impl ChatbotPatch {
         }
     }
 
+    /// Whether the patch changes `field`.
+    ///
+    /// ```
+    /// use chatbots::{ChatbotPatch, Field};
+    /// let patch = ChatbotPatch::new().name("Front desk");
+    /// assert!(patch.sets(Field::Name));
+    /// assert!(!patch.sets(Field::Greeting));
+    /// ```
+    pub fn sets(&self, field: Field) -> bool {
+        self.get(field).is_some()
+    }
+
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
         Field::ALL.iter().all(|f| self.get(*f).is_none()) && self.vendor.is_none()

@@ -253,6 +253,13 @@ impl Sandbox {
         self.faults.requests(vendor)
     }
 
+    /// The id of a seeded bot of `vendor` that accepts edits and reads
+    /// (StreamSkill: an `ai_chatbots` order in progress) — what demos and
+    /// quick tests can aim at. The README lists every fixture.
+    pub fn demo_bot(&self, vendor: Vendor) -> &'static str {
+        vendors::demo_bot(vendor)
+    }
+
     /// The settings it runs with.
     pub fn settings(&self) -> &Settings {
         &self.settings

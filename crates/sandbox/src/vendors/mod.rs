@@ -43,6 +43,18 @@ pub(crate) fn credentials(vendor: Vendor) -> Credentials {
     }
 }
 
+/// A seeded bot per vendor that accepts edits and reads back (the ids the
+/// vendors' documentation pages use).
+pub(crate) fn demo_bot(vendor: Vendor) -> &'static str {
+    match vendor {
+        Vendor::StreamSkill => "12345",
+        Vendor::Converza => "770e8400-e29b-41d4-a716-446655440002",
+        Vendor::OkChat => "3317853e-0af2-427d-a56f-351a9587f48f",
+        Vendor::PureTalk => "123e4567-e89b-12d3-a456-426614174000",
+        Vendor::HotTask => "3254a9d0424c4806b9ea3d0763ccfxxx",
+    }
+}
+
 /// `problem` in `vendor`'s error shape.
 pub(crate) fn render(vendor: Option<Vendor>, problem: Problem) -> Response {
     match vendor {

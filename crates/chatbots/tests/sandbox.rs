@@ -1,0 +1,343 @@
+//! The facade end to end against `chatbots-sandbox`: real routing, auth,
+//! state and error shapes instead of exact-request mocks; and fault
+//! survival against the sandbox's fault injection.
+
+use std::time::{Duration, Instant};
+
+use chatbots::{BotRef, ChatbotPatch, Chatbots, ErrorKind, Field, RetryPolicy, Vendor};
+use chatbots_sandbox::{Fault, FaultRule, Sandbox};
+
+fn sandbox_vendor(vendor: Vendor) -> chatbots_sandbox::Vendor {
+    chatbots_sandbox::Vendor::from_slug(vendor.env_prefix()).expect("emulated")
+}
+
+fn retry_fast() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        min_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        ..RetryPolicy::default()
+    }
+}
+
+/// A facade client on `sandbox` with its documented credentials (or a
+/// wrong key everywhere, with `wrong`).
+fn client(sandbox: &Sandbox, wrong: bool, retry: RetryPolicy, timeout: Duration) -> Chatbots {
+    use chatbots_sandbox::Vendor as S;
+    let key = |v| {
+        if wrong {
+            "wrong-key"
+        } else {
+            sandbox.credentials(v).key
+        }
+    };
+    let secret = sandbox.credentials(S::Converza).secret.unwrap_or_default();
+    let mut builder = Chatbots::builder()
+        .streamskill_token(key(S::StreamSkill))
+        .converza_keys(key(S::Converza), secret)
+        .okchat_api_key(key(S::OkChat))
+        .puretalk_api_key(key(S::PureTalk))
+        .hottask_api_key(key(S::HotTask))
+        .retry(retry)
+        .timeout(timeout);
+    for vendor in Vendor::ALL {
+        builder = builder.base_url(vendor, sandbox.base_url(sandbox_vendor(vendor)));
+    }
+    builder.build().expect("client builds")
+}
+
+async fn start() -> (Sandbox, Chatbots) {
+    let sandbox = Sandbox::start().await.expect("sandbox starts");
+    let bots = client(&sandbox, false, retry_fast(), Duration::from_secs(5));
+    (sandbox, bots)
+}
+
+fn demo(sandbox: &Sandbox, vendor: Vendor) -> BotRef {
+    BotRef::new(vendor, sandbox.demo_bot(sandbox_vendor(vendor)))
+}
+
+fn patch_for(vendor: Vendor) -> ChatbotPatch {
+    match vendor {
+        Vendor::StreamSkill => ChatbotPatch::new().language("de"),
+        Vendor::Converza => ChatbotPatch::new().name("Sandbox bot").temperature(0.3),
+        Vendor::OkChat => ChatbotPatch::new()
+            .instructions("Be brief.")
+            .greeting("Hello from the sandbox"),
+        Vendor::PureTalk => ChatbotPatch::new()
+            .name("Sandbox desk")
+            .greeting("Thanks for calling the sandbox."),
+        _ => ChatbotPatch::new().name("Sandbox desk").language("es"),
+    }
+}
+
+#[tokio::test]
+async fn every_vendor_updates_and_reads_back_what_changed() {
+    let (sandbox, bots) = start().await;
+    for vendor in Vendor::ALL {
+        let bot = demo(&sandbox, vendor);
+        let patch = patch_for(vendor);
+        bots.update(&bot, &patch)
+            .await
+            .unwrap_or_else(|e| panic!("{vendor} update: {e}"));
+        match bots.get(&bot).await {
+            Ok(read) => {
+                for field in Field::ALL.into_iter().filter(|f| patch.sets(*f)) {
+                    let expected = match field {
+                        Field::Temperature => "0.3".to_string(),
+                        _ => patch_value(&patch, field),
+                    };
+                    assert_eq!(
+                        read.field(field).as_deref(),
+                        Some(expected.as_str()),
+                        "{vendor} {field} after update"
+                    );
+                }
+            }
+            // HotTask documents no read endpoint: the update must have arrived.
+            Err(e) if matches!(e.kind(), ErrorKind::Unsupported { .. }) => {
+                assert_eq!(sandbox.requests(sandbox_vendor(vendor)), 1, "{vendor}");
+            }
+            Err(e) => panic!("{vendor} read back: {e}"),
+        }
+    }
+}
+
+fn patch_value(patch: &ChatbotPatch, field: Field) -> String {
+    let text = match field {
+        Field::Name => &patch.name,
+        Field::Description => &patch.description,
+        Field::Instructions => &patch.instructions,
+        Field::Model => &patch.model,
+        Field::Greeting => &patch.greeting,
+        Field::Language => &patch.language,
+        Field::Timezone => &patch.timezone,
+        _ => &None,
+    };
+    text.clone().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn lists_contain_the_demo_bot() {
+    let (sandbox, bots) = start().await;
+    for vendor in Vendor::ALL {
+        match bots.list(vendor).await {
+            Ok(list) => {
+                let id = sandbox.demo_bot(sandbox_vendor(vendor));
+                assert!(
+                    list.iter().any(|b| b.bot.id == id),
+                    "{vendor}: {id} not in {:?}",
+                    list.iter().map(|b| b.bot.id.clone()).collect::<Vec<_>>()
+                );
+            }
+            Err(e) => assert!(
+                matches!(e.kind(), ErrorKind::Unsupported { .. }),
+                "{vendor}: {e}"
+            ),
+        }
+    }
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_unauthorized_at_every_vendor() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let bots = client(
+        &sandbox,
+        true,
+        RetryPolicy::disabled(),
+        Duration::from_secs(5),
+    );
+    for vendor in Vendor::ALL {
+        let error = bots
+            .update(&demo(&sandbox, vendor), &patch_for(vendor))
+            .await
+            .expect_err("wrong key");
+        assert_eq!(error.kind(), &ErrorKind::Unauthorized, "{vendor}: {error}");
+        assert!(!error.to_string().contains("wrong-key"), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_bots_are_not_found() {
+    let (_sandbox, bots) = start().await;
+    let unknown = [
+        (Vendor::StreamSkill, "999999"),
+        (Vendor::Converza, "00000000-0000-4000-8000-000000000000"),
+        (Vendor::OkChat, "00000000-0000-4000-8000-000000000000"),
+        (Vendor::PureTalk, "00000000-0000-4000-8000-000000000000"),
+    ];
+    for (vendor, id) in unknown {
+        let error = bots
+            .get(&BotRef::new(vendor, id))
+            .await
+            .expect_err("unknown bot");
+        assert_eq!(error.kind(), &ErrorKind::NotFound, "{vendor}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn invalid_input_is_refused_before_the_sandbox_sees_it() {
+    let (sandbox, bots) = start().await;
+    let cases = [
+        (Vendor::Converza, ChatbotPatch::new().temperature(7.0)),
+        (
+            Vendor::StreamSkill,
+            ChatbotPatch::new().name("no such field"),
+        ),
+        (Vendor::HotTask, ChatbotPatch::new().temperature(0.5)),
+    ];
+    for (vendor, patch) in cases {
+        let error = bots
+            .update(&demo(&sandbox, vendor), &patch)
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(
+                error.kind(),
+                ErrorKind::InvalidInput { .. } | ErrorKind::Unsupported { .. }
+            ),
+            "{vendor}: {error}"
+        );
+        assert_eq!(
+            sandbox.requests(sandbox_vendor(vendor)),
+            0,
+            "{vendor}: sent"
+        );
+    }
+}
+
+// ------------------------------------------------------------ fault survival
+
+fn okchat_bot(sandbox: &Sandbox) -> BotRef {
+    demo(sandbox, Vendor::OkChat)
+}
+
+fn okchat_rule(sandbox: &Sandbox, fault: Fault) -> FaultRule {
+    let _ = sandbox;
+    FaultRule::new(fault).vendor(chatbots_sandbox::Vendor::OkChat)
+}
+
+#[tokio::test]
+async fn latency_beyond_the_timeout_is_a_timeout_within_the_configured_time() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let bots = client(
+        &sandbox,
+        false,
+        RetryPolicy::disabled(),
+        Duration::from_millis(200),
+    );
+    sandbox.faults().inject(okchat_rule(
+        &sandbox,
+        Fault::Latency(Duration::from_secs(30)),
+    ));
+    let started = Instant::now();
+    let error = bots.get(&okchat_bot(&sandbox)).await.expect_err("timeout");
+    assert_eq!(error.kind(), &ErrorKind::Timeout, "{error}");
+    // Bounded by the 200 ms timeout, not by the 30 s delay.
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn rate_limited_then_success_after_retry_after() {
+    let (sandbox, bots) = start().await;
+    sandbox.faults().inject(
+        okchat_rule(
+            &sandbox,
+            Fault::RateLimited {
+                retry_after: Duration::ZERO,
+            },
+        )
+        .times(1),
+    );
+    bots.get(&okchat_bot(&sandbox)).await.expect("retried");
+    assert_eq!(sandbox.requests(chatbots_sandbox::Vendor::OkChat), 2);
+}
+
+#[tokio::test]
+async fn rate_limited_with_retries_used_up_reports_retry_after() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let bots = client(
+        &sandbox,
+        false,
+        RetryPolicy::disabled(),
+        Duration::from_secs(5),
+    );
+    sandbox.faults().inject(okchat_rule(
+        &sandbox,
+        Fault::RateLimited {
+            retry_after: Duration::from_secs(7),
+        },
+    ));
+    let error = bots.get(&okchat_bot(&sandbox)).await.expect_err("429");
+    assert_eq!(
+        error.kind(),
+        &ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(7))
+        }
+    );
+}
+
+#[tokio::test]
+async fn server_error_then_success() {
+    let (sandbox, bots) = start().await;
+    sandbox
+        .faults()
+        .inject(okchat_rule(&sandbox, Fault::Status(503)).times(1));
+    bots.update(&okchat_bot(&sandbox), &patch_for(Vendor::OkChat))
+        .await
+        .expect("retried after 503");
+    assert_eq!(sandbox.requests(chatbots_sandbox::Vendor::OkChat), 2);
+}
+
+#[tokio::test]
+async fn persistent_server_error_is_a_server_error() {
+    let (sandbox, bots) = start().await;
+    sandbox
+        .faults()
+        .inject(okchat_rule(&sandbox, Fault::Status(502)));
+    let error = bots.get(&okchat_bot(&sandbox)).await.expect_err("502");
+    assert_eq!(error.kind(), &ErrorKind::Server, "{error}");
+    assert_eq!(sandbox.requests(chatbots_sandbox::Vendor::OkChat), 3);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_decode_error() {
+    let (sandbox, bots) = start().await;
+    sandbox
+        .faults()
+        .inject(okchat_rule(&sandbox, Fault::MalformedJson));
+    let error = bots.get(&okchat_bot(&sandbox)).await.expect_err("bad JSON");
+    assert_eq!(error.kind(), &ErrorKind::Decode, "{error}");
+}
+
+#[tokio::test]
+async fn truncated_body_is_a_transport_error() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let bots = client(
+        &sandbox,
+        false,
+        RetryPolicy::disabled(),
+        Duration::from_secs(5),
+    );
+    sandbox
+        .faults()
+        .inject(okchat_rule(&sandbox, Fault::TruncatedBody));
+    let error = bots.get(&okchat_bot(&sandbox)).await.expect_err("cut off");
+    assert_eq!(error.kind(), &ErrorKind::Transport, "{error}");
+}
+
+#[tokio::test]
+async fn connection_reset_once_is_survived_and_always_is_a_transport_error() {
+    let (sandbox, bots) = start().await;
+    sandbox
+        .faults()
+        .inject(okchat_rule(&sandbox, Fault::ConnectionReset).times(1));
+    bots.get(&okchat_bot(&sandbox))
+        .await
+        .expect("retried after reset");
+
+    sandbox
+        .faults()
+        .inject(okchat_rule(&sandbox, Fault::ConnectionReset));
+    let error = bots.get(&okchat_bot(&sandbox)).await.expect_err("reset");
+    assert_eq!(error.kind(), &ErrorKind::Transport, "{error}");
+}
