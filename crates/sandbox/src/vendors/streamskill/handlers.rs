@@ -97,10 +97,6 @@ fn path_id(path: RawPath) -> Result<u64, String> {
     }
 }
 
-fn order_id(path: RawPath) -> Result<u64, Response> {
-    path_id(path).map_err(|raw| not_found(&raw))
-}
-
 /// A JSON body for operations whose body the spec does not require: no
 /// body at all (and no Content-Type) counts as `{}`.
 async fn optional_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, Problem> {
@@ -221,9 +217,9 @@ pub(super) async fn get_purchase(
     headers: HeaderMap,
     raw: RawQuery,
 ) -> Response {
-    let id = match order_id(path) {
+    let id = match path_id(path) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(raw) => return not_found(&raw),
     };
     let expand = expand(&query(raw));
     let account = app.account();
@@ -355,9 +351,9 @@ pub(super) async fn create_purchase(
 }
 
 pub(super) async fn start_purchase(State(app): Shared, path: RawPath) -> Response {
-    let id = match order_id(path) {
+    let id = match path_id(path) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(raw) => return not_found(&raw),
     };
     let mut account = app.account();
     let Some(purchase) = account.purchases.get_mut(&id) else {
@@ -379,9 +375,9 @@ pub(super) async fn prolong_purchase(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let id = match order_id(path) {
+    let id = match path_id(path) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(raw) => return not_found(&raw),
     };
     let value = match optional_json(&headers, body, app.body_limit).await {
         Ok(value) => value,
@@ -692,9 +688,9 @@ fn check_rules(
 }
 
 async fn edit(app: &App, edit: Edit, path: RawPath, headers: HeaderMap, body: Body) -> Response {
-    let id = match order_id(path) {
+    let id = match path_id(path) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(raw) => return not_found(&raw),
     };
     let value = match optional_json(&headers, body, app.body_limit).await {
         Ok(value) => value,
