@@ -9,7 +9,8 @@
 //! `iat`, `exp`, `jti`) that lives `Settings::converza_token_ttl` (default
 //! 86 400 s, the `expires_in` it answers). Every other route wants
 //! `Authorization: Bearer <that token>`. Tokens are checked against the ones
-//! issued, so a forged or altered one is refused like a missing one.
+//! issued: a forged or altered one answers 401 `INVALID_TOKEN`, an expired
+//! one 401 `TOKEN_EXPIRED`, none at all 401 `UNAUTHORIZED`.
 //!
 //! **Errors.** Converza documents no error format; the sandbox answers the
 //! shape the spec infers (`ErrorResponse`):
@@ -107,9 +108,9 @@ impl App {
     }
 
     /// Checks the bearer token: issued here, unaltered and unexpired.
-    fn authorize(&self, headers: &HeaderMap) -> Result<(), Response> {
+    fn authorize(&self, headers: &HeaderMap) -> Result<(), Refusal> {
         let Some(token) = support::bearer(headers).filter(|t| !t.is_empty()) else {
-            return Err(render(Problem::Unauthorized));
+            return Err(reject(Problem::Unauthorized));
         };
         let mut state = self.lock();
         let key_id = match state.tokens.get(token) {
@@ -136,7 +137,29 @@ impl App {
     }
 }
 
-type Reply = Result<Response, Response>;
+/// A handler's answer: a success, or a failure envelope (boxed, as a
+/// `Response` is large).
+type Reply = Result<Response, Refusal>;
+
+/// A failure envelope on its way out of a handler.
+struct Refusal(Box<Response>);
+
+impl From<Response> for Refusal {
+    fn from(response: Response) -> Self {
+        Refusal(Box::new(response))
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+/// `problem` in the failure envelope, as a handler's refusal.
+fn reject(problem: Problem) -> Refusal {
+    render(problem).into()
+}
 
 pub(crate) fn router(settings: &Settings) -> Router {
     let app = App {
@@ -184,15 +207,15 @@ fn failure(
         .into_response()
 }
 
-fn fail(status: StatusCode, code: &str, message: &str) -> Response {
-    failure(status, code, message, Map::new())
+fn fail(status: StatusCode, code: &str, message: &str) -> Refusal {
+    failure(status, code, message, Map::new()).into()
 }
 
 /// `fail` with a detail line in `error.message`.
-fn fail_detail(status: StatusCode, code: &str, message: &str, detail: &str) -> Response {
+fn fail_detail(status: StatusCode, code: &str, message: &str, detail: &str) -> Refusal {
     let mut error = Map::new();
     error.insert("message".into(), json!(detail));
-    failure(status, code, message, error)
+    failure(status, code, message, error).into()
 }
 
 fn invalid(field: &str, rule: impl Into<String>) -> Violation {
@@ -205,7 +228,7 @@ fn invalid(field: &str, rule: impl Into<String>) -> Violation {
 pub(crate) fn render(problem: Problem) -> Response {
     let status = problem.status();
     let detail = problem.message();
-    match problem {
+    let refusal = match problem {
         Problem::Unauthorized => fail_detail(
             status,
             "UNAUTHORIZED",
@@ -240,6 +263,7 @@ pub(crate) fn render(problem: Problem) -> Response {
                 &format!("Dados inválidos: {detail}"),
                 error,
             )
+            .into()
         }
         Problem::RateLimited => fail(
             status,
@@ -257,10 +281,11 @@ pub(crate) fn render(problem: Problem) -> Response {
             };
             fail_detail(status, &code, "Erro no servidor", &detail)
         }
-    }
+    };
+    refusal.into_response()
 }
 
-fn not_found(code: &str, message: &str, id: &str) -> Response {
+fn not_found(code: &str, message: &str, id: &str) -> Refusal {
     fail_detail(
         StatusCode::NOT_FOUND,
         code,
@@ -281,14 +306,14 @@ async fn json_body(
     operation: &str,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Map<String, Value>, Response> {
+) -> Result<Map<String, Value>, Refusal> {
     match support::valid_json(Vendor::Converza, operation, headers, body, app.body_limit).await {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(render(Problem::Invalid(vec![invalid(
+        Ok(_) => Err(reject(Problem::Invalid(vec![invalid(
             "(body)",
             "must be an object",
         )]))),
-        Err(problem) => Err(render(problem)),
+        Err(problem) => Err(reject(problem)),
     }
 }
 
@@ -297,7 +322,7 @@ fn is_uuid(text: &str) -> bool {
 }
 
 /// A path id that must be a UUID, lowercased.
-fn path_uuid(path: Result<Path<String>, PathRejection>) -> Result<String, Response> {
+fn path_uuid(path: Result<Path<String>, PathRejection>) -> Result<String, Refusal> {
     let Path(id) = path.map_err(|e| {
         fail_detail(
             StatusCode::BAD_REQUEST,
@@ -309,7 +334,7 @@ fn path_uuid(path: Result<Path<String>, PathRejection>) -> Result<String, Respon
     if is_uuid(&id) {
         Ok(id.to_ascii_lowercase())
     } else {
-        Err(render(Problem::Invalid(vec![invalid(
+        Err(reject(Problem::Invalid(vec![invalid(
             "id",
             format!("must be a UUID (got {id:?})"),
         )])))
@@ -318,7 +343,7 @@ fn path_uuid(path: Result<Path<String>, PathRejection>) -> Result<String, Respon
 
 type Params = HashMap<String, String>;
 
-fn query(query: Result<Query<Params>, QueryRejection>) -> Result<Params, Response> {
+fn query(query: Result<Query<Params>, QueryRejection>) -> Result<Params, Refusal> {
     query.map(|Query(q)| q).map_err(|e| {
         fail_detail(
             StatusCode::BAD_REQUEST,
@@ -342,18 +367,13 @@ fn paging(params: &Params, violations: &mut Vec<Violation>) -> Paging {
         };
         match raw.trim().parse::<u64>() {
             Ok(n) if (min..=max).contains(&n) => n,
-            Ok(_) | Err(_) if max == u64::MAX => {
-                violations.push(invalid(
-                    name,
-                    format!("must be an integer of at least {min} (got {raw:?})"),
-                ));
-                default
-            }
             _ => {
-                violations.push(invalid(
-                    name,
-                    format!("must be an integer between {min} and {max} (got {raw:?})"),
-                ));
+                let rule = if max == u64::MAX {
+                    format!("must be an integer of at least {min} (got {raw:?})")
+                } else {
+                    format!("must be an integer between {min} and {max} (got {raw:?})")
+                };
+                violations.push(invalid(name, rule));
                 default
             }
         }
@@ -397,16 +417,16 @@ fn paginate(items: Vec<Value>, paging: &Paging) -> (Vec<Value>, Value) {
     (page, meta)
 }
 
-fn check(violations: Vec<Violation>) -> Result<(), Response> {
+fn check(violations: Vec<Violation>) -> Result<(), Refusal> {
     if violations.is_empty() {
         Ok(())
     } else {
-        Err(render(Problem::Invalid(violations)))
+        Err(reject(Problem::Invalid(violations)))
     }
 }
 
 /// A team that exists and may receive bots and documents.
-fn usable_team(state: &State, team_id: &str) -> Result<(), Response> {
+fn usable_team(state: &State, team_id: &str) -> Result<(), Refusal> {
     match state
         .teams
         .iter()
@@ -431,7 +451,7 @@ fn documents_of_team(
     documents: &[Document],
     body: &Map<String, Value>,
     team_id: &str,
-) -> Result<(), Response> {
+) -> Result<(), Refusal> {
     let ids = body
         .get("document_ids")
         .and_then(Value::as_array)
@@ -578,7 +598,7 @@ async fn create_api_key(Extract(app): Extract<App>, headers: HeaderMap, body: Bo
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             ),
             Err(_) => {
-                return Err(render(Problem::Invalid(vec![invalid(
+                return Err(reject(Problem::Invalid(vec![invalid(
                     "expires_at",
                     format!("must be an ISO 8601 date-time (got {raw:?})"),
                 )])));
@@ -747,7 +767,7 @@ async fn upload_document(Extract(app): Extract<App>, headers: HeaderMap, body: B
     app.authorize(&headers)?;
     let content_type = support::header_str(&headers, header::CONTENT_TYPE.as_str()).unwrap_or("");
     let Some(boundary) = multipart::boundary(content_type) else {
-        return Err(render(Problem::BadBody {
+        return Err(reject(Problem::BadBody {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
             reason: format!(
                 "Content-Type must be multipart/form-data with a boundary (got {})",
@@ -762,7 +782,7 @@ async fn upload_document(Extract(app): Extract<App>, headers: HeaderMap, body: B
     let bytes = match Limited::new(body, app.body_limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            return Err(render(Problem::BadBody {
+            return Err(reject(Problem::BadBody {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 reason: format!("request body is larger than {} bytes", app.body_limit),
             }));
@@ -876,11 +896,11 @@ async fn update_document(
         ));
     };
     let mut changes = Vec::new();
-    if let Some(name) = text(&body, "name") {
-        if name != document.name {
-            document.name = name;
-            changes.push("name");
-        }
+    if let Some(name) = text(&body, "name")
+        && name != document.name
+    {
+        document.name = name;
+        changes.push("name");
     }
     if !changes.is_empty() {
         document.updated_at = now();
