@@ -398,6 +398,13 @@ fn default_settings(name: &str, time_zone: &str) -> Map<String, Value> {
     }
 }
 
+/// A fixture session: chatbot, session id, `(role, content, time)` messages.
+type Conversation = (
+    &'static str,
+    i64,
+    &'static [(&'static str, &'static str, &'static str)],
+);
+
 fn fixtures() -> Store {
     let mut store = Store {
         chatbots: BTreeMap::new(),
@@ -509,7 +516,7 @@ fn fixtures() -> Store {
     };
     store.chatbots.insert(TEMPLATE.into(), template);
 
-    let conversations: [(&str, i64, &[(&str, &str, &str)]); 5] = [
+    let conversations: [Conversation; 5] = [
         (
             BISTRO,
             123_456,
@@ -721,13 +728,14 @@ fn unauthorized(bearer: bool) -> Fail {
     )
 }
 
-fn authorize(headers: &HeaderMap) -> Result<(), Response> {
+/// The refusal of a request without the raw key, if it is one.
+fn refusal(headers: &HeaderMap) -> Option<Response> {
     let values: Vec<_> = headers.get_all(header::AUTHORIZATION).iter().collect();
     match values.as_slice() {
-        [] => Err(render(Problem::Unauthorized)),
-        [value] if value.as_bytes() == CREDENTIALS.key.as_bytes() => Ok(()),
-        [_] => Err(failure(unauthorized(support::bearer(headers).is_some()))),
-        _ => Err(failure(Fail::new(
+        [] => Some(render(Problem::Unauthorized)),
+        [value] if value.as_bytes() == CREDENTIALS.key.as_bytes() => None,
+        [_] => Some(failure(unauthorized(support::bearer(headers).is_some()))),
+        _ => Some(failure(Fail::new(
             401,
             "Unauthorized: send exactly one Authorization header",
         ))),
@@ -736,7 +744,9 @@ fn authorize(headers: &HeaderMap) -> Result<(), Response> {
 
 /// Auth, then the JSON body checked against the spec's schema of `op`.
 async fn accept(app: &App, op: &str, headers: &HeaderMap, body: Body) -> Result<Value, Response> {
-    authorize(headers)?;
+    if let Some(response) = refusal(headers) {
+        return Err(response);
+    }
     support::valid_json(Vendor::HotTask, op, headers, body, app.limit)
         .await
         .map_err(render)
@@ -824,7 +834,9 @@ async fn add_chatbot(State(app): State<App>, headers: HeaderMap, body: Body) -> 
         Err(response) => return response,
     };
     respond(app.with(|store| {
-        let kind = body.get("type").and_then(Value::as_i64).unwrap_or(0);
+        let kind = body
+            .get("type")
+            .map_or(0, |v| v.as_i64().unwrap_or(i64::MAX));
         if kind < 0 {
             return Err(Fail::invalid(format!(
                 "type must be at least 0 (got {kind})"
@@ -917,7 +929,7 @@ async fn remove_chatbot(State(app): State<App>, headers: HeaderMap, body: Body) 
 }
 
 async fn list_models(headers: HeaderMap) -> Response {
-    if let Err(response) = authorize(&headers) {
+    if let Some(response) = refusal(&headers) {
         return response;
     }
     ok(MODELS
@@ -1105,13 +1117,17 @@ async fn get_google_sheet_data(State(app): State<App>, headers: HeaderMap, body:
                 "Only regular chatbots are supported, not template-based ones",
             ));
         }
-        let size = body.get("pageSize").and_then(Value::as_i64).unwrap_or(10);
+        let size = body
+            .get("pageSize")
+            .map_or(10, |v| v.as_i64().unwrap_or(i64::MAX));
         if !(1..=100).contains(&size) {
             return Err(Fail::invalid(format!(
                 "pageSize must be between 1 and 100 (got {size})"
             )));
         }
-        let number = body.get("pageNumber").and_then(Value::as_i64).unwrap_or(1);
+        let number = body
+            .get("pageNumber")
+            .map_or(1, |v| v.as_i64().unwrap_or(i64::MAX));
         if number < 1 {
             return Err(Fail::invalid(format!(
                 "pageNumber must be at least 1 (got {number})"
@@ -1251,7 +1267,9 @@ async fn client_ask(State(app): State<App>, headers: HeaderMap, body: Body) -> R
         let limit = bot.setting_int("RateLimitCount");
         let window = bot.setting_int("RateLimitTime");
         if limit > 0 {
-            let since = now - chrono::Duration::seconds(window.max(0));
+            let since = chrono::TimeDelta::try_seconds(window.max(0))
+                .and_then(|window| now.checked_sub_signed(window))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
             let recent = store
                 .messages
                 .iter()
@@ -1504,7 +1522,7 @@ async fn send_twilio_message(State(app): State<App>, headers: HeaderMap, body: B
 }
 
 async fn get_message_credits_usage(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Err(response) = authorize(&headers) {
+    if let Some(response) = refusal(&headers) {
         return response;
     }
     let used = app.with(|store| store.credits_used);
