@@ -52,7 +52,8 @@
 //! recorded messages and leads (dates filter by UTC day, inclusive).
 //! `GetPreUploadUrl` hands out a `PreUploadUrl` on this sandbox,
 //! `PUT /hottask/upload/{FileStoreId}/{fileName}` (standing in for S3: no
-//! auth, `200` with an `ETag`), and the file id is usable at once. With
+//! auth, `200` with an `ETag`); a file id is usable (`fileList`, `fileIds`,
+//! `ChatIcon`, `ChatProfilePicture`) once its bytes are PUT there. With
 //! `stream: true`, `ClientAsk` still answers with the JSON envelope (the
 //! streaming format is not documented).
 
