@@ -336,7 +336,11 @@ pub(crate) async fn exercise(contract: &mut Contract) {
         .await;
     assert_eq!(status, 400);
     let (status, _) = contract
-        .json(Method::POST, "/v1/tts/clone-voice", Some(json!({"name": "x"})))
+        .json(
+            Method::POST,
+            "/v1/tts/clone-voice",
+            Some(json!({"name": "x"})),
+        )
         .await;
     assert_eq!(status, 415);
 

@@ -127,7 +127,11 @@ mod tests {
         assert_eq!(wav.len(), 44 + 15_360);
         let huge = synthesize(&"x".repeat(10_000), "raw", "pcm_f32le", u32::MAX).unwrap();
         assert!(huge.len() as u64 <= MAX_AUDIO_BYTES);
-        assert!(synthesize("x", "mp3", "pcm_f32le", 8000).unwrap().starts_with(b"ID3"));
+        assert!(
+            synthesize("x", "mp3", "pcm_f32le", 8000)
+                .unwrap()
+                .starts_with(b"ID3")
+        );
         assert!(synthesize("x", "wav", "mp3", 8000).is_err());
     }
 }

@@ -94,7 +94,7 @@ impl Shared {
 }
 
 type App = State<Arc<Shared>>;
-type Reply = Result<Response, Response>;
+type Reply = Result<Response, Refusal>;
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 pub(crate) fn router(settings: &Settings) -> Router {
@@ -131,9 +131,52 @@ pub(crate) fn router(settings: &Settings) -> Router {
         .with_state(shared)
 }
 
+/// A failure: `{"err": true, "msg": ...}` with `status`.
+pub(crate) struct Refusal {
+    status: StatusCode,
+    msg: String,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(json!({"err": true, "msg": self.msg})),
+        )
+            .into_response()
+    }
+}
+
+impl From<Problem> for Refusal {
+    fn from(problem: Problem) -> Refusal {
+        match problem {
+            Problem::Unauthorized => fail(StatusCode::UNAUTHORIZED, "Invalid API key."),
+            Problem::NoRoute => fail(StatusCode::NOT_FOUND, "Not found."),
+            Problem::MethodNotAllowed => {
+                fail(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed.")
+            }
+            Problem::BadBody { status, reason } => fail(status, reason),
+            // DRF answers a serializer's errors with 400.
+            Problem::Invalid(violations) => fail(
+                StatusCode::BAD_REQUEST,
+                violations
+                    .iter()
+                    .map(|v| format!("{}: {}", v.field, v.rule))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            Problem::RateLimited => fail(StatusCode::TOO_MANY_REQUESTS, "Request was throttled."),
+            other @ Problem::Injected(_) => fail(other.status(), other.message()),
+        }
+    }
+}
+
 /// `{"err": true, "msg": ...}` with `status`.
-fn fail(status: StatusCode, msg: impl Into<String>) -> Response {
-    (status, axum::Json(json!({"err": true, "msg": msg.into()}))).into_response()
+fn fail(status: StatusCode, msg: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        msg: msg.into(),
+    }
 }
 
 /// HTTP 200 with `body`.
@@ -147,35 +190,19 @@ fn success(msg: &str, results: Value) -> Response {
 }
 
 pub(crate) fn render(problem: Problem) -> Response {
-    match problem {
-        Problem::Unauthorized => fail(StatusCode::UNAUTHORIZED, "Invalid API key."),
-        Problem::NoRoute => fail(StatusCode::NOT_FOUND, "Not found."),
-        Problem::MethodNotAllowed => fail(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed."),
-        // DRF answers a body it cannot parse, and a serializer's errors, with 400.
-        Problem::BadBody { status, reason } => fail(status, reason),
-        Problem::Invalid(violations) => fail(
-            StatusCode::BAD_REQUEST,
-            violations
-                .iter()
-                .map(|v| format!("{}: {}", v.field, v.rule))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        Problem::RateLimited => fail(StatusCode::TOO_MANY_REQUESTS, "Request was throttled."),
-        other @ Problem::Injected(_) => fail(other.status(), other.message()),
-    }
+    Refusal::from(problem).into_response()
 }
 
 /// A 400 naming `field`.
-fn invalid(field: &str, rule: impl std::fmt::Display) -> Response {
+fn invalid(field: &str, rule: impl std::fmt::Display) -> Refusal {
     fail(StatusCode::BAD_REQUEST, format!("{field}: {rule}"))
 }
 
-fn authorize(headers: &HeaderMap) -> Result<(), Response> {
+fn authorize(headers: &HeaderMap) -> Result<(), Refusal> {
     match header_str(headers, "x-api-key") {
         Some(key) if key == CREDENTIALS.key => Ok(()),
-        Some(_) => Err(render(Problem::Unauthorized)),
-        None if headers.contains_key("x-api-key") => Err(render(Problem::Unauthorized)),
+        Some(_) => Err(Problem::Unauthorized.into()),
+        None if headers.contains_key("x-api-key") => Err(Problem::Unauthorized.into()),
         None => Err(fail(
             StatusCode::UNAUTHORIZED,
             "Authentication credentials were not provided.",
@@ -189,17 +216,23 @@ async fn body_of(
     operation: &str,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Value, Response> {
-    let value = support::valid_json(Vendor::PureTalk, operation, headers, body, shared.body_limit)
-        .await
-        .map_err(render)?;
+) -> Result<Value, Refusal> {
+    let value = support::valid_json(
+        Vendor::PureTalk,
+        operation,
+        headers,
+        body,
+        shared.body_limit,
+    )
+    .await
+    .map_err(Refusal::from)?;
     // The shared validator does not look inside `allOf` (the spec wraps
     // enums with defaults in one): check those here.
     if let Some(schema) = support::request_schema(Vendor::PureTalk, operation) {
         let mut violations = Vec::new();
         check_all_of(&schema, &value, "", &mut violations);
         if !violations.is_empty() {
-            return Err(render(Problem::Invalid(violations)));
+            return Err(Problem::Invalid(violations).into());
         }
     }
     Ok(value)
@@ -262,11 +295,11 @@ fn canonical_uuid(text: &str) -> Option<String> {
         .map(|u| u.hyphenated().to_string())
 }
 
-fn not_found_assistant() -> Response {
+fn not_found_assistant() -> Refusal {
     fail(StatusCode::NOT_FOUND, "AI Assistant not found")
 }
 
-fn not_found_voice() -> Response {
+fn not_found_voice() -> Refusal {
     fail(StatusCode::NOT_FOUND, "Voice not found")
 }
 
@@ -274,7 +307,7 @@ fn not_found_voice() -> Response {
 fn assistant_index(
     store: &Store,
     raw_id: Result<Path<String>, PathRejection>,
-) -> Result<usize, Response> {
+) -> Result<usize, Refusal> {
     let id = raw_id
         .ok()
         .and_then(|Path(id)| canonical_uuid(&id))
@@ -296,13 +329,16 @@ struct Paging {
 const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 100;
 
-fn query_of(params: Params) -> Result<HashMap<String, String>, Response> {
-    params
-        .map(|Query(q)| q)
-        .map_err(|e| fail(StatusCode::BAD_REQUEST, format!("Invalid query string: {e}")))
+fn query_of(params: Params) -> Result<HashMap<String, String>, Refusal> {
+    params.map(|Query(q)| q).map_err(|e| {
+        fail(
+            StatusCode::BAD_REQUEST,
+            format!("Invalid query string: {e}"),
+        )
+    })
 }
 
-fn positive(query: &HashMap<String, String>, name: &str) -> Result<Option<usize>, Response> {
+fn positive(query: &HashMap<String, String>, name: &str) -> Result<Option<usize>, Refusal> {
     match query.get(name) {
         None => Ok(None),
         Some(text) => match text.trim().parse::<i64>() {
@@ -316,7 +352,7 @@ fn positive(query: &HashMap<String, String>, name: &str) -> Result<Option<usize>
     }
 }
 
-fn paging(query: &HashMap<String, String>) -> Result<Paging, Response> {
+fn paging(query: &HashMap<String, String>) -> Result<Paging, Refusal> {
     Ok(Paging {
         page: positive(query, "page")?.unwrap_or(1),
         limit: positive(query, "limit")?
@@ -370,11 +406,7 @@ fn drf_page(
         return Err(fail(StatusCode::NOT_FOUND, "Invalid page."));
     }
     let start = (paging.page - 1).saturating_mul(paging.limit);
-    let results: Vec<Value> = items
-        .into_iter()
-        .skip(start)
-        .take(paging.limit)
-        .collect();
+    let results: Vec<Value> = items.into_iter().skip(start).take(paging.limit).collect();
     let link = |page: usize| Value::String(page_url(headers, uri, query, page));
     Ok(ok(json!({
         "count": count,
@@ -430,7 +462,7 @@ const UPDATE_FIELDS: &[&str] = &[
 const CREATE_ONLY_FIELDS: &[&str] = &["knowledge_base", "behavior"];
 
 /// The voice (its response object) a request's `voice` id names, or 400.
-fn voice_for(store: &Store, body: &Value) -> Result<Option<Value>, Response> {
+fn voice_for(store: &Store, body: &Value) -> Result<Option<Value>, Refusal> {
     let Some(id) = body.get("voice").and_then(Value::as_i64) else {
         return Ok(None);
     };
@@ -439,11 +471,16 @@ fn voice_for(store: &Store, body: &Value) -> Result<Option<Value>, Response> {
         .iter()
         .find(|v| v.id == id)
         .map(|v| Some(v.body.clone()))
-        .ok_or_else(|| invalid("voice", format!("Invalid pk \"{id}\" - object does not exist.")))
+        .ok_or_else(|| {
+            invalid(
+                "voice",
+                format!("Invalid pk \"{id}\" - object does not exist."),
+            )
+        })
 }
 
 /// 400 if a text field DRF would not allow blank is blank.
-fn not_blank(body: &Value, fields: &[&str]) -> Result<(), Response> {
+fn not_blank(body: &Value, fields: &[&str]) -> Result<(), Refusal> {
     for field in fields {
         if body
             .get(*field)
@@ -457,12 +494,7 @@ fn not_blank(body: &Value, fields: &[&str]) -> Result<(), Response> {
 }
 
 /// Copies the fields of `body` an assistant keeps.
-fn apply(
-    assistant: &mut Map<String, Value>,
-    body: &Value,
-    voice: Option<Value>,
-    extra: &[&str],
-) {
+fn apply(assistant: &mut Map<String, Value>, body: &Value, voice: Option<Value>, extra: &[&str]) {
     let Some(fields) = body.as_object() else {
         return;
     };
@@ -715,11 +747,7 @@ async fn delete_llm_states(State(app): App, headers: HeaderMap, body: Body) -> R
 
 // ------------------------------------------------------------------- calls
 
-fn one_of(
-    query: &HashMap<String, String>,
-    name: &str,
-    allowed: &[&str],
-) -> Result<(), Response> {
+fn one_of(query: &HashMap<String, String>, name: &str, allowed: &[&str]) -> Result<(), Refusal> {
     match query.get(name) {
         Some(value) if !allowed.contains(&value.as_str()) => Err(invalid(
             name,
@@ -932,7 +960,7 @@ async fn clone_voice(State(app): App, headers: HeaderMap, body: Body) -> Reply {
     let bytes = match Limited::new(body, app.body_limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            return Err(render(Problem::BadBody {
+            return Err(Refusal::from(Problem::BadBody {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 reason: format!("request body is larger than {} bytes", app.body_limit),
             }));

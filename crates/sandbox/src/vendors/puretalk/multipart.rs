@@ -30,7 +30,9 @@ pub(crate) fn boundary(content_type: &str) -> Result<String, String> {
         .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
         .map(|(_, v)| v.trim().trim_matches('"').to_string())
         .filter(|b| !b.is_empty() && b.len() <= 200)
-        .ok_or_else(|| "Multipart form parse error - Invalid boundary in multipart: None".to_string())
+        .ok_or_else(|| {
+            "Multipart form parse error - Invalid boundary in multipart: None".to_string()
+        })
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
