@@ -22,7 +22,10 @@ pub(crate) async fn exercise(contract: &mut Contract) {
         .json(Method::GET, "/api/external/chatbots", None)
         .await;
     assert_eq!(status, 401);
-    contract.set_auth("x-api-key", "15a23c21867f4f38b0b46f5e4adb1caf87a040b34eb58f68");
+    contract.set_auth(
+        "x-api-key",
+        "15a23c21867f4f38b0b46f5e4adb1caf87a040b34eb58f68",
+    );
     let (status, _) = contract.json(Method::GET, &bot(""), None).await;
     assert_eq!(status, 401);
     let key = contract.sandbox.credentials(contract.vendor).key;
@@ -296,12 +299,20 @@ pub(crate) async fn exercise(contract: &mut Contract) {
     assert_eq!(status, 200);
     assert!(body["data"].as_array().is_some_and(|d| d.len() == 3));
     let (status, body) = contract
-        .json(Method::GET, &bot(&format!("/conversations/{SESSION}")), None)
+        .json(
+            Method::GET,
+            &bot(&format!("/conversations/{SESSION}")),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     assert!(body["session"]["last_message"].is_string());
     let (status, _) = contract
-        .json(Method::GET, &bot(&format!("/conversations/{MISSING}")), None)
+        .json(
+            Method::GET,
+            &bot(&format!("/conversations/{MISSING}")),
+            None,
+        )
         .await;
     assert_eq!(status, 404);
     let (status, body) = contract

@@ -78,7 +78,22 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
 /// The multipart field carrying the avatar image (as the SDK sends it).
 const AVATAR_FIELD: &str = "file";
 
-type Reply = Result<Response, Response>;
+/// A refusal, boxed: a `Response` is large to pass around in `Err`.
+struct Reject(Box<Response>);
+
+impl IntoResponse for Reject {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+impl From<Response> for Reject {
+    fn from(response: Response) -> Self {
+        Reject(Box::new(response))
+    }
+}
+
+type Reply = Result<Response, Reject>;
 
 /// The whole in-memory state.
 pub(super) struct Db {
@@ -173,7 +188,9 @@ pub(crate) fn render(problem: Problem) -> Response {
         other => other.status(),
     };
     let message = match &problem {
-        Problem::Unauthorized => "Invalid or missing API key (send it in the x-api-key header)".into(),
+        Problem::Unauthorized => {
+            "Invalid or missing API key (send it in the x-api-key header)".into()
+        }
         Problem::NoRoute => "Route not found".into(),
         Problem::MethodNotAllowed => "Method not allowed".into(),
         other => other.message(),
@@ -193,20 +210,22 @@ fn reason(status: StatusCode) -> &'static str {
 }
 
 /// An error in OKChat's shape.
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
+fn error<T: From<Response>>(status: StatusCode, message: impl Into<String>) -> T {
     (
         status,
         Json(json!({"error": reason(status), "message": message.into()})),
     )
         .into_response()
+        .into()
 }
 
 /// A 400 naming one field, like a schema violation.
-fn invalid(field: &str, rule: &str) -> Response {
+fn invalid(field: &str, rule: &str) -> Reject {
     render(Problem::Invalid(vec![chatbots_runtime::Violation {
         field: field.into(),
         rule: rule.into(),
     }]))
+    .into()
 }
 
 fn ok(body: Value) -> Response {
@@ -215,10 +234,10 @@ fn ok(body: Value) -> Response {
 
 // ------------------------------------------------------------------ input
 
-fn authorize(headers: &HeaderMap) -> Result<(), Response> {
+fn authorize(headers: &HeaderMap) -> Result<(), Reject> {
     match support::header_str(headers, "x-api-key") {
         Some(key) if key.trim() == CREDENTIALS.key => Ok(()),
-        _ => Err(render(Problem::Unauthorized)),
+        _ => Err(render(Problem::Unauthorized).into()),
     }
 }
 
@@ -232,7 +251,7 @@ fn is_uuid(text: &str) -> bool {
 }
 
 /// A UUID path or query value, lowercased; 400 otherwise.
-fn uuid_value(name: &str, value: &str) -> Result<String, Response> {
+fn uuid_value(name: &str, value: &str) -> Result<String, Reject> {
     if is_uuid(value) {
         Ok(value.to_ascii_lowercase())
     } else {
@@ -243,7 +262,7 @@ fn uuid_value(name: &str, value: &str) -> Result<String, Response> {
     }
 }
 
-fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, Response> {
+fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, Reject> {
     match path {
         Ok(Path(id)) => uuid_value("chatbotId", &id),
         Err(rejection) => Err(error(StatusCode::BAD_REQUEST, rejection.body_text())),
@@ -252,7 +271,7 @@ fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, Response
 
 fn path_ids(
     path: Result<Path<(String, String)>, PathRejection>,
-) -> Result<(String, String), Response> {
+) -> Result<(String, String), Reject> {
     match path {
         Ok(Path((bot, session))) => Ok((
             uuid_value("chatbotId", &bot)?,
@@ -303,7 +322,7 @@ fn percent_decode(text: &str) -> String {
 }
 
 /// The required UUID query parameter `name`.
-fn query_uuid(raw: Option<&str>, name: &str) -> Result<String, Response> {
+fn query_uuid(raw: Option<&str>, name: &str) -> Result<String, Reject> {
     let pairs = query_pairs(raw);
     match pairs.iter().find(|(n, _)| n == name) {
         Some((_, value)) if !value.is_empty() => uuid_value(name, value),
@@ -320,14 +339,16 @@ async fn body_of(
     operation_id: &str,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Value, Response> {
+) -> Result<Value, Reject> {
     let value = support::valid_json(Vendor::OkChat, operation_id, headers, body, app.body_limit)
         .await
         .map_err(render)?;
-    Ok(match support::request_schema(Vendor::OkChat, operation_id) {
-        Some(schema) => prune(&schema, &value),
-        None => value,
-    })
+    Ok(
+        match support::request_schema(Vendor::OkChat, operation_id) {
+            Some(schema) => prune(&schema, &value),
+            None => value,
+        },
+    )
 }
 
 /// `value` without the object fields `schema` does not declare.
@@ -384,26 +405,26 @@ fn str_of<'a>(value: &'a Value, field: &str) -> &'a str {
     value.get(field).and_then(Value::as_str).unwrap_or("")
 }
 
-fn chatbot_not_found() -> Response {
+fn chatbot_not_found() -> Reject {
     error(StatusCode::NOT_FOUND, "Chatbot not found")
 }
 
 impl Db {
-    fn chatbot(&self, id: &str) -> Result<&Value, Response> {
+    fn chatbot(&self, id: &str) -> Result<&Value, Reject> {
         self.chatbots
             .iter()
             .find(|bot| str_of(bot, "id") == id)
             .ok_or_else(chatbot_not_found)
     }
 
-    fn chatbot_mut(&mut self, id: &str) -> Result<&mut Value, Response> {
+    fn chatbot_mut(&mut self, id: &str) -> Result<&mut Value, Reject> {
         self.chatbots
             .iter_mut()
             .find(|bot| str_of(bot, "id") == id)
             .ok_or_else(chatbot_not_found)
     }
 
-    fn session(&self, bot: &str, session: &str) -> Result<&Value, Response> {
+    fn session(&self, bot: &str, session: &str) -> Result<&Value, Reject> {
         self.sessions
             .iter()
             .find(|s| str_of(s, "id") == session && str_of(s, "chatbot_id") == bot)
@@ -636,7 +657,8 @@ async fn update_avatar(
                     content_type
                 }
             ),
-        }));
+        })
+        .into());
     }
     let boundary = params
         .find_map(|p| {
@@ -646,14 +668,15 @@ async fn update_avatar(
                 .then(|| v.trim().trim_matches('"').to_string())
         })
         .filter(|b| !b.is_empty())
-        .ok_or_else(|| error(StatusCode::BAD_REQUEST, "multipart boundary is missing"))?;
+        .ok_or_else(|| error::<Reject>(StatusCode::BAD_REQUEST, "multipart boundary is missing"))?;
     let bytes = match Limited::new(body, app.body_limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             return Err(render(Problem::BadBody {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 reason: format!("request body is larger than {} bytes", app.body_limit),
-            }));
+            })
+            .into());
         }
         Err(e) => {
             return Err(error(
@@ -769,7 +792,10 @@ async fn update_chat_widget(
     if !bot["settings"].get("snippet").is_some_and(Value::is_object) {
         bot["settings"]["snippet"] = json!({});
     }
-    merge(&mut bot["settings"]["snippet"], &Value::Object(snippet_patch));
+    merge(
+        &mut bot["settings"]["snippet"],
+        &Value::Object(snippet_patch),
+    );
     bot["updated_at"] = json!(now());
     db.chat_widgets.insert(id, stored.clone());
     Ok(ok(json!({
@@ -821,11 +847,31 @@ async fn delete_knowledge_item(
     })))
 }
 
+/// Words too common to say what a text is about.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "are", "at", "be", "by", "can", "do", "does", "for", "how", "i", "in", "is",
+    "it", "me", "my", "of", "on", "or", "our", "the", "this", "that", "to", "was", "we", "what",
+    "when", "where", "who", "why", "with", "you", "your",
+];
+
+/// The distinct lowercase words of `text`, without stop words (unless
+/// that leaves none).
 fn words(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+    let all: BTreeSet<String> = text
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
-        .collect()
+        .collect();
+    let meaningful: BTreeSet<String> = all
+        .iter()
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    if meaningful.is_empty() {
+        all
+    } else {
+        meaningful
+    }
 }
 
 /// The chatbot's items containing words of `query`, best first, with the
