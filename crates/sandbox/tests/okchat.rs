@@ -993,3 +993,63 @@ async fn conversation_shapes_match_the_docs() {
         .await;
     assert_eq!(empty["data"], json!([]));
 }
+
+// ------------------------------------------------------------------ the SDK client
+
+#[tokio::test]
+async fn the_sdk_client_round_trips_against_the_sandbox() {
+    use chatbots_okchat::{Client, header_auth, types};
+    use chatbots_runtime::{ClientConfig, SecretString};
+
+    let api = Api::start().await;
+    let config = ClientConfig {
+        base_url: Some(api.sandbox.base_url(Vendor::OkChat)),
+        ..Default::default()
+    };
+    let auth = header_auth(&SecretString::from(api.key())).expect("valid key");
+    let client = Client::with_config(auth, &config).expect("client");
+
+    let body: types::UpdateChatbotRequest = serde_json::from_value(json!({
+        "name": "Via the SDK",
+        "settings": {"greeting": "Hi there"}
+    }))
+    .expect("request type");
+    let updated = client
+        .update_chatbot()
+        .id(BOT)
+        .body(body)
+        .send()
+        .await
+        .expect("updateChatbot");
+    assert_eq!(
+        updated.message.as_deref(),
+        Some("Chatbot updated successfully")
+    );
+
+    let read = client
+        .get_chatbot()
+        .chatbot_id(BOT)
+        .send()
+        .await
+        .expect("getChatbot");
+    let chatbot = read.chatbot.as_ref().expect("chatbot");
+    assert_eq!(chatbot.name.as_deref(), Some("Via the SDK"));
+    let settings = chatbot.settings.as_ref().expect("settings");
+    assert_eq!(settings.greeting.as_deref(), Some("Hi there"));
+    assert_eq!(settings.model.as_deref(), Some("gpt-4o-mini"));
+
+    let avatar = client
+        .update_chatbot_avatar(BOT, "a.png", b"\x89PNG".to_vec(), "image/png")
+        .await
+        .expect("updateChatbotAvatar");
+    let url = avatar
+        .chatbot
+        .as_ref()
+        .and_then(|c| c.settings.as_ref())
+        .and_then(|s| s.avatar.clone())
+        .expect("avatar url");
+    assert!(url.ends_with(".png"), "{url}");
+
+    let list = client.list_chatbots().send().await.expect("listChatbots");
+    assert_eq!(list.chatbots.len(), 3);
+}
