@@ -68,6 +68,12 @@ fn cut_off() -> Vec<Out> {
     }
 }
 
+/// Converza's token exchange answered with a 2xx head and a body cut off
+/// is reported `Unauthorized` (see
+/// `bug_token_exchange_cut_off_is_unauthorized`). While this is `true` the
+/// token property accepts it; set it to `false` once fixed.
+const KNOWN_BUG_TOKEN_CUT_OFF_IS_UNAUTHORIZED: bool = true;
+
 fn config() -> ProptestConfig {
     let mut config = ProptestConfig {
         // Shrinking replays HTTP exchanges: keep it bounded.
@@ -1428,11 +1434,18 @@ proptest! {
             bots.update(&bot(Vendor::Converza), &patch(Vendor::Converza)).await
         });
         let status = token.status;
+        // A body cut off (or garbled chunks) after a 2xx head.
+        let cut = if KNOWN_BUG_TOKEN_CUT_OFF_IS_UNAUTHORIZED {
+            &[Out::Transport, Out::Unauthorized][..]
+        } else {
+            &[Out::Transport][..]
+        };
         let allowed: &[Out] = match &token.framing {
-            Framing::Malformed(_) => &[Out::Transport, Out::Unauthorized],
+            Framing::Malformed(_) => cut,
             _ if (100..200).contains(&status) => &[Out::Transport],
             _ if status == 429 => &[Out::RateLimited, Out::Transport],
             _ if (500..600).contains(&status) => &[Out::Server, Out::Transport],
+            _ if !token.complete() && (200..300).contains(&status) => cut,
             _ if !token.complete() => &[Out::Transport, Out::Unauthorized],
             _ if (200..300).contains(&status) => &[Out::Ok, Out::Unauthorized],
             _ => &[Out::Unauthorized],
@@ -1546,4 +1559,33 @@ fn bug_huge_rate_limit_reset_panics() {
             .await
     });
     assert!(result.is_ok(), "{result:?}");
+}
+
+/// Converza's token exchange answered `200` with a body cut off mid-way:
+/// the call fails in transport and may be retried; the credentials were
+/// not refused.
+///
+/// Bug: `Auth::exchange` (crates/converza/src/auth.rs) turns every error of
+/// `create_token` into `auth.refused(status, …)` with the status recorded
+/// for the response head (200), so `transient` is false and `classify`
+/// (crates/chatbots/src/error.rs, `ClientError::Custom` branch) reports
+/// `ErrorKind::Unauthorized` ("credentials refused", not retryable) for a
+/// network failure.
+#[test]
+#[ignore = "bug: a cut-off token-exchange body is ErrorKind::Unauthorized, not Transport"]
+fn bug_token_exchange_cut_off_is_unauthorized() {
+    let stem = Stem::new("bug-token");
+    let token = Reply {
+        framing: Framing::CutOff(100),
+        ..Reply::json(200, &token_body())
+    };
+    stem.set_both(&Reply::json(200, &seeds(Vendor::Converza)[0].1), &token);
+    let result = runtime().block_on(async {
+        let bots = facade(Vendor::Converza, &stem.base_url(), RetryPolicy::disabled());
+        bots.update(&bot(Vendor::Converza), &patch(Vendor::Converza))
+            .await
+    });
+    let err = result.expect_err("a cut-off token exchange");
+    assert_eq!(err.kind(), &ErrorKind::Transport, "{err:?}");
+    assert!(err.is_retryable(), "{err:?}");
 }
