@@ -81,11 +81,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn cargo(
-    root: &Path,
-    args: &[&str],
-    env: &[(&str, &std::ffi::OsStr)],
-) -> Result<(), String> {
+fn cargo(root: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command.current_dir(root).args(args);
@@ -150,7 +146,10 @@ fn count_instructions(counter: &Path, dir: &Path) -> Result<Instr, String> {
             let small = callgrind_total(counter, dir, &addr, vendor, way, N_SMALL)?;
             let large = callgrind_total(counter, dir, &addr, vendor, way, N_LARGE)?;
             row[i] = large.saturating_sub(small) as f64 / (N_LARGE - N_SMALL) as f64;
-            println!("callgrind: {vendor:<12} {way:<7} {:>10.0} instr/req", row[i]);
+            println!(
+                "callgrind: {vendor:<12} {way:<7} {:>10.0} instr/req",
+                row[i]
+            );
         }
         all.push(row);
     }
@@ -176,7 +175,9 @@ fn callgrind_total(
         .status()
         .map_err(|e| format!("cannot run valgrind: {e}"))?;
     if !status.success() {
-        return Err(format!("{vendor} {way} N={n}: overhead_count failed ({status})"));
+        return Err(format!(
+            "{vendor} {way} N={n}: overhead_count failed ({status})"
+        ));
     }
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
