@@ -7,12 +7,14 @@
 //! - `cargo xtask check` does the same validation, writes nothing, and fails
 //!   on any spec problem or drift, saying what to run.
 //! - `cargo xtask spec FILE…` validates single spec files.
+//! - `cargo xtask bench-build` measures build cost (see [`bench_build`]).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chatbots_codegen::{Spec, operations};
 
+mod bench_build;
 mod blocks;
 mod scaffold;
 
@@ -23,6 +25,7 @@ commands:
   generate     validate specs/*.yaml, create missing vendor crates, sync generated blocks
   check        validate and report drift without writing (CI runs this)
   spec FILE..  validate the given spec files only
+  bench-build  measure build cost (cold, one-vendor, incremental, TLS); see `bench-build --help`
 ";
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("generate") => run(&root, Mode::Write),
         Some("check") => run(&root, Mode::Check),
+        Some("bench-build") => bench_build::run(&root, &args[1..]),
         Some("spec") if args.len() > 1 => {
             let specs: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
             validate(&specs).map(|_| ())
