@@ -14,6 +14,10 @@
 //! - `tls`: throwaway crates depending on reqwest with the workspace's
 //!   non-TLS features and each TLS backend.
 //!
+//! Own target directories matter: worktrees sharing one `CARGO_TARGET_DIR`
+//! collide on the workspace's path crates (cargo hashes a path package
+//! relative to its workspace root), so each build there redoes the others'.
+//!
 //! Only std is used: cargo is run with `std::process`, timed with
 //! `std::time::Instant`, and its JSON messages are read with a small
 //! field scanner.
