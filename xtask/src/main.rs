@@ -8,6 +8,7 @@
 //!   on any spec problem or drift, saying what to run.
 //! - `cargo xtask spec FILE…` validates single spec files.
 //! - `cargo xtask bench [--quick]` runs the request-overhead benchmark.
+//! - `cargo xtask bench-build` measures build cost (see [`bench_build`]).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 use chatbots_codegen::{Spec, operations};
 
 mod bench;
+mod bench_build;
 mod blocks;
 mod scaffold;
 
@@ -26,6 +28,7 @@ commands:
   check        validate and report drift without writing (CI runs this)
   spec FILE..  validate the given spec files only
   bench [--quick]  request-overhead benchmark (callgrind + criterion), table in target/bench/overhead.md
+  bench-build  measure build cost (cold, one-vendor, incremental, TLS); see `bench-build --help`
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Some("generate") => run(&root, Mode::Write),
         Some("check") => run(&root, Mode::Check),
         Some("bench") => bench::run(&root, &args[1..]),
+        Some("bench-build") => bench_build::run(&root, &args[1..]),
         Some("spec") if args.len() > 1 => {
             let specs: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
             validate(&specs).map(|_| ())
