@@ -222,7 +222,10 @@ async fn run(port: u16, calls: Arc<Vec<Call>>, total: u64, connections: usize) -
                 for (name, value) in &call.headers {
                     request = request.header(*name, value);
                 }
-                let body = call.body.map(Bytes::from_static).unwrap_or_default();
+                let body = call
+                    .body
+                    .map(|b| Bytes::from_static(b.as_bytes()))
+                    .unwrap_or_default();
                 let request = request.body(Full::new(body)).expect("request");
                 let response = sender.send_request(request).await.expect("response");
                 if !response.status().is_success() {

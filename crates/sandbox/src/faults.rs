@@ -201,10 +201,10 @@ impl FromStr for FaultRule {
                 }
                 _ => return Err(ParseFaultError(format!("unknown `{key}`"))),
             };
-            if let Some(kind) = kind {
-                if fault.replace(kind).is_some() {
-                    return Err(ParseFaultError(format!("`{text}` names two faults")));
-                }
+            if let Some(kind) = kind
+                && fault.replace(kind).is_some()
+            {
+                return Err(ParseFaultError(format!("`{text}` names two faults")));
             }
         }
         rule.fault = fault.ok_or_else(|| ParseFaultError(format!("`{text}` names no fault")))?;
@@ -302,10 +302,8 @@ impl Faults {
                 }
                 _ => false,
             };
-            if applies {
-                if let Some(n) = rule.times.as_mut() {
-                    *n = n.saturating_sub(1);
-                }
+            if applies && let Some(n) = rule.times.as_mut() {
+                *n = n.saturating_sub(1);
             }
         }
         rules.retain(|r| r.times != Some(0));

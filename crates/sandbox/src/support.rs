@@ -137,8 +137,10 @@ fn schema_lookup(vendor: Vendor) -> SchemaLookup {
     }
 }
 
-static SCHEMAS: LazyLock<RwLock<HashMap<(Vendor, String), Arc<Value>>>> =
-    LazyLock::new(Default::default);
+/// Parsed request schemas, keyed by vendor and operation id.
+type SchemaCache = RwLock<HashMap<(Vendor, String), Arc<Value>>>;
+
+static SCHEMAS: LazyLock<SchemaCache> = LazyLock::new(Default::default);
 
 /// The request-body schema of `operation_id` (snake_case, as progenitor
 /// names it: `edit_ai_chatbots`), from the same spec-derived table the

@@ -282,10 +282,10 @@ fn openapi_to_json_schema(value: Value) -> Value {
                 if let Some(Value::String(t)) = map.get("type").cloned() {
                     map.insert("type".into(), json!([t, "null"]));
                 }
-                if let Some(Value::Array(options)) = map.get_mut("enum") {
-                    if !options.contains(&Value::Null) {
-                        options.push(Value::Null);
-                    }
+                if let Some(Value::Array(options)) = map.get_mut("enum")
+                    && !options.contains(&Value::Null)
+                {
+                    options.push(Value::Null);
                 }
             }
             Value::Object(
