@@ -83,14 +83,13 @@ async fn every_vendor_updates_and_reads_back_what_changed() {
             Ok(read) => {
                 for field in Field::ALL.into_iter().filter(|f| patch.sets(*f)) {
                     let expected = match field {
-                        Field::Temperature => "0.3".to_string(),
-                        _ => patch_value(&patch, field),
+                        // StreamSkill's spec documents no place where a
+                        // purchase reports its chatbot settings.
+                        _ if vendor == Vendor::StreamSkill => None,
+                        Field::Temperature => Some("0.3".to_string()),
+                        _ => Some(patch_value(&patch, field)),
                     };
-                    assert_eq!(
-                        read.field(field).as_deref(),
-                        Some(expected.as_str()),
-                        "{vendor} {field} after update"
-                    );
+                    assert_eq!(read.field(field), expected, "{vendor} {field} after update");
                 }
             }
             // HotTask documents no read endpoint: the update must have arrived.
@@ -151,7 +150,17 @@ async fn wrong_credentials_are_unauthorized_at_every_vendor() {
             .update(&demo(&sandbox, vendor), &patch_for(vendor))
             .await
             .expect_err("wrong key");
-        assert_eq!(error.kind(), &ErrorKind::Unauthorized, "{vendor}: {error}");
+        if vendor == Vendor::HotTask {
+            // HotTask refuses inside HTTP 200 (`Success: false`); its `Code`
+            // is not taken as an HTTP status, so the kind stays `Rejected`.
+            assert!(
+                matches!(error.kind(), ErrorKind::Rejected { .. }),
+                "{error}"
+            );
+            assert_eq!(error.code(), Some("401"), "{error}");
+        } else {
+            assert_eq!(error.kind(), &ErrorKind::Unauthorized, "{vendor}: {error}");
+        }
         assert!(!error.to_string().contains("wrong-key"), "{error}");
     }
 }

@@ -147,6 +147,13 @@ impl Auth {
             let status = record.status.map(|s| s.as_u16());
             let response = match result {
                 Ok(response) => response,
+                // A failure in transport says nothing about the key pair:
+                // no status, so the error is transient (retryable).
+                Err(
+                    e @ (Error::CommunicationError(_)
+                    | Error::ResponseBodyError(_)
+                    | Error::InvalidUpgrade(_)),
+                ) => return Err(auth.refused(None, describe(&e))),
                 Err(e) => return Err(auth.refused(status, describe(&e))),
             };
             let status = Some(response.status().as_u16());

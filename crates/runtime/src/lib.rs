@@ -172,9 +172,9 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs_f64();
-        return Some(Duration::from_secs_f64((reset - now).max(0.0)));
+        return Duration::try_from_secs_f64((reset - now).max(0.0)).ok();
     }
-    Some(Duration::from_secs_f64(reset))
+    Duration::try_from_secs_f64(reset).ok()
 }
 
 /// The context an [`Authenticate`] implementation gets.
