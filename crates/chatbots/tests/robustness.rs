@@ -1081,23 +1081,39 @@ fn expected(vendor: Vendor, op: Op, reply: &Reply) -> (Vec<Out>, Option<u16>) {
     }
     let status = reply.status;
     let json = reply.json_body();
+    // Undocumented statuses: any typed error (`Rejected` in practice).
+    let undocumented = vec![
+        Unauthorized,
+        NotFound,
+        NotAllowed,
+        Conflict,
+        Rejected,
+        RateLimited,
+        Server,
+        Transport,
+        Decode,
+    ];
     if (100..200).contains(&status) {
-        // hyper skips or refuses informational answers; no final one follows.
-        return (vec![Transport], None);
+        // hyper skips informational answers (and no final one follows) or,
+        // for 101, hands it over as the answer.
+        return (undocumented, None);
     }
     if success_status(vendor, status) {
         if !reply.complete() {
             return (cut_off(), None);
         }
         let Some(json) = json else {
-            // Nesting beyond serde_json's recursion limit inside a field the
-            // typed decoder skips can still decode.
-            if serde_json::from_slice::<Value>(&reply.body)
-                .is_err_and(|e| e.to_string().contains("recursion limit"))
-            {
-                return (vec![Ok, Decode], None);
-            }
-            return (vec![Decode], Some(status));
+            // serde_json does not check the UTF-8 of strings it skips, and
+            // nesting beyond its recursion limit inside a field the typed
+            // decoder skips can still decode.
+            let recursion = serde_json::from_slice::<Value>(&reply.body)
+                .is_err_and(|e| e.to_string().contains("recursion limit"));
+            let syntactic = serde_json::from_slice::<serde::de::IgnoredAny>(&reply.body).is_ok();
+            return if syntactic || recursion {
+                (vec![Ok, Decode], None)
+            } else {
+                (vec![Decode], Some(status))
+            };
         };
         let pristine = match (reply.seed, op) {
             (Some(Seed::UpdateOk), Op::Update) | (Some(Seed::GetOk), Op::Get) => {
@@ -1122,21 +1138,8 @@ fn expected(vendor: Vendor, op: Op, reply: &Reply) -> (Vec<Out>, Option<u16>) {
         }
         return (vec![kind], Some(status));
     }
-    // Undocumented: other 2xx, 3xx, 6xx–9xx. Any typed error, with the status.
-    (
-        vec![
-            Unauthorized,
-            NotFound,
-            NotAllowed,
-            Conflict,
-            Rejected,
-            RateLimited,
-            Server,
-            Transport,
-            Decode,
-        ],
-        Some(status),
-    )
+    // Other 2xx, 3xx, 6xx–9xx: any typed error, with the status.
+    (undocumented, Some(status))
 }
 
 /// Checks a facade outcome against [`expected`] and the error's contract.
