@@ -84,10 +84,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     println!(
-        "{:<12} {:<14} {:<28} {:<28}",
+        "{:<12} {:<13} {:<30} {:<30} how",
         "vendor", "field", "before", "after"
     );
-    println!("{}", "-".repeat(84));
+    println!("{}", "-".repeat(110));
     let mut failures = 0;
     for bot in &targets {
         let patch = demo_patch(bot.vendor);
@@ -100,18 +100,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let after = bots.get(bot).await;
         for field in Field::ALL.into_iter().filter(|f| patch.sets(*f)) {
             let show = |read: &Result<chatbots::Chatbot, chatbots::Error>| match read {
-                Ok(b) => b.field(field).unwrap_or_else(|| "(not reported)".into()),
-                Err(e) if matches!(e.kind(), chatbots::ErrorKind::Unsupported { .. }) => {
-                    "(no read endpoint)".into()
+                Ok(b) => b.field(field),
+                Err(_) => None,
+            };
+            let (old, new) = (show(&before), show(&after));
+            let note = match (&before, &new) {
+                (_, Some(_)) => "read back",
+                (Err(e), None) if matches!(e.kind(), chatbots::ErrorKind::Unsupported { .. }) => {
+                    "sent; the vendor has no read endpoint"
                 }
-                Err(e) => format!("(read failed: {:?})", e.kind()),
+                (Err(_), None) => "sent; reading it back failed",
+                (Ok(_), None) => "sent; the vendor does not report it",
             };
             println!(
-                "{:<12} {:<14} {:<28} {:<28}",
+                "{:<12} {:<13} {:<30} {:<30} {note}",
                 bot.vendor.to_string(),
                 field.to_string(),
-                show(&before),
-                show(&after)
+                cell(old.as_deref().unwrap_or("-")),
+                cell(&new.unwrap_or_else(|| format!("({})", patch_value(&patch, field)))),
             );
         }
     }
@@ -120,6 +126,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("\nEvery update succeeded.");
     Ok(())
+}
+
+/// `text` cut to a table cell.
+fn cell(text: &str) -> String {
+    let text = text.replace('\n', " ");
+    if text.chars().count() <= 30 {
+        return text;
+    }
+    let mut cut: String = text.chars().take(29).collect();
+    cut.push('…');
+    cut
+}
+
+/// The value `patch` sets for `field`, as text.
+fn patch_value(patch: &ChatbotPatch, field: Field) -> String {
+    match field {
+        Field::Name => patch.name.clone(),
+        Field::Description => patch.description.clone(),
+        Field::Instructions => patch.instructions.clone(),
+        Field::Model => patch.model.clone(),
+        Field::Temperature => patch.temperature.map(|t| t.to_string()),
+        Field::Greeting => patch.greeting.clone(),
+        Field::Language => patch.language.clone(),
+        Field::Timezone => patch.timezone.clone(),
+        _ => None,
+    }
+    .unwrap_or_default()
 }
 
 /// A facade client aimed at the sandbox, with its documented credentials.
