@@ -282,7 +282,7 @@ pub(crate) fn update_body(
     vendor: Vendor,
     id: &str,
     patch: &ChatbotPatch,
-    schema: Option<&str>,
+    schema: Option<&Value>,
 ) -> Result<Value, Error> {
     let vm = of(vendor);
     let nothing = || Error::invalid(vendor, "(patch)", "changes nothing: set at least one field");
@@ -351,10 +351,8 @@ pub(crate) fn update_body(
             _ => insert(&mut body, pointer, Value::from(id)),
         }
     }
-    if let Some(schema) = schema.and_then(|s| serde_json::from_str::<Value>(s).ok())
-        && let Some(v) = chatbots_runtime::validate(&schema, &body)
-            .into_iter()
-            .next()
+    if let Some(schema) = schema
+        && let Some(v) = chatbots_runtime::validate(schema, &body).into_iter().next()
     {
         return Err(Error::invalid(vendor, v.field, v.rule));
     }

@@ -168,7 +168,7 @@ impl Clients {
     }
 
     /// The spec's schema of the vendor's update body.
-    pub fn update_schema(&self, vendor: Vendor) -> Option<&'static str> {
+    pub fn update_schema(&self, vendor: Vendor) -> Option<&'static serde_json::Value> {
         let op = mapping::of(vendor).update_operation;
         match vendor {
             #[cfg(feature = "streamskill")]

@@ -141,12 +141,28 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
         reason,
     })?;
     let glue = glue(spec);
-    let file = syn::parse2::<syn::File>(quote!(#client #glue)).map_err(|e| SpecError {
+    let mut file = syn::parse2::<syn::File>(quote!(#client #glue)).map_err(|e| SpecError {
         path: spec.path.clone(),
         operation: None,
         reason: format!("generated code does not parse: {e}"),
     })?;
+    syn::visit_mut::VisitMut::visit_file_mut(&mut WithoutApiVersion, &mut file);
     Ok(prettyplease::unparse(&file))
+}
+
+/// Removes the `api-version: <info.version>` header progenitor adds to every
+/// request: no vendor documents it, and sending it only to strip it at run
+/// time costs every call.
+struct WithoutApiVersion;
+
+impl syn::visit_mut::VisitMut for WithoutApiVersion {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        block.stmts.retain(|stmt| {
+            !(matches!(stmt, syn::Stmt::Expr(_, Some(_)))
+                && quote!(#stmt).to_string().contains("\"api-version\""))
+        });
+        syn::visit_mut::visit_block_mut(self, block);
+    }
 }
 
 /// Entry point for a vendor crate's `build.rs`.
@@ -345,9 +361,13 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
         }
     });
     let schemas = request_body_schemas(&spec.api);
-    let schema_arms = schemas
-        .iter()
-        .map(|(id, schema)| quote!(#id => Some(#schema),));
+    let schema_arms = schemas.iter().map(|(id, schema)| {
+        quote!(#id => {
+            static SCHEMA: std::sync::LazyLock<serde_json::Value> =
+                std::sync::LazyLock::new(|| serde_json::from_str(#schema).unwrap_or_default());
+            Some(&SCHEMA)
+        })
+    });
     quote! {
         pub use chatbots_runtime::{ClientConfig, Envelope, RetryPolicy, SecretString, VendorFailure};
 
@@ -356,8 +376,8 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
         /// The JSON schema of an operation's request body (by the snake_case
         /// id hooks see), `$ref`s resolved: the documented ranges, enums and
         /// required fields that the generated types do not enforce. See
-        /// `chatbots_runtime::validate`.
-        pub fn request_body_schema(operation_id: &str) -> Option<&'static str> {
+        /// `chatbots_runtime::validate`. Parsed once, on first use.
+        pub fn request_body_schema(operation_id: &str) -> Option<&'static serde_json::Value> {
             match operation_id {
                 #(#schema_arms)*
                 _ => None,

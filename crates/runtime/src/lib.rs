@@ -3,9 +3,10 @@
 //! progenitor generates one `Client` per vendor; `chatbots-codegen` makes each
 //! of them call into [`Inner`] from its `ClientHooks`:
 //!
-//! - [`Inner::prepare`] runs before a request leaves: it removes the
-//!   `api-version` header progenitor adds (no vendor asked for it) and applies
-//!   the vendor's [`Authenticate`] implementation;
+//! - [`Inner::prepare`] runs before a request leaves: it applies the
+//!   vendor's [`Authenticate`] implementation (the `api-version` header
+//!   progenitor would add is removed from the generated code by
+//!   `chatbots-codegen`);
 //! - [`Inner::execute`] sends it with the configured [`RetryPolicy`], inside a
 //!   `tracing` span that never carries a secret, and records what happened for
 //!   [`record`].
@@ -381,8 +382,6 @@ pub struct Inner<A> {
     retry: RetryPolicy,
 }
 
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
-
 impl<A: Authenticate> Inner<A> {
     /// Runtime state for one vendor client.
     pub fn new(vendor: &'static str, auth: A, config: &ClientConfig) -> Self {
@@ -422,7 +421,6 @@ impl<A: Authenticate> Inner<A> {
         request: &mut Request,
         operation: &str,
     ) -> Result<(), AuthError> {
-        request.headers_mut().remove(API_VERSION);
         let ctx = AuthContext {
             vendor: self.vendor,
             operation,
@@ -482,7 +480,12 @@ impl<A: Authenticate> Inner<A> {
             let hint = match &result {
                 Ok(response) => {
                     let status = response.status();
-                    let asked = retry_after(response.headers());
+                    // Only a retryable status makes the wait matter.
+                    let asked = if is_retryable_status(status) {
+                        retry_after(response.headers())
+                    } else {
+                        None
+                    };
                     span.record("status", status.as_u16());
                     tracing::debug!(attempt, status = status.as_u16(), latency_ms, "response");
                     note(|r| {

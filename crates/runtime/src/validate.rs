@@ -30,20 +30,39 @@ pub struct Violation {
 /// ```
 pub fn validate(schema: &Value, value: &Value) -> Vec<Violation> {
     let mut out = Vec::new();
-    check(schema, value, "", &mut out);
+    check(schema, value, &At::Root, &mut out);
     out
 }
 
-fn check(schema: &Value, value: &Value, at: &str, out: &mut Vec<Violation>) {
+/// Where a value sits in the body; spelt out only for a violation, so a
+/// valid body costs no string building.
+enum At<'a> {
+    Root,
+    Field(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    fn render(&self) -> String {
+        match self {
+            At::Root => String::new(),
+            At::Field(parent, name) => join(&parent.render(), name),
+            At::Index(parent, i) => format!("{}[{i}]", parent.render()),
+        }
+    }
+}
+
+fn check(schema: &Value, value: &Value, at: &At<'_>, out: &mut Vec<Violation>) {
     let Value::Object(schema) = schema else {
         return;
     };
     let mut fail = |rule: String| {
+        let field = at.render();
         out.push(Violation {
-            field: if at.is_empty() {
+            field: if field.is_empty() {
                 "(body)".into()
             } else {
-                at.to_string()
+                field
             },
             rule,
         })
@@ -126,7 +145,7 @@ fn check(schema: &Value, value: &Value, at: &str, out: &mut Vec<Violation>) {
         }
         if let Some(item_schema) = schema.get("items") {
             for (i, item) in items.iter().enumerate() {
-                check(item_schema, item, &format!("{at}[{i}]"), out);
+                check(item_schema, item, &At::Index(at, i), out);
             }
         }
     }
@@ -135,7 +154,7 @@ fn check(schema: &Value, value: &Value, at: &str, out: &mut Vec<Violation>) {
             for name in required.iter().filter_map(Value::as_str) {
                 if !fields.contains_key(name) {
                     out.push(Violation {
-                        field: join(at, name),
+                        field: join(&at.render(), name),
                         rule: "is required".into(),
                     });
                 }
@@ -144,9 +163,15 @@ fn check(schema: &Value, value: &Value, at: &str, out: &mut Vec<Violation>) {
         if let Some(Value::Object(properties)) = schema.get("properties") {
             for (name, field) in fields {
                 if let Some(field_schema) = properties.get(name) {
-                    check(field_schema, field, &join(at, name), out);
+                    check(field_schema, field, &At::Field(at, name), out);
                 }
             }
+        }
+    }
+    // The specs wrap a `$ref`'d enum in `allOf` to give it a default.
+    if let Some(Value::Array(all)) = schema.get("allOf") {
+        for part in all {
+            check(part, value, at, out);
         }
     }
 }
@@ -248,5 +273,20 @@ mod tests {
             "must be an integer (got the number 0.5)"
         );
         assert!(validate(&schema, &json!({"t": 2})).is_empty());
+    }
+
+    #[test]
+    fn all_of_parts_are_checked_with_nested_paths() {
+        let schema = json!({"type": "object", "properties": {"items": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"model": {"allOf": [{"type": "string", "enum": ["a", "b"]}], "default": "a"}}
+        }}}});
+        let found = validate(
+            &schema,
+            &json!({"items": [{"model": "a"}, {"model": "gpt-4"}]}),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].field, "items[1].model");
+        assert!(found[0].rule.starts_with("must be one of"), "{found:?}");
     }
 }

@@ -2,9 +2,6 @@
 //! against the spec's schema, and the failures each vendor renders in its
 //! own error shape.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, PoisonError, RwLock};
-
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use chatbots_runtime::Violation;
@@ -125,42 +122,17 @@ pub(crate) async fn read_json(
     })
 }
 
-type SchemaLookup = fn(&str) -> Option<&'static str>;
-
-fn schema_lookup(vendor: Vendor) -> SchemaLookup {
-    match vendor {
-        Vendor::StreamSkill => chatbots_streamskill::request_body_schema,
-        Vendor::Converza => chatbots_converza::request_body_schema,
-        Vendor::OkChat => chatbots_okchat::request_body_schema,
-        Vendor::PureTalk => chatbots_puretalk::request_body_schema,
-        Vendor::HotTask => chatbots_hottask::request_body_schema,
-    }
-}
-
-/// Parsed request schemas, keyed by vendor and operation id.
-type SchemaCache = RwLock<HashMap<(Vendor, String), Arc<Value>>>;
-
-static SCHEMAS: LazyLock<SchemaCache> = LazyLock::new(Default::default);
-
 /// The request-body schema of `operation_id` (snake_case, as progenitor
 /// names it: `edit_ai_chatbots`), from the same spec-derived table the
 /// generated client validates with.
-pub(crate) fn request_schema(vendor: Vendor, operation_id: &str) -> Option<Arc<Value>> {
-    let key = (vendor, operation_id.to_string());
-    if let Some(schema) = SCHEMAS
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key)
-    {
-        return Some(schema.clone());
+pub(crate) fn request_schema(vendor: Vendor, operation_id: &str) -> Option<&'static Value> {
+    match vendor {
+        Vendor::StreamSkill => chatbots_streamskill::request_body_schema(operation_id),
+        Vendor::Converza => chatbots_converza::request_body_schema(operation_id),
+        Vendor::OkChat => chatbots_okchat::request_body_schema(operation_id),
+        Vendor::PureTalk => chatbots_puretalk::request_body_schema(operation_id),
+        Vendor::HotTask => chatbots_hottask::request_body_schema(operation_id),
     }
-    let text = schema_lookup(vendor)(operation_id)?;
-    let schema = Arc::new(serde_json::from_str(text).ok()?);
-    SCHEMAS
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, Arc::clone(&schema));
-    Some(schema)
 }
 
 /// Checks `body` against the spec's request schema of `operation_id`.
@@ -174,7 +146,7 @@ pub(crate) fn check_body(vendor: Vendor, operation_id: &str, body: &Value) -> Re
         );
         return Ok(());
     };
-    let violations = chatbots_runtime::validate(&schema, body);
+    let violations = chatbots_runtime::validate(schema, body);
     if violations.is_empty() {
         Ok(())
     } else {
