@@ -157,10 +157,26 @@ struct WithoutApiVersion;
 
 impl syn::visit_mut::VisitMut for WithoutApiVersion {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let before = block.stmts.len();
         block.stmts.retain(|stmt| {
             !(matches!(stmt, syn::Stmt::Expr(_, Some(_)))
                 && quote!(#stmt).to_string().contains("\"api-version\""))
         });
+        let still_mutated = block.stmts.iter().any(|stmt| {
+            let text = quote!(#stmt).to_string();
+            text.contains("header_map . append") || text.contains("header_map . insert")
+        });
+        if block.stmts.len() != before && !still_mutated {
+            // The header map it filled is now only read.
+            for stmt in &mut block.stmts {
+                if let syn::Stmt::Local(local) = stmt
+                    && let syn::Pat::Ident(ident) = &mut local.pat
+                    && ident.ident == "header_map"
+                {
+                    ident.mutability = None;
+                }
+            }
+        }
         syn::visit_mut::visit_block_mut(self, block);
     }
 }

@@ -226,56 +226,7 @@ async fn body_of(
     )
     .await
     .map_err(Refusal::from)?;
-    // The shared validator does not look inside `allOf` (the spec wraps
-    // enums with defaults in one): check those here.
-    if let Some(schema) = support::request_schema(Vendor::PureTalk, operation) {
-        let mut violations = Vec::new();
-        check_all_of(&schema, &value, "", &mut violations);
-        if !violations.is_empty() {
-            return Err(Problem::Invalid(violations).into());
-        }
-    }
     Ok(value)
-}
-
-fn check_all_of(
-    schema: &Value,
-    value: &Value,
-    at: &str,
-    out: &mut Vec<chatbots_runtime::Violation>,
-) {
-    if let Some(Value::Array(parts)) = schema.get("allOf") {
-        for part in parts {
-            for mut v in chatbots_runtime::validate(part, value) {
-                v.field = match (at.is_empty(), v.field.as_str()) {
-                    (_, "(body)") => at.to_string(),
-                    (true, _) => v.field,
-                    (false, inner) => format!("{at}.{inner}"),
-                };
-                out.push(v);
-            }
-            check_all_of(part, value, at, out);
-        }
-    }
-    if let (Some(Value::Object(properties)), Value::Object(fields)) =
-        (schema.get("properties"), value)
-    {
-        for (name, field) in fields {
-            if let Some(field_schema) = properties.get(name) {
-                let path = if at.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{at}.{name}")
-                };
-                check_all_of(field_schema, field, &path, out);
-            }
-        }
-    }
-    if let (Some(items), Value::Array(values)) = (schema.get("items"), value) {
-        for (i, item) in values.iter().enumerate() {
-            check_all_of(items, item, &format!("{at}[{i}]"), out);
-        }
-    }
 }
 
 fn now() -> String {
