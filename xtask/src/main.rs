@@ -9,6 +9,8 @@
 //! - `cargo xtask spec FILE…` validates single spec files.
 //! - `cargo xtask bench [--quick]` runs the request-overhead benchmark.
 //! - `cargo xtask bench-build` measures build cost (see [`bench_build`]).
+//! - `cargo xtask bench-sandbox [--quick]` measures the sandbox's throughput
+//!   and memory under a soak.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,6 +19,7 @@ use chatbots_codegen::{Spec, operations};
 
 mod bench;
 mod bench_build;
+mod bench_sandbox;
 mod blocks;
 mod scaffold;
 
@@ -29,6 +32,7 @@ commands:
   spec FILE..  validate the given spec files only
   bench [--quick]  request-overhead benchmark (callgrind + criterion), table in target/bench/overhead.md
   bench-build  measure build cost (cold, one-vendor, incremental, TLS); see `bench-build --help`
+  bench-sandbox [--quick]  sandbox throughput (64 connections, mixed vendors) and a 1M-request soak
 ";
 
 fn main() -> ExitCode {
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         Some("check") => run(&root, Mode::Check),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("bench-build") => bench_build::run(&root, &args[1..]),
+        Some("bench-sandbox") => bench_sandbox::run(&root, &args[1..]),
         Some("spec") if args.len() > 1 => {
             let specs: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
             validate(&specs).map(|_| ())

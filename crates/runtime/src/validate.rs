@@ -212,13 +212,13 @@ fn describe(value: &Value) -> String {
 }
 
 fn is_uuid(text: &str) -> bool {
-    let hex = |s: &str| s.chars().all(|c| c.is_ascii_hexdigit());
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.len() == 5
-        && [8, 4, 4, 4, 12]
-            .iter()
-            .zip(&parts)
-            .all(|(len, part)| part.len() == *len && hex(part))
+    // 8-4-4-4-12 hex digits, checked without allocating.
+    let bytes = text.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 #[cfg(test)]
