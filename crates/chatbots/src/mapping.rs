@@ -313,7 +313,7 @@ pub(crate) fn update_body(
             .find(|m| m.field == field)
             .ok_or_else(|| Error::unsupported(vendor, field.name()))?;
         let converted = convert(vendor, m, value)?;
-        if body.pointer(m.target).is_some() {
+        if at(&body, m.target).is_some() {
             return Err(Error::invalid(
                 vendor,
                 field.name(),
@@ -337,7 +337,7 @@ pub(crate) fn update_body(
     if let Some(pointer) = vm.id_in_body {
         // An empty id in the vendor patch means "the bot's": the generated
         // type cannot leave a required field out.
-        match body.pointer(pointer) {
+        match at(&body, pointer) {
             Some(existing)
                 if existing.as_str().is_some_and(|s| !s.is_empty())
                     && existing.as_str() != Some(id) =>
@@ -379,6 +379,16 @@ fn cross_field_rules(vendor: Vendor, body: &Value) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The value at `pointer` (our targets are plain `/a/b` paths, so the
+/// `~0`/`~1` unescaping of `Value::pointer`, which allocates per segment, is
+/// not needed).
+fn at<'v>(body: &'v Value, pointer: &str) -> Option<&'v Value> {
+    pointer
+        .split('/')
+        .skip(1)
+        .try_fold(body, |value, key| value.as_object()?.get(key))
 }
 
 fn insert(body: &mut Value, pointer: &str, value: Value) {

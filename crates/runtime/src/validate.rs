@@ -112,19 +112,21 @@ fn check(schema: &Value, value: &Value, at: &At<'_>, out: &mut Vec<Violation>) {
         }
     }
     if let Some(text) = value.as_str() {
-        let length = text.chars().count() as u64;
+        let length = || text.chars().count() as u64;
         if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
-            && length < min
+            && length() < min
         {
             fail(format!(
-                "must be at least {min} characters long (got {length})"
+                "must be at least {min} characters long (got {})",
+                length()
             ));
         }
         if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
-            && length > max
+            && length() > max
         {
             fail(format!(
-                "must be at most {max} characters long (got {length})"
+                "must be at most {max} characters long (got {})",
+                length()
             ));
         }
         if schema.get("format").and_then(Value::as_str) == Some("uuid") && !is_uuid(text) {
