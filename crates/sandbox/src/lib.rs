@@ -27,6 +27,7 @@
 //! Run it on its own with `cargo run -p chatbots-sandbox -- --port 8080`.
 
 mod faults;
+mod multipart;
 mod server;
 pub(crate) mod support;
 mod vendors;

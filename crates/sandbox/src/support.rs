@@ -101,25 +101,27 @@ pub(crate) async fn read_json(
             ),
         });
     }
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            return Err(Problem::BadBody {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                reason: format!("request body is larger than {limit} bytes"),
-            });
-        }
-        Err(error) => {
-            return Err(Problem::BadBody {
-                status: StatusCode::BAD_REQUEST,
-                reason: format!("could not read the request body: {error}"),
-            });
-        }
-    };
+    let bytes = read_body(body, limit).await?;
     serde_json::from_slice(&bytes).map_err(|error| Problem::BadBody {
         status: StatusCode::BAD_REQUEST,
         reason: format!("request body is not valid JSON: {error}"),
     })
+}
+
+/// The whole request body, refused (413) beyond `limit` bytes without
+/// reading further.
+pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, Problem> {
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(Problem::BadBody {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            reason: format!("request body is larger than {limit} bytes"),
+        }),
+        Err(error) => Err(Problem::BadBody {
+            status: StatusCode::BAD_REQUEST,
+            reason: format!("could not read the request body: {error}"),
+        }),
+    }
 }
 
 /// The request-body schema of `operation_id` (snake_case, as progenitor

@@ -56,7 +56,6 @@
 //! new team is on its `plan_name` (default `Free`), not paying. There are
 //! no delete operations in the spec, so none here.
 
-mod multipart;
 mod state;
 
 use std::collections::HashMap;
@@ -71,10 +70,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chatbots_runtime::Violation;
-use http_body_util::{BodyExt, Limited};
 use serde_json::{Map, Value, json};
 
 use self::state::{ApiKey, Bot, Document, Issued, State, Team, User, now, text};
+use crate::multipart;
 use crate::support::{self, Problem};
 use crate::{Credentials, Settings, Vendor};
 
@@ -779,23 +778,9 @@ async fn upload_document(Extract(app): Extract<App>, headers: HeaderMap, body: B
             ),
         }));
     };
-    let bytes = match Limited::new(body, app.body_limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            return Err(reject(Problem::BadBody {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                reason: format!("request body is larger than {} bytes", app.body_limit),
-            }));
-        }
-        Err(error) => {
-            return Err(fail_detail(
-                StatusCode::BAD_REQUEST,
-                "INVALID_MULTIPART",
-                "Formulário inválido",
-                &format!("could not read the request body: {error}"),
-            ));
-        }
-    };
+    let bytes = support::read_body(body, app.body_limit)
+        .await
+        .map_err(reject)?;
     let Some(parts) = multipart::parse(&bytes, &boundary) else {
         return Err(fail_detail(
             StatusCode::BAD_REQUEST,

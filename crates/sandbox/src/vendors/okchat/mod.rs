@@ -62,9 +62,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use http_body_util::{BodyExt, Limited};
 use serde_json::{Map, Value, json};
 
+use crate::multipart;
 use crate::support::{self, Problem};
 use crate::{Credentials, Settings, Vendor};
 
@@ -569,70 +569,6 @@ async fn get_chatbot(
 
 // ------------------------------------------------------------------ avatar
 
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() {
-        return None;
-    }
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|window| window == needle)
-        .map(|i| i + from)
-}
-
-/// One part of a multipart body: its header lines and its data.
-struct Part<'a> {
-    headers: String,
-    data: &'a [u8],
-}
-
-fn multipart_parts<'a>(body: &'a [u8], boundary: &str) -> Vec<Part<'a>> {
-    let delimiter = format!("--{boundary}");
-    let delimiter = delimiter.as_bytes();
-    let mut starts = Vec::new();
-    let mut at = 0;
-    while let Some(i) = find(body, delimiter, at) {
-        starts.push(i);
-        at = i + delimiter.len();
-    }
-    starts
-        .windows(2)
-        .filter_map(|pair| {
-            let (start, end) = (pair.first()? + delimiter.len(), *pair.get(1)?);
-            let part = body.get(start..end)?;
-            let part = part.strip_prefix(b"\r\n").unwrap_or(part);
-            let split = find(part, b"\r\n\r\n", 0)?;
-            let data = part.get(split + 4..)?;
-            Some(Part {
-                headers: String::from_utf8_lossy(part.get(..split)?).into_owned(),
-                data: data.strip_suffix(b"\r\n").unwrap_or(data),
-            })
-        })
-        .collect()
-}
-
-/// The value of `name="…"`-style parameter `key` in a header block.
-fn disposition_param(headers: &str, key: &str) -> Option<String> {
-    let line = headers
-        .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
-    line.split(';').map(str::trim).find_map(|param| {
-        let (k, v) = param.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case(key)
-            .then(|| v.trim().trim_matches('"').to_string())
-    })
-}
-
-fn part_content_type(headers: &str) -> Option<String> {
-    headers.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("content-type")
-            .then(|| value.trim().to_ascii_lowercase())
-    })
-}
-
 async fn update_avatar(
     State(app): State<App>,
     path: Result<Path<String>, PathRejection>,
@@ -642,11 +578,7 @@ async fn update_avatar(
     authorize(&headers)?;
     let id = path_id(path)?;
     let content_type = support::header_str(&headers, header::CONTENT_TYPE.as_str()).unwrap_or("");
-    let mut params = content_type.split(';').map(str::trim);
-    if !params
-        .next()
-        .is_some_and(|essence| essence.eq_ignore_ascii_case("multipart/form-data"))
-    {
+    if !multipart::is_form(content_type) {
         return Err(render(Problem::BadBody {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
             reason: format!(
@@ -660,42 +592,19 @@ async fn update_avatar(
         })
         .into());
     }
-    let boundary = params
-        .find_map(|p| {
-            let (k, v) = p.split_once('=')?;
-            k.trim()
-                .eq_ignore_ascii_case("boundary")
-                .then(|| v.trim().trim_matches('"').to_string())
-        })
-        .filter(|b| !b.is_empty())
+    let boundary = multipart::boundary(content_type)
         .ok_or_else(|| error::<Reject>(StatusCode::BAD_REQUEST, "multipart boundary is missing"))?;
-    let bytes = match Limited::new(body, app.body_limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return Err(render(Problem::BadBody {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                reason: format!("request body is larger than {} bytes", app.body_limit),
-            })
-            .into());
-        }
-        Err(e) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                format!("could not read the request body: {e}"),
-            ));
-        }
-    };
-    let parts = multipart_parts(&bytes, &boundary);
-    let Some(file) = parts
-        .iter()
-        .find(|p| disposition_param(&p.headers, "name").as_deref() == Some(AVATAR_FIELD))
-    else {
+    let bytes = support::read_body(body, app.body_limit)
+        .await
+        .map_err(|problem| Reject::from(render(problem)))?;
+    let parts = multipart::parse(&bytes, &boundary).unwrap_or_default();
+    let Some(file) = parts.iter().find(|p| p.name == AVATAR_FIELD) else {
         return Err(invalid(
             AVATAR_FIELD,
             "is required (send the image as multipart field `file`)",
         ));
     };
-    let mime = part_content_type(&file.headers);
+    let mime = file.content_type.as_deref().map(str::to_ascii_lowercase);
     if let Some(mime) = &mime
         && !mime.starts_with("image/")
     {
@@ -707,7 +616,9 @@ async fn update_avatar(
     if file.data.is_empty() {
         return Err(invalid(AVATAR_FIELD, "must not be empty"));
     }
-    let extension = disposition_param(&file.headers, "filename")
+    let extension = file
+        .file_name
+        .clone()
         .and_then(|name| {
             let (_, ext) = name.rsplit_once('.')?;
             let ext = ext.to_ascii_lowercase();

@@ -41,7 +41,6 @@
 
 mod audio;
 mod fixtures;
-mod multipart;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -53,9 +52,9 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use http_body_util::{BodyExt, Limited};
 use serde_json::{Map, Value, json};
 
+use crate::multipart;
 use crate::support::{self, Problem, header_str};
 use crate::{Credentials, Settings, Vendor};
 
@@ -897,34 +896,35 @@ const LANGUAGES: &[&str] = &[
 async fn clone_voice(State(app): App, headers: HeaderMap, body: Body) -> Reply {
     authorize(&headers)?;
     let content_type = header_str(&headers, header::CONTENT_TYPE.as_str()).unwrap_or("");
-    let boundary = multipart::boundary(content_type).map_err(|msg| {
-        let status = if content_type
-            .to_ascii_lowercase()
-            .starts_with("multipart/form-data")
-        {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::UNSUPPORTED_MEDIA_TYPE
-        };
-        fail(status, msg)
-    })?;
-    let bytes = match Limited::new(body, app.body_limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            return Err(Refusal::from(Problem::BadBody {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                reason: format!("request body is larger than {} bytes", app.body_limit),
-            }));
-        }
-        Err(error) => {
-            return Err(fail(
+    let boundary = multipart::boundary(content_type).ok_or_else(|| {
+        if multipart::is_form(content_type) {
+            fail(
                 StatusCode::BAD_REQUEST,
-                format!("could not read the request body: {error}"),
-            ));
+                "Multipart form parse error - Invalid boundary in multipart: None".to_string(),
+            )
+        } else {
+            fail(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
+                    "Unsupported media type \"{}\" in request; expected multipart/form-data.",
+                    if content_type.is_empty() {
+                        "none"
+                    } else {
+                        content_type
+                    }
+                ),
+            )
         }
-    };
-    let parts =
-        multipart::parse(&bytes, &boundary).map_err(|msg| fail(StatusCode::BAD_REQUEST, msg))?;
+    })?;
+    let bytes = support::read_body(body, app.body_limit)
+        .await
+        .map_err(Refusal::from)?;
+    let parts = multipart::parse(&bytes, &boundary).ok_or_else(|| {
+        fail(
+            StatusCode::BAD_REQUEST,
+            "Multipart form parse error - the body is not a complete form".to_string(),
+        )
+    })?;
     let text = |name: &str| {
         parts
             .iter()

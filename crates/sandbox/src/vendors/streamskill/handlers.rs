@@ -9,7 +9,6 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use http_body_util::{BodyExt, Limited};
 use serde_json::{Map, Value, json};
 
 use super::model::{Account, Count, Lang, Purchase, default_settings, now};
@@ -103,21 +102,7 @@ async fn optional_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<
     if headers.contains_key(header::CONTENT_TYPE) {
         return support::read_json(headers, body, limit).await;
     }
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            return Err(Problem::BadBody {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                reason: format!("request body is larger than {limit} bytes"),
-            });
-        }
-        Err(error) => {
-            return Err(Problem::BadBody {
-                status: StatusCode::BAD_REQUEST,
-                reason: format!("could not read the request body: {error}"),
-            });
-        }
-    };
+    let bytes = support::read_body(body, limit).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         Ok(json!({}))
     } else {
