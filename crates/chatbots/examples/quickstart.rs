@@ -70,10 +70,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 _ => println!("{vendor}: credentials found, but {variable} is not set; skipped."),
             }
         }
-        let names: Vec<String> = targets.iter().map(|t| t.vendor.to_string()).collect();
+        let names: Vec<String> = targets
+            .iter()
+            .map(
+                |t| match std::env::var(format!("{}_BASE_URL", t.vendor.env_prefix())) {
+                    Ok(url) if !url.is_empty() => format!("{} (at {url})", t.vendor),
+                    _ => t.vendor.to_string(),
+                },
+            )
+            .collect();
         println!(
-            "Vendor credentials found: talking to the REAL vendor APIs for {} \
-             (these are real edits).\n",
+            "Vendor credentials found: talking to the vendor APIs for {} \
+             instead of the sandbox (these are real edits).\n",
             if names.is_empty() {
                 "no vendor (set <VENDOR>_BOT_ID)".to_string()
             } else {

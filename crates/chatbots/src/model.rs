@@ -358,7 +358,7 @@ vendor_patch_from!(
 );
 
 /// A chatbot as read from a vendor: the shared settings the vendor reports,
-/// plus the vendor's whole answer.
+/// plus the vendor's object as the spec types it.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Chatbot {
@@ -380,7 +380,9 @@ pub struct Chatbot {
     pub language: Option<String>,
     /// Time zone.
     pub timezone: Option<String>,
-    /// The vendor's object, exactly as decoded.
+    /// The vendor's object as JSON, re-encoded from the generated type: the
+    /// fields the spec documents (fields it does not name are not kept).
+    /// For everything else, use the vendor's typed client.
     pub raw: serde_json::Value,
 }
 
