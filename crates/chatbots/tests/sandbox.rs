@@ -184,6 +184,43 @@ async fn unknown_bots_are_not_found() {
 }
 
 #[tokio::test]
+async fn streamskill_order_rules_come_back_as_their_kinds() {
+    let (_sandbox, bots) = start().await;
+    let language = ChatbotPatch::new().language("en");
+    // The sandbox's completed ai_chatbots order and its twitch_viewers order.
+    let done = bots
+        .update(&BotRef::new(Vendor::StreamSkill, "12346"), &language)
+        .await
+        .expect_err("completed order");
+    assert_eq!(done.kind(), &ErrorKind::Conflict, "{done}");
+    assert_eq!(done.code(), Some("purchase_done"), "{done}");
+    let other = bots
+        .update(&BotRef::new(Vendor::StreamSkill, "12347"), &language)
+        .await
+        .expect_err("not an ai_chatbots order");
+    assert_eq!(other.kind(), &ErrorKind::NotAllowed, "{other}");
+    assert_eq!(other.code(), Some("action_unavailable"), "{other}");
+    // The sandbox's own check of count against the purchased amount (100).
+    let too_many = bots
+        .update(
+            &BotRef::new(Vendor::StreamSkill, "12345"),
+            &ChatbotPatch::new().vendor_patch(chatbots::streamskill::types::EditAiChatbotsObject {
+                count: std::num::NonZeroU64::new(500),
+                interval: std::num::NonZeroU64::new(10),
+                language: None,
+            }),
+        )
+        .await;
+    match too_many {
+        Err(e) => assert!(
+            matches!(e.kind(), ErrorKind::Rejected { field_errors } if field_errors.contains_key("count")),
+            "{e}"
+        ),
+        Ok(()) => panic!("count above the purchased amount was accepted"),
+    }
+}
+
+#[tokio::test]
 async fn invalid_input_is_refused_before_the_sandbox_sees_it() {
     let (sandbox, bots) = start().await;
     let cases = [
