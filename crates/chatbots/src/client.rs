@@ -186,10 +186,23 @@ impl ChatbotsBuilder {
     /// Builds the client. Fails on an unusable credential or base URL.
     pub fn build(self) -> Result<Chatbots, Error> {
         let mut clients = vendors::Clients::default();
+        // One HTTP client (TLS set-up, connection pool) for every vendor:
+        // their settings differ only in the base URL.
+        let http = if self.credentials.is_empty() {
+            None
+        } else {
+            Some(
+                self.config
+                    .http_client()
+                    .map_err(|e| Error::config(None, e.message))?,
+            )
+        };
         for (vendor, credentials) in &self.credentials {
             let mut config = self.config.clone();
             config.base_url = self.base_urls.get(vendor).cloned();
-            clients.connect(*vendor, credentials_parts(credentials), &config)?;
+            if let Some(http) = &http {
+                clients.connect(*vendor, credentials_parts(credentials), &config, http)?;
+            }
         }
         Ok(Chatbots {
             clients,

@@ -131,15 +131,17 @@ impl Clients {
         vendor: Vendor,
         (secret, second): (&SecretString, Option<&SecretString>),
         config: &ClientConfig,
+        http: &reqwest::Client,
     ) -> Result<(), Error> {
-        let _ = (secret, second, config);
+        let _ = (secret, second, config, http);
         /// A vendor whose credential is one header, built from its spec.
         macro_rules! header_auth_client {
             ($module:ident) => {{
                 use crate::$module as v;
                 let auth = v::header_auth(secret).map_err(|e| config_error(vendor, e))?;
                 self.$module = Some(
-                    v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
+                    v::Client::with_http(auth, config, http.clone())
+                        .map_err(|e| config_error(vendor, e))?,
                 );
             }};
         }
@@ -152,7 +154,8 @@ impl Clients {
                 let key_secret = second.ok_or_else(|| crate::client::not_configured(vendor))?;
                 let auth = v::Auth::new(secret.clone(), key_secret.clone());
                 self.converza = Some(
-                    v::Client::with_config(auth, config).map_err(|e| config_error(vendor, e))?,
+                    v::Client::with_http(auth, config, http.clone())
+                        .map_err(|e| config_error(vendor, e))?,
                 );
             }
             #[cfg(feature = "okchat")]

@@ -455,7 +455,17 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
                 auth: crate::Auth,
                 config: &chatbots_runtime::ClientConfig,
             ) -> std::result::Result<Self, chatbots_runtime::ConfigError> {
-                let http = config.http_client()?;
+                Self::with_http(auth, config, config.http_client()?)
+            }
+
+            /// Like [`Client::with_config`], on an HTTP client built before
+            /// (`config.http_client()`), so that several vendor clients can
+            /// share one connection pool and TLS set-up.
+            pub fn with_http(
+                auth: crate::Auth,
+                config: &chatbots_runtime::ClientConfig,
+                http: reqwest::Client,
+            ) -> std::result::Result<Self, chatbots_runtime::ConfigError> {
                 let base_url = config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
                 chatbots_runtime::check_base_url(VENDOR, base_url)?;
                 Ok(Self::new_with_client(
