@@ -168,3 +168,61 @@ pub(crate) async fn valid_json(
     check_body(vendor, operation_id, &value)?;
     Ok(value)
 }
+
+/// Unpadded base64url.
+pub(crate) fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            let index = (n >> (18 - 6 * i)) & 0x3f;
+            out.push(char::from(ALPHABET[index as usize]));
+        }
+    }
+    out
+}
+
+/// A JWT-shaped token carrying `claims`: an HS256 header and a random
+/// signature. The sandbox recognises its tokens by having issued them,
+/// never by their signature.
+pub(crate) fn jwt_shaped(claims: &Value) -> String {
+    let signature: Vec<u8> = (0..32).map(|_| fastrand::u8(..)).collect();
+    format!(
+        "{}.{}.{}",
+        base64url(br#"{"alg":"HS256","typ":"JWT"}"#),
+        base64url(claims.to_string().as_bytes()),
+        base64url(&signature)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_matches_known_values() {
+        assert_eq!(base64url(b""), "");
+        assert_eq!(base64url(b"f"), "Zg");
+        assert_eq!(base64url(b"fo"), "Zm8");
+        assert_eq!(base64url(b"foo"), "Zm9v");
+        assert_eq!(base64url(b"\xfb\xff"), "-_8");
+        assert_eq!(
+            base64url(br#"{"alg":"HS256","typ":"JWT"}"#),
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+        );
+    }
+
+    #[test]
+    fn jwt_shaped_tokens_have_three_parts_and_the_claims() {
+        let token = jwt_shaped(&serde_json::json!({"sub": "k"}));
+        let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[1], base64url(br#"{"sub":"k"}"#));
+    }
+}

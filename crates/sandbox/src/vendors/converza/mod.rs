@@ -474,24 +474,6 @@ fn documents_of_team(
 
 // -------------------------------------------------------------------- auth
 
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            let index = (n >> (18 - 6 * i)) & 0x3f;
-            out.push(char::from(ALPHABET[index as usize]));
-        }
-    }
-    out
-}
-
 /// A JWT-shaped token for `key_id`: HS256 header, `{sub, iat, exp, jti}`
 /// payload, a random signature (tokens are recognised by being issued, not
 /// by their signature).
@@ -500,21 +482,12 @@ fn jwt(key_id: &str, ttl: Duration) -> String {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let header = json!({"alg": "HS256", "typ": "JWT"});
-    let payload = json!({
+    support::jwt_shaped(&json!({
         "sub": key_id,
         "iat": iat,
         "exp": iat.saturating_add(ttl.as_secs()),
         "jti": uuid::Uuid::new_v4().to_string(),
-    });
-    let mut signature = uuid::Uuid::new_v4().as_bytes().to_vec();
-    signature.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-    format!(
-        "{}.{}.{}",
-        base64url(header.to_string().as_bytes()),
-        base64url(payload.to_string().as_bytes()),
-        base64url(&signature)
-    )
+    }))
 }
 
 /// Whether an RFC 3339 time lies in the past (unparseable: no).

@@ -67,57 +67,21 @@ fn mp3(millis: u64) -> Vec<u8> {
     out
 }
 
-/// Unpadded base64url.
-pub(crate) fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let chars = chunk.len() + 1;
-        for i in 0..chars {
-            let index = (n >> (18 - 6 * i)) & 63;
-            out.push(char::from(ALPHABET[index as usize]));
-        }
-    }
-    out
-}
-
 /// A JWT-shaped call token (HS256 header; the signature is random, the
 /// sandbox never checks it).
 pub(crate) fn call_token(call_id: &str, assistant_id: &str, issued_at: i64) -> String {
-    let header = base64url(br#"{"alg":"HS256","typ":"JWT"}"#);
     let claims = serde_json::json!({
         "call_id": call_id,
         "assistant_id": assistant_id,
         "iat": issued_at,
         "exp": issued_at + 3600,
     });
-    let payload = base64url(claims.to_string().as_bytes());
-    let signature: Vec<u8> = (0..32).map(|_| fastrand::u8(..)).collect();
-    format!("{header}.{payload}.{}", base64url(&signature))
+    crate::support::jwt_shaped(&claims)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64url_matches_known_values() {
-        assert_eq!(base64url(b""), "");
-        assert_eq!(base64url(b"f"), "Zg");
-        assert_eq!(base64url(b"fo"), "Zm8");
-        assert_eq!(base64url(b"foo"), "Zm9v");
-        assert_eq!(base64url(b"\xfb\xff"), "-_8");
-        assert_eq!(
-            base64url(br#"{"alg":"HS256","typ":"JWT"}"#),
-            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
-        );
-    }
 
     #[test]
     fn audio_is_bounded_and_well_formed() {
