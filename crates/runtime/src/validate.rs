@@ -52,10 +52,65 @@ impl At<'_> {
     }
 }
 
+/// The keywords of one schema node, found in one pass over its entries
+/// (cheaper than a map lookup per keyword, on every node of every body).
+#[derive(Default)]
+struct Keywords<'a> {
+    kind: Option<&'a str>,
+    has_type: bool,
+    nullable: bool,
+    allowed: Option<&'a Vec<Value>>,
+    minimum: Option<&'a Value>,
+    maximum: Option<&'a Value>,
+    exclusive_minimum: bool,
+    exclusive_maximum: bool,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    uuid: bool,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    items: Option<&'a Value>,
+    required: Option<&'a Vec<Value>>,
+    properties: Option<&'a serde_json::Map<String, Value>>,
+    all_of: Option<&'a Vec<Value>>,
+}
+
+impl<'a> Keywords<'a> {
+    fn of(schema: &'a serde_json::Map<String, Value>) -> Self {
+        let mut k = Keywords::default();
+        for (key, value) in schema {
+            match key.as_str() {
+                "type" => {
+                    k.has_type = true;
+                    k.kind = value.as_str();
+                }
+                "nullable" => k.nullable = value == &Value::Bool(true),
+                "enum" => k.allowed = value.as_array(),
+                "minimum" => k.minimum = Some(value),
+                "maximum" => k.maximum = Some(value),
+                "exclusiveMinimum" => k.exclusive_minimum = value == &Value::Bool(true),
+                "exclusiveMaximum" => k.exclusive_maximum = value == &Value::Bool(true),
+                "minLength" => k.min_length = value.as_u64(),
+                "maxLength" => k.max_length = value.as_u64(),
+                "format" => k.uuid = value.as_str() == Some("uuid"),
+                "minItems" => k.min_items = value.as_u64(),
+                "maxItems" => k.max_items = value.as_u64(),
+                "items" => k.items = Some(value),
+                "required" => k.required = value.as_array(),
+                "properties" => k.properties = value.as_object(),
+                "allOf" => k.all_of = value.as_array(),
+                _ => {}
+            }
+        }
+        k
+    }
+}
+
 fn check(schema: &Value, value: &Value, at: &At<'_>, out: &mut Vec<Violation>) {
     let Value::Object(schema) = schema else {
         return;
     };
+    let keys = Keywords::of(schema);
     let mut fail = |rule: String| {
         let field = at.render();
         out.push(Violation {
@@ -68,13 +123,13 @@ fn check(schema: &Value, value: &Value, at: &At<'_>, out: &mut Vec<Violation>) {
         })
     };
     if value.is_null() {
-        if schema.get("nullable") != Some(&Value::Bool(true)) && schema.contains_key("type") {
+        if !keys.nullable && keys.has_type {
             fail("must not be null".into());
         }
         return;
     }
-    if let Some(Value::String(expected)) = schema.get("type") {
-        let ok = match expected.as_str() {
+    if let Some(expected) = keys.kind {
+        let ok = match expected {
             "integer" => value.as_i64().is_some() || value.as_u64().is_some(),
             "number" => value.is_number(),
             "string" => value.is_string(),
@@ -92,28 +147,27 @@ fn check(schema: &Value, value: &Value, at: &At<'_>, out: &mut Vec<Violation>) {
             return;
         }
     }
-    if let Some(Value::Array(allowed)) = schema.get("enum")
+    if let Some(allowed) = keys.allowed
         && !allowed.contains(value)
     {
         let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
         fail(format!("must be one of {} (got {value})", list.join(", ")));
     }
     if let Some(number) = value.as_f64() {
-        let exclusive = |key: &str| schema.get(key) == Some(&Value::Bool(true));
-        if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
-            && (number < min || (exclusive("exclusiveMinimum") && number == min))
+        if let Some(min) = keys.minimum.and_then(Value::as_f64)
+            && (number < min || (keys.exclusive_minimum && number == min))
         {
-            fail(range_rule(schema, value));
+            fail(range_rule(&keys, value));
         }
-        if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
-            && (number > max || (exclusive("exclusiveMaximum") && number == max))
+        if let Some(max) = keys.maximum.and_then(Value::as_f64)
+            && (number > max || (keys.exclusive_maximum && number == max))
         {
-            fail(range_rule(schema, value));
+            fail(range_rule(&keys, value));
         }
     }
     if let Some(text) = value.as_str() {
         let length = || text.chars().count() as u64;
-        if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+        if let Some(min) = keys.min_length
             && length() < min
         {
             fail(format!(
@@ -121,7 +175,7 @@ fn check(schema: &Value, value: &Value, at: &At<'_>, out: &mut Vec<Violation>) {
                 length()
             ));
         }
-        if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+        if let Some(max) = keys.max_length
             && length() > max
         {
             fail(format!(
@@ -129,30 +183,30 @@ fn check(schema: &Value, value: &Value, at: &At<'_>, out: &mut Vec<Violation>) {
                 length()
             ));
         }
-        if schema.get("format").and_then(Value::as_str) == Some("uuid") && !is_uuid(text) {
+        if keys.uuid && !is_uuid(text) {
             fail(format!("must be a UUID (got {value})"));
         }
     }
     if let Value::Array(items) = value {
         let count = items.len() as u64;
-        if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+        if let Some(min) = keys.min_items
             && count < min
         {
             fail(format!("must have at least {min} items (got {count})"));
         }
-        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+        if let Some(max) = keys.max_items
             && count > max
         {
             fail(format!("must have at most {max} items (got {count})"));
         }
-        if let Some(item_schema) = schema.get("items") {
+        if let Some(item_schema) = keys.items {
             for (i, item) in items.iter().enumerate() {
                 check(item_schema, item, &At::Index(at, i), out);
             }
         }
     }
     if let Value::Object(fields) = value {
-        if let Some(Value::Array(required)) = schema.get("required") {
+        if let Some(required) = keys.required {
             for name in required.iter().filter_map(Value::as_str) {
                 if !fields.contains_key(name) {
                     out.push(Violation {
@@ -162,7 +216,7 @@ fn check(schema: &Value, value: &Value, at: &At<'_>, out: &mut Vec<Violation>) {
                 }
             }
         }
-        if let Some(Value::Object(properties)) = schema.get("properties") {
+        if let Some(properties) = keys.properties {
             for (name, field) in fields {
                 if let Some(field_schema) = properties.get(name) {
                     check(field_schema, field, &At::Field(at, name), out);
@@ -171,15 +225,15 @@ fn check(schema: &Value, value: &Value, at: &At<'_>, out: &mut Vec<Violation>) {
         }
     }
     // The specs wrap a `$ref`'d enum in `allOf` to give it a default.
-    if let Some(Value::Array(all)) = schema.get("allOf") {
+    if let Some(all) = keys.all_of {
         for part in all {
             check(part, value, at, out);
         }
     }
 }
 
-fn range_rule(schema: &serde_json::Map<String, Value>, value: &Value) -> String {
-    match (schema.get("minimum"), schema.get("maximum")) {
+fn range_rule(keys: &Keywords<'_>, value: &Value) -> String {
+    match (keys.minimum, keys.maximum) {
         (Some(min), Some(max)) => format!("must be between {min} and {max} (got {value})"),
         (Some(min), None) => format!("must be at least {min} (got {value})"),
         (None, Some(max)) => format!("must be at most {max} (got {value})"),
