@@ -125,7 +125,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 bot.vendor.to_string(),
                 field.to_string(),
                 cell(old.as_deref().unwrap_or("-")),
-                cell(&new.unwrap_or_else(|| format!("({})", patch_value(&patch, field)))),
+                cell(
+                    &new.unwrap_or_else(|| format!("({})", patch.field(field).unwrap_or_default()))
+                ),
             );
         }
     }
@@ -145,22 +147,6 @@ fn cell(text: &str) -> String {
     let mut cut: String = text.chars().take(29).collect();
     cut.push('…');
     cut
-}
-
-/// The value `patch` sets for `field`, as text.
-fn patch_value(patch: &ChatbotPatch, field: Field) -> String {
-    match field {
-        Field::Name => patch.name.clone(),
-        Field::Description => patch.description.clone(),
-        Field::Instructions => patch.instructions.clone(),
-        Field::Model => patch.model.clone(),
-        Field::Temperature => patch.temperature.map(|t| t.to_string()),
-        Field::Greeting => patch.greeting.clone(),
-        Field::Language => patch.language.clone(),
-        Field::Timezone => patch.timezone.clone(),
-        _ => None,
-    }
-    .unwrap_or_default()
 }
 
 /// A facade client aimed at the sandbox, with its documented credentials.

@@ -257,6 +257,22 @@ impl ChatbotPatch {
         self.get(field).is_some()
     }
 
+    /// The value the patch sets for `field`, as text — rendered like
+    /// [`Chatbot::field`], so the two compare directly.
+    ///
+    /// ```
+    /// use chatbots::{ChatbotPatch, Field};
+    /// let patch = ChatbotPatch::new().temperature(0.4);
+    /// assert_eq!(patch.field(Field::Temperature).as_deref(), Some("0.4"));
+    /// assert_eq!(patch.field(Field::Name), None);
+    /// ```
+    pub fn field(&self, field: Field) -> Option<String> {
+        self.get(field).map(|value| match value {
+            FieldValue::Text(text) => text.to_string(),
+            FieldValue::Number(number) => number.to_string(),
+        })
+    }
+
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
         Field::ALL.iter().all(|f| self.get(*f).is_none()) && self.vendor.is_none()
