@@ -159,14 +159,10 @@ impl syn::visit_mut::VisitMut for WithoutApiVersion {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let before = block.stmts.len();
         block.stmts.retain(|stmt| {
-            !(matches!(stmt, syn::Stmt::Expr(_, Some(_)))
-                && quote!(#stmt).to_string().contains("\"api-version\""))
+            header_map_call(stmt).is_none_or(|args| !args.contains("\"api-version\""))
         });
-        let still_mutated = block.stmts.iter().any(|stmt| {
-            let text = quote!(#stmt).to_string();
-            text.contains("header_map . append") || text.contains("header_map . insert")
-        });
-        if block.stmts.len() != before && !still_mutated {
+        if block.stmts.len() != before && !block.stmts.iter().any(|s| header_map_call(s).is_some())
+        {
             // The header map it filled is now only read.
             for stmt in &mut block.stmts {
                 if let syn::Stmt::Local(local) = stmt
@@ -179,6 +175,23 @@ impl syn::visit_mut::VisitMut for WithoutApiVersion {
         }
         syn::visit_mut::visit_block_mut(self, block);
     }
+}
+
+/// The arguments, as text, of a `header_map.append(..)` / `.insert(..)`
+/// statement; `None` for any other statement (only these small argument
+/// lists are ever turned into text).
+fn header_map_call(stmt: &syn::Stmt) -> Option<String> {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_)) = stmt else {
+        return None;
+    };
+    let syn::Expr::Path(receiver) = call.receiver.as_ref() else {
+        return None;
+    };
+    let mutates = call.method == "append" || call.method == "insert";
+    (mutates && receiver.path.is_ident("header_map")).then(|| {
+        let args = &call.args;
+        quote!(#args).to_string()
+    })
 }
 
 /// Entry point for a vendor crate's `build.rs`.
