@@ -161,8 +161,7 @@ impl syn::visit_mut::VisitMut for WithoutApiVersion {
         block.stmts.retain(|stmt| {
             header_map_call(stmt).is_none_or(|args| !args.contains("\"api-version\""))
         });
-        if block.stmts.len() != before && !block.stmts.iter().any(|s| header_map_call(s).is_some())
-        {
+        if block.stmts.len() != before && !mutates_header_map(block) {
             // The header map it filled is now only read.
             for stmt in &mut block.stmts {
                 if let syn::Stmt::Local(local) = stmt
@@ -177,6 +176,30 @@ impl syn::visit_mut::VisitMut for WithoutApiVersion {
     }
 }
 
+/// Whether `header_map.append(..)` / `.insert(..)` is still called
+/// anywhere in `block` (also inside nested `if`s).
+fn mutates_header_map(block: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if is_header_map_mutation(call) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_block(&mut finder, block);
+    finder.0
+}
+
+fn is_header_map_mutation(call: &syn::ExprMethodCall) -> bool {
+    let syn::Expr::Path(receiver) = call.receiver.as_ref() else {
+        return false;
+    };
+    (call.method == "append" || call.method == "insert") && receiver.path.is_ident("header_map")
+}
+
 /// The arguments, as text, of a `header_map.append(..)` / `.insert(..)`
 /// statement; `None` for any other statement (only these small argument
 /// lists are ever turned into text).
@@ -184,11 +207,7 @@ fn header_map_call(stmt: &syn::Stmt) -> Option<String> {
     let syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_)) = stmt else {
         return None;
     };
-    let syn::Expr::Path(receiver) = call.receiver.as_ref() else {
-        return None;
-    };
-    let mutates = call.method == "append" || call.method == "insert";
-    (mutates && receiver.path.is_ident("header_map")).then(|| {
+    is_header_map_mutation(call).then(|| {
         let args = &call.args;
         quote!(#args).to_string()
     })
