@@ -256,9 +256,7 @@ impl Chatbots {
     /// Retried after transient failures: every vendor's update sets absolute
     /// values, so sending it twice is safe.
     pub async fn update(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
-        let schema = self.clients.update_schema(bot.vendor);
-        let body = mapping::update_body(bot.vendor, &bot.id, patch, schema)?;
-        self.clients.update(bot, body).await
+        self.clients.update(bot, patch).await
     }
 
     /// Reads `bot`, where the vendor has a read endpoint.

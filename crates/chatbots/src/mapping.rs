@@ -2,6 +2,9 @@
 //! from its read answer. The capability table in the docs and the README is
 //! rendered from these definitions, so the two cannot disagree.
 
+use chatbots_runtime::{FieldError, JsonFields, Previous, Schema};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, ErrorShape};
@@ -19,11 +22,38 @@ pub(crate) enum Convert {
     LanguageName,
 }
 
+/// A place in a vendor's update body: as a JSON pointer for people, as
+/// property names for the typed body.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Target {
+    /// `/settings/prompt`.
+    pub pointer: &'static str,
+    /// `["settings", "prompt"]`.
+    pub path: &'static [&'static str],
+}
+
+impl Target {
+    /// `settings.prompt`, as errors name fields.
+    pub fn dotted(&self) -> String {
+        self.path.join(".")
+    }
+}
+
+/// `at!("settings" / "prompt")`: a [`Target`] from its property names.
+macro_rules! at {
+    ($($name:literal) / +) => {
+        Target {
+            pointer: concat!($("/", $name),+),
+            path: &[$($name),+],
+        }
+    };
+}
+
 /// One shared field at one vendor.
 pub(crate) struct FieldMap {
     pub field: Field,
-    /// JSON pointer into the update body.
-    pub target: &'static str,
+    /// Where it goes in the update body.
+    pub target: Target,
     /// JSON pointer into the vendor's bot object, where the read endpoint
     /// reports it.
     pub read: Option<&'static str>,
@@ -37,7 +67,7 @@ pub(crate) struct VendorMap {
     pub update_operation: &'static str,
     pub fields: &'static [FieldMap],
     /// Where the bot id goes in the update body, when not in the path.
-    pub id_in_body: Option<&'static str>,
+    pub id_in_body: Option<Target>,
     /// Where the id is in the vendor's bot object.
     pub read_id: &'static str,
     /// Read and list operations, if the vendor documents them.
@@ -46,7 +76,7 @@ pub(crate) struct VendorMap {
     pub error: ErrorShape,
 }
 
-const fn map(field: Field, target: &'static str, read: Option<&'static str>) -> FieldMap {
+const fn map(field: Field, target: Target, read: Option<&'static str>) -> FieldMap {
     FieldMap {
         field,
         target,
@@ -58,7 +88,7 @@ const fn map(field: Field, target: &'static str, read: Option<&'static str>) -> 
 pub(crate) const STREAMSKILL: VendorMap = VendorMap {
     vendor: Vendor::StreamSkill,
     update_operation: "edit_ai_chatbots",
-    fields: &[map(Field::Language, "/language", None)],
+    fields: &[map(Field::Language, at!("language"), None)],
     id_in_body: None,
     read_id: "/id",
     get_operation: Some("getPurchase"),
@@ -81,10 +111,14 @@ pub(crate) const CONVERZA: VendorMap = VendorMap {
     vendor: Vendor::Converza,
     update_operation: "update_bot",
     fields: &[
-        map(Field::Name, "/name", Some("/name")),
-        map(Field::Description, "/description", Some("/description")),
-        map(Field::Instructions, "/instructions", Some("/instructions")),
-        map(Field::Temperature, "/temperature", Some("/temperature")),
+        map(Field::Name, at!("name"), Some("/name")),
+        map(Field::Description, at!("description"), Some("/description")),
+        map(
+            Field::Instructions,
+            at!("instructions"),
+            Some("/instructions"),
+        ),
+        map(Field::Temperature, at!("temperature"), Some("/temperature")),
     ],
     id_in_body: None,
     read_id: "/id",
@@ -102,17 +136,21 @@ pub(crate) const OKCHAT: VendorMap = VendorMap {
     vendor: Vendor::OkChat,
     update_operation: "update_chatbot",
     fields: &[
-        map(Field::Name, "/name", Some("/name")),
-        map(Field::Description, "/description", Some("/description")),
+        map(Field::Name, at!("name"), Some("/name")),
+        map(Field::Description, at!("description"), Some("/description")),
         map(
             Field::Instructions,
-            "/settings/prompt",
+            at!("settings" / "prompt"),
             Some("/settings/prompt"),
         ),
-        map(Field::Model, "/settings/model", Some("/settings/model")),
+        map(
+            Field::Model,
+            at!("settings" / "model"),
+            Some("/settings/model"),
+        ),
         map(
             Field::Greeting,
-            "/settings/greeting",
+            at!("settings" / "greeting"),
             Some("/settings/greeting"),
         ),
     ],
@@ -132,11 +170,15 @@ pub(crate) const PURETALK: VendorMap = VendorMap {
     vendor: Vendor::PureTalk,
     update_operation: "update_assistant",
     fields: &[
-        map(Field::Name, "/name", Some("/name")),
-        map(Field::Instructions, "/prompt", Some("/prompt")),
-        map(Field::Model, "/model", Some("/model")),
-        map(Field::Greeting, "/begin_message", Some("/begin_message")),
-        map(Field::Timezone, "/timezone", Some("/timezone")),
+        map(Field::Name, at!("name"), Some("/name")),
+        map(Field::Instructions, at!("prompt"), Some("/prompt")),
+        map(Field::Model, at!("model"), Some("/model")),
+        map(
+            Field::Greeting,
+            at!("begin_message"),
+            Some("/begin_message"),
+        ),
+        map(Field::Timezone, at!("timezone"), Some("/timezone")),
     ],
     id_in_body: None,
     read_id: "/assistant_id",
@@ -154,24 +196,24 @@ pub(crate) const HOTTASK: VendorMap = VendorMap {
     vendor: Vendor::HotTask,
     update_operation: "edit_chatbot",
     fields: &[
-        map(Field::Name, "/Name", None),
-        map(Field::Instructions, "/SystemMessage", None),
+        map(Field::Name, at!("Name"), None),
+        map(Field::Instructions, at!("SystemMessage"), None),
         FieldMap {
             field: Field::Temperature,
-            target: "/Temperature",
+            target: at!("Temperature"),
             read: None,
             convert: Convert::WholeNumber,
         },
-        map(Field::Greeting, "/WelcomeMessage", None),
+        map(Field::Greeting, at!("WelcomeMessage"), None),
         FieldMap {
             field: Field::Language,
-            target: "/AIResponseLanguage",
+            target: at!("AIResponseLanguage"),
             read: None,
             convert: Convert::LanguageName,
         },
-        map(Field::Timezone, "/TimeZone", None),
+        map(Field::Timezone, at!("TimeZone"), None),
     ],
-    id_in_body: Some("/serialNumber"),
+    id_in_body: Some(at!("serialNumber")),
     read_id: "/serialNumber",
     get_operation: None,
     list_operation: None,
@@ -203,7 +245,7 @@ pub fn vendor_field(vendor: Vendor, field: Field) -> Option<&'static str> {
         .fields
         .iter()
         .find(|m| m.field == field)
-        .map(|m| m.target)
+        .map(|m| m.target.pointer)
 }
 
 /// ISO 639-1 codes and the English names HotTask's `AIResponseLanguage`
@@ -275,34 +317,47 @@ fn convert(vendor: Vendor, m: &FieldMap, value: FieldValue<'_>) -> Result<Value,
     }
 }
 
-/// The vendor's update body for `patch`: the vendor patch with the shared
-/// fields merged in, checked against everything the spec documents.
-/// Refusals name the vendor, the field and the rule; nothing is sent.
-pub(crate) fn update_body(
+/// The vendor's update body for `patch`: a copy of the vendor patch (or an
+/// empty body) with the shared fields set in it, checked against everything
+/// the spec documents. Refusals name the vendor, the field and the rule;
+/// nothing is sent.
+///
+/// The body stays typed throughout: shared values are checked against
+/// their field's schema and set by JSON name ([`JsonFields`]); the merged
+/// body is then checked for what its type cannot rule out (ranges, lengths,
+/// enums, formats) by [`Schema::validate_typed`].
+pub(crate) fn update_body<T>(
     vendor: Vendor,
     id: &str,
     patch: &ChatbotPatch,
-    schema: Option<&Value>,
-) -> Result<Value, Error> {
+    own: Option<&T>,
+    schema: Option<&Schema>,
+) -> Result<T, Error>
+where
+    T: JsonFields + Serialize + DeserializeOwned + Clone,
+{
     let vm = of(vendor);
     let nothing = || Error::invalid(vendor, "(patch)", "changes nothing: set at least one field");
     if patch.is_empty() {
         return Err(nothing());
     }
-    let mut body = match &patch.vendor {
-        Some(extra) if extra.vendor() != vendor => {
-            return Err(Error::invalid(
-                vendor,
-                "vendor",
-                format!(
-                    "the vendor patch is for {}, the bot is at {vendor}",
-                    extra.vendor()
-                ),
-            ));
-        }
-        Some(extra) => extra.to_json(),
-        None => Value::Object(Default::default()),
+    if let Some(extra) = &patch.vendor
+        && extra.vendor() != vendor
+    {
+        return Err(Error::invalid(
+            vendor,
+            "vendor",
+            format!(
+                "the vendor patch is for {}, the bot is at {vendor}",
+                extra.vendor()
+            ),
+        ));
+    }
+    let mut body = match own {
+        Some(own) => own.clone(),
+        None => empty_body(vendor, vm, id)?,
     };
+    let mut shared = 0;
     for field in Field::ALL {
         let Some(value) = patch.get(field) else {
             continue;
@@ -313,100 +368,120 @@ pub(crate) fn update_body(
             .find(|m| m.field == field)
             .ok_or_else(|| Error::unsupported(vendor, field.name()))?;
         let converted = convert(vendor, m, value)?;
-        if at(&body, m.target).is_some() {
+        let path = m.target.path;
+        let previous = match body.set_field(path, converted) {
+            Ok(previous) => previous,
+            // Said in the spec's words where the schema has them (the
+            // typed field only knows that the value does not fit).
+            Err(e) => {
+                let again = convert(vendor, m, value).ok();
+                return Err(field_refusal(vendor, field, m, schema, e, again));
+            }
+        };
+        if own.is_some() && previous == Previous::Set {
             return Err(Error::invalid(
                 vendor,
                 field.name(),
                 format!(
                     "is set twice: in the patch and as `{}` in the vendor patch",
-                    m.target[1..].replace('/', ".")
+                    m.target.dotted()
                 ),
             ));
         }
-        insert(&mut body, m.target, converted);
+        shared += 1;
     }
-    let changes = body.as_object().map_or(0, |fields| {
-        fields
-            .keys()
-            .filter(|k| Some(k.as_str()) != vm.id_in_body.map(|p| &p[1..]))
-            .count()
-    });
-    if changes == 0 {
+    if shared == 0 && !changes_anything(vm, &body) {
         return Err(nothing());
     }
-    if let Some(pointer) = vm.id_in_body {
+    if let Some(target) = vm.id_in_body {
+        let path = target.path;
         // An empty id in the vendor patch means "the bot's": the generated
         // type cannot leave a required field out.
-        match at(&body, pointer) {
-            Some(existing)
-                if existing.as_str().is_some_and(|s| !s.is_empty())
-                    && existing.as_str() != Some(id) =>
-            {
+        match body.field_text(path) {
+            Some(existing) if !existing.is_empty() && existing != id => {
                 return Err(Error::invalid(
                     vendor,
-                    &pointer[1..],
+                    target.dotted(),
                     "differs from the bot id; leave it out of the vendor patch",
                 ));
             }
-            _ => insert(&mut body, pointer, Value::from(id)),
-        }
-    }
-    if let Some(schema) = schema
-        && let Some(v) = chatbots_runtime::validate(schema, &body).into_iter().next()
-    {
-        return Err(Error::invalid(vendor, v.field, v.rule));
-    }
-    cross_field_rules(vendor, &body)?;
-    Ok(body)
-}
-
-/// Documented rules that span fields, which a schema cannot say.
-fn cross_field_rules(vendor: Vendor, body: &Value) -> Result<(), Error> {
-    if vendor == Vendor::StreamSkill {
-        let count = body.get("count").and_then(Value::as_i64);
-        let interval = body.get("interval").and_then(Value::as_i64);
-        if let (Some(count), Some(interval)) = (count, interval) {
-            let minimum = ((60 + count - 1) / count).max(1);
-            if interval < minimum {
-                return Err(Error::invalid(
-                    vendor,
-                    "interval",
-                    format!(
-                        "must be at least ceil(60 / count) = {minimum} for count {count} (got {interval})"
-                    ),
-                ));
+            Some(existing) if existing == id => {}
+            _ => {
+                body.set_field(path, Value::from(id))
+                    .map_err(|e| Error::invalid(vendor, target.dotted(), e.to_string()))?;
             }
         }
     }
-    Ok(())
-}
-
-/// The value at `pointer` (our targets are plain `/a/b` paths, so the
-/// `~0`/`~1` unescaping of `Value::pointer`, which allocates per segment, is
-/// not needed).
-fn at<'v>(body: &'v Value, pointer: &str) -> Option<&'v Value> {
-    pointer
-        .split('/')
-        .skip(1)
-        .try_fold(body, |value, key| value.as_object()?.get(key))
-}
-
-fn insert(body: &mut Value, pointer: &str, value: Value) {
-    let mut at = body;
-    let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
-    for (i, part) in parts.iter().enumerate() {
-        if !at.is_object() {
-            *at = Value::Object(Default::default());
-        }
-        let Value::Object(map) = at else { return };
-        if i + 1 == parts.len() {
-            map.insert((*part).to_string(), value);
-            return;
-        }
-        at = map
-            .entry((*part).to_string())
-            .or_insert_with(|| Value::Object(Default::default()));
+    if let Some(v) = schema.and_then(|s| s.validate_typed(&body).into_iter().next()) {
+        return Err(Error::invalid(vendor, v.field, v.rule));
     }
+    Ok(body)
+}
+
+/// Why a shared value does not fit its vendor field: the spec's rule it
+/// breaks, else the type's complaint.
+#[cold]
+fn field_refusal(
+    vendor: Vendor,
+    field: Field,
+    m: &FieldMap,
+    schema: Option<&Schema>,
+    error: FieldError,
+    value: Option<Value>,
+) -> Error {
+    let value = value.filter(|_| matches!(error, FieldError::Decode(_)));
+    if let (Some(value), Some(schema)) = (value, schema.and_then(|s| s.field(m.target.path)))
+        && let Some(v) = schema.validate(&value).into_iter().next()
+    {
+        return Error::invalid(vendor, v.field, v.rule);
+    }
+    Error::invalid(vendor, field.name(), error.to_string())
+}
+
+/// The body of a patch without a vendor part: only the bot id, where the
+/// vendor wants it in the body (a top-level field, the only kind so far),
+/// read straight into the typed body.
+fn empty_body<T: DeserializeOwned>(vendor: Vendor, vm: &VendorMap, id: &str) -> Result<T, Error> {
+    use serde::de::value::{Error as DeError, MapDeserializer};
+    let fields = vm.id_in_body.map(|target| {
+        debug_assert_eq!(target.path.len(), 1, "{}", target.pointer);
+        (target.path[0], id)
+    });
+    T::deserialize(MapDeserializer::<_, DeError>::new(fields.into_iter()))
+        .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()))
+}
+
+/// Whether a body made of the vendor patch alone changes anything but the
+/// bot id. Only reached when no shared field is set, so the JSON copy is
+/// not on the common path.
+fn changes_anything<T: Serialize>(vm: &VendorMap, body: &T) -> bool {
+    let json = serde_json::to_value(body).unwrap_or_default();
+    json.as_object().is_some_and(|fields| {
+        fields
+            .keys()
+            .any(|k| Some(k.as_str()) != vm.id_in_body.map(|t| t.path[0]))
+    })
+}
+
+/// StreamSkill's documented rule between two fields, which a schema cannot
+/// say: `interval` is at least ceil(60 / `count`).
+pub(crate) fn streamskill_interval_rule(
+    count: Option<u64>,
+    interval: Option<u64>,
+) -> Result<(), Error> {
+    if let (Some(count), Some(interval)) = (count, interval) {
+        let minimum = 60u64.div_ceil(count.max(1)).max(1);
+        if interval < minimum {
+            return Err(Error::invalid(
+                Vendor::StreamSkill,
+                "interval",
+                format!(
+                    "must be at least ceil(60 / count) = {minimum} for count {count} (got {interval})"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The capability table as Markdown: vendor × field → the vendor's field,
@@ -425,7 +500,7 @@ pub fn capability_table() -> String {
             let cell = match vm.fields.iter().find(|m| m.field == field) {
                 None => "—".to_string(),
                 Some(m) => {
-                    let name = format!("`{}`", m.target[1..].replace('/', "."));
+                    let name = format!("`{}`", m.target.dotted());
                     match m.convert {
                         Convert::Same => name,
                         Convert::WholeNumber => format!("{name} (whole numbers only)"),

@@ -158,7 +158,7 @@ impl fmt::Display for Field {
 }
 
 /// A value of a shared setting.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum FieldValue<'a> {
     Text(&'a str),
     Number(f64),
@@ -320,23 +320,6 @@ impl VendorPatch {
             #[cfg(feature = "hottask")]
             VendorPatch::HotTask(_) => Vendor::HotTask,
         }
-    }
-
-    /// The body as JSON.
-    pub(crate) fn to_json(&self) -> serde_json::Value {
-        let value = match self {
-            #[cfg(feature = "streamskill")]
-            VendorPatch::StreamSkill(b) => serde_json::to_value(b),
-            #[cfg(feature = "converza")]
-            VendorPatch::Converza(b) => serde_json::to_value(b),
-            #[cfg(feature = "okchat")]
-            VendorPatch::OkChat(b) => serde_json::to_value(b),
-            #[cfg(feature = "puretalk")]
-            VendorPatch::PureTalk(b) => serde_json::to_value(b),
-            #[cfg(feature = "hottask")]
-            VendorPatch::HotTask(b) => serde_json::to_value(b),
-        };
-        value.unwrap_or_default()
     }
 }
 

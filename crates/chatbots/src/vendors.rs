@@ -18,7 +18,7 @@ use serde_json::Value;
 )]
 use crate::error::{Error, classify, from_body};
 use crate::mapping;
-use crate::model::{BotRef, Vendor};
+use crate::model::{BotRef, ChatbotPatch, Vendor, VendorPatch};
 
 /// The vendor clients that have credentials.
 #[derive(Clone, Debug, Default)]
@@ -53,12 +53,6 @@ fn config_error(vendor: Vendor, e: chatbots_runtime::ConfigError) -> Error {
 #[allow(dead_code)]
 fn json<T: serde::Serialize>(value: T) -> Value {
     serde_json::to_value(value).unwrap_or_default()
-}
-
-/// The typed body, or which documented rule the JSON breaks.
-#[allow(dead_code)]
-fn typed<T: serde::de::DeserializeOwned>(vendor: Vendor, body: Value) -> Result<T, Error> {
-    serde_json::from_value(body).map_err(|e| Error::invalid(vendor, "(body)", e.to_string()))
 }
 
 #[allow(dead_code)]
@@ -170,40 +164,38 @@ impl Clients {
         Ok(())
     }
 
-    /// The spec's schema of the vendor's update body.
-    pub fn update_schema(&self, vendor: Vendor) -> Option<&'static serde_json::Value> {
-        let op = mapping::of(vendor).update_operation;
-        match vendor {
-            #[cfg(feature = "streamskill")]
-            Vendor::StreamSkill => crate::streamskill::request_body_schema(op),
-            #[cfg(feature = "converza")]
-            Vendor::Converza => crate::converza::request_body_schema(op),
-            #[cfg(feature = "okchat")]
-            Vendor::OkChat => crate::okchat::request_body_schema(op),
-            #[cfg(feature = "puretalk")]
-            Vendor::PureTalk => crate::puretalk::request_body_schema(op),
-            #[cfg(feature = "hottask")]
-            Vendor::HotTask => crate::hottask::request_body_schema(op),
-            #[allow(unreachable_patterns)]
-            _ => {
-                let _ = op;
-                None
-            }
-        }
-    }
-
-    pub async fn update(&self, bot: &BotRef, body: Value) -> Result<(), Error> {
+    /// Applies `patch` to `bot`: builds the vendor's typed body (refusing
+    /// what the spec does not allow) and sends it.
+    pub async fn update(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
         let vendor = bot.vendor;
-        let _ = &body;
+        let _ = patch;
+        /// The vendor's typed update body for `patch`.
+        macro_rules! body {
+            ($module:ident, $variant:ident) => {{
+                let own = match &patch.vendor {
+                    Some(VendorPatch::$variant(own)) => Some(own),
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                };
+                let schema =
+                    crate::$module::request_body_schema(mapping::of(vendor).update_operation);
+                mapping::update_body(vendor, &bot.id, patch, own, schema)?
+            }};
+        }
         match vendor {
             #[cfg(feature = "streamskill")]
             Vendor::StreamSkill => {
+                let body: crate::streamskill::types::EditAiChatbotsObject =
+                    body!(streamskill, StreamSkill);
+                mapping::streamskill_interval_rule(
+                    body.count.map(|c| c.get()),
+                    body.interval.map(|i| i.get()),
+                )?;
                 let client = self
                     .streamskill
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let order_id = order_id(vendor, &bot.id)?;
-                let body: crate::streamskill::types::EditAiChatbotsObject = typed(vendor, body)?;
                 call!(
                     vendor,
                     client,
@@ -217,12 +209,12 @@ impl Clients {
             }
             #[cfg(feature = "converza")]
             Vendor::Converza => {
+                let body: crate::converza::types::UpdateBotRequest = body!(converza, Converza);
                 let client = self
                     .converza
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let id = uuid(vendor, "id", &bot.id)?;
-                let body: crate::converza::types::UpdateBotRequest = typed(vendor, body)?;
                 let response = call!(
                     vendor,
                     client,
@@ -233,12 +225,12 @@ impl Clients {
             }
             #[cfg(feature = "okchat")]
             Vendor::OkChat => {
+                let body: crate::okchat::types::UpdateChatbotRequest = body!(okchat, OkChat);
                 let client = self
                     .okchat
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let id = uuid(vendor, "id", &bot.id)?;
-                let body: crate::okchat::types::UpdateChatbotRequest = typed(vendor, body)?;
                 call!(
                     vendor,
                     client,
@@ -248,11 +240,12 @@ impl Clients {
             }
             #[cfg(feature = "puretalk")]
             Vendor::PureTalk => {
+                let body: crate::puretalk::types::UpdateAssistantRequest =
+                    body!(puretalk, PureTalk);
                 let client = self
                     .puretalk
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
-                let body: crate::puretalk::types::UpdateAssistantRequest = typed(vendor, body)?;
                 let response = call!(
                     vendor,
                     client,
@@ -266,11 +259,11 @@ impl Clients {
             }
             #[cfg(feature = "hottask")]
             Vendor::HotTask => {
+                let body: crate::hottask::types::EditChatbotRequest = body!(hottask, HotTask);
                 let client = self
                     .hottask
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
-                let body: crate::hottask::types::EditChatbotRequest = typed(vendor, body)?;
                 let response = call!(vendor, client, client.edit_chatbot().body(body).send());
                 envelope(vendor, response.as_ref())
             }

@@ -20,6 +20,7 @@ use openapiv3::{OpenAPI, Operation, ReferenceOr};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
+mod fields;
 mod rules;
 
 pub use rules::{MANUAL_EXTENSION, Problem};
@@ -147,6 +148,16 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
         reason: format!("generated code does not parse: {e}"),
     })?;
     syn::visit_mut::VisitMut::visit_file_mut(&mut WithoutApiVersion, &mut file);
+    let json_fields = fields::impls(&file);
+    file.items.extend(
+        syn::parse2::<syn::File>(json_fields)
+            .map_err(|e| SpecError {
+                path: spec.path.clone(),
+                operation: None,
+                reason: format!("generated field setters do not parse: {e}"),
+            })?
+            .items,
+    );
     Ok(prettyplease::unparse(&file))
 }
 
@@ -411,8 +422,10 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
     let schemas = request_body_schemas(&spec.api);
     let schema_arms = schemas.iter().map(|(id, schema)| {
         quote!(#id => {
-            static SCHEMA: std::sync::LazyLock<serde_json::Value> =
-                std::sync::LazyLock::new(|| serde_json::from_str(#schema).unwrap_or_default());
+            static SCHEMA: std::sync::LazyLock<chatbots_runtime::Schema> =
+                std::sync::LazyLock::new(|| {
+                    chatbots_runtime::Schema::new(serde_json::from_str(#schema).unwrap_or_default())
+                });
             Some(&SCHEMA)
         })
     });
@@ -424,8 +437,8 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
         /// The JSON schema of an operation's request body (by the snake_case
         /// id hooks see), `$ref`s resolved: the documented ranges, enums and
         /// required fields that the generated types do not enforce. See
-        /// `chatbots_runtime::validate`. Parsed once, on first use.
-        pub fn request_body_schema(operation_id: &str) -> Option<&'static serde_json::Value> {
+        /// `chatbots_runtime::Schema`. Compiled once, on first use.
+        pub fn request_body_schema(operation_id: &str) -> Option<&'static chatbots_runtime::Schema> {
             match operation_id {
                 #(#schema_arms)*
                 _ => None,

@@ -25,9 +25,11 @@ use reqwest::{Request, Response, StatusCode};
 pub use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
+mod fields;
 mod validate;
 
-pub use validate::{Violation, validate};
+pub use fields::{FieldError, JsonFields, Previous};
+pub use validate::{FieldSchema, Schema, Violation, validate};
 
 /// Settings shared by every vendor client: where to connect, how long to
 /// wait, how to retry.
@@ -350,8 +352,10 @@ pub struct CallRecord {
     pub attempts: u32,
     /// Whether the last attempt timed out.
     pub timed_out: bool,
-    /// A credential exchange that failed before anything was sent.
-    pub auth_error: Option<AuthError>,
+    /// A credential exchange that failed before anything was sent (boxed:
+    /// the record is swapped in and out of its task-local on every poll,
+    /// so it is kept small).
+    pub auth_error: Option<Box<AuthError>>,
 }
 
 tokio::task_local! {
@@ -360,13 +364,46 @@ tokio::task_local! {
 
 /// Runs `call` (one generated client call) and returns what it did on the
 /// wire along with its result.
-pub async fn record<F: Future>(call: F) -> (F::Output, CallRecord) {
-    CALL.scope(RefCell::new(CallRecord::default()), async move {
-        let output = call.await;
-        let record = CALL.with(|r| r.take());
-        (output, record)
-    })
-    .await
+pub fn record<F: Future>(call: F) -> Recorded<F> {
+    Recorded {
+        call,
+        record: Some(CallRecord::default()),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`record`]. Written out rather than an `async` block
+    /// around a task-local scope: a generated call's future is kilobytes,
+    /// and every async layer around it copies it.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Recorded<F> {
+        #[pin]
+        call: F,
+        record: Option<CallRecord>,
+    }
+}
+
+impl<F: Future> Future for Recorded<F> {
+    type Output = (F::Output, CallRecord);
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let slot = RefCell::new(this.record.take().unwrap_or_default());
+        let (poll, record) = CALL.sync_scope(slot, || {
+            let poll = this.call.poll(cx);
+            (poll, CALL.with(|r| r.take()))
+        });
+        match poll {
+            std::task::Poll::Ready(output) => std::task::Poll::Ready((output, record)),
+            std::task::Poll::Pending => {
+                *this.record = Some(record);
+                std::task::Poll::Pending
+            }
+        }
+    }
 }
 
 fn note(update: impl FnOnce(&mut CallRecord)) {
@@ -430,7 +467,7 @@ impl<A: Authenticate> Inner<A> {
         };
         let result = self.auth.authenticate(&ctx, request).await;
         if let Err(e) = &result {
-            note(|r| r.auth_error = Some(e.clone()));
+            note(|r| r.auth_error = Some(Box::new(e.clone())));
         }
         result
     }

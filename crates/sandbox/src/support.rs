@@ -127,7 +127,10 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, 
 /// The request-body schema of `operation_id` (snake_case, as progenitor
 /// names it: `edit_ai_chatbots`), from the same spec-derived table the
 /// generated client validates with.
-pub(crate) fn request_schema(vendor: Vendor, operation_id: &str) -> Option<&'static Value> {
+pub(crate) fn request_schema(
+    vendor: Vendor,
+    operation_id: &str,
+) -> Option<&'static chatbots_runtime::Schema> {
     match vendor {
         Vendor::StreamSkill => chatbots_streamskill::request_body_schema(operation_id),
         Vendor::Converza => chatbots_converza::request_body_schema(operation_id),
@@ -148,7 +151,7 @@ pub(crate) fn check_body(vendor: Vendor, operation_id: &str, body: &Value) -> Re
         );
         return Ok(());
     };
-    let violations = chatbots_runtime::validate(schema, body);
+    let violations = schema.validate(body);
     if violations.is_empty() {
         Ok(())
     } else {

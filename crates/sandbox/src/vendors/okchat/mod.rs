@@ -345,7 +345,7 @@ async fn body_of(
         .map_err(render)?;
     Ok(
         match support::request_schema(Vendor::OkChat, operation_id) {
-            Some(schema) => prune(schema, &value),
+            Some(schema) => prune(schema.json(), &value),
             None => value,
         },
     )
