@@ -154,6 +154,7 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
             && module.ident == "builder"
         {
             syn::visit_mut::VisitMut::visit_item_mod_mut(&mut DraftBodies, module);
+            syn::visit_mut::VisitMut::visit_item_mod_mut(&mut StaticErrors, module);
         }
     }
     Ok(prettyplease::unparse(&file))
@@ -240,11 +241,7 @@ impl syn::visit_mut::VisitMut for DraftBodies {
         syn::visit_mut::visit_expr_mut(self, expr);
         if matches!(expr, syn::Expr::Assign(_)) && same(expr, quote!(self.body = self.body.map(f)))
         {
-            *expr = syn::parse_quote!(
-                self.body = self
-                    .body
-                    .map(|body| chatbots_runtime::BodyDraft::Builder(f(body.into_builder())))
-            );
+            *expr = syn::parse_quote!(self.body = self.body.map(|body| body.map_builder(f)));
             return;
         }
         let syn::Expr::MethodCall(call) = expr else {
@@ -257,6 +254,55 @@ impl syn::visit_mut::VisitMut for DraftBodies {
             && matches!(&call.args[0], syn::Expr::Closure(closure) if is_builder_try_from(&closure.body))
         {
             call.args[0] = syn::parse_quote!(chatbots_runtime::BodyDraft::into_value);
+        }
+    }
+}
+
+/// Makes the operation builders keep a parameter's error (not set yet, or
+/// a failed conversion) as a `Cow<'static, str>` instead of a `String`:
+/// progenitor's messages are literals, and a builder allocated one for every
+/// required parameter (`"id was not initialized"`) on every call, only to
+/// drop it when the parameter was set. The message reaches
+/// `Error::InvalidRequest` unchanged, and `Debug` prints it the same.
+///
+/// Rewrites, in the `builder` module: every `Result<T, String>` field but a
+/// `BodyDraft` body (its errors are formatted), every `"..".to_string()`,
+/// and `x.map_err(Error::InvalidRequest)` for such a field `x` in `send()`.
+/// Like [`DraftBodies`], the rewrites only compile together.
+struct StaticErrors;
+
+impl syn::visit_mut::VisitMut for StaticErrors {
+    fn visit_field_mut(&mut self, field: &mut syn::Field) {
+        if let syn::Type::Path(ty) = &mut field.ty
+            && let Some(last) = ty.path.segments.last_mut()
+            && last.ident == "Result"
+            && let syn::PathArguments::AngleBracketed(args) = &mut last.arguments
+            && args.args.len() == 2
+            && !quote!(#args).to_string().contains("BodyDraft")
+            && let Some(syn::GenericArgument::Type(error)) = args.args.last_mut()
+            && quote!(#error).to_string() == "String"
+        {
+            *error = syn::parse_quote!(::std::borrow::Cow<'static, str>);
+        }
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        let syn::Expr::MethodCall(call) = expr else {
+            return;
+        };
+        if call.method == "to_string"
+            && call.args.is_empty()
+            && let syn::Expr::Lit(lit) = call.receiver.as_ref()
+            && let syn::Lit::Str(text) = &lit.lit
+        {
+            *expr = syn::parse_quote!(::std::borrow::Cow::Borrowed(#text));
+        } else if call.method == "map_err"
+            && call.args.len() == 1
+            && matches!(call.receiver.as_ref(), syn::Expr::Path(p) if p.path.get_ident().is_some())
+            && same(&call.args[0], quote!(Error::InvalidRequest))
+        {
+            call.args[0] = syn::parse_quote!(|e| Error::InvalidRequest(e.into_owned()));
         }
     }
 }
@@ -334,7 +380,8 @@ fn ends_with(path: &syn::Path, names: &[&str]) -> bool {
 
 /// Removes the `api-version: <info.version>` header progenitor adds to every
 /// request: no vendor documents it, and sending it only to strip it at run
-/// time costs every call.
+/// time costs every call. Where it was the only header, the then empty
+/// header map goes too.
 struct WithoutApiVersion;
 
 impl syn::visit_mut::VisitMut for WithoutApiVersion {
@@ -680,6 +727,7 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
 
             // Returns the runtime's future itself rather than awaiting it in
             // a future of its own, which would move it once more per call.
+            #[inline]
             fn exec(
                 &self,
                 request: reqwest::Request,

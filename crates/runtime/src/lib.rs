@@ -259,8 +259,10 @@ pub enum BodyDraft<T, B> {
     Unset,
     /// A complete body.
     Value(T),
-    /// A body being edited field by field.
-    Builder(B),
+    /// A body being edited field by field. Boxed: the builder is larger
+    /// than the body, and every move of an operation builder or of its
+    /// `send()` future copies the whole enum.
+    Builder(Box<B>),
 }
 
 impl<T, B> BodyDraft<T, B>
@@ -269,13 +271,18 @@ where
     T: TryFrom<B>,
     T::Error: fmt::Display,
 {
-    /// The body as the field-by-field builder, for `.body_map(..)`.
+    /// The body as the field-by-field builder.
     pub fn into_builder(self) -> B {
         match self {
             Self::Unset => B::default(),
             Self::Value(value) => B::from(value),
-            Self::Builder(builder) => builder,
+            Self::Builder(builder) => *builder,
         }
+    }
+
+    /// The body after `edit` changed its builder, for `.body_map(..)`.
+    pub fn map_builder(self, edit: impl FnOnce(B) -> B) -> Self {
+        Self::Builder(Box::new(edit(self.into_builder())))
     }
 
     /// The body to send, or why it is incomplete.
@@ -549,6 +556,7 @@ impl<A: Authenticate> Inner<A> {
     /// Not an `async fn`: the span is made here and the retry loop returned
     /// inside it, so that the loop's large future is not moved into one
     /// more wrapping future on every call.
+    #[inline]
     pub fn execute<'a>(
         &'a self,
         http: &'a reqwest::Client,
