@@ -166,7 +166,9 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
 /// - `encode_path(&x.to_string())` becomes `chatbots_runtime::PathSegment(&x)`,
 ///   which encodes `x` straight into the URL;
 /// - `HeaderMap::with_capacity(n)` becomes `HeaderMap::new()`, which
-///   allocates only when an optional header is actually set;
+///   allocates only when an optional header is actually set, and
+///   `.headers(header_map)` becomes `chatbots_runtime::headers_if_any(..)`,
+///   which skips merging it when none is;
 /// - `ResponseValue::from_response(r)` becomes the glue's `response_value(r)`,
 ///   which moves the response headers instead of copying them.
 struct Leaner;
@@ -174,6 +176,15 @@ struct Leaner;
 impl syn::visit_mut::VisitMut for Leaner {
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "headers"
+            && call.args.len() == 1
+            && matches!(&call.args[0], syn::Expr::Path(arg) if arg.path.is_ident("header_map"))
+        {
+            let builder = &call.receiver;
+            *expr = syn::parse_quote!(chatbots_runtime::headers_if_any(#builder, header_map));
+            return;
+        }
         let syn::Expr::Call(call) = expr else {
             return;
         };

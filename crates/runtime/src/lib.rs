@@ -244,6 +244,20 @@ impl<T: fmt::Display + ?Sized> fmt::Display for PathSegment<'_, T> {
     }
 }
 
+/// `builder.headers(headers)`, skipped when there are none: merging an
+/// empty map still walks and drops it. Generated clients use it for the
+/// optional header parameters, which are usually not set.
+pub fn headers_if_any(
+    builder: reqwest::RequestBuilder,
+    headers: HeaderMap,
+) -> reqwest::RequestBuilder {
+    if headers.is_empty() {
+        builder
+    } else {
+        builder.headers(headers)
+    }
+}
+
 /// The request body held by a generated operation builder (`.body(..)`,
 /// `.body_map(..)`).
 ///
