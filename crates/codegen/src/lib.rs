@@ -148,6 +148,16 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
         reason: format!("generated code does not parse: {e}"),
     })?;
     syn::visit_mut::VisitMut::visit_file_mut(&mut WithoutApiVersion, &mut file);
+    syn::visit_mut::VisitMut::visit_file_mut(&mut Leaner, &mut file);
+    for item in &mut file.items {
+        // The operation builders; `types::builder` holds the body builders.
+        if let syn::Item::Mod(module) = item
+            && module.ident == "builder"
+        {
+            syn::visit_mut::VisitMut::visit_item_mod_mut(&mut DraftBodies, module);
+            syn::visit_mut::VisitMut::visit_item_mod_mut(&mut StaticErrors, module);
+        }
+    }
     let json_fields = fields::impls(&file);
     file.items.extend(
         syn::parse2::<syn::File>(json_fields)
@@ -161,9 +171,239 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     Ok(prettyplease::unparse(&file))
 }
 
+/// Rewrites progenitor's request code so that a call allocates less, with
+/// the same request on the wire and the same value returned:
+///
+/// - `encode_path(&x.to_string())` becomes `chatbots_runtime::PathSegment(&x)`,
+///   which encodes `x` straight into the URL;
+/// - `HeaderMap::with_capacity(n)` becomes `HeaderMap::new()`, which
+///   allocates only when an optional header is actually set, and
+///   `.headers(header_map)` becomes `chatbots_runtime::headers_if_any(..)`,
+///   which skips merging it when none is;
+/// - `ResponseValue::from_response(r)` becomes the glue's `response_value(r)`,
+///   which moves the response headers instead of copying them.
+struct Leaner;
+
+impl syn::visit_mut::VisitMut for Leaner {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "headers"
+            && call.args.len() == 1
+            && matches!(&call.args[0], syn::Expr::Path(arg) if arg.path.is_ident("header_map"))
+        {
+            let builder = &call.receiver;
+            *expr = syn::parse_quote!(chatbots_runtime::headers_if_any(#builder, header_map));
+            return;
+        }
+        let syn::Expr::Call(call) = expr else {
+            return;
+        };
+        let syn::Expr::Path(func) = call.func.as_ref() else {
+            return;
+        };
+        let path = &func.path;
+        if path.is_ident("encode_path")
+            && let Some(value) = displayed(&call.args)
+        {
+            *expr = syn::parse_quote!(chatbots_runtime::PathSegment(&#value));
+        } else if ends_with(path, &["HeaderMap", "with_capacity"]) {
+            *expr = syn::parse_quote!(::reqwest::header::HeaderMap::new());
+        } else if ends_with(path, &["ResponseValue", "from_response"]) && path.segments.len() == 2 {
+            let args = &call.args;
+            *expr = syn::parse_quote!(crate::response_value(#args));
+        }
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        // `format!` builds the URL; its arguments are plain expressions.
+        if !mac.path.is_ident("format") {
+            return;
+        }
+        let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+        if let Ok(mut args) = mac.parse_body_with(parser) {
+            for arg in args.iter_mut() {
+                self.visit_expr_mut(arg);
+            }
+            mac.tokens = quote!(#args);
+        }
+    }
+}
+
+/// Makes the operation builders keep their body in a
+/// `chatbots_runtime::BodyDraft` instead of progenitor's field-by-field body
+/// builder, so that a complete body passed to `.body(..)` is sent as it is
+/// instead of being taken apart and put back together. Rewrites, for every
+/// operation with such a body: the field's type, its initial value
+/// (`Unset`), `.body(..)`, `.body_map(..)` and the conversion in `send()`.
+/// They only fit together, so one that stopped matching progenitor's output
+/// fails the vendor crate's build.
+struct DraftBodies;
+
+impl syn::visit_mut::VisitMut for DraftBodies {
+    fn visit_field_mut(&mut self, field: &mut syn::Field) {
+        let is_body = field.ident.as_ref().is_some_and(|i| i == "body");
+        if is_body && let Some((typed, builder)) = body_builder_types(&field.ty) {
+            field.ty = syn::parse_quote!(
+                Result<chatbots_runtime::BodyDraft<#typed, #builder>, String>
+            );
+        }
+    }
+
+    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+        if matches!(&field.member, syn::Member::Named(name) if name == "body")
+            && same(&field.expr, quote!(Ok(::std::default::Default::default())))
+        {
+            field.expr = syn::parse_quote!(Ok(chatbots_runtime::BodyDraft::Unset));
+        }
+        syn::visit_mut::visit_field_value_mut(self, field);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if matches!(expr, syn::Expr::Assign(_)) && same(expr, quote!(self.body = self.body.map(f)))
+        {
+            *expr = syn::parse_quote!(self.body = self.body.map(|body| body.map_builder(f)));
+            return;
+        }
+        let syn::Expr::MethodCall(call) = expr else {
+            return;
+        };
+        if call.method == "map" && call.args.len() == 1 && same(&call.args[0], quote!(From::from)) {
+            call.args[0] = syn::parse_quote!(chatbots_runtime::BodyDraft::Value);
+        } else if call.method == "and_then"
+            && call.args.len() == 1
+            && matches!(&call.args[0], syn::Expr::Closure(closure) if is_builder_try_from(&closure.body))
+        {
+            call.args[0] = syn::parse_quote!(chatbots_runtime::BodyDraft::into_value);
+        }
+    }
+}
+
+/// Makes the operation builders keep a parameter's error (not set yet, or
+/// a failed conversion) as a `Cow<'static, str>` instead of a `String`:
+/// progenitor's messages are literals, and a builder allocated one for every
+/// required parameter (`"id was not initialized"`) on every call, only to
+/// drop it when the parameter was set. The message reaches
+/// `Error::InvalidRequest` unchanged, and `Debug` prints it the same.
+///
+/// Rewrites, in the `builder` module: every `Result<T, String>` field but a
+/// `BodyDraft` body (its errors are formatted), every `"..".to_string()`,
+/// and `x.map_err(Error::InvalidRequest)` for such a field `x` in `send()`.
+/// Like [`DraftBodies`], the rewrites only compile together.
+struct StaticErrors;
+
+impl syn::visit_mut::VisitMut for StaticErrors {
+    fn visit_field_mut(&mut self, field: &mut syn::Field) {
+        if let syn::Type::Path(ty) = &mut field.ty
+            && let Some(last) = ty.path.segments.last_mut()
+            && last.ident == "Result"
+            && let syn::PathArguments::AngleBracketed(args) = &mut last.arguments
+            && args.args.len() == 2
+            && !quote!(#args).to_string().contains("BodyDraft")
+            && let Some(syn::GenericArgument::Type(error)) = args.args.last_mut()
+            && quote!(#error).to_string() == "String"
+        {
+            *error = syn::parse_quote!(::std::borrow::Cow<'static, str>);
+        }
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        let syn::Expr::MethodCall(call) = expr else {
+            return;
+        };
+        if call.method == "to_string"
+            && call.args.is_empty()
+            && let syn::Expr::Lit(lit) = call.receiver.as_ref()
+            && let syn::Lit::Str(text) = &lit.lit
+        {
+            *expr = syn::parse_quote!(::std::borrow::Cow::Borrowed(#text));
+        } else if call.method == "map_err"
+            && call.args.len() == 1
+            && matches!(call.receiver.as_ref(), syn::Expr::Path(p) if p.path.get_ident().is_some())
+            && same(&call.args[0], quote!(Error::InvalidRequest))
+        {
+            call.args[0] = syn::parse_quote!(|e| Error::InvalidRequest(e.into_owned()));
+        }
+    }
+}
+
+/// Whether `expr` is `expected`, token for token (syn's `PartialEq` needs a
+/// feature this crate does not otherwise use). Only for small expressions.
+fn same(expr: &syn::Expr, expected: proc_macro2::TokenStream) -> bool {
+    quote!(#expr).to_string() == expected.to_string()
+}
+
+/// `(types::X, types::builder::X)` when `ty` is `Result<types::builder::X, String>`.
+fn body_builder_types(ty: &syn::Type) -> Option<(syn::Path, syn::Path)> {
+    let syn::Type::Path(result) = ty else {
+        return None;
+    };
+    let last = result.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let (Some(syn::GenericArgument::Type(syn::Type::Path(builder))), 2) =
+        (args.args.first(), args.args.len())
+    else {
+        return None;
+    };
+    if last.ident != "Result" || !builder.path.segments.iter().any(|s| s.ident == "builder") {
+        return None;
+    }
+    let mut typed = builder.path.clone();
+    typed.segments = builder
+        .path
+        .segments
+        .iter()
+        .filter(|s| s.ident != "builder")
+        .cloned()
+        .collect();
+    Some((typed, builder.path.clone()))
+}
+
+/// Whether `body` is `X::try_from(v).map_err(..)`, progenitor's conversion
+/// of a body builder in `send()`.
+fn is_builder_try_from(body: &syn::Expr) -> bool {
+    let syn::Expr::MethodCall(map_err) = body else {
+        return false;
+    };
+    let syn::Expr::Call(call) = map_err.receiver.as_ref() else {
+        return false;
+    };
+    map_err.method == "map_err"
+        && matches!(call.func.as_ref(), syn::Expr::Path(func) if func.path.segments.last().is_some_and(|s| s.ident == "try_from"))
+}
+
+/// `x` when `args` is exactly `&x.to_string()`.
+fn displayed(args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) -> Option<&syn::Expr> {
+    let [syn::Expr::Reference(reference)] = args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let syn::Expr::MethodCall(call) = reference.expr.as_ref() else {
+        return None;
+    };
+    (call.method == "to_string" && call.args.is_empty() && call.turbofish.is_none())
+        .then_some(call.receiver.as_ref())
+}
+
+/// Whether `path` ends with `names` (`::reqwest::header::HeaderMap::new`
+/// ends with `["HeaderMap", "new"]`).
+fn ends_with(path: &syn::Path, names: &[&str]) -> bool {
+    path.segments.len() >= names.len()
+        && path
+            .segments
+            .iter()
+            .rev()
+            .zip(names.iter().rev())
+            .all(|(segment, name)| segment.ident == name)
+}
+
 /// Removes the `api-version: <info.version>` header progenitor adds to every
 /// request: no vendor documents it, and sending it only to strip it at run
-/// time costs every call.
+/// time costs every call. Where it was the only header, the then empty
+/// header map goes too.
 struct WithoutApiVersion;
 
 impl syn::visit_mut::VisitMut for WithoutApiVersion {
@@ -173,17 +413,36 @@ impl syn::visit_mut::VisitMut for WithoutApiVersion {
             header_map_call(stmt).is_none_or(|args| !args.contains("\"api-version\""))
         });
         if block.stmts.len() != before && !mutates_header_map(block) {
-            // The header map it filled is now only read.
-            for stmt in &mut block.stmts {
-                if let syn::Stmt::Local(local) = stmt
-                    && let syn::Pat::Ident(ident) = &mut local.pat
-                    && ident.ident == "header_map"
-                {
-                    ident.mutability = None;
+            // The header map it filled stays empty: drop it, and the call
+            // that merges it into the request.
+            let declares = |stmt: &syn::Stmt| {
+                matches!(stmt, syn::Stmt::Local(local)
+                    if matches!(&local.pat, syn::Pat::Ident(ident) if ident.ident == "header_map"))
+            };
+            if block.stmts.iter().any(declares) {
+                block.stmts.retain(|stmt| !declares(stmt));
+                for stmt in &mut block.stmts {
+                    syn::visit_mut::VisitMut::visit_stmt_mut(&mut WithoutHeaderMap, stmt);
                 }
             }
         }
         syn::visit_mut::visit_block_mut(self, block);
+    }
+}
+
+/// Takes `.headers(header_map)` out of a request builder chain.
+struct WithoutHeaderMap;
+
+impl syn::visit_mut::VisitMut for WithoutHeaderMap {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "headers"
+            && call.args.len() == 1
+            && matches!(&call.args[0], syn::Expr::Path(arg) if arg.path.is_ident("header_map"))
+        {
+            *expr = (*call.receiver).clone();
+        }
     }
 }
 
@@ -461,6 +720,23 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
             #retry_safe_body
         }
 
+        /// `ResponseValue::from_response`, but the headers are moved out of
+        /// the response instead of copied: reading the body does not need
+        /// them.
+        async fn response_value<T, E>(
+            mut response: reqwest::Response,
+        ) -> std::result::Result<ResponseValue<T>, Error<E>>
+        where
+            T: serde::de::DeserializeOwned,
+        {
+            let status = response.status();
+            let headers = std::mem::take(response.headers_mut());
+            let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
+            let inner = serde_json::from_slice(&full)
+                .map_err(|e| Error::InvalidResponsePayload(full, e))?;
+            Ok(ResponseValue::new(inner, status, headers))
+        }
+
         impl ClientHooks<Inner> for Client {
             async fn pre<E>(
                 &self,
@@ -473,19 +749,20 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
                     .map_err(|e| Error::Custom(e.to_string()))
             }
 
-            async fn exec(
+            // Returns the runtime's future itself rather than awaiting it in
+            // a future of its own, which would move it once more per call.
+            #[inline]
+            fn exec(
                 &self,
                 request: reqwest::Request,
                 info: &OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                self.inner
-                    .execute(
-                        &self.client,
-                        request,
-                        info.operation_id,
-                        is_retry_safe(info.operation_id),
-                    )
-                    .await
+            ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+                self.inner.execute(
+                    &self.client,
+                    request,
+                    info.operation_id,
+                    is_retry_safe(info.operation_id),
+                )
             }
         }
 
@@ -544,9 +821,9 @@ fn glue(spec: &Spec) -> proc_macro2::TokenStream {
                 self.post(&result, &info).await?;
                 let response = result?;
                 match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
+                    200..=299 => response_value(response).await,
                     400..=599 => Err(Error::ErrorResponse(
-                        ResponseValue::from_response(response).await?,
+                        response_value(response).await?,
                     )),
                     _ => Err(Error::UnexpectedResponse(response)),
                 }

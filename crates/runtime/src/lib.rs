@@ -180,6 +180,136 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Duration::try_from_secs_f64(reset).ok()
 }
 
+/// Characters progenitor's `encode_path` escapes in a path segment (its
+/// `PATH_SET`, after <https://url.spec.whatwg.org/#url-path-segment-string>).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
+
+/// The bytes that encoding with `PATH_SEGMENT` leaves as they are: printable
+/// ASCII outside the set (`AsciiSet` cannot be queried from here; a test
+/// checks that both agree).
+static KEPT: [bool; 256] = {
+    let mut kept = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        kept[b] = !matches!(
+            b as u8,
+            b' ' | b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}' | b'/' | b'%'
+        );
+        b += 1;
+    }
+    kept
+};
+
+/// A path parameter as it goes into a URL: its `Display`, percent-encoded
+/// like progenitor's `encode_path(&value.to_string())`, but written straight
+/// into the URL being formatted instead of through two temporary strings.
+/// Generated clients use it for every path parameter.
+///
+/// ```
+/// use chatbots_runtime::PathSegment;
+///
+/// assert_eq!(format!("/bots/{}", PathSegment(&"a b/c")), "/bots/a%20b%2Fc");
+/// assert_eq!(format!("/orders/{}", PathSegment(&42)), "/orders/42");
+/// ```
+pub struct PathSegment<'a, T: ?Sized>(pub &'a T);
+
+impl<T: fmt::Display + ?Sized> fmt::Display for PathSegment<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// Encodes each piece the value writes; encoding works byte by byte,
+        /// so the pieces together encode exactly like the whole.
+        struct Encode<'a, 'b>(&'a mut fmt::Formatter<'b>);
+        impl fmt::Write for Encode<'_, '_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                // Ids rarely need escaping; checking that is much cheaper
+                // than encoding.
+                if s.bytes().all(|b| KEPT[usize::from(b)]) {
+                    return self.0.write_str(s);
+                }
+                for piece in percent_encoding::utf8_percent_encode(s, PATH_SEGMENT) {
+                    self.0.write_str(piece)?;
+                }
+                Ok(())
+            }
+        }
+        fmt::write(&mut Encode(f), format_args!("{}", self.0))
+    }
+}
+
+/// `builder.headers(headers)`, skipped when there are none: merging an
+/// empty map still walks and drops it. Generated clients use it for the
+/// optional header parameters, which are usually not set.
+pub fn headers_if_any(
+    builder: reqwest::RequestBuilder,
+    headers: HeaderMap,
+) -> reqwest::RequestBuilder {
+    if headers.is_empty() {
+        builder
+    } else {
+        builder.headers(headers)
+    }
+}
+
+/// The request body held by a generated operation builder (`.body(..)`,
+/// `.body_map(..)`).
+///
+/// progenitor keeps it as the body type's field-by-field builder, so a
+/// complete body passed to `.body(..)` used to be taken apart into that
+/// builder and put back together when sent. Here a complete body stays as
+/// it is; only `.body_map(..)` goes through the builder, and an unset body
+/// becomes the builder's default (with its "no value supplied" errors) only
+/// when sent.
+#[derive(Clone, Debug)]
+pub enum BodyDraft<T, B> {
+    /// Nothing set yet: the builder's default.
+    Unset,
+    /// A complete body.
+    Value(T),
+    /// A body being edited field by field. Boxed: the builder is larger
+    /// than the body, and every move of an operation builder or of its
+    /// `send()` future copies the whole enum.
+    Builder(Box<B>),
+}
+
+impl<T, B> BodyDraft<T, B>
+where
+    B: Default + From<T>,
+    T: TryFrom<B>,
+    T::Error: fmt::Display,
+{
+    /// The body as the field-by-field builder.
+    pub fn into_builder(self) -> B {
+        match self {
+            Self::Unset => B::default(),
+            Self::Value(value) => B::from(value),
+            Self::Builder(builder) => *builder,
+        }
+    }
+
+    /// The body after `edit` changed its builder, for `.body_map(..)`.
+    pub fn map_builder(self, edit: impl FnOnce(B) -> B) -> Self {
+        Self::Builder(Box::new(edit(self.into_builder())))
+    }
+
+    /// The body to send, or why it is incomplete.
+    pub fn into_value(self) -> Result<T, String> {
+        match self {
+            Self::Value(value) => Ok(value),
+            other => T::try_from(other.into_builder()).map_err(|e| e.to_string()),
+        }
+    }
+}
+
 /// The context an [`Authenticate`] implementation gets.
 pub struct AuthContext<'a> {
     /// The vendor name.
@@ -473,13 +603,18 @@ impl<A: Authenticate> Inner<A> {
     }
 
     /// Sends a request, retrying transient failures of retry-safe operations.
-    pub async fn execute(
-        &self,
-        http: &reqwest::Client,
+    ///
+    /// Not an `async fn`: the span is made here and the retry loop returned
+    /// inside it, so that the loop's large future is not moved into one
+    /// more wrapping future on every call.
+    #[inline]
+    pub fn execute<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
         request: Request,
         operation: &str,
         retry_safe: bool,
-    ) -> reqwest::Result<Response> {
+    ) -> impl Future<Output = reqwest::Result<Response>> + Send + use<'a, A> {
         let span = tracing::info_span!(
             "chatbots.request",
             vendor = self.vendor,
@@ -489,9 +624,8 @@ impl<A: Authenticate> Inner<A> {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.send_with_retries(http, request, retry_safe)
+        self.send_with_retries(http, request, retry_safe, span.clone())
             .instrument(span)
-            .await
     }
 
     async fn send_with_retries(
@@ -499,21 +633,27 @@ impl<A: Authenticate> Inner<A> {
         http: &reqwest::Client,
         mut request: Request,
         retry_safe: bool,
+        span: tracing::Span,
     ) -> reqwest::Result<Response> {
-        let span = tracing::Span::current();
-        let mut delays = self.retry.delays();
+        // Built on the first retry: most calls never need a delay.
+        let mut delays = None;
+        let observed = !span.is_disabled() || tracing::level_enabled!(tracing::Level::DEBUG);
         let mut attempt = 1u32;
         loop {
             let next = if retry_safe && attempt < self.retry.max_attempts {
-                request.try_clone()
+                RetryCopy::new(&request)
             } else {
                 None
             };
-            let started = Instant::now();
+            // Only the span and the debug events below report the latency;
+            // when nothing listens, reading the clock is wasted.
+            let started = observed.then(Instant::now);
             let result = http.execute(request).await;
-            let latency_ms = started.elapsed().as_millis() as u64;
-            span.record("attempt", attempt);
-            span.record("latency_ms", latency_ms);
+            let latency_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
+            if observed {
+                span.record("attempt", attempt);
+                span.record("latency_ms", latency_ms);
+            }
             let hint = match &result {
                 Ok(response) => {
                     let status = response.status();
@@ -523,7 +663,9 @@ impl<A: Authenticate> Inner<A> {
                     } else {
                         None
                     };
-                    span.record("status", status.as_u16());
+                    if observed {
+                        span.record("status", status.as_u16());
+                    }
                     tracing::debug!(attempt, status = status.as_u16(), latency_ms, "response");
                     note(|r| {
                         r.status = Some(status);
@@ -549,7 +691,7 @@ impl<A: Authenticate> Inner<A> {
             let (Some(next), Some(asked)) = (next, hint) else {
                 return result;
             };
-            let Some(computed) = delays.next() else {
+            let Some(computed) = delays.get_or_insert_with(|| self.retry.delays()).next() else {
                 return result;
             };
             let delay = match asked {
@@ -557,12 +699,102 @@ impl<A: Authenticate> Inner<A> {
                 Some(asked) => asked,
                 None => computed,
             };
+            let Some(again) = next.request() else {
+                return result;
+            };
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
             drop(result);
             tokio::time::sleep(delay).await;
-            request = next;
+            request = again;
             attempt += 1;
         }
+    }
+}
+
+/// What a retry needs of a request, kept in one buffer: the URL, the body
+/// and every header (name, value, whether it is sensitive), one after the
+/// other.
+///
+/// Every retry-safe call keeps one in case it must be sent again, and
+/// nearly always drops it unused. `Request::try_clone` would cost a copy of
+/// the URL, of the body, two allocations for the header map and one each
+/// for an extension map and a value it at once throws away; this costs one
+/// allocation, and the parsing is left to the rare retry.
+struct RetryCopy {
+    method: reqwest::Method,
+    version: reqwest::Version,
+    timeout: Option<Duration>,
+    url_len: usize,
+    /// `None` for a request without a body.
+    body_len: Option<usize>,
+    bytes: Vec<u8>,
+}
+
+impl RetryCopy {
+    /// `None` when the request cannot be sent twice (a streaming body), or
+    /// a header is too long to be kept this way (never in practice).
+    ///
+    /// Every request here comes from a `reqwest::RequestBuilder`, whose only
+    /// extension is the timeout, which is kept.
+    fn new(request: &Request) -> Option<Self> {
+        let url = request.url().as_str();
+        let body = match request.body() {
+            Some(body) => Some(body.as_bytes()?),
+            None => None,
+        };
+        let headers = request.headers();
+        // A guess that fits the usual few short headers: measuring them
+        // exactly costs more than the rare reallocation.
+        let size = url.len() + body.map_or(0, <[u8]>::len) + 64 * headers.len();
+        let mut bytes = Vec::with_capacity(size);
+        bytes.extend_from_slice(url.as_bytes());
+        bytes.extend_from_slice(body.unwrap_or_default());
+        for (name, value) in headers {
+            let name = name.as_str().as_bytes();
+            bytes.extend_from_slice(&u32::try_from(name.len()).ok()?.to_le_bytes());
+            bytes.extend_from_slice(&u32::try_from(value.len()).ok()?.to_le_bytes());
+            bytes.push(u8::from(value.is_sensitive()));
+            bytes.extend_from_slice(name);
+            bytes.extend_from_slice(value.as_bytes());
+        }
+        Some(Self {
+            method: request.method().clone(),
+            version: request.version(),
+            timeout: request.timeout().copied(),
+            url_len: url.len(),
+            body_len: body.map(<[u8]>::len),
+            bytes,
+        })
+    }
+
+    /// The request again, as it was when copied. `None` only if what was
+    /// copied from a valid request no longer parses (it always does).
+    fn request(self) -> Option<Request> {
+        let (url, rest) = self.bytes.split_at_checked(self.url_len)?;
+        let url = reqwest::Url::parse(std::str::from_utf8(url).ok()?).ok()?;
+        let (body, mut rest) = rest.split_at_checked(self.body_len.unwrap_or(0))?;
+        let mut headers = HeaderMap::new();
+        while !rest.is_empty() {
+            let (lengths, tail) = rest.split_at_checked(9)?;
+            let name_len = u32::from_le_bytes(lengths[0..4].try_into().ok()?) as usize;
+            let value_len = u32::from_le_bytes(lengths[4..8].try_into().ok()?) as usize;
+            let (name, tail) = tail.split_at_checked(name_len)?;
+            let (value, tail) = tail.split_at_checked(value_len)?;
+            let mut value = HeaderValue::from_bytes(value).ok()?;
+            value.set_sensitive(lengths[8] == 1);
+            headers.append(HeaderName::from_bytes(name).ok()?, value);
+            rest = tail;
+        }
+        let mut request = Request::new(self.method, url);
+        *request.version_mut() = self.version;
+        if self.timeout.is_some() {
+            *request.timeout_mut() = self.timeout;
+        }
+        *request.headers_mut() = headers;
+        if self.body_len.is_some() {
+            *request.body_mut() = Some(reqwest::Body::from(body.to_vec()));
+        }
+        Some(request)
     }
 }
 
@@ -581,4 +813,88 @@ pub struct VendorFailure {
 pub trait Envelope {
     /// `Some` when the envelope reports that the operation failed.
     fn failure(&self) -> Option<VendorFailure>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_bytes_are_those_the_path_encoding_keeps() {
+        for b in 0..=255u8 {
+            let encoded = percent_encoding::percent_encode(&[b], PATH_SEGMENT).to_string();
+            assert_eq!(
+                KEPT[usize::from(b)],
+                encoded.as_bytes() == [b],
+                "byte {b:#04x}"
+            );
+        }
+    }
+
+    #[test]
+    fn path_segment_encodes_like_progenitor() {
+        for value in [
+            "plain-id_1.2~3",
+            "a b/c?d#e%f",
+            "ünïcode",
+            "{x}<y>`z`\"",
+            "",
+        ] {
+            let expected = percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).to_string();
+            assert_eq!(PathSegment(value).to_string(), expected);
+        }
+        assert_eq!(PathSegment(&-12).to_string(), "-12");
+    }
+
+    #[test]
+    fn a_retry_copy_rebuilds_the_same_request() {
+        let http = ClientConfig::default().http_client().unwrap();
+        let mut secret = HeaderValue::from_static("Bearer s3cret");
+        secret.set_sensitive(true);
+        let request = http
+            .patch("https://api.example.com/v1/bots/a%20b?id=1&x=%C3%BC")
+            .header("x-multi", "one")
+            .header("x-multi", "two")
+            .header(reqwest::header::AUTHORIZATION, secret)
+            .header("x-opaque", HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap())
+            .timeout(Duration::from_secs(7))
+            .version(reqwest::Version::HTTP_11)
+            .body("{\"name\":\"bot\"}")
+            .build()
+            .unwrap();
+        let copy = RetryCopy::new(&request).unwrap().request().unwrap();
+        assert_eq!(copy.method(), request.method());
+        assert_eq!(copy.url(), request.url());
+        assert_eq!(copy.version(), request.version());
+        assert_eq!(copy.timeout(), request.timeout());
+        let pairs = |r: &Request| {
+            r.headers()
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone(), v.is_sensitive()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pairs(&copy), pairs(&request));
+        assert_eq!(
+            copy.body().and_then(reqwest::Body::as_bytes),
+            request.body().and_then(reqwest::Body::as_bytes)
+        );
+
+        let bodiless = http.get("http://localhost/x").build().unwrap();
+        let copy = RetryCopy::new(&bodiless).unwrap().request().unwrap();
+        assert!(copy.body().is_none());
+        assert!(copy.timeout().is_none());
+    }
+
+    #[test]
+    fn a_streaming_body_is_not_copied() {
+        let chunks = futures::stream::iter([Ok::<_, std::io::Error>(b"chunk".to_vec())]);
+        let request = ClientConfig::default()
+            .http_client()
+            .unwrap()
+            .post("http://localhost/upload")
+            .body(reqwest::Body::wrap_stream(chunks))
+            .build()
+            .unwrap();
+        assert!(RetryCopy::new(&request).is_none());
+    }
 }

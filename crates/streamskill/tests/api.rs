@@ -916,3 +916,63 @@ fn a_bad_base_url_is_refused() {
     };
     assert!(Client::with_config(auth, &config).is_err());
 }
+
+/// The generated builders are post-processed (`chatbots-codegen`); what a
+/// caller sees of an incomplete call must stay progenitor's.
+#[tokio::test]
+async fn an_incomplete_call_fails_with_progenitor_s_messages() {
+    let server = MockServer::start().await;
+    let c = client(&server);
+    let error = c
+        .edit_ai_chatbots()
+        .body(types::EditAiChatbotsObject {
+            count: NonZeroU64::new(5),
+            interval: None,
+            language: None,
+        })
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidRequest(m) if m == "order_id was not initialized"),
+        "{error:?}"
+    );
+
+    let error = c.create_purchase().send().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidRequest(m) if m == "no value supplied for channel"),
+        "{error:?}"
+    );
+
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn body_map_edits_the_body_given_to_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/purchases/42/edit-ai-chatbots"))
+        .and(body_json(json!({ "count": 5, "language": "en" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(seed_response()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    client(&server)
+        .edit_ai_chatbots()
+        .order_id(42)
+        .body(types::EditAiChatbotsObject {
+            count: NonZeroU64::new(5),
+            interval: None,
+            language: None,
+        })
+        .body_map(|b| b.language(Some("en".to_string())))
+        .send()
+        .await
+        .expect("sent");
+}
