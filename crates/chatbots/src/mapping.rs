@@ -281,16 +281,36 @@ const LANGUAGE_NAMES: &[(&str, &str)] = &[
     ("zh", "Chinese"),
 ];
 
-fn convert(vendor: Vendor, m: &FieldMap, value: FieldValue<'_>) -> Result<Value, Error> {
+/// A shared value in the vendor's terms. Text stays borrowed: the typed
+/// body reads it without a JSON string in between.
+enum Converted<'a> {
+    Text(&'a str),
+    Json(Value),
+}
+
+impl Converted<'_> {
+    fn into_json(self) -> Value {
+        match self {
+            Converted::Text(text) => Value::from(text),
+            Converted::Json(json) => json,
+        }
+    }
+}
+
+fn convert<'a>(
+    vendor: Vendor,
+    m: &FieldMap,
+    value: FieldValue<'a>,
+) -> Result<Converted<'a>, Error> {
     let field = m.field.name();
     match (m.convert, value) {
-        (Convert::Same, FieldValue::Text(t)) => Ok(Value::from(t)),
+        (Convert::Same, FieldValue::Text(t)) => Ok(Converted::Text(t)),
         (Convert::Same, FieldValue::Number(n)) => serde_json::Number::from_f64(n)
-            .map(Value::Number)
+            .map(|n| Converted::Json(Value::Number(n)))
             .ok_or_else(|| Error::invalid(vendor, field, "must be a finite number")),
         (Convert::WholeNumber, FieldValue::Number(n)) => {
             if n.fract() == 0.0 && n.is_finite() && n.abs() < 9.0e15 {
-                Ok(Value::from(n as i64))
+                Ok(Converted::Json(Value::from(n as i64)))
             } else {
                 Err(Error::invalid(
                     vendor,
@@ -302,7 +322,7 @@ fn convert(vendor: Vendor, m: &FieldMap, value: FieldValue<'_>) -> Result<Value,
         (Convert::LanguageName, FieldValue::Text(code)) => LANGUAGE_NAMES
             .iter()
             .find(|(c, _)| c.eq_ignore_ascii_case(code))
-            .map(|(_, name)| Value::from(*name))
+            .map(|(_, name)| Converted::Text(name))
             .ok_or_else(|| {
                 Error::invalid(
                     vendor,
@@ -367,14 +387,17 @@ where
             .iter()
             .find(|m| m.field == field)
             .ok_or_else(|| Error::unsupported(vendor, field.name()))?;
-        let converted = convert(vendor, m, value)?;
         let path = m.target.path;
-        let previous = match body.set_field(path, converted) {
+        let set = match convert(vendor, m, value)? {
+            Converted::Text(text) => body.set_text(path, text),
+            Converted::Json(json) => body.set_field(path, json),
+        };
+        let previous = match set {
             Ok(previous) => previous,
             // Said in the spec's words where the schema has them (the
             // typed field only knows that the value does not fit).
             Err(e) => {
-                let again = convert(vendor, m, value).ok();
+                let again = convert(vendor, m, value).ok().map(Converted::into_json);
                 return Err(field_refusal(vendor, field, m, schema, e, again));
             }
         };

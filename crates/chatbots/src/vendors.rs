@@ -75,7 +75,24 @@ fn uuid(vendor: Vendor, field: &str, id: &str) -> Result<uuid::Uuid, Error> {
 /// A failure reported inside a 2xx answer, as an error.
 #[allow(dead_code)]
 fn envelope<T: chatbots_runtime::Envelope>(vendor: Vendor, value: &T) -> Result<(), Error> {
-    match value.failure() {
+    reported(vendor, value.failure())
+}
+
+/// The failure a decoded answer reports, if any: taken inside the call, so
+/// that only this small value, not the whole answer, travels back up.
+#[allow(dead_code)]
+fn failure_in<R, T>(response: R) -> Option<chatbots_runtime::VendorFailure>
+where
+    R: std::ops::Deref<Target = T>,
+    T: chatbots_runtime::Envelope,
+{
+    response.failure()
+}
+
+/// A failure reported inside a 2xx answer, as an error.
+#[allow(dead_code)]
+fn reported(vendor: Vendor, failure: Option<chatbots_runtime::VendorFailure>) -> Result<(), Error> {
+    match failure {
         None => Ok(()),
         Some(failure) => {
             let body = serde_json::json!({"code": failure.code, "message": failure.message});
@@ -96,8 +113,13 @@ macro_rules! call {
     ($vendor:expr, $client:expr, $fut:expr) => {
         call!($vendor, $client, $fut, |_: &Error| {})
     };
-    ($vendor:expr, $client:expr, $fut:expr, $on_error:expr) => {{
-        let (result, record) = chatbots_runtime::record($fut).await;
+    ($vendor:expr, $client:expr, $fut:expr, $on_error:expr) => {
+        call!($vendor, $client, $fut, $on_error, |response| response)
+    };
+    // `$keep` picks what the caller needs from the answer inside the call.
+    ($vendor:expr, $client:expr, $fut:expr, $on_error:expr, $keep:expr) => {{
+        let (result, record) =
+            chatbots_runtime::record_with(|| async { ($fut).await.map($keep) }).await;
         result.map_err(|e| {
             let error = classify($vendor, &mapping::of($vendor).error, e, &record)
                 .redacted(|text| $client.runtime().redact(text));
@@ -203,7 +225,9 @@ impl Clients {
                         .edit_ai_chatbots()
                         .order_id(order_id)
                         .body(body)
-                        .send()
+                        .send(),
+                    |_: &Error| {},
+                    drop
                 );
                 Ok(())
             }
@@ -215,13 +239,14 @@ impl Clients {
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
                 let id = uuid(vendor, "id", &bot.id)?;
-                let response = call!(
+                let failure = call!(
                     vendor,
                     client,
                     client.update_bot().id(id).body(body).send(),
-                    drop_refused_token(client)
+                    drop_refused_token(client),
+                    failure_in
                 );
-                envelope(vendor, response.as_ref())
+                reported(vendor, failure)
             }
             #[cfg(feature = "okchat")]
             Vendor::OkChat => {
@@ -234,7 +259,9 @@ impl Clients {
                 call!(
                     vendor,
                     client,
-                    client.update_chatbot().id(id).body(body).send()
+                    client.update_chatbot().id(id).body(body).send(),
+                    |_: &Error| {},
+                    drop
                 );
                 Ok(())
             }
@@ -246,16 +273,18 @@ impl Clients {
                     .puretalk
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
-                let response = call!(
+                let failure = call!(
                     vendor,
                     client,
                     client
                         .update_assistant()
                         .assistant_id(bot.id.clone())
                         .body(body)
-                        .send()
+                        .send(),
+                    |_: &Error| {},
+                    failure_in
                 );
-                envelope(vendor, response.as_ref())
+                reported(vendor, failure)
             }
             #[cfg(feature = "hottask")]
             Vendor::HotTask => {
@@ -264,8 +293,14 @@ impl Clients {
                     .hottask
                     .as_ref()
                     .ok_or_else(|| crate::client::not_configured(vendor))?;
-                let response = call!(vendor, client, client.edit_chatbot().body(body).send());
-                envelope(vendor, response.as_ref())
+                let failure = call!(
+                    vendor,
+                    client,
+                    client.edit_chatbot().body(body).send(),
+                    |_: &Error| {},
+                    failure_in
+                );
+                reported(vendor, failure)
             }
             #[allow(unreachable_patterns)]
             _ => Err(compiled_out(vendor)),

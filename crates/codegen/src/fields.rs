@@ -13,7 +13,8 @@ struct Shape {
     has_default: bool,
 }
 
-/// The `JsonFields` impls for the structs of the file's `types` module.
+/// The `JsonFields` impls for the structs of the file's `types` module,
+/// to be placed inside it (field types name their neighbours unqualified).
 pub(crate) fn impls(file: &syn::File) -> TokenStream {
     let Some(types) = file.items.iter().find_map(|item| match item {
         syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
@@ -44,6 +45,7 @@ pub(crate) fn impls(file: &syn::File) -> TokenStream {
 fn one_impl(s: &syn::ItemStruct, shapes: &BTreeMap<String, Shape>) -> TokenStream {
     let name = &s.ident;
     let mut set_arms = Vec::new();
+    let mut set_text_arms = Vec::new();
     let mut text_arms = Vec::new();
     for field in &s.fields {
         let Some(ident) = &field.ident else { continue };
@@ -69,6 +71,28 @@ fn one_impl(s: &syn::ItemStruct, shapes: &BTreeMap<String, Shape>) -> TokenStrea
                 Ok(previous)
             }
         });
+        let read_text = if is_named(inner, "String") {
+            quote!(text.to_owned())
+        } else {
+            quote!(<#inner as serde::Deserialize>::deserialize(
+                serde::de::value::BorrowedStrDeserializer::<serde::de::value::Error>::new(text),
+            )
+            .map_err(|e| {
+                chatbots_runtime::FieldError::Decode(<serde_json::Error as serde::de::Error>::custom(e))
+            })?)
+        };
+        let assign_text = if optional {
+            quote!(self.#ident = Some(#read_text);)
+        } else {
+            quote!(self.#ident = #read_text;)
+        };
+        set_text_arms.push(quote! {
+            [#key] => {
+                let previous = #previous;
+                #assign_text
+                Ok(previous)
+            }
+        });
         if is_named(inner, "String") {
             let text = if optional {
                 quote!(self.#ident.as_deref())
@@ -88,6 +112,12 @@ fn one_impl(s: &syn::ItemStruct, shapes: &BTreeMap<String, Shape>) -> TokenStrea
             set_arms.push(quote! {
                 [#key, rest @ ..] => match #reach {
                     Some(#child) => chatbots_runtime::JsonFields::set_field(#child, rest, value),
+                    None => Err(chatbots_runtime::FieldError::Unknown),
+                }
+            });
+            set_text_arms.push(quote! {
+                [#key, rest @ ..] => match #reach {
+                    Some(#child) => chatbots_runtime::JsonFields::set_text(#child, rest, text),
                     None => Err(chatbots_runtime::FieldError::Unknown),
                 }
             });
@@ -123,14 +153,33 @@ fn one_impl(s: &syn::ItemStruct, shapes: &BTreeMap<String, Shape>) -> TokenStrea
             _ => Err(chatbots_runtime::FieldError::Unknown),
         })
     };
+    let set_text = if set_text_arms.is_empty() {
+        quote!({
+            let _ = (path, text);
+            Err(chatbots_runtime::FieldError::Unknown)
+        })
+    } else {
+        quote!(match path {
+            #(#set_text_arms)*
+            _ => Err(chatbots_runtime::FieldError::Unknown),
+        })
+    };
     quote! {
-        impl chatbots_runtime::JsonFields for types::#name {
+        impl chatbots_runtime::JsonFields for #name {
             fn set_field(
                 &mut self,
                 path: &[&str],
                 value: serde_json::Value,
             ) -> std::result::Result<chatbots_runtime::Previous, chatbots_runtime::FieldError> {
                 #set_field
+            }
+
+            fn set_text(
+                &mut self,
+                path: &[&str],
+                text: &str,
+            ) -> std::result::Result<chatbots_runtime::Previous, chatbots_runtime::FieldError> {
+                #set_text
             }
 
             fn field_text(&self, path: &[&str]) -> Option<&str> {

@@ -158,16 +158,17 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
             syn::visit_mut::VisitMut::visit_item_mod_mut(&mut StaticErrors, module);
         }
     }
-    let json_fields = fields::impls(&file);
-    file.items.extend(
-        syn::parse2::<syn::File>(json_fields)
-            .map_err(|e| SpecError {
-                path: spec.path.clone(),
-                operation: None,
-                reason: format!("generated field setters do not parse: {e}"),
-            })?
-            .items,
-    );
+    let json_fields = syn::parse2::<syn::File>(fields::impls(&file)).map_err(|e| SpecError {
+        path: spec.path.clone(),
+        operation: None,
+        reason: format!("generated field setters do not parse: {e}"),
+    })?;
+    if let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+        _ => None,
+    }) {
+        items.extend(json_fields.items);
+    }
     Ok(prettyplease::unparse(&file))
 }
 

@@ -46,6 +46,14 @@ pub trait JsonFields {
     /// value before (a required field always does).
     fn set_field(&mut self, path: &[&str], value: Value) -> Result<Previous, FieldError>;
 
+    /// Sets the field at `path` from text: a string, or anything the field's
+    /// type reads from a string (an enum, a UUID). Like
+    /// [`set_field`](Self::set_field) with a JSON string, without building
+    /// one.
+    fn set_text(&mut self, path: &[&str], text: &str) -> Result<Previous, FieldError> {
+        self.set_field(path, Value::from(text))
+    }
+
     /// The text of the string field at `path`, if it is one and is set.
     fn field_text(&self, path: &[&str]) -> Option<&str>;
 }

@@ -488,56 +488,74 @@ pub struct CallRecord {
     pub auth_error: Option<Box<AuthError>>,
 }
 
-tokio::task_local! {
-    static CALL: RefCell<CallRecord>;
-}
+// Set only while a `Recorded` polls its call, pointing at the record it
+// owns: nothing is moved in or out per poll.
+scoped_tls::scoped_thread_local!(static CALL: RefCell<CallRecord>);
 
 /// Runs `call` (one generated client call) and returns what it did on the
 /// wire along with its result.
-pub fn record<F: Future>(call: F) -> Recorded<F> {
+pub fn record<F: Future>(call: F) -> Recorded<impl FnOnce() -> F, F> {
+    record_with(move || call)
+}
+
+/// Like [`record`], with the call's future made on first poll, in place: a
+/// generated call's future is kilobytes, and building it where it will
+/// live saves copying it through the layers above.
+pub fn record_with<M: FnOnce() -> F, F: Future>(make: M) -> Recorded<M, F> {
     Recorded {
-        call,
-        record: Some(CallRecord::default()),
+        state: CallState::Start { make: Some(make) },
+        record: RefCell::new(CallRecord::default()),
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`record`]. Written out rather than an `async` block
-    /// around a task-local scope: a generated call's future is kilobytes,
-    /// and every async layer around it copies it.
-    #[must_use = "futures do nothing unless awaited"]
-    pub struct Recorded<F> {
-        #[pin]
-        call: F,
-        record: Option<CallRecord>,
+    #[project = CallStateProj]
+    enum CallState<M, F> {
+        Start { make: Option<M> },
+        Running { #[pin] call: F },
     }
 }
 
-impl<F: Future> Future for Recorded<F> {
+pin_project_lite::pin_project! {
+    /// The future of [`record`] and [`record_with`]. Written out rather
+    /// than an `async` block around a task-local scope, so that the call's
+    /// future is not moved through extra layers.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Recorded<M, F> {
+        #[pin]
+        state: CallState<M, F>,
+        record: RefCell<CallRecord>,
+    }
+}
+
+impl<M: FnOnce() -> F, F: Future> Future for Recorded<M, F> {
     type Output = (F::Output, CallRecord);
 
     fn poll(
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
-        let this = self.project();
-        let slot = RefCell::new(this.record.take().unwrap_or_default());
-        let (poll, record) = CALL.sync_scope(slot, || {
-            let poll = this.call.poll(cx);
-            (poll, CALL.with(|r| r.take()))
-        });
-        match poll {
-            std::task::Poll::Ready(output) => std::task::Poll::Ready((output, record)),
-            std::task::Poll::Pending => {
-                *this.record = Some(record);
-                std::task::Poll::Pending
-            }
+        let mut this = self.project();
+        if let CallStateProj::Start { make } = this.state.as_mut().project()
+            && let Some(make) = make.take()
+        {
+            this.state.set(CallState::Running { call: make() });
+        }
+        let CallStateProj::Running { call } = this.state.project() else {
+            // Only reachable if polled again after a panic in `make`.
+            return std::task::Poll::Pending;
+        };
+        match CALL.set(this.record, || call.poll(cx)) {
+            std::task::Poll::Ready(output) => std::task::Poll::Ready((output, this.record.take())),
+            std::task::Poll::Pending => std::task::Poll::Pending,
         }
     }
 }
 
 fn note(update: impl FnOnce(&mut CallRecord)) {
-    let _ = CALL.try_with(|r| update(&mut r.borrow_mut()));
+    if CALL.is_set() {
+        CALL.with(|r| update(&mut r.borrow_mut()));
+    }
 }
 
 /// The state behind every generated vendor client: vendor name, auth and
