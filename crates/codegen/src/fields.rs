@@ -131,39 +131,10 @@ fn one_impl(s: &syn::ItemStruct, shapes: &BTreeMap<String, Shape>) -> TokenStrea
             });
         }
     }
-    let field_text = if text_arms.is_empty() {
-        quote!({
-            let _ = path;
-            None
-        })
-    } else {
-        quote!(match path {
-            #(#text_arms)*
-            _ => None,
-        })
-    };
-    let set_field = if set_arms.is_empty() {
-        quote!({
-            let _ = (path, value);
-            Err(chatbots_runtime::FieldError::Unknown)
-        })
-    } else {
-        quote!(match path {
-            #(#set_arms)*
-            _ => Err(chatbots_runtime::FieldError::Unknown),
-        })
-    };
-    let set_text = if set_text_arms.is_empty() {
-        quote!({
-            let _ = (path, text);
-            Err(chatbots_runtime::FieldError::Unknown)
-        })
-    } else {
-        quote!(match path {
-            #(#set_text_arms)*
-            _ => Err(chatbots_runtime::FieldError::Unknown),
-        })
-    };
+    let unknown = quote!(Err(chatbots_runtime::FieldError::Unknown));
+    let field_text = match_path(&text_arms, quote!(None), quote!(path));
+    let set_field = match_path(&set_arms, unknown.clone(), quote!((path, value)));
+    let set_text = match_path(&set_text_arms, unknown, quote!((path, text)));
     quote! {
         impl chatbots_runtime::JsonFields for #name {
             fn set_field(
@@ -186,6 +157,23 @@ fn one_impl(s: &syn::ItemStruct, shapes: &BTreeMap<String, Shape>) -> TokenStrea
                 #field_text
             }
         }
+    }
+}
+
+/// `match path { arms.., _ => fallback }`; without arms, the fallback
+/// alone (clippy objects to a match with one arm), `unused` marking the
+/// parameters as used.
+fn match_path(arms: &[TokenStream], fallback: TokenStream, unused: TokenStream) -> TokenStream {
+    if arms.is_empty() {
+        quote!({
+            let _ = #unused;
+            #fallback
+        })
+    } else {
+        quote!(match path {
+            #(#arms)*
+            _ => #fallback,
+        })
     }
 }
 

@@ -188,11 +188,7 @@ struct Leaner;
 impl syn::visit_mut::VisitMut for Leaner {
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         syn::visit_mut::visit_expr_mut(self, expr);
-        if let syn::Expr::MethodCall(call) = expr
-            && call.method == "headers"
-            && call.args.len() == 1
-            && matches!(&call.args[0], syn::Expr::Path(arg) if arg.path.is_ident("header_map"))
-        {
+        if let Some(call) = headers_call(expr) {
             let builder = &call.receiver;
             *expr = syn::parse_quote!(chatbots_runtime::headers_if_any(#builder, header_map));
             return;
@@ -437,13 +433,23 @@ struct WithoutHeaderMap;
 impl syn::visit_mut::VisitMut for WithoutHeaderMap {
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         syn::visit_mut::visit_expr_mut(self, expr);
-        if let syn::Expr::MethodCall(call) = expr
-            && call.method == "headers"
-            && call.args.len() == 1
-            && matches!(&call.args[0], syn::Expr::Path(arg) if arg.path.is_ident("header_map"))
-        {
+        if let Some(call) = headers_call(expr) {
             *expr = (*call.receiver).clone();
         }
+    }
+}
+
+/// A `<request builder>.headers(header_map)` call.
+fn headers_call(expr: &syn::Expr) -> Option<&syn::ExprMethodCall> {
+    match expr {
+        syn::Expr::MethodCall(call)
+            if call.method == "headers"
+                && call.args.len() == 1
+                && matches!(&call.args[0], syn::Expr::Path(arg) if arg.path.is_ident("header_map")) =>
+        {
+            Some(call)
+        }
+        _ => None,
     }
 }
 
