@@ -295,6 +295,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     std::fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("{report}");
     eprintln!("bench-build: wrote {}", path.display());
+    if opts.reuse_target.is_none() {
+        remove_cold_targets(&base);
+    }
 
     let failures: Vec<&Row> = rows
         .iter()
@@ -318,7 +321,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
 const NOTES: &str = "
 ## How it is measured
 
-- Every cold build uses a target directory of its own under `target/bench-build/`, deleted first.
+- Every cold build uses a target directory of its own under `target/bench-build/`, deleted first
+  and again after the run (only the report and the logs stay).
 - Wall time is the time of the `cargo build` process; dependencies are fetched before (untimed).
 - \"Crates compiled\" counts packages with at least one artifact compiled (cargo `compiler-artifact`
   messages with `fresh: false`), build scripts and proc-macros included.
@@ -646,6 +650,26 @@ fn failed(measure: String, error: String) -> Row {
         target: "-".into(),
         verdict: Verdict::Fail(error),
     }
+}
+
+/// Deletes the cold builds' target directories (gigabytes each), keeping
+/// the report and the logs.
+fn remove_cold_targets(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        // `restore` holds spec backups while a run edits a spec; it is tiny.
+        let kept = entry.file_name() == "logs" || entry.file_name() == "restore";
+        if path.is_dir()
+            && !kept
+            && let Err(e) = std::fs::remove_dir_all(&path)
+        {
+            eprintln!("bench-build: cannot delete {}: {e}", path.display());
+        }
+    }
+    eprintln!("bench-build: deleted the cold builds' target directories");
 }
 
 /// A clean target directory for `name`, or the `--reuse-target` one as is.
