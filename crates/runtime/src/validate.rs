@@ -884,53 +884,29 @@ impl<'a> ser::Serializer for Walk<'a> {
     }
 }
 
-impl ser::SerializeSeq for WalkSeq<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        self.element(value);
-        Ok(())
-    }
-    fn end(self) -> Result<(), Never> {
-        self.finish()
-    }
+/// serde's four sequence-like traits, all walked as one array.
+macro_rules! walk_sequence {
+    ($($serialize:ident :: $element:ident),+) => {$(
+        impl ser::$serialize for WalkSeq<'_> {
+            type Ok = ();
+            type Error = Never;
+            fn $element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
+                self.element(value);
+                Ok(())
+            }
+            fn end(self) -> Result<(), Never> {
+                self.finish()
+            }
+        }
+    )+};
 }
 
-impl ser::SerializeTuple for WalkSeq<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        self.element(value);
-        Ok(())
-    }
-    fn end(self) -> Result<(), Never> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for WalkSeq<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        self.element(value);
-        Ok(())
-    }
-    fn end(self) -> Result<(), Never> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for WalkSeq<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        self.element(value);
-        Ok(())
-    }
-    fn end(self) -> Result<(), Never> {
-        self.finish()
-    }
-}
+walk_sequence!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for WalkObject<'_> {
     type Ok = ();
@@ -952,37 +928,28 @@ impl ser::SerializeMap for WalkObject<'_> {
     }
 }
 
-impl ser::SerializeStruct for WalkObject<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Never> {
-        self.field(key, value);
-        Ok(())
-    }
-    fn end(self) -> Result<(), Never> {
-        self.finish()
-    }
+/// serde's two struct-like traits, both walked as one object.
+macro_rules! walk_struct {
+    ($($serialize:ident),+) => {$(
+        impl ser::$serialize for WalkObject<'_> {
+            type Ok = ();
+            type Error = Never;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Never> {
+                self.field(key, value);
+                Ok(())
+            }
+            fn end(self) -> Result<(), Never> {
+                self.finish()
+            }
+        }
+    )+};
 }
 
-impl ser::SerializeStructVariant for WalkObject<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Never> {
-        self.field(key, value);
-        Ok(())
-    }
-    fn end(self) -> Result<(), Never> {
-        self.finish()
-    }
-}
+walk_struct!(SerializeStruct, SerializeStructVariant);
 
 /// Copies a string map key; any other key is refused.
 struct KeyText<'a>(&'a mut String);
