@@ -173,7 +173,6 @@ pub fn seed_request(vendor: Vendor) -> Value {
             "chatbot_faq": "none"
         }),
         Vendor::HotTask => json!({"serialNumber": HOTTASK_SERIAL, "Name": "NewName"}),
-        _ => Value::Null,
     }
 }
 
@@ -187,7 +186,6 @@ fn shared_keys(vendor: Vendor) -> &'static [&'static str] {
         Vendor::OkChat => &["name", "description"],
         Vendor::PureTalk => &["name", "prompt", "model", "begin_message", "timezone"],
         Vendor::HotTask => &["Name"],
-        _ => &[],
     }
 }
 

@@ -30,7 +30,6 @@ fn demo_patch(vendor: Vendor) -> ChatbotPatch {
             .name("Front desk")
             .greeting("Thanks for calling."),
         Vendor::HotTask => ChatbotPatch::new().name("Front desk").language("es"),
-        _ => ChatbotPatch::new().name("Front desk"),
     }
 }
 

@@ -2,72 +2,7 @@
 
 use std::fmt;
 
-/// A supported vendor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Vendor {
-    /// StreamSkill AI chatbot orders.
-    StreamSkill,
-    /// Converza bots.
-    Converza,
-    /// OKChat chatbots.
-    OkChat,
-    /// PureTalk AI assistants.
-    PureTalk,
-    /// HotTask "AI Agent" chatbots (also sold as NewOaks AI and others).
-    HotTask,
-}
-
-impl Vendor {
-    /// Every vendor, in a fixed order.
-    pub const ALL: [Vendor; 5] = [
-        Vendor::StreamSkill,
-        Vendor::Converza,
-        Vendor::OkChat,
-        Vendor::PureTalk,
-        Vendor::HotTask,
-    ];
-
-    /// The vendor's name as in `specs/<name>.yaml` and its crate
-    /// `chatbots-<name>`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Vendor::StreamSkill => "streamskill",
-            Vendor::Converza => "converza",
-            Vendor::OkChat => "okchat",
-            Vendor::PureTalk => "puretalk",
-            Vendor::HotTask => "hottask",
-        }
-    }
-
-    /// The prefix of this vendor's environment variables (`OKCHAT_…`).
-    pub fn env_prefix(self) -> &'static str {
-        match self {
-            Vendor::StreamSkill => "STREAMSKILL",
-            Vendor::Converza => "CONVERZA",
-            Vendor::OkChat => "OKCHAT",
-            Vendor::PureTalk => "PURETALK",
-            Vendor::HotTask => "HOTTASK",
-        }
-    }
-}
-
-impl fmt::Display for Vendor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Vendor {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Vendor::ALL
-            .into_iter()
-            .find(|v| v.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown vendor `{s}`"))
-    }
-}
+pub use chatbots_runtime::Vendor;
 
 /// One chatbot at one vendor, with its id as the vendor spells it:
 /// StreamSkill order id, Converza/OKChat/PureTalk ids, HotTask serialNumber.

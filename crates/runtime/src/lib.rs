@@ -27,9 +27,11 @@ use tracing::Instrument;
 
 mod fields;
 mod validate;
+mod vendor;
 
 pub use fields::{FieldError, JsonFields, Previous};
 pub use validate::{FieldSchema, Schema, Violation, validate};
+pub use vendor::{UnknownVendor, Vendor};
 
 /// Settings shared by every vendor client: where to connect, how long to
 /// wait, how to retry.

@@ -37,57 +37,7 @@ use std::time::Duration;
 
 pub use faults::{Fault, FaultRule, Faults, ParseFaultError};
 
-/// One of the emulated vendors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Vendor {
-    StreamSkill,
-    Converza,
-    OkChat,
-    PureTalk,
-    HotTask,
-}
-
-impl Vendor {
-    /// Every emulated vendor.
-    pub const ALL: [Vendor; 5] = [
-        Vendor::StreamSkill,
-        Vendor::Converza,
-        Vendor::OkChat,
-        Vendor::PureTalk,
-        Vendor::HotTask,
-    ];
-
-    /// The path segment the vendor is served under, and its name on the
-    /// command line: `streamskill`, `converza`, `okchat`, `puretalk`, `hottask`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Vendor::StreamSkill => "streamskill",
-            Vendor::Converza => "converza",
-            Vendor::OkChat => "okchat",
-            Vendor::PureTalk => "puretalk",
-            Vendor::HotTask => "hottask",
-        }
-    }
-
-    /// The vendor named by its [`slug`](Self::slug).
-    pub fn from_slug(slug: &str) -> Option<Vendor> {
-        Vendor::ALL
-            .into_iter()
-            .find(|v| v.slug().eq_ignore_ascii_case(slug))
-    }
-}
-
-impl std::fmt::Display for Vendor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Vendor::StreamSkill => "StreamSkill",
-            Vendor::Converza => "Converza",
-            Vendor::OkChat => "OKChat",
-            Vendor::PureTalk => "PureTalk",
-            Vendor::HotTask => "HotTask",
-        })
-    }
-}
+pub use chatbots_runtime::Vendor;
 
 /// The documented sandbox credentials of one vendor. They are fixed and
 /// public: they open only the sandbox.

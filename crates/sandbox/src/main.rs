@@ -119,7 +119,7 @@ fn run(builder: chatbots_sandbox::SandboxBuilder) -> ExitCode {
         println!();
         for vendor in Vendor::ALL {
             let creds = sandbox.credentials(vendor);
-            println!("{vendor}");
+            println!("{}", vendor.title());
             println!("  base URL: {}", sandbox.base_url(vendor));
             println!("  key:      {}", creds.key);
             if let Some(secret) = creds.secret {
