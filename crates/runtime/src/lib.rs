@@ -4,9 +4,8 @@
 //! of them call into [`Inner`] from its `ClientHooks`:
 //!
 //! - [`Inner::prepare`] runs before a request leaves: it applies the
-//!   vendor's [`Authenticate`] implementation (the `api-version` header
-//!   progenitor would add is removed from the generated code by
-//!   `chatbots-codegen`);
+//!   vendor's [`Authenticate`] implementation and removes the
+//!   `api-version` header progenitor adds;
 //! - [`Inner::execute`] sends it with the configured [`RetryPolicy`], inside a
 //!   `tracing` span that never carries a secret, and records what happened for
 //!   [`record`].
@@ -180,136 +179,6 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Duration::try_from_secs_f64((reset - now).max(0.0)).ok();
     }
     Duration::try_from_secs_f64(reset).ok()
-}
-
-/// Characters progenitor's `encode_path` escapes in a path segment (its
-/// `PATH_SET`, after <https://url.spec.whatwg.org/#url-path-segment-string>).
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'/')
-    .add(b'%');
-
-/// The bytes that encoding with `PATH_SEGMENT` leaves as they are: printable
-/// ASCII outside the set (`AsciiSet` cannot be queried from here; a test
-/// checks that both agree).
-static KEPT: [bool; 256] = {
-    let mut kept = [false; 256];
-    let mut b = 0x20;
-    while b < 0x7f {
-        kept[b] = !matches!(
-            b as u8,
-            b' ' | b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}' | b'/' | b'%'
-        );
-        b += 1;
-    }
-    kept
-};
-
-/// A path parameter as it goes into a URL: its `Display`, percent-encoded
-/// like progenitor's `encode_path(&value.to_string())`, but written straight
-/// into the URL being formatted instead of through two temporary strings.
-/// Generated clients use it for every path parameter.
-///
-/// ```
-/// use chatbots_runtime::PathSegment;
-///
-/// assert_eq!(format!("/bots/{}", PathSegment(&"a b/c")), "/bots/a%20b%2Fc");
-/// assert_eq!(format!("/orders/{}", PathSegment(&42)), "/orders/42");
-/// ```
-pub struct PathSegment<'a, T: ?Sized>(pub &'a T);
-
-impl<T: fmt::Display + ?Sized> fmt::Display for PathSegment<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        /// Encodes each piece the value writes; encoding works byte by byte,
-        /// so the pieces together encode exactly like the whole.
-        struct Encode<'a, 'b>(&'a mut fmt::Formatter<'b>);
-        impl fmt::Write for Encode<'_, '_> {
-            fn write_str(&mut self, s: &str) -> fmt::Result {
-                // Ids rarely need escaping; checking that is much cheaper
-                // than encoding.
-                if s.bytes().all(|b| KEPT[usize::from(b)]) {
-                    return self.0.write_str(s);
-                }
-                for piece in percent_encoding::utf8_percent_encode(s, PATH_SEGMENT) {
-                    self.0.write_str(piece)?;
-                }
-                Ok(())
-            }
-        }
-        fmt::write(&mut Encode(f), format_args!("{}", self.0))
-    }
-}
-
-/// `builder.headers(headers)`, skipped when there are none: merging an
-/// empty map still walks and drops it. Generated clients use it for the
-/// optional header parameters, which are usually not set.
-pub fn headers_if_any(
-    builder: reqwest::RequestBuilder,
-    headers: HeaderMap,
-) -> reqwest::RequestBuilder {
-    if headers.is_empty() {
-        builder
-    } else {
-        builder.headers(headers)
-    }
-}
-
-/// The request body held by a generated operation builder (`.body(..)`,
-/// `.body_map(..)`).
-///
-/// progenitor keeps it as the body type's field-by-field builder, so a
-/// complete body passed to `.body(..)` used to be taken apart into that
-/// builder and put back together when sent. Here a complete body stays as
-/// it is; only `.body_map(..)` goes through the builder, and an unset body
-/// becomes the builder's default (with its "no value supplied" errors) only
-/// when sent.
-#[derive(Clone, Debug)]
-pub enum BodyDraft<T, B> {
-    /// Nothing set yet: the builder's default.
-    Unset,
-    /// A complete body.
-    Value(T),
-    /// A body being edited field by field. Boxed: the builder is larger
-    /// than the body, and every move of an operation builder or of its
-    /// `send()` future copies the whole enum.
-    Builder(Box<B>),
-}
-
-impl<T, B> BodyDraft<T, B>
-where
-    B: Default + From<T>,
-    T: TryFrom<B>,
-    T::Error: fmt::Display,
-{
-    /// The body as the field-by-field builder.
-    pub fn into_builder(self) -> B {
-        match self {
-            Self::Unset => B::default(),
-            Self::Value(value) => B::from(value),
-            Self::Builder(builder) => *builder,
-        }
-    }
-
-    /// The body after `edit` changed its builder, for `.body_map(..)`.
-    pub fn map_builder(self, edit: impl FnOnce(B) -> B) -> Self {
-        Self::Builder(Box::new(edit(self.into_builder())))
-    }
-
-    /// The body to send, or why it is incomplete.
-    pub fn into_value(self) -> Result<T, String> {
-        match self {
-            Self::Value(value) => Ok(value),
-            other => T::try_from(other.into_builder()).map_err(|e| e.to_string()),
-        }
-    }
 }
 
 /// The context an [`Authenticate`] implementation gets.
@@ -560,6 +429,10 @@ fn note(update: impl FnOnce(&mut CallRecord)) {
     }
 }
 
+/// The header progenitor adds to every request, with the spec's
+/// `info.version`.
+const API_VERSION: &str = "api-version";
+
 /// The state behind every generated vendor client: vendor name, auth and
 /// retry policy. Cloning is cheap when the auth is.
 #[derive(Clone, Debug)]
@@ -615,6 +488,9 @@ impl<A: Authenticate> Inner<A> {
             base_url,
             retry: &self.retry,
         };
+        // progenitor adds `api-version: <info.version>` to every request;
+        // no vendor documents it.
+        request.headers_mut().remove(API_VERSION);
         let result = self.auth.authenticate(&ctx, request).await;
         if let Err(e) = &result {
             note(|r| r.auth_error = Some(Box::new(e.clone())));
@@ -838,33 +714,6 @@ pub trait Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kept_bytes_are_those_the_path_encoding_keeps() {
-        for b in 0..=255u8 {
-            let encoded = percent_encoding::percent_encode(&[b], PATH_SEGMENT).to_string();
-            assert_eq!(
-                KEPT[usize::from(b)],
-                encoded.as_bytes() == [b],
-                "byte {b:#04x}"
-            );
-        }
-    }
-
-    #[test]
-    fn path_segment_encodes_like_progenitor() {
-        for value in [
-            "plain-id_1.2~3",
-            "a b/c?d#e%f",
-            "ünïcode",
-            "{x}<y>`z`\"",
-            "",
-        ] {
-            let expected = percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).to_string();
-            assert_eq!(PathSegment(value).to_string(), expected);
-        }
-        assert_eq!(PathSegment(&-12).to_string(), "-12");
-    }
 
     #[test]
     fn a_retry_copy_rebuilds_the_same_request() {
