@@ -20,8 +20,8 @@ use openapiv3::{OpenAPI, Operation, ReferenceOr};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
-mod fields;
 mod rules;
+mod schema;
 
 pub use rules::{MANUAL_EXTENSION, Problem};
 
@@ -135,45 +135,43 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
             reason: problem.reason,
         });
     }
+    // First, so that a schema problem is reported as ours.
+    let (operations, call) = glue(spec)?;
     let generated = rules::prepare_for_progenitor(&spec.api);
     let client = run_progenitor(&generated).map_err(|reason| SpecError {
         path: spec.path.clone(),
         operation: find_failing_operation(&generated),
         reason,
     })?;
-    let glue = glue(spec);
-    let mut file = syn::parse2::<syn::File>(quote!(#client #glue)).map_err(|e| SpecError {
+    let file = syn::parse2::<syn::File>(quote!(#client #operations)).map_err(|e| SpecError {
         path: spec.path.clone(),
         operation: None,
         reason: format!("generated code does not parse: {e}"),
     })?;
-    let json_fields = syn::parse2::<syn::File>(fields::impls(&file)).map_err(|e| SpecError {
-        path: spec.path.clone(),
-        operation: None,
-        reason: format!("generated field setters do not parse: {e}"),
-    })?;
-    if let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-        _ => None,
-    }) {
-        items.extend(json_fields.items);
-    }
-    Ok(prettyplease::unparse(&file))
+    Ok(prettyplease::unparse(&file) + &call)
 }
 
 /// Entry point for a vendor crate's `build.rs`.
 ///
-/// Reads `specs/<vendor>.yaml` (the vendor is the package name without the
-/// `chatbots-` prefix), writes the client to `$OUT_DIR/client.rs`, and on a
-/// bad spec stops the build with one line naming the file, the operation and
-/// the reason.
+/// Reads `<vendor>.yaml` from the vendor crate's directory (the vendor is
+/// the package name without the `chatbots-` prefix), or the workspace's
+/// `specs/<vendor>.yaml` when the crate has no copy; writes the client to
+/// `$OUT_DIR/client.rs`; on a bad spec, stops the build with one line naming
+/// the file, the operation and the reason.
 pub fn build_script() {
     let manifest_dir = PathBuf::from(env("CARGO_MANIFEST_DIR"));
     let package = env("CARGO_PKG_NAME");
     let vendor = package.strip_prefix(CRATE_PREFIX).unwrap_or(&package);
-    let spec_path = manifest_dir
-        .join("../../specs")
-        .join(format!("{vendor}.yaml"));
+    // The crate's own copy (a symlink to `specs/`, so that the packaged
+    // crate carries its spec); `specs/` itself in a checkout without it.
+    let own = manifest_dir.join(format!("{vendor}.yaml"));
+    let spec_path = if own.exists() {
+        own
+    } else {
+        manifest_dir
+            .join("../../specs")
+            .join(format!("{vendor}.yaml"))
+    };
     println!("cargo::rerun-if-changed={}", spec_path.display());
     let out = PathBuf::from(env("OUT_DIR")).join("client.rs");
     match load(&spec_path).and_then(|spec| generate(&spec)) {
@@ -321,176 +319,51 @@ pub fn default_base_url(api: &OpenAPI) -> Option<&str> {
     api.servers.first().map(|s| s.url.as_str())
 }
 
-fn glue(spec: &Spec) -> proc_macro2::TokenStream {
+/// What codegen adds after progenitor's client: data only. The code that
+/// uses it is `chatbots_runtime::vendor_client!`.
+fn glue(spec: &Spec) -> Result<(proc_macro2::TokenStream, String), SpecError> {
     let vendor = &spec.vendor;
     let base_url = default_base_url(&spec.api).unwrap_or_default();
-    // progenitor hands the hooks the snake_case form of the operationId.
-    let retry_safe: BTreeMap<String, bool> = operations(&spec.api)
-        .into_iter()
-        .map(|op| (hook_operation_id(&op.id), op.retry_safe))
-        .collect();
-    let safe_ids: Vec<&str> = retry_safe
-        .iter()
-        .filter(|(_, safe)| **safe)
-        .map(|(id, _)| id.as_str())
-        .collect();
-    let retry_safe_body = if safe_ids.is_empty() {
-        quote!({
-            let _ = operation_id;
-            false
-        })
-    } else {
-        quote!(matches!(operation_id, #(#safe_ids)|*))
-    };
-    let header_auth = header_auth_scheme(&spec.api).map(|scheme| {
-        let HeaderScheme { name, header, prefix } = scheme;
-        let doc = format!(
-            "Credentials as the spec's `{name}` security scheme sends them: `{header}: {prefix}<secret>`."
-        );
-        quote! {
+    let schemas = request_body_schemas(spec)?;
+    let mut statics = Vec::new();
+    let mut names = Vec::new();
+    for op in operations(&spec.api) {
+        let id = hook_operation_id(&op.id);
+        let name = quote::format_ident!("{}", id.to_uppercase());
+        let doc = format!(" `{}`: `{} {}`.", op.id, op.method, op.path);
+        let retry_safe = op.retry_safe;
+        let schema = match schemas.get(&id) {
+            Some(schema) => quote!(Some(#schema)),
+            None => quote!(None),
+        };
+        statics.push(quote! {
             #[doc = #doc]
-            pub fn header_auth(
-                secret: &chatbots_runtime::SecretString,
-            ) -> std::result::Result<chatbots_runtime::HeaderAuth, chatbots_runtime::ConfigError> {
-                chatbots_runtime::HeaderAuth::new(VENDOR, #header, #prefix, secret)
-            }
-        }
-    });
-    let schemas = request_body_schemas(&spec.api);
-    let schema_arms = schemas.iter().map(|(id, schema)| {
-        quote!(#id => {
-            static SCHEMA: std::sync::LazyLock<chatbots_runtime::Schema> =
-                std::sync::LazyLock::new(|| {
-                    chatbots_runtime::Schema::new(serde_json::from_str(#schema).unwrap_or_default())
-                });
-            Some(&SCHEMA)
-        })
-    });
-    quote! {
-        pub use chatbots_runtime::{ClientConfig, Envelope, RetryPolicy, SecretString, VendorFailure};
-
-        #header_auth
-
-        /// The JSON schema of an operation's request body (by the snake_case
-        /// id hooks see), `$ref`s resolved: the documented ranges, enums and
-        /// required fields that the generated types do not enforce. See
-        /// `chatbots_runtime::Schema`. Compiled once, on first use.
-        pub fn request_body_schema(operation_id: &str) -> Option<&'static chatbots_runtime::Schema> {
-            match operation_id {
-                #(#schema_arms)*
-                _ => None,
-            }
-        }
-
-        /// The vendor name, as in `specs/<vendor>.yaml`.
-        pub const VENDOR: &str = #vendor;
-
-        /// The vendor's production base URL (the spec's first `servers` entry).
-        pub const DEFAULT_BASE_URL: &str = #base_url;
-
-        /// The runtime state every generated call goes through: auth, retry
-        /// policy, tracing.
-        pub type Inner = chatbots_runtime::Inner<crate::Auth>;
-
-        /// Whether an operation may be retried after a transient failure
-        /// (from the spec: the HTTP method, or `x-chatbots-idempotent`).
-        pub fn is_retry_safe(operation_id: &str) -> bool {
-            #retry_safe_body
-        }
-
-        impl ClientHooks<Inner> for Client {
-            async fn pre<E>(
-                &self,
-                request: &mut reqwest::Request,
-                info: &OperationInfo,
-            ) -> std::result::Result<(), Error<E>> {
-                self.inner
-                    .prepare(&self.client, &self.baseurl, request, info.operation_id)
-                    .await
-                    .map_err(|e| Error::Custom(e.to_string()))
-            }
-
-            // Returns the runtime's future itself rather than awaiting it in
-            // a future of its own, which would move it once more per call.
-            #[inline]
-            fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &OperationInfo,
-            ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
-                self.inner.execute(
-                    &self.client,
-                    request,
-                    info.operation_id,
-                    is_retry_safe(info.operation_id),
-                )
-            }
-        }
-
-        impl Client {
-            /// A client for the production API with default timeouts and retries.
-            pub fn from_auth(auth: crate::Auth) -> std::result::Result<Self, chatbots_runtime::ConfigError> {
-                Self::with_config(auth, &chatbots_runtime::ClientConfig::default())
-            }
-
-            /// A client with explicit settings (base URL, timeouts, retries).
-            pub fn with_config(
-                auth: crate::Auth,
-                config: &chatbots_runtime::ClientConfig,
-            ) -> std::result::Result<Self, chatbots_runtime::ConfigError> {
-                Self::with_http(auth, config, config.http_client()?)
-            }
-
-            /// Like [`Client::with_config`], on an HTTP client built before
-            /// (`config.http_client()`), so that several vendor clients can
-            /// share one connection pool and TLS set-up.
-            pub fn with_http(
-                auth: crate::Auth,
-                config: &chatbots_runtime::ClientConfig,
-                http: reqwest::Client,
-            ) -> std::result::Result<Self, chatbots_runtime::ConfigError> {
-                let base_url = config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-                chatbots_runtime::check_base_url(VENDOR, base_url)?;
-                Ok(Self::new_with_client(
-                    base_url.trim_end_matches('/'),
-                    http,
-                    chatbots_runtime::Inner::new(VENDOR, auth, config),
-                ))
-            }
-
-            /// The runtime state: auth, retry policy, tracing.
-            pub fn runtime(&self) -> &Inner {
-                &self.inner
-            }
-
-            /// Sends a hand-built request for an operation the spec marks
-            /// `x-chatbots-manual` (multipart uploads) through the same hooks
-            /// as the generated operations, and decodes it the same way.
-            #[allow(dead_code)]
-            pub(crate) async fn send_manual<T, E>(
-                &self,
-                mut request: reqwest::Request,
-                operation_id: &'static str,
-            ) -> std::result::Result<ResponseValue<T>, Error<E>>
-            where
-                T: serde::de::DeserializeOwned,
-                E: serde::de::DeserializeOwned,
-            {
-                let info = OperationInfo { operation_id };
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => ResponseValue::from_response(response).await,
-                    400..=599 => Err(Error::ErrorResponse(
-                        ResponseValue::from_response(response).await?,
-                    )),
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
-            }
-        }
+            pub static #name: Operation = Operation::new(#id, #retry_safe, #schema);
+        });
+        names.push(name);
     }
+    let operations = quote! {
+        /// Every operation of the spec, with what the runtime needs of it:
+        /// its hook id, whether it may be retried, its request schema.
+        pub mod operations {
+            use chatbots_runtime::Operation;
+
+            #(#statics)*
+
+            /// Every operation above, in spec order.
+            pub static ALL: &[&Operation] = &[#(&#names),*];
+        }
+    };
+    // Written as text: prettyplease leaves a macro call's tokens unformatted.
+    let header_auth = header_auth_scheme(&spec.api)
+        .map(|HeaderScheme { name, header, prefix }| {
+            format!("    header_auth: {{ scheme: {name:?}, header: {header:?}, prefix: {prefix:?} }},\n")
+        })
+        .unwrap_or_default();
+    let call = format!(
+        "\nchatbots_runtime::vendor_client! {{\n    vendor: {vendor:?},\n    default_base_url: {base_url:?},\n    operations: operations::ALL,\n    auth: crate::Auth,\n{header_auth}}}\n"
+    );
+    Ok((operations, call))
 }
 
 /// A security scheme that is one header carrying the credential.
@@ -533,69 +406,49 @@ pub fn header_auth_scheme(api: &OpenAPI) -> Option<HeaderScheme> {
     })
 }
 
-/// Each generated operation's JSON request body schema with every `$ref`
-/// inlined, keyed by the snake_case operation id.
-pub fn request_body_schemas(api: &OpenAPI) -> BTreeMap<String, String> {
-    let prepared = rules::prepare_for_progenitor(api);
-    let whole = serde_json::to_value(api).unwrap_or_default();
+/// Each operation's `application/json` request body schema as a JSON
+/// Schema (draft 2020-12, `$ref`s inlined, see `schema.rs`), keyed by the
+/// snake_case operation id, each checked to compile. A schema that cannot be
+/// converted or compiled is an error naming the operation.
+pub fn request_body_schemas(spec: &Spec) -> Result<BTreeMap<String, String>, SpecError> {
+    let fail = |operation: Option<String>, reason: String| SpecError {
+        path: spec.path.clone(),
+        operation,
+        reason,
+    };
+    let whole = serde_json::to_value(&spec.api)
+        .map_err(|e| fail(None, format!("cannot read the spec as JSON: {e}")))?;
     let mut out = BTreeMap::new();
-    for (path, item) in prepared.paths.paths.iter() {
+    for (path, item) in spec.api.paths.paths.iter() {
         let ReferenceOr::Item(item) = item else {
             continue;
         };
         for (method, op) in item.iter() {
-            let Some(body) = &op.request_body else {
+            let name = operation_name(method, path, op);
+            let fail = |reason: String| fail(Some(name.clone()), reason);
+            let body = match &op.request_body {
+                None => continue,
+                Some(ReferenceOr::Item(body)) => serde_json::to_value(body)
+                    .map_err(|e| fail(format!("cannot read the request body: {e}")))?,
+                Some(ReferenceOr::Reference { reference }) => reference
+                    .strip_prefix('#')
+                    .and_then(|pointer| whole.pointer(pointer))
+                    .cloned()
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "request body `$ref: {reference}` points to nothing"
+                        ))
+                    })?,
+            };
+            let Some(openapi) = body.pointer("/content/application~1json/schema") else {
                 continue;
             };
-            let body = match body {
-                ReferenceOr::Item(body) => serde_json::to_value(body).unwrap_or_default(),
-                ReferenceOr::Reference { reference } => resolve(&whole, reference, 0),
-            };
-            if let Some(schema) = body.pointer("/content/application~1json/schema") {
-                let inlined = inline_refs(&whole, schema, 0);
-                out.insert(
-                    hook_operation_id(&operation_name(method, path, op)),
-                    inlined.to_string(),
-                );
-            }
+            let converted = schema::convert(&whole, openapi)
+                .map_err(|e| fail(format!("request schema: {e}")))?;
+            jsonschema::draft202012::new(&converted)
+                .map_err(|e| fail(format!("request schema does not compile: {e}")))?;
+            out.insert(hook_operation_id(&name), converted.to_string());
         }
     }
-    out
-}
-
-fn resolve(whole: &serde_json::Value, reference: &str, depth: usize) -> serde_json::Value {
-    let pointer = reference.trim_start_matches('#');
-    whole
-        .pointer(pointer)
-        .map(|v| inline_refs(whole, v, depth + 1))
-        .unwrap_or_default()
-}
-
-/// Recursive schemas stop being inlined after a few levels (an open schema).
-fn inline_refs(
-    whole: &serde_json::Value,
-    value: &serde_json::Value,
-    depth: usize,
-) -> serde_json::Value {
-    use serde_json::Value;
-    if depth > 8 {
-        return Value::Object(Default::default());
-    }
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get("$ref") {
-                return resolve(whole, reference, depth);
-            }
-            Value::Object(
-                map.iter()
-                    .filter(|(k, _)| !matches!(k.as_str(), "example" | "examples" | "description"))
-                    .map(|(k, v)| (k.clone(), inline_refs(whole, v, depth)))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| inline_refs(whole, v, depth)).collect())
-        }
-        other => other.clone(),
-    }
+    Ok(out)
 }
