@@ -333,7 +333,10 @@ fn glue(spec: &Spec) -> Result<(proc_macro2::TokenStream, String), SpecError> {
         let doc = format!(" `{}`: `{} {}`.", op.id, op.method, op.path);
         let retry_safe = op.retry_safe;
         let schema = match schemas.get(&id) {
-            Some(schema) => quote!(Some(#schema)),
+            Some(schema) => {
+                let schema = raw_string(schema);
+                quote!(Some(#schema))
+            }
             None => quote!(None),
         };
         statics.push(quote! {
@@ -364,6 +367,19 @@ fn glue(spec: &Spec) -> Result<(proc_macro2::TokenStream, String), SpecError> {
         "\nchatbots_runtime::vendor_client! {{\n    vendor: {vendor:?},\n    default_base_url: {base_url:?},\n    operations: operations::ALL,\n    auth: crate::Auth,\n{header_auth}}}\n"
     );
     Ok((operations, call))
+}
+
+/// `text` as a raw string literal (`r#"…"#`), so that a schema reads in the
+/// generated code as it is.
+fn raw_string(text: &str) -> proc_macro2::Literal {
+    let mut hashes = "#".to_owned();
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    let literal = format!("r{hashes}\"{text}\"{hashes}");
+    literal
+        .parse()
+        .unwrap_or_else(|_| proc_macro2::Literal::string(text))
 }
 
 /// A security scheme that is one header carrying the credential.
@@ -447,7 +463,9 @@ pub fn request_body_schemas(spec: &Spec) -> Result<BTreeMap<String, String>, Spe
                 .map_err(|e| fail(format!("request schema: {e}")))?;
             jsonschema::draft202012::new(&converted)
                 .map_err(|e| fail(format!("request schema does not compile: {e}")))?;
-            out.insert(hook_operation_id(&name), converted.to_string());
+            let text = serde_json::to_string_pretty(&converted)
+                .map_err(|e| fail(format!("cannot write the request schema: {e}")))?;
+            out.insert(hook_operation_id(&name), text);
         }
     }
     Ok(out)
