@@ -26,6 +26,8 @@
 //!
 //! Run it on its own with `cargo run -p chatbots-sandbox -- --port 8080`.
 
+#![forbid(unsafe_code)]
+
 mod faults;
 mod multipart;
 mod server;
