@@ -1,6 +1,6 @@
-//! A local emulator of the five vendor APIs in `specs/`, the way LocalStack
-//! stands in for AWS: every documented endpoint of StreamSkill, Converza,
-//! OKChat, PureTalk and HotTask, served from one process on loopback, with
+//! A local emulator of the vendor APIs in `specs/`, the way LocalStack
+//! stands in for AWS: every documented endpoint of each emulated vendor
+//! (`vendors/mod.rs` lists them), served from one process on loopback, with
 //! in-memory state, each vendor's own auth and error shapes, and fault
 //! injection for resilience tests.
 //!
@@ -14,10 +14,10 @@
 //! use chatbots_sandbox::{Sandbox, Vendor};
 //!
 //! let sandbox = Sandbox::start().await?;
-//! let base = sandbox.base_url(Vendor::HotTask);
+//! let base = sandbox.base_url(Vendor::OkChat);
 //! assert!(base.starts_with("http://127.0.0.1:"));
-//! assert!(base.ends_with("/hottask"));
-//! let key = sandbox.credentials(Vendor::HotTask).key;
+//! assert!(base.ends_with("/okchat"));
+//! let key = sandbox.credentials(Vendor::OkChat).key;
 //! # let _ = key;
 //! // Point a client at `base` with `key`; the server stops when `sandbox` drops.
 //! # Ok(())
@@ -28,6 +28,7 @@
 
 #![forbid(unsafe_code)]
 
+mod extract;
 mod faults;
 mod multipart;
 mod server;

@@ -20,7 +20,7 @@ usage: chatbots-sandbox [--port N] [--host ADDR] [--fault RULE]... [--no-rate-li
                              | malformed-json | truncate | reset
                       FILTER vendor=<slug> | route=<path prefix> | method=<METHOD>
                              | times=<n> | fraction=<0..1>
-                    e.g. --fault status=503,vendor=hottask,times=2
+                    e.g. --fault status=503,vendor=okchat,times=2
                          --fault latency=1500,fraction=0.1
                     While running: POST the same text to /_sandbox/faults,
                     DELETE /_sandbox/faults to clear.

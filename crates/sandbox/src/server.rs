@@ -172,10 +172,11 @@ async fn truncate(response: Response) -> Response {
 
 /// For routes outside any vendor.
 pub(crate) async fn no_route() -> Result<Response, Infallible> {
+    let prefixes: Vec<String> = vendors::slugs().iter().map(|s| format!("/{s}")).collect();
     Ok((
         StatusCode::NOT_FOUND,
         axum::Json(serde_json::json!({
-            "message": "not a sandbox route; vendors are under /streamskill, /converza, /okchat, /puretalk, /hottask"
+            "message": format!("not a sandbox route; vendors are under {}", prefixes.join(", "))
         })),
     )
         .into_response())

@@ -84,6 +84,15 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "POST /api/openapi/auth/token with {\"key_id\": <key>, \"key_secret\": <secret>}, then Authorization: Bearer <access_token>",
 };
 
+/// This vendor's entry in the registry (`vendors/mod.rs`).
+pub(crate) const EMULATED: super::Emulated = super::Emulated {
+    vendor: Vendor::Converza,
+    credentials: CREDENTIALS,
+    demo_bot: "770e8400-e29b-41d4-a716-446655440002",
+    router,
+    render,
+};
+
 /// `CREDENTIALS.secret`, unwrapped at compile time.
 const SANDBOX_KEY_SECRET: &str = match CREDENTIALS.secret {
     Some(secret) => secret,

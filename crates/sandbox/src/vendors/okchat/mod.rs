@@ -75,6 +75,15 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "x-api-key: <key>",
 };
 
+/// This vendor's entry in the registry (`vendors/mod.rs`).
+pub(crate) const EMULATED: super::Emulated = super::Emulated {
+    vendor: Vendor::OkChat,
+    credentials: CREDENTIALS,
+    demo_bot: fixtures::DEMO_BOT,
+    router,
+    render,
+};
+
 /// The multipart field carrying the avatar image (as the SDK sends it).
 const AVATAR_FIELD: &str = "file";
 

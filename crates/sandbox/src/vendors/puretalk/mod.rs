@@ -65,6 +65,15 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "X-API-KEY: <key>",
 };
 
+/// This vendor's entry in the registry (`vendors/mod.rs`).
+pub(crate) const EMULATED: super::Emulated = super::Emulated {
+    vendor: Vendor::PureTalk,
+    credentials: CREDENTIALS,
+    demo_bot: "123e4567-e89b-12d3-a456-426614174000",
+    router,
+    render,
+};
+
 /// A voice and the numeric id `GET /voices/{id}` knows it by.
 pub(crate) struct Voice {
     pub(crate) id: i64,

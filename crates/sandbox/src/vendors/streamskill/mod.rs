@@ -74,6 +74,15 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "Authorization: Bearer <key>",
 };
 
+/// This vendor's entry in the registry (`vendors/mod.rs`).
+pub(crate) const EMULATED: super::Emulated = super::Emulated {
+    vendor: Vendor::StreamSkill,
+    credentials: CREDENTIALS,
+    demo_bot: "12345",
+    router,
+    render,
+};
+
 pub(crate) fn router(settings: &Settings) -> Router {
     let app = Arc::new(handlers::App {
         account: Mutex::new(model::Account::seeded()),

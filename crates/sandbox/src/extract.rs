@@ -1,0 +1,225 @@
+//! The body extractors every vendor's handlers share, axum-style: a handler
+//! names the generated request type it takes (`SpecJson<types::EditChatbotRequest>`)
+//! and receives it read, checked against the operation's schema from the
+//! spec, and decoded — or never runs, and the client gets the failure in the
+//! vendor's error shape.
+//!
+//! Which operation, schema and error shape belong to a request type is said
+//! once per vendor with [`spec_bodies!`].
+
+use std::marker::PhantomData;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chatbots_runtime::{Schema, Violation};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::support::{self, Problem};
+
+/// The largest request body, in bytes: a request extension the app layer
+/// sets from `Settings::body_limit`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BodyLimit(pub(crate) usize);
+
+/// A generated request type, tied to its operation.
+pub(crate) trait SpecBody: DeserializeOwned {
+    /// The operation's request schema, from the vendor crate's
+    /// `request_body_schema` (the spec's own).
+    fn schema() -> Option<&'static Schema>;
+    /// The operation id, as progenitor names it (`update_chatbot`).
+    const OPERATION: &'static str;
+    /// `problem` in the vendor's error shape.
+    fn render(problem: Problem) -> Response;
+    /// The spec does not require this body (`requestBody.required` unset):
+    /// an empty one counts as `{}`.
+    const OPTIONAL: bool = false;
+}
+
+/// Ties each generated request type of a vendor to its operation:
+///
+/// ```ignore
+/// spec_bodies! {
+///     schemas: chatbots_okchat::request_body_schema,
+///     render: super::render,
+///     "update_chatbot" => types::UpdateChatbotRequest;
+///     "prolong" => types::ProlongRequest, optional: true;
+/// }
+/// ```
+macro_rules! spec_bodies {
+    (schemas: $schemas:path, render: $render:path, $($op:literal => $ty:ty $(, optional: $optional:literal)?);+ $(;)?) => {
+        $(
+            impl $crate::extract::SpecBody for $ty {
+                $(const OPTIONAL: bool = $optional;)?
+                fn schema() -> Option<&'static chatbots_runtime::Schema> {
+                    $schemas($op)
+                }
+                const OPERATION: &'static str = $op;
+                fn render(problem: $crate::support::Problem) -> axum::response::Response {
+                    $render(problem)
+                }
+            }
+        )+
+    };
+}
+pub(crate) use spec_bodies;
+
+/// A refusal on its way out of a handler, boxed (a `Response` is large to
+/// pass around in `Err`).
+pub(crate) struct Refusal(Box<Response>);
+
+impl From<Response> for Refusal {
+    fn from(response: Response) -> Self {
+        Refusal(Box::new(response))
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+/// A JSON body checked against the spec and decoded into `T`.
+pub(crate) struct SpecJson<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: SpecBody> FromRequest<S> for SpecJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, Response> {
+        let value = read::<T>(request).await.map_err(T::render)?;
+        check::<T>(value)
+            .map(|(body, _)| SpecJson(body))
+            .map_err(T::render)
+    }
+}
+
+/// A JSON object checked against the spec and decoded into `T`, with the
+/// fields as they were sent: an update that merges needs to tell an absent
+/// field from one sent as `null` or `[]`, which `T`'s `Option`s and
+/// defaulted lists cannot.
+pub(crate) struct SpecFields<T>(pub(crate) T, pub(crate) Map<String, Value>);
+
+impl<S: Send + Sync, T: SpecBody> FromRequest<S> for SpecFields<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, Response> {
+        let value = read::<T>(request).await.map_err(T::render)?;
+        match check::<T>(value).map_err(T::render)? {
+            (body, Value::Object(fields)) => Ok(SpecFields(body, fields)),
+            _ => Err(T::render(not_an_object())),
+        }
+    }
+}
+
+/// A JSON body read and parsed, whose check against the spec waits for
+/// [`PendingJson::check`]: for vendors that refuse a request for its target
+/// (unknown id, wrong state) before they look at its body.
+pub(crate) struct PendingJson<T>(Value, PhantomData<T>);
+
+impl<T: SpecBody> PendingJson<T> {
+    /// The body as sent, not yet checked.
+    pub(crate) fn sent(&self) -> &Value {
+        &self.0
+    }
+
+    /// The body checked against the spec and decoded, or the refusal.
+    pub(crate) fn check(self) -> Result<T, Refusal> {
+        check::<T>(self.0)
+            .map(|(body, _)| body)
+            .map_err(|problem| Refusal::from(T::render(problem)))
+    }
+}
+
+impl<S: Send + Sync, T: SpecBody> FromRequest<S> for PendingJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, Response> {
+        let value = read::<T>(request).await.map_err(T::render)?;
+        Ok(PendingJson(value, PhantomData))
+    }
+}
+
+/// The body as JSON: content type, size limit, parse. For a body the spec
+/// does not require, no body and no `Content-Type` at all counts as `{}`.
+async fn read<T: SpecBody>(request: Request) -> Result<Value, Problem> {
+    let limit = request
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(crate::Settings::default().body_limit, |limit| limit.0);
+    let (parts, body) = request.into_parts();
+    if !T::OPTIONAL || parts.headers.contains_key(header::CONTENT_TYPE) {
+        return support::read_json(&parts.headers, body, limit).await;
+    }
+    let bytes = support::read_body(body, limit).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(Value::Object(Map::new()))
+    } else {
+        // Refused for its missing Content-Type, like any other body.
+        support::read_json(&parts.headers, Body::from(bytes), limit).await
+    }
+}
+
+/// `value` checked against `T`'s schema, then decoded into `T`.
+fn check<T: SpecBody>(value: Value) -> Result<(T, Value), Problem> {
+    match T::schema() {
+        Some(schema) => {
+            let violations = schema.validate(&value);
+            if !violations.is_empty() {
+                return Err(Problem::Invalid(violations));
+            }
+        }
+        // An operation without a JSON request body in the spec is a sandbox
+        // bug: debug builds stop there, release builds skip the check.
+        None => debug_assert!(false, "no JSON request body for `{}`", T::OPERATION),
+    }
+    match serde_path_to_error::deserialize::<_, T>(&value) {
+        Ok(body) => Ok((body, value)),
+        Err(error) => Err(Problem::Invalid(vec![undecodable::<T>(&error, &value)])),
+    }
+}
+
+/// A body the schema let through that still does not decode, named by its
+/// field. A `format` the schema states (`date`, `date-time`, `uuid`) is what
+/// the generated type parses, so the rule says that format.
+fn undecodable<T: SpecBody>(
+    error: &serde_path_to_error::Error<serde_json::Error>,
+    value: &Value,
+) -> Violation {
+    let mut schema = T::schema().map(Schema::json);
+    let mut sent = Some(value);
+    for segment in error.path().iter() {
+        match segment {
+            serde_path_to_error::Segment::Map { key } => {
+                schema = schema.and_then(|s| s.get("properties")?.get(key));
+                sent = sent.and_then(|v| v.get(key));
+            }
+            serde_path_to_error::Segment::Seq { index } => {
+                schema = schema.and_then(|s| s.get("items"));
+                sent = sent.and_then(|v| v.get(index));
+            }
+            _ => {}
+        }
+    }
+    let got = sent.map_or_else(String::new, |v| format!(" (got {v})"));
+    let rule = match schema.and_then(|s| s.get("format")).and_then(Value::as_str) {
+        Some("date") => format!("must be a date as YYYY-MM-DD{got}"),
+        Some("date-time") => format!("must be an RFC 3339 date-time{got}"),
+        Some("uuid") => format!("must be a UUID{got}"),
+        _ => format!("does not fit the request type: {}", error.inner()),
+    };
+    let field = match error.path().to_string().as_str() {
+        "." => "(body)".to_string(),
+        path => path.to_string(),
+    };
+    Violation { field, rule }
+}
+
+fn not_an_object() -> Problem {
+    Problem::Invalid(vec![Violation {
+        field: "(body)".into(),
+        rule: "must be an object".into(),
+    }])
+}
