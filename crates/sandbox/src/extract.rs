@@ -125,11 +125,18 @@ impl<T: SpecBody> PendingJson<T> {
         &self.0
     }
 
-    /// The body checked against the spec and decoded, or the refusal.
-    pub(crate) fn check(self) -> Result<T, Refusal> {
-        check::<T>(self.0)
-            .map(|(body, _)| body)
-            .map_err(|problem| Refusal::from(T::render(problem)))
+    /// The body checked against the spec and decoded, or why not (for the
+    /// vendor's `render`).
+    pub(crate) fn check(self) -> Result<T, Problem> {
+        check::<T>(self.0).map(|(body, _)| body)
+    }
+
+    /// [`PendingJson::check`], with the fields as sent (see [`SpecFields`]).
+    pub(crate) fn check_fields(self) -> Result<(T, Map<String, Value>), Problem> {
+        match check::<T>(self.0)? {
+            (body, Value::Object(fields)) => Ok((body, fields)),
+            _ => Err(not_an_object()),
+        }
     }
 }
 
@@ -222,4 +229,42 @@ fn not_an_object() -> Problem {
         field: "(body)".into(),
         rule: "must be an object".into(),
     }])
+}
+
+/// The sent fields without those the spec does not document for `T`'s
+/// operation (at every level of objects and arrays), for vendors that
+/// ignore undocumented fields.
+pub(crate) fn documented<T: SpecBody>(sent: &Map<String, Value>) -> Map<String, Value> {
+    let sent = Value::Object(sent.clone());
+    let pruned = match T::schema() {
+        Some(schema) => prune(schema.json(), &sent),
+        None => sent,
+    };
+    match pruned {
+        Value::Object(fields) => fields,
+        _ => Map::new(),
+    }
+}
+
+/// `value` without the object fields `schema` does not declare.
+fn prune(schema: &Value, value: &Value) -> Value {
+    match (schema.get("properties").and_then(Value::as_object), value) {
+        (Some(properties), Value::Object(fields)) => Value::Object(
+            fields
+                .iter()
+                .filter_map(|(name, field)| {
+                    properties
+                        .get(name)
+                        .map(|s| (name.clone(), prune(s, field)))
+                })
+                .collect(),
+        ),
+        (_, Value::Array(items)) => match schema.get("items") {
+            Some(item_schema) => {
+                Value::Array(items.iter().map(|item| prune(item_schema, item)).collect())
+            }
+            None => value.clone(),
+        },
+        _ => value.clone(),
+    }
 }

@@ -2,12 +2,12 @@
 //! model list, and the knowledge base.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chatbots_hottask::types;
 use serde_json::{Value, json};
 
 use super::auth::HotTaskAuth;
-use super::envelope::{Fail, failure, ok, respond};
+use super::envelope::{Fail, failure, ok, render, respond};
 use super::fixtures::{default_settings, sample_sheet};
 use super::state::{App, Chatbot, Knowledge, MODELS, Store, new_serial};
 use crate::extract::{PendingJson, SpecFields, SpecJson};
@@ -291,7 +291,7 @@ pub(super) async fn get_google_sheet_data(
     }
     let body = match body.check() {
         Ok(body) => body,
-        Err(refusal) => return refusal.into_response(),
+        Err(problem) => return render(problem),
     };
     respond(app.with(|store| {
         let bot = store.chatbot(&body.serial_number)?;

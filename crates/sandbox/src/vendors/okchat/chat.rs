@@ -6,10 +6,10 @@ use chatbots_okchat::types;
 use serde_json::{Value, json};
 
 use super::errors::{Reply, error, invalid, ok};
-use super::input::{ChatbotId, ChatbotSession, OkChatAuth, documented, query_pairs};
+use super::input::{ChatbotId, ChatbotSession, OkChatAuth, query_pairs};
 use super::knowledge::search;
 use super::state::{App, new_id, now, str_of};
-use crate::extract::SpecFields;
+use crate::extract::{SpecFields, documented};
 
 fn token_count(text: &str) -> u64 {
     text.split_whitespace().count() as u64
@@ -33,7 +33,7 @@ pub(super) async fn chat(
             format!("stream must be 'true' or 'false' (got {stream:?})"),
         ));
     }
-    let input = documented::<types::ChatRequest>(&sent);
+    let input = Value::Object(documented::<types::ChatRequest>(&sent));
     let messages = input
         .get("messages")
         .and_then(Value::as_array)

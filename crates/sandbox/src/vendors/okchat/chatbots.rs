@@ -9,9 +9,9 @@ use serde_json::{Map, Value, json};
 
 use super::errors::{Reply, error, invalid, ok, render};
 use super::fixtures;
-use super::input::{ChatbotId, OkChatAuth, documented, query_uuid};
+use super::input::{ChatbotId, OkChatAuth, query_uuid};
 use super::state::{App, merge, new_id, now, str_of};
-use crate::extract::{Refusal, SpecFields};
+use crate::extract::{Refusal, SpecFields, documented};
 use crate::multipart;
 use crate::support::{self, Problem};
 
@@ -40,7 +40,7 @@ pub(super) async fn create_chatbot(
     _auth: OkChatAuth,
     SpecFields(_, sent): SpecFields<types::CreateChatbotRequest>,
 ) -> Reply {
-    let input = documented::<types::CreateChatbotRequest>(&sent);
+    let input = Value::Object(documented::<types::CreateChatbotRequest>(&sent));
     let name = str_of(&input, "name").trim().to_string();
     if name.is_empty() {
         return Err(invalid("name", "is required"));
@@ -104,7 +104,7 @@ pub(super) async fn update_chatbot(
     SpecFields(_, sent): SpecFields<types::UpdateChatbotRequest>,
 ) -> Reply {
     let id = query_uuid(query.as_deref(), "id")?;
-    let input = documented::<types::UpdateChatbotRequest>(&sent);
+    let input = Value::Object(documented::<types::UpdateChatbotRequest>(&sent));
     let mut db = app.db();
     let bot = db.chatbot_mut(&id)?;
     // Objects (`settings`, `personality_config`) merge into the stored
@@ -207,7 +207,7 @@ pub(super) async fn update_voice_agent(
     ChatbotId(id): ChatbotId,
     SpecFields(_, sent): SpecFields<types::UpdateVoiceAgentRequest>,
 ) -> Reply {
-    let input = documented::<types::UpdateVoiceAgentRequest>(&sent);
+    let input = Value::Object(documented::<types::UpdateVoiceAgentRequest>(&sent));
     let mut db = app.db();
     let bot = db.chatbot_mut(&id)?;
     if !bot.get("voice_widget_config").is_some_and(Value::is_object) {
@@ -229,7 +229,7 @@ pub(super) async fn update_chat_widget(
     ChatbotId(id): ChatbotId,
     SpecFields(_, sent): SpecFields<types::UpdateChatWidgetRequest>,
 ) -> Reply {
-    let input = documented::<types::UpdateChatWidgetRequest>(&sent);
+    let input = Value::Object(documented::<types::UpdateChatWidgetRequest>(&sent));
     let mut db = app.db();
     let bot = db.chatbot_mut(&id)?;
     let snippet = bot

@@ -6,11 +6,10 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value};
 
 use super::CREDENTIALS;
 use super::errors::{error, render};
-use crate::extract::{Refusal, SpecBody};
+use crate::extract::Refusal;
 use crate::support::{self, Problem};
 
 /// Extractor: the request carries `x-api-key: <the sandbox key>`; 401
@@ -135,38 +134,5 @@ pub(super) fn query_uuid(raw: Option<&str>, name: &str) -> Result<String, Refusa
             StatusCode::BAD_REQUEST,
             format!("Missing required query parameter `{name}` (a UUID)"),
         )),
-    }
-}
-
-/// The sent body without the fields the spec does not document (OKChat
-/// ignores them).
-pub(super) fn documented<T: SpecBody>(sent: &Map<String, Value>) -> Value {
-    let sent = Value::Object(sent.clone());
-    match T::schema() {
-        Some(schema) => prune(schema.json(), &sent),
-        None => sent,
-    }
-}
-
-/// `value` without the object fields `schema` does not declare.
-fn prune(schema: &Value, value: &Value) -> Value {
-    match (schema.get("properties").and_then(Value::as_object), value) {
-        (Some(properties), Value::Object(fields)) => Value::Object(
-            fields
-                .iter()
-                .filter_map(|(name, field)| {
-                    properties
-                        .get(name)
-                        .map(|s| (name.clone(), prune(s, field)))
-                })
-                .collect(),
-        ),
-        (_, Value::Array(items)) => match schema.get("items") {
-            Some(item_schema) => {
-                Value::Array(items.iter().map(|item| prune(item_schema, item)).collect())
-            }
-            None => value.clone(),
-        },
-        _ => value.clone(),
     }
 }

@@ -9,9 +9,9 @@ use chatbots_okchat::types;
 use serde_json::{Value, json};
 
 use super::errors::{Reply, error, invalid, ok};
-use super::input::{ChatbotId, OkChatAuth, documented, query_uuid};
+use super::input::{ChatbotId, OkChatAuth, query_uuid};
 use super::state::{App, Db, str_of};
-use crate::extract::SpecFields;
+use crate::extract::{SpecFields, documented};
 
 pub(super) async fn list_knowledge(
     State(app): State<App>,
@@ -105,7 +105,7 @@ pub(super) async fn query_knowledge(
     ChatbotId(id): ChatbotId,
     SpecFields(_, sent): SpecFields<types::QueryKnowledgeRequest>,
 ) -> Reply {
-    let input = documented::<types::QueryKnowledgeRequest>(&sent);
+    let input = Value::Object(documented::<types::QueryKnowledgeRequest>(&sent));
     let query = str_of(&input, "query");
     if query.trim().is_empty() {
         return Err(invalid("query", "is required"));
