@@ -40,7 +40,7 @@ pub(crate) trait SpecBody: DeserializeOwned {
 
 /// Ties each generated request type of a vendor to its operation:
 ///
-/// ```ignore
+/// ```text
 /// spec_bodies! {
 ///     schemas: chatbots_okchat::request_body_schema,
 ///     render: super::render,
