@@ -50,7 +50,8 @@ pub(super) async fn list_documents(
         .into_response())
 }
 
-/// The file types Converza accepts, by extension.
+/// The file types Converza accepts, by extension: the spec names them in
+/// words (a multipart upload has no JSON schema to check).
 const DOCUMENT_TYPES: [&str; 4] = ["pdf", "txt", "docx", "doc"];
 
 pub(super) async fn upload_document(

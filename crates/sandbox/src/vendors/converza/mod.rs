@@ -60,6 +60,7 @@ mod auth;
 mod bots;
 mod documents;
 mod errors;
+mod fixtures;
 mod input;
 mod keys;
 mod state;

@@ -64,10 +64,6 @@ pub(super) async fn text_to_speech(
         .into_response())
 }
 
-const LANGUAGES: &[&str] = &[
-    "en", "fr", "de", "es", "pt", "zh", "ja", "hi", "it", "ko", "nl", "pl", "ru", "sv", "tr",
-];
-
 pub(super) async fn clone_voice(
     State(app): App,
     _auth: PureTalkAuth,
@@ -129,25 +125,31 @@ pub(super) async fn clone_voice(
         Some(n) if n.is_empty() => return Err(invalid("name", "This field may not be blank.")),
         Some(n) => n,
     };
+    // The form is multipart, so no JSON schema checks it: its two enums are
+    // the spec's, through the generated types.
     let gender = match text("gender") {
         None => return Err(invalid("gender", "This field is required.")),
-        Some(g) if g == "male" || g == "female" => g,
-        Some(g) => {
-            return Err(invalid(
-                "gender",
-                format!("must be one of \"male\", \"female\" (got {g:?})"),
-            ));
-        }
+        Some(g) => match g.parse::<types::VoiceGender>() {
+            Ok(_) => g,
+            Err(_) => {
+                return Err(invalid(
+                    "gender",
+                    format!("\"{g}\" is not a valid choice (see VoiceGender in the spec)"),
+                ));
+            }
+        },
     };
     let language = match text("language") {
-        None => "en".to_string(),
-        Some(l) if LANGUAGES.contains(&l.as_str()) => l,
-        Some(l) => {
-            return Err(invalid(
-                "language",
-                format!("must be one of {} (got {l:?})", LANGUAGES.join(", ")),
-            ));
-        }
+        None => types::VoiceLanguage::En.to_string(),
+        Some(l) => match l.parse::<types::VoiceLanguage>() {
+            Ok(_) => l,
+            Err(_) => {
+                return Err(invalid(
+                    "language",
+                    format!("\"{l}\" is not a valid choice (see VoiceLanguage in the spec)"),
+                ));
+            }
+        },
     };
     let description = text("description").unwrap_or_default();
     let voice_id = new_id();

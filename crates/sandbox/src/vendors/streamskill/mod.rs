@@ -53,6 +53,7 @@
 
 mod auth;
 mod edits;
+mod fixtures;
 mod handlers;
 mod limit;
 mod model;
