@@ -182,9 +182,29 @@ fn check<T: SpecBody>(value: Value) -> Result<(T, Value), Problem> {
         // bug: debug builds stop there, release builds skip the check.
         None => debug_assert!(false, "no JSON request body for `{}`", T::OPERATION),
     }
-    match serde_path_to_error::deserialize::<_, T>(&value) {
+    match serde_path_to_error::deserialize::<_, T>(&integral(&value)) {
         Ok(body) => Ok((body, value)),
         Err(error) => Err(Problem::Invalid(vec![undecodable::<T>(&error, &value)])),
+    }
+}
+
+/// `value` with every whole-numbered float (`1.0`) as an integer: JSON
+/// Schema counts it as one, and the generated `i64` fields should take what
+/// the schema accepts.
+fn integral(value: &Value) -> Value {
+    match value {
+        Value::Number(n) if n.is_f64() => n
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map_or_else(|| value.clone(), |f| Value::from(f as i64)),
+        Value::Array(items) => Value::Array(items.iter().map(integral).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(name, field)| (name.clone(), integral(field)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -266,5 +286,82 @@ fn prune(schema: &Value, value: &Value) -> Value {
             None => value.clone(),
         },
         _ => value.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Body {
+        count: i64,
+        day: Option<chrono::NaiveDate>,
+    }
+
+    fn schema() -> &'static Schema {
+        static SCHEMA: std::sync::LazyLock<Schema> = std::sync::LazyLock::new(|| {
+            Schema::new(json!({
+                "type": "object",
+                "properties": {
+                    "count": {"type": "integer"},
+                    "day": {"type": "string", "format": "date"},
+                },
+            }))
+        });
+        &SCHEMA
+    }
+
+    impl SpecBody for Body {
+        fn schema() -> Option<&'static Schema> {
+            Some(schema())
+        }
+        const OPERATION: &'static str = "test";
+        fn render(problem: Problem) -> Response {
+            (problem.status(), problem.message()).into_response()
+        }
+    }
+
+    fn violation(value: Value) -> Option<Violation> {
+        match check::<Body>(value) {
+            Ok(_) => None,
+            Err(Problem::Invalid(mut violations)) => violations.pop(),
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn whole_floats_decode_as_integers() {
+        // What the schema then accepts (JSON Schema's integers) decodes.
+        let whole = integral(&json!({"count": 3.0, "list": [2.0, 2.5]}));
+        assert_eq!(whole, json!({"count": 3, "list": [2, 2.5]}));
+        let body: Body = serde_json::from_value(whole).expect("decodes");
+        assert_eq!((body.count, body.day), (3, None));
+        assert!(violation(json!({"count": 3})).is_none());
+    }
+
+    #[test]
+    fn a_body_the_type_cannot_hold_is_refused_naming_the_field() {
+        let v = violation(json!({"count": 1, "day": "2025-13-01"})).expect("refused");
+        assert_eq!(v.field, "day");
+        assert!(
+            v.rule.contains("must be a date as YYYY-MM-DD"),
+            "{}",
+            v.rule
+        );
+        let v = violation(json!({"count": u64::MAX})).expect("refused");
+        assert_eq!(v.field, "count");
+    }
+
+    #[test]
+    fn documented_drops_what_the_schema_does_not_declare() {
+        let sent = json!({"count": 1, "extra": true});
+        let Value::Object(sent) = sent else {
+            unreachable!()
+        };
+        let kept = documented::<Body>(&sent);
+        assert_eq!(Value::Object(kept), json!({"count": 1}));
     }
 }

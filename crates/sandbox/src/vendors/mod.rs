@@ -139,3 +139,20 @@ fn admin(faults: Faults) -> Router {
         )
         .route("/", post(|| async { StatusCode::NOT_FOUND }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_vendor_has_at_most_one_entry_and_its_own_credentials() {
+        for vendor in Vendor::ALL {
+            let entries = EMULATED.iter().filter(|e| e.vendor == vendor).count();
+            assert!(entries <= 1, "{vendor} is registered {entries} times");
+            if let Some(e) = emulated(vendor) {
+                assert_eq!(e.credentials.vendor, vendor);
+                assert!(!e.credentials.key.is_empty() && !e.demo_bot.is_empty());
+            }
+        }
+    }
+}
