@@ -56,7 +56,8 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// The sandbox credentials of `vendor`.
+    /// The sandbox credentials of `vendor` (for a vendor the sandbox does
+    /// not emulate: an empty key, and `how` says so).
     pub fn of(vendor: Vendor) -> Credentials {
         vendors::credentials(vendor)
     }
@@ -209,7 +210,8 @@ impl Sandbox {
 
     /// The id of a seeded bot of `vendor` that accepts edits and reads
     /// (StreamSkill: an `ai_chatbots` order in progress) — what demos and
-    /// quick tests can aim at. The README lists every fixture.
+    /// quick tests can aim at. The README lists every fixture. Empty for a
+    /// vendor the sandbox does not emulate.
     pub fn demo_bot(&self, vendor: Vendor) -> &'static str {
         vendors::demo_bot(vendor)
     }
