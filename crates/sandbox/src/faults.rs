@@ -37,13 +37,13 @@ pub enum Fault {
 /// ```
 /// use chatbots_sandbox::{Fault, FaultRule, Vendor};
 ///
-/// // The next two HotTask edits get a 503.
+/// // The next two OKChat chatbot requests get a 503.
 /// let rule = FaultRule::new(Fault::Status(503))
-///     .vendor(Vendor::HotTask)
-///     .route("/chat/Chatbot/Edit")
+///     .vendor(Vendor::OkChat)
+///     .route("/api/external/chatbots")
 ///     .times(2);
 /// // The same rule, as `--fault` takes it on the command line.
-/// let parsed: FaultRule = "status=503,vendor=hottask,route=/chat/Chatbot/Edit,times=2"
+/// let parsed: FaultRule = "status=503,vendor=okchat,route=/api/external/chatbots,times=2"
 ///     .parse()
 ///     .unwrap();
 /// assert_eq!(rule, parsed);

@@ -1,6 +1,6 @@
-//! A local emulator of the five vendor APIs in `specs/`, the way LocalStack
-//! stands in for AWS: every documented endpoint of StreamSkill, Converza,
-//! OKChat, PureTalk and HotTask, served from one process on loopback, with
+//! A local emulator of the vendor APIs in `specs/`, the way LocalStack
+//! stands in for AWS: every documented endpoint of each emulated vendor
+//! (`vendors/mod.rs` lists them), served from one process on loopback, with
 //! in-memory state, each vendor's own auth and error shapes, and fault
 //! injection for resilience tests.
 //!
@@ -14,10 +14,10 @@
 //! use chatbots_sandbox::{Sandbox, Vendor};
 //!
 //! let sandbox = Sandbox::start().await?;
-//! let base = sandbox.base_url(Vendor::HotTask);
+//! let base = sandbox.base_url(Vendor::OkChat);
 //! assert!(base.starts_with("http://127.0.0.1:"));
-//! assert!(base.ends_with("/hottask"));
-//! let key = sandbox.credentials(Vendor::HotTask).key;
+//! assert!(base.ends_with("/okchat"));
+//! let key = sandbox.credentials(Vendor::OkChat).key;
 //! # let _ = key;
 //! // Point a client at `base` with `key`; the server stops when `sandbox` drops.
 //! # Ok(())
@@ -26,6 +26,9 @@
 //!
 //! Run it on its own with `cargo run -p chatbots-sandbox -- --port 8080`.
 
+#![forbid(unsafe_code)]
+
+mod extract;
 mod faults;
 mod multipart;
 mod server;
@@ -53,7 +56,8 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// The sandbox credentials of `vendor`.
+    /// The sandbox credentials of `vendor` (for a vendor the sandbox does
+    /// not emulate: an empty key, and `how` says so).
     pub fn of(vendor: Vendor) -> Credentials {
         vendors::credentials(vendor)
     }
@@ -206,7 +210,8 @@ impl Sandbox {
 
     /// The id of a seeded bot of `vendor` that accepts edits and reads
     /// (StreamSkill: an `ai_chatbots` order in progress) — what demos and
-    /// quick tests can aim at. The README lists every fixture.
+    /// quick tests can aim at. The README lists every fixture. Empty for a
+    /// vendor the sandbox does not emulate.
     pub fn demo_bot(&self, vendor: Vendor) -> &'static str {
         vendors::demo_bot(vendor)
     }

@@ -1,6 +1,8 @@
 //! `cargo run -p chatbots-sandbox -- --port 8080`: the sandbox on its own,
 //! until Ctrl-C. Prints each vendor's base URL and credentials.
 
+#![forbid(unsafe_code)]
+
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -18,7 +20,7 @@ usage: chatbots-sandbox [--port N] [--host ADDR] [--fault RULE]... [--no-rate-li
                              | malformed-json | truncate | reset
                       FILTER vendor=<slug> | route=<path prefix> | method=<METHOD>
                              | times=<n> | fraction=<0..1>
-                    e.g. --fault status=503,vendor=hottask,times=2
+                    e.g. --fault status=503,vendor=okchat,times=2
                          --fault latency=1500,fraction=0.1
                     While running: POST the same text to /_sandbox/faults,
                     DELETE /_sandbox/faults to clear.

@@ -65,21 +65,18 @@ pub(crate) fn spawn(listener: TcpListener, app: Router) -> Handle {
                     request.extensions_mut().insert(marker.clone());
                     app.clone().oneshot(request)
                 });
-                #[cfg(unix)]
-                let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
+                // A second handle on the same socket, kept outside hyper: socket
+                // options belong to the socket, so linger 0 set through it turns
+                // the final close into a reset (RST instead of FIN).
+                let handle = socket2::SockRef::from(&stream).try_clone().ok();
                 let connection = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
                 let mut connection = std::pin::pin!(connection);
                 tokio::select! {
                     _ = connection.as_mut() => {}
                     _ = reset.notified() => {
-                        #[cfg(unix)]
-                        {
-                            // SAFETY: `connection` still owns the socket, so `fd`
-                            // is open for as long as this borrow lives.
-                            let socket = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-                            // Linger 0: closing sends RST instead of FIN.
-                            let _ = socket2::SockRef::from(&socket).set_linger(Some(Duration::ZERO));
+                        if let Some(handle) = &handle {
+                            let _ = handle.set_linger(Some(Duration::ZERO));
                         }
                     }
                     _ = stopped.wait_for(|stop| *stop) => {}
@@ -175,10 +172,11 @@ async fn truncate(response: Response) -> Response {
 
 /// For routes outside any vendor.
 pub(crate) async fn no_route() -> Result<Response, Infallible> {
+    let prefixes: Vec<String> = vendors::slugs().iter().map(|s| format!("/{s}")).collect();
     Ok((
         StatusCode::NOT_FOUND,
         axum::Json(serde_json::json!({
-            "message": "not a sandbox route; vendors are under /streamskill, /converza, /okchat, /puretalk, /hottask"
+            "message": format!("not a sandbox route; vendors are under {}", prefixes.join(", "))
         })),
     )
         .into_response())

@@ -1,14 +1,12 @@
-//! What every vendor module uses: reading a JSON body safely, checking it
-//! against the spec's schema, and the failures each vendor renders in its
-//! own error shape.
+//! What every vendor module uses: reading a body safely, headers, the
+//! failures each vendor renders in its own error shape, and JWT-shaped
+//! tokens. The spec check of JSON bodies is `extract.rs`.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use chatbots_runtime::Violation;
 use http_body_util::{BodyExt, Limited};
 use serde_json::Value;
-
-use crate::Vendor;
 
 /// A failure the shared code detects; each vendor module turns it into its
 /// documented error shape (`vendors::<vendor>::render`).
@@ -122,54 +120,6 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, 
             reason: format!("could not read the request body: {error}"),
         }),
     }
-}
-
-/// The request-body schema of `operation_id` (snake_case, as progenitor
-/// names it: `edit_ai_chatbots`), from the same spec-derived table the
-/// generated client validates with.
-pub(crate) fn request_schema(
-    vendor: Vendor,
-    operation_id: &str,
-) -> Option<&'static chatbots_runtime::Schema> {
-    match vendor {
-        Vendor::StreamSkill => chatbots_streamskill::request_body_schema(operation_id),
-        Vendor::Converza => chatbots_converza::request_body_schema(operation_id),
-        Vendor::OkChat => chatbots_okchat::request_body_schema(operation_id),
-        Vendor::PureTalk => chatbots_puretalk::request_body_schema(operation_id),
-        Vendor::HotTask => chatbots_hottask::request_body_schema(operation_id),
-    }
-}
-
-/// Checks `body` against the spec's request schema of `operation_id`.
-/// An operation without a JSON request body in the spec is a sandbox bug:
-/// debug builds stop there, release builds skip the check.
-pub(crate) fn check_body(vendor: Vendor, operation_id: &str, body: &Value) -> Result<(), Problem> {
-    let Some(schema) = request_schema(vendor, operation_id) else {
-        debug_assert!(
-            false,
-            "{vendor} spec has no JSON request body for `{operation_id}`"
-        );
-        return Ok(());
-    };
-    let violations = schema.validate(body);
-    if violations.is_empty() {
-        Ok(())
-    } else {
-        Err(Problem::Invalid(violations))
-    }
-}
-
-/// `read_json` then `check_body`.
-pub(crate) async fn valid_json(
-    vendor: Vendor,
-    operation_id: &str,
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<Value, Problem> {
-    let value = read_json(headers, body, limit).await?;
-    check_body(vendor, operation_id, &value)?;
-    Ok(value)
 }
 
 /// Unpadded base64url.

@@ -585,6 +585,36 @@ async fn validation_names_each_field() {
     assert_eq!(bot["data"]["role"], "support");
 }
 
+/// Issue 10: `actions[].description` is validated like any other
+/// property; an object there is refused, not stored and served back in
+/// violation of the response schema.
+#[tokio::test]
+async fn a_property_named_description_is_validated_like_any_other() {
+    let cvz = Cvz::start().await;
+    let path = format!("{BOTS}/{SUPPORT_BOT}");
+    let mut body = seed_request();
+    body["actions"][0]["description"] = json!({"x": 1});
+    let answer = cvz.call(Method::PATCH, &path, Some(body)).await;
+    assert_failure(&answer, 422, "VALIDATION_ERROR");
+    assert_eq!(
+        fields(&answer.1),
+        ["actions[0].description"],
+        "{}",
+        answer.1
+    );
+    // Nothing was stored.
+    let (_, bot) = cvz.call(Method::GET, &path, None).await;
+    assert_eq!(bot["data"]["name"], "Bot de Suporte");
+    assert!(
+        bot["data"]["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|action| !action["description"].is_object()),
+        "{bot}"
+    );
+}
+
 #[tokio::test]
 async fn unusable_bodies_get_the_error_envelope() {
     let cvz = Cvz::with(Sandbox::builder().body_limit(64)).await;

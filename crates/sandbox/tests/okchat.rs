@@ -282,6 +282,26 @@ async fn wrong_types_are_refused_naming_the_field() {
     assert_eq!(after["settings"]["isToolEnabled"], true);
 }
 
+/// Issue 10: a property is validated whatever its name, `description`
+/// included (the old schema preparation dropped every key named so).
+#[tokio::test]
+async fn a_property_named_description_is_validated_like_any_other() {
+    let api = Api::start().await;
+    let before = api.chatbot(BOT).await;
+    let (status, error) = api
+        .call(
+            Method::PATCH,
+            &update_path(BOT),
+            Some(json!({"description": {}})),
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+    assert_error(&error, "Bad Request", "description");
+    assert_eq!(error["details"][0]["field"], "description", "{error}");
+    // Nothing was applied.
+    assert_eq!(api.chatbot(BOT).await["description"], before["description"]);
+}
+
 #[tokio::test]
 async fn voice_agent_types_are_checked() {
     let api = Api::start().await;

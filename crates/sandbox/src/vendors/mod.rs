@@ -1,5 +1,6 @@
-//! One module per vendor: its routes, state, fixtures, auth and error shape.
-//! Each exports `CREDENTIALS`, `router(&Settings)` and `render(Problem)`.
+//! One module per emulated vendor (its state, fixtures, auth, handlers and
+//! error shape), each exporting its [`Emulated`] entry, and the registry of
+//! them.
 
 mod converza;
 mod hottask;
@@ -13,56 +14,88 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 
+use crate::extract::BodyLimit;
 use crate::support::Problem;
 use crate::{Credentials, FaultRule, Faults, Settings, Vendor, server};
 
-/// Every vendor under its slug, the admin routes under `/_sandbox`, and the
-/// fault layer around them all.
+/// What the sandbox knows of a vendor it emulates; each vendor module
+/// exports one as `EMULATED`.
+pub(crate) struct Emulated {
+    pub(crate) vendor: Vendor,
+    pub(crate) credentials: Credentials,
+    /// A seeded bot that accepts edits and reads back (the id the vendor's
+    /// documentation pages use).
+    pub(crate) demo_bot: &'static str,
+    /// Its routes, below its base URL.
+    pub(crate) router: fn(&Settings) -> Router,
+    /// A shared failure in its documented error shape.
+    pub(crate) render: fn(Problem) -> Response,
+}
+
+/// The registry: one line per emulated vendor. A vendor of
+/// `chatbots_runtime::Vendor` without a line here is simply not emulated
+/// (its base URL answers 404).
+const EMULATED: &[Emulated] = &[
+    streamskill::EMULATED,
+    converza::EMULATED,
+    okchat::EMULATED,
+    puretalk::EMULATED,
+    hottask::EMULATED,
+];
+
+/// `vendor`'s entry, if the sandbox emulates it.
+pub(crate) fn emulated(vendor: Vendor) -> Option<&'static Emulated> {
+    EMULATED.iter().find(|e| e.vendor == vendor)
+}
+
+/// The slugs of the emulated vendors, for messages.
+pub(crate) fn slugs() -> Vec<&'static str> {
+    EMULATED.iter().map(|e| e.vendor.slug()).collect()
+}
+
+/// Every emulated vendor under its slug, the admin routes under
+/// `/_sandbox`, and the fault layer around them all.
 pub(crate) fn app(settings: &Settings, faults: Faults) -> Router {
-    Router::new()
-        .nest("/streamskill", streamskill::router(settings))
-        .nest("/converza", converza::router(settings))
-        .nest("/okchat", okchat::router(settings))
-        .nest("/puretalk", puretalk::router(settings))
-        .nest("/hottask", hottask::router(settings))
-        .nest("/_sandbox", admin(faults.clone()))
+    let mut app = Router::new();
+    for emulated in EMULATED {
+        app = app.nest(
+            &format!("/{}", emulated.vendor.slug()),
+            (emulated.router)(settings),
+        );
+    }
+    app.nest("/_sandbox", admin(faults.clone()))
         .fallback(server::no_route)
+        .layer(axum::Extension(BodyLimit(settings.body_limit)))
         .layer(axum::middleware::from_fn_with_state(
             faults,
             server::apply_faults,
         ))
 }
 
+/// The sandbox credentials of `vendor`; for a vendor it does not emulate,
+/// an empty key whose `how` says so.
 pub(crate) fn credentials(vendor: Vendor) -> Credentials {
-    match vendor {
-        Vendor::StreamSkill => streamskill::CREDENTIALS,
-        Vendor::Converza => converza::CREDENTIALS,
-        Vendor::OkChat => okchat::CREDENTIALS,
-        Vendor::PureTalk => puretalk::CREDENTIALS,
-        Vendor::HotTask => hottask::CREDENTIALS,
-    }
+    emulated(vendor).map_or(
+        Credentials {
+            vendor,
+            key: "",
+            secret: None,
+            how: "not emulated by this sandbox",
+        },
+        |e| e.credentials,
+    )
 }
 
-/// A seeded bot per vendor that accepts edits and reads back (the ids the
-/// vendors' documentation pages use).
+/// The demo bot of `vendor` (empty for a vendor it does not emulate).
 pub(crate) fn demo_bot(vendor: Vendor) -> &'static str {
-    match vendor {
-        Vendor::StreamSkill => "12345",
-        Vendor::Converza => "770e8400-e29b-41d4-a716-446655440002",
-        Vendor::OkChat => "3317853e-0af2-427d-a56f-351a9587f48f",
-        Vendor::PureTalk => "123e4567-e89b-12d3-a456-426614174000",
-        Vendor::HotTask => "3254a9d0424c4806b9ea3d0763ccfxxx",
-    }
+    emulated(vendor).map_or("", |e| e.demo_bot)
 }
 
-/// `problem` in `vendor`'s error shape.
+/// `problem` in `vendor`'s error shape; plain JSON outside any emulated
+/// vendor.
 pub(crate) fn render(vendor: Option<Vendor>, problem: Problem) -> Response {
-    match vendor {
-        Some(Vendor::StreamSkill) => streamskill::render(problem),
-        Some(Vendor::Converza) => converza::render(problem),
-        Some(Vendor::OkChat) => okchat::render(problem),
-        Some(Vendor::PureTalk) => puretalk::render(problem),
-        Some(Vendor::HotTask) => hottask::render(problem),
+    match vendor.and_then(emulated) {
+        Some(emulated) => (emulated.render)(problem),
         None => (
             problem.status(),
             axum::Json(serde_json::json!({"message": problem.message()})),
@@ -105,4 +138,21 @@ fn admin(faults: Faults) -> Router {
             })),
         )
         .route("/", post(|| async { StatusCode::NOT_FOUND }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_vendor_has_at_most_one_entry_and_its_own_credentials() {
+        for vendor in Vendor::ALL {
+            let entries = EMULATED.iter().filter(|e| e.vendor == vendor).count();
+            assert!(entries <= 1, "{vendor} is registered {entries} times");
+            if let Some(e) = emulated(vendor) {
+                assert_eq!(e.credentials.vendor, vendor);
+                assert!(!e.credentials.key.is_empty() && !e.demo_bot.is_empty());
+            }
+        }
+    }
 }

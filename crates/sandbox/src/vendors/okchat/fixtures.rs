@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::Db;
+use super::state::Db;
 
 /// The chatbot of the vendor's examples (Update Chatbot page, SDK tests).
 pub(super) const DEMO_BOT: &str = "3317853e-0af2-427d-a56f-351a9587f48f";

@@ -51,6 +51,9 @@
 //! understands `tarif` and `chatbot` (tariffs: `panel`). `Accept-Language:
 //! ru` localises tariff texts.
 
+mod auth;
+mod edits;
+mod fixtures;
 mod handlers;
 mod limit;
 mod model;
@@ -64,6 +67,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use chatbots_streamskill::types;
+
+use crate::extract::spec_bodies;
 use crate::support::Problem;
 use crate::{Credentials, Settings, Vendor};
 
@@ -74,10 +80,31 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "Authorization: Bearer <key>",
 };
 
+/// This vendor's entry in the registry (`vendors/mod.rs`).
+pub(crate) const EMULATED: super::Emulated = super::Emulated {
+    vendor: Vendor::StreamSkill,
+    credentials: CREDENTIALS,
+    demo_bot: "12345",
+    router,
+    render,
+};
+
+// The spec does not require the prolong and edit bodies: an empty one is `{}`.
+spec_bodies! {
+    schemas: chatbots_streamskill::request_body_schema,
+    render: render,
+    "create_purchase" => types::CartObject;
+    "bulk_stop_purchases" => types::BulkIdsObject;
+    "prolong_purchase" => types::ProlongObject, optional: true;
+    "edit_ai_chatbots" => types::EditAiChatbotsObject, optional: true;
+    "edit_chatbot" => types::EditChatbotObject, optional: true;
+    "edit_twitch_viewers" => types::EditTwitchViewersObject, optional: true;
+    "edit_twitch_followers" => types::EditTwitchFollowersObject, optional: true;
+}
+
 pub(crate) fn router(settings: &Settings) -> Router {
     let app = Arc::new(handlers::App {
         account: Mutex::new(model::Account::seeded()),
-        body_limit: settings.body_limit,
     });
     let limiter = limit::Limiter::new(settings.streamskill_rate_limit);
     Router::new()
@@ -97,22 +124,21 @@ pub(crate) fn router(settings: &Settings) -> Router {
         )
         .route(
             "/purchases/{order_id}/edit-ai-chatbots",
-            post(handlers::edit_ai_chatbots),
+            post(edits::edit_ai_chatbots),
         )
         .route(
             "/purchases/{order_id}/edit-chatbot",
-            post(handlers::edit_chatbot),
+            post(edits::edit_chatbot),
         )
         .route(
             "/purchases/{order_id}/edit-twitch-viewers",
-            post(handlers::edit_twitch_viewers),
+            post(edits::edit_twitch_viewers),
         )
         .route(
             "/purchases/{order_id}/edit-twitch-followers",
-            post(handlers::edit_twitch_followers),
+            post(edits::edit_twitch_followers),
         )
         .route("/tarifs/{tarif_id}", get(handlers::get_tarif))
-        .route_layer(axum::middleware::from_fn(handlers::authenticate))
         .method_not_allowed_fallback(|| async { render(Problem::MethodNotAllowed) })
         .fallback(|| async { render(Problem::NoRoute) })
         .with_state(app)

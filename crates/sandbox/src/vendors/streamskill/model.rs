@@ -1,5 +1,5 @@
 //! StreamSkill's in-memory account: orders (purchases), tariffs and the
-//! balance, with the fixtures the sandbox starts with.
+//! balance; `fixtures.rs` seeds it.
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -15,16 +15,6 @@ const STARTABLE: [&str; 3] = ["created", "awaiting", "stopped"];
 
 /// Statuses `bulk-stop` stops.
 const STOPPABLE: [&str; 4] = ["created", "awaiting", "working", "active"];
-
-/// The account's balance at startup, in USD.
-pub(super) const BALANCE: f64 = 10_000.0;
-
-/// The id the first created order gets.
-pub(super) const FIRST_CREATED_ID: u64 = 20_001;
-
-/// The speech-recognition languages the AI-chatbot tariffs offer.
-pub(super) const AI_LANGUAGES: [&str; 10] =
-    ["auto", "en", "ru", "de", "es", "fr", "pt", "uk", "tr", "pl"];
 
 /// One order.
 #[derive(Clone, Debug)]
@@ -116,22 +106,22 @@ pub(super) enum Lang {
 #[derive(Clone, Debug)]
 pub(super) struct Tarif {
     pub(super) id: u64,
-    title: [&'static str; 2],
-    text: [&'static str; 2],
+    pub(super) title: [&'static str; 2],
+    pub(super) text: [&'static str; 2],
     /// Fixed default count, or `(min, max)` for custom-count tariffs.
     pub(super) count: Count,
     /// Standard pricing: the price of `count` units for one hour/day.
-    base_price: f64,
+    pub(super) base_price: f64,
     /// Group id, which is also the `order_type` of its orders.
     pub(super) kind: &'static str,
     pub(super) service: &'static str,
     pub(super) hourly: bool,
     /// Graduated pricing: (threshold, price) ascending; `None`: standard.
-    graduated: Option<Vec<(u64, f64)>>,
+    pub(super) graduated: Option<Vec<(u64, f64)>>,
     /// Standard pricing: (quantity threshold, discount percent).
-    discounts: Vec<(u64, f64)>,
-    link: (&'static str, &'static str),
-    panel: bool,
+    pub(super) discounts: Vec<(u64, f64)>,
+    pub(super) link: (&'static str, &'static str),
+    pub(super) panel: bool,
     /// Whether a cart may set `interval`.
     pub(super) custom_interval: bool,
     /// AI chatbots: the `language` values an edit accepts.
@@ -263,7 +253,7 @@ pub(super) fn now() -> i64 {
         .unwrap_or_default()
 }
 
-fn settings(value: Value) -> Map<String, Value> {
+pub(super) fn settings(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
         _ => Map::new(),
@@ -318,232 +308,5 @@ pub(super) fn default_settings(
 impl Account {
     pub(super) fn tarif(&self, id: u64) -> Option<&Tarif> {
         self.tarifs.iter().find(|t| t.id == id)
-    }
-
-    /// The fixtures listed in the module documentation.
-    pub(super) fn seeded() -> Account {
-        let tarifs = vec![
-            Tarif {
-                id: 1,
-                title: ["Twitch viewers", "Зрители Twitch"],
-                text: [
-                    "Viewers for your Twitch stream, billed per hour",
-                    "Зрители на ваш стрим Twitch, почасовая оплата",
-                ],
-                count: Count::Range(10, 5000),
-                base_price: 1.0,
-                kind: "twitch_viewers",
-                service: "twitch",
-                hourly: true,
-                graduated: None,
-                discounts: vec![(500, 5.0), (1000, 10.0)],
-                link: ("https://twitch.tv/", "channel"),
-                panel: true,
-                custom_interval: false,
-                languages: None,
-            },
-            Tarif {
-                id: 3,
-                title: ["AI chatbots", "ИИ-чатботы"],
-                text: [
-                    "Chatbots that talk about what happens on stream",
-                    "Чатботы, которые обсуждают происходящее на стриме",
-                ],
-                count: Count::Range(1, 100),
-                base_price: 0.5,
-                kind: "ai_chatbots",
-                service: "twitch",
-                hourly: false,
-                graduated: None,
-                discounts: vec![(50, 5.0)],
-                link: ("https://twitch.tv/", "channel"),
-                panel: false,
-                custom_interval: true,
-                languages: Some(&AI_LANGUAGES),
-            },
-            Tarif {
-                id: 5,
-                title: ["Chatbots", "Чатботы"],
-                text: [
-                    "Chatbots that post your phrases",
-                    "Чатботы, которые пишут ваши фразы",
-                ],
-                count: Count::Range(1, 50),
-                base_price: 0.2,
-                kind: "chatbots",
-                service: "twitch",
-                hourly: true,
-                graduated: None,
-                discounts: vec![],
-                link: ("https://twitch.tv/", "channel"),
-                panel: false,
-                custom_interval: true,
-                languages: None,
-            },
-            Tarif {
-                id: 6,
-                title: ["Twitch followers", "Фолловеры Twitch"],
-                text: [
-                    "Followers delivered at the interval you choose",
-                    "Фолловеры с выбранным интервалом",
-                ],
-                count: Count::Fixed(100),
-                base_price: 2.0,
-                kind: "twitch_followers",
-                service: "twitch",
-                hourly: false,
-                graduated: None,
-                discounts: vec![(1000, 15.0)],
-                link: ("https://twitch.tv/", "channel"),
-                panel: false,
-                custom_interval: true,
-                languages: None,
-            },
-            Tarif {
-                id: 7,
-                title: ["AI chatbots", "ИИ-чатботы"],
-                text: [
-                    "Chatbots that answer the stream",
-                    "Чатботы, которые отвечают стримеру",
-                ],
-                count: Count::Range(1, 100),
-                base_price: 0.0,
-                kind: "ai_chatbots",
-                service: "twitch",
-                hourly: true,
-                graduated: Some(vec![(1, 9.5), (50, 8.25)]),
-                discounts: vec![(100, 5.0)],
-                link: ("https://twitch.tv/", "channel"),
-                panel: true,
-                custom_interval: true,
-                languages: Some(&AI_LANGUAGES),
-            },
-        ];
-        let order = |id: u64,
-                     order_type: &str,
-                     status: &str,
-                     tarif: u64,
-                     quantity: u64,
-                     channel: &str,
-                     settings_value: Value| Purchase {
-            id,
-            price: 0.0,
-            currency: "usd",
-            created_at: 1_716_681_599 + id as i64,
-            order_type: order_type.into(),
-            channel: channel.into(),
-            status: status.into(),
-            service: "twitch".into(),
-            api: true,
-            tarif,
-            quantity,
-            duration: 24,
-            comment: String::new(),
-            settings: settings(settings_value),
-            custom_x: false,
-            channel_changes_left: 0,
-        };
-        let mut purchases = vec![
-            Purchase {
-                price: 12.5,
-                created_at: 1_716_681_599,
-                ..order(
-                    42,
-                    "ai_chatbots",
-                    "active",
-                    3,
-                    50,
-                    "https://twitch.tv/example",
-                    json!({"language": "auto", "count": 10, "interval": 10}),
-                )
-            },
-            Purchase {
-                price: 198.0,
-                ..order(
-                    12345,
-                    "ai_chatbots",
-                    "working",
-                    7,
-                    100,
-                    "https://twitch.tv/example",
-                    json!({"language": "auto", "count": 50, "interval": 10}),
-                )
-            },
-            Purchase {
-                price: 57.0,
-                ..order(
-                    12346,
-                    "ai_chatbots",
-                    "completed",
-                    7,
-                    20,
-                    "https://twitch.tv/finished",
-                    json!({"language": "en", "count": 20, "interval": 5}),
-                )
-            },
-            Purchase {
-                price: 216.0,
-                ..order(
-                    12347,
-                    "twitch_viewers",
-                    "working",
-                    1,
-                    10,
-                    "https://twitch.tv/example",
-                    Value::Object(default_settings(
-                        "twitch_viewers",
-                        10,
-                        "https://twitch.tv/example",
-                        None,
-                    )),
-                )
-            },
-            Purchase {
-                price: 96.0,
-                ..order(
-                    12348,
-                    "chatbots",
-                    "stopped",
-                    5,
-                    20,
-                    "https://twitch.tv/example",
-                    json!({"interval": 30, "mode": 0, "phrases": ["hi", "gg", "nice play"]}),
-                )
-            },
-            Purchase {
-                price: 2.0,
-                duration: 1,
-                channel_changes_left: 1,
-                ..order(
-                    12349,
-                    "twitch_followers",
-                    "awaiting",
-                    6,
-                    100,
-                    "https://twitch.tv/example",
-                    json!({"channel": "example", "interval": 60, "floating_interval": false}),
-                )
-            },
-            Purchase {
-                price: 5.0,
-                duration: 1,
-                ..order(
-                    12350,
-                    "ai_chatbots",
-                    "created",
-                    3,
-                    10,
-                    "https://twitch.tv/example",
-                    json!({"language": "auto", "count": 10, "interval": 6}),
-                )
-            },
-        ];
-        purchases.sort_by_key(|p| p.id);
-        Account {
-            purchases: purchases.into_iter().map(|p| (p.id, p)).collect(),
-            tarifs,
-            balance: BALANCE,
-            next_id: FIRST_CREATED_ID,
-        }
     }
 }

@@ -1,0 +1,24 @@
+//! StreamSkill's auth: `Authorization: Bearer <token>` on every route.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::Response;
+
+use super::{CREDENTIALS, render};
+use crate::support::{self, Problem};
+
+/// Extractor: the request carries the sandbox token; the documented 401
+/// (`unauthorized_http_exception`) otherwise.
+pub(super) struct StreamSkillAuth;
+
+impl<S: Send + Sync> FromRequestParts<S> for StreamSkillAuth {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        if support::bearer(&parts.headers) == Some(CREDENTIALS.key) {
+            Ok(StreamSkillAuth)
+        } else {
+            Err(render(Problem::Unauthorized))
+        }
+    }
+}
