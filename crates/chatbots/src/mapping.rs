@@ -435,8 +435,15 @@ where
             }
         }
     }
-    if let Some(v) = schema.and_then(|s| s.validate_typed(&body).into_iter().next()) {
-        return Err(Error::invalid(vendor, v.field, v.rule));
+    if let Some(schema) = schema {
+        // Through the JSON text, so that a 32-bit float reads as written
+        // (`0.1`, not `0.10000000149011612`).
+        let json = serde_json::to_vec(&body)
+            .and_then(|bytes| serde_json::from_slice(&bytes))
+            .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()))?;
+        if let Some(v) = schema.validate(&json).into_iter().next() {
+            return Err(Error::invalid(vendor, v.field, v.rule));
+        }
     }
     Ok(body)
 }
@@ -453,10 +460,22 @@ fn field_refusal(
     value: Option<Value>,
 ) -> Error {
     let value = value.filter(|_| matches!(error, FieldError::Decode(_)));
-    if let (Some(value), Some(schema)) = (value, schema.and_then(|s| s.field(m.target.path)))
-        && let Some(v) = schema.validate(&value).into_iter().next()
-    {
-        return Error::invalid(vendor, v.field, v.rule);
+    if let (Some(value), Some(schema)) = (value, schema) {
+        // The value alone at its place in an otherwise empty body.
+        let alone = m
+            .target
+            .path
+            .iter()
+            .rev()
+            .fold(value, |inner, name| serde_json::json!({ *name: inner }));
+        let dotted = m.target.dotted();
+        if let Some(v) = schema
+            .validate(&alone)
+            .into_iter()
+            .find(|v| v.field == dotted)
+        {
+            return Error::invalid(vendor, v.field, v.rule);
+        }
     }
     Error::invalid(vendor, field.name(), error.to_string())
 }

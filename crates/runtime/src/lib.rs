@@ -26,11 +26,11 @@ pub use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
 mod fields;
-mod validate;
+mod schema;
 mod vendor;
 
 pub use fields::{FieldError, JsonFields, Previous};
-pub use validate::{FieldSchema, Schema, Violation, validate};
+pub use schema::{Schema, SchemaError, Violation, validate};
 pub use vendor::{UnknownVendor, Vendor};
 
 /// Settings shared by every vendor client: where to connect, how long to
