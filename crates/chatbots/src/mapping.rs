@@ -2,7 +2,7 @@
 //! from its read answer. The capability table in the docs and the README is
 //! rendered from these definitions, so the two cannot disagree.
 
-use chatbots_runtime::{FieldError, JsonFields, Previous, Schema};
+use chatbots_runtime::Schema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -281,36 +281,16 @@ const LANGUAGE_NAMES: &[(&str, &str)] = &[
     ("zh", "Chinese"),
 ];
 
-/// A shared value in the vendor's terms. Text stays borrowed: the typed
-/// body reads it without a JSON string in between.
-enum Converted<'a> {
-    Text(&'a str),
-    Json(Value),
-}
-
-impl Converted<'_> {
-    fn into_json(self) -> Value {
-        match self {
-            Converted::Text(text) => Value::from(text),
-            Converted::Json(json) => json,
-        }
-    }
-}
-
-fn convert<'a>(
-    vendor: Vendor,
-    m: &FieldMap,
-    value: FieldValue<'a>,
-) -> Result<Converted<'a>, Error> {
+fn convert(vendor: Vendor, m: &FieldMap, value: FieldValue<'_>) -> Result<Value, Error> {
     let field = m.field.name();
     match (m.convert, value) {
-        (Convert::Same, FieldValue::Text(t)) => Ok(Converted::Text(t)),
+        (Convert::Same, FieldValue::Text(t)) => Ok(Value::from(t)),
         (Convert::Same, FieldValue::Number(n)) => serde_json::Number::from_f64(n)
-            .map(|n| Converted::Json(Value::Number(n)))
+            .map(Value::Number)
             .ok_or_else(|| Error::invalid(vendor, field, "must be a finite number")),
         (Convert::WholeNumber, FieldValue::Number(n)) => {
             if n.fract() == 0.0 && n.is_finite() && n.abs() < 9.0e15 {
-                Ok(Converted::Json(Value::from(n as i64)))
+                Ok(Value::from(n as i64))
             } else {
                 Err(Error::invalid(
                     vendor,
@@ -322,7 +302,7 @@ fn convert<'a>(
         (Convert::LanguageName, FieldValue::Text(code)) => LANGUAGE_NAMES
             .iter()
             .find(|(c, _)| c.eq_ignore_ascii_case(code))
-            .map(|(_, name)| Converted::Text(name))
+            .map(|(_, name)| Value::from(*name))
             .ok_or_else(|| {
                 Error::invalid(
                     vendor,
@@ -337,15 +317,11 @@ fn convert<'a>(
     }
 }
 
-/// The vendor's update body for `patch`: a copy of the vendor patch (or an
-/// empty body) with the shared fields set in it, checked against everything
-/// the spec documents. Refusals name the vendor, the field and the rule;
-/// nothing is sent.
-///
-/// The body stays typed throughout: shared values are checked against
-/// their field's schema and set by JSON name ([`JsonFields`]); the merged
-/// body is then checked for what its type cannot rule out (ranges, lengths,
-/// enums, formats) by [`Schema::validate_typed`].
+/// The vendor's update body for `patch`: the vendor patch as JSON (or an
+/// empty object) with each shared field set at its place and the bot id
+/// where the vendor wants it, checked against the operation's schema from
+/// the spec, then read into the generated request type. Refusals name the
+/// vendor, the field and the rule; nothing is sent.
 pub(crate) fn update_body<T>(
     vendor: Vendor,
     id: &str,
@@ -354,7 +330,7 @@ pub(crate) fn update_body<T>(
     schema: Option<&Schema>,
 ) -> Result<T, Error>
 where
-    T: JsonFields + Serialize + DeserializeOwned + Clone,
+    T: Serialize + DeserializeOwned,
 {
     let vm = of(vendor);
     let nothing = || Error::invalid(vendor, "(patch)", "changes nothing: set at least one field");
@@ -374,8 +350,8 @@ where
         ));
     }
     let mut body = match own {
-        Some(own) => own.clone(),
-        None => empty_body(vendor, vm, id)?,
+        Some(own) => to_json(vendor, own)?,
+        None => Value::Object(Default::default()),
     };
     let mut shared = 0;
     for field in Field::ALL {
@@ -387,21 +363,9 @@ where
             .iter()
             .find(|m| m.field == field)
             .ok_or_else(|| Error::unsupported(vendor, field.name()))?;
-        let path = m.target.path;
-        let set = match convert(vendor, m, value)? {
-            Converted::Text(text) => body.set_text(path, text),
-            Converted::Json(json) => body.set_field(path, json),
-        };
-        let previous = match set {
-            Ok(previous) => previous,
-            // Said in the spec's words where the schema has them (the
-            // typed field only knows that the value does not fit).
-            Err(e) => {
-                let again = convert(vendor, m, value).ok().map(Converted::into_json);
-                return Err(field_refusal(vendor, field, m, schema, e, again));
-            }
-        };
-        if own.is_some() && previous == Previous::Set {
+        let value = convert(vendor, m, value)?;
+        let slot = place(vendor, &mut body, m.target)?;
+        if !slot.is_null() {
             return Err(Error::invalid(
                 vendor,
                 field.name(),
@@ -411,16 +375,17 @@ where
                 ),
             ));
         }
+        *slot = value;
         shared += 1;
     }
     if shared == 0 && !changes_anything(vm, &body) {
         return Err(nothing());
     }
     if let Some(target) = vm.id_in_body {
-        let path = target.path;
+        let slot = place(vendor, &mut body, target)?;
         // An empty id in the vendor patch means "the bot's": the generated
         // type cannot leave a required field out.
-        match body.field_text(path) {
+        match slot.as_str() {
             Some(existing) if !existing.is_empty() && existing != id => {
                 return Err(Error::invalid(
                     vendor,
@@ -428,77 +393,45 @@ where
                     "differs from the bot id; leave it out of the vendor patch",
                 ));
             }
-            Some(existing) if existing == id => {}
-            _ => {
-                body.set_field(path, Value::from(id))
-                    .map_err(|e| Error::invalid(vendor, target.dotted(), e.to_string()))?;
-            }
+            _ => *slot = Value::from(id),
         }
     }
-    if let Some(schema) = schema {
-        // Through the JSON text, so that a 32-bit float reads as written
-        // (`0.1`, not `0.10000000149011612`).
-        let json = serde_json::to_vec(&body)
-            .and_then(|bytes| serde_json::from_slice(&bytes))
-            .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()))?;
-        if let Some(v) = schema.validate(&json).into_iter().next() {
-            return Err(Error::invalid(vendor, v.field, v.rule));
-        }
+    if let Some(v) = schema.and_then(|s| s.validate(&body).into_iter().next()) {
+        return Err(Error::invalid(vendor, v.field, v.rule));
     }
-    Ok(body)
+    // What the schema allows but the generated type cannot hold.
+    serde_json::from_value(body).map_err(|e| Error::invalid(vendor, "(body)", e.to_string()))
 }
 
-/// Why a shared value does not fit its vendor field: the spec's rule it
-/// breaks, else the type's complaint.
-#[cold]
-fn field_refusal(
-    vendor: Vendor,
-    field: Field,
-    m: &FieldMap,
-    schema: Option<&Schema>,
-    error: FieldError,
-    value: Option<Value>,
-) -> Error {
-    let value = value.filter(|_| matches!(error, FieldError::Decode(_)));
-    if let (Some(value), Some(schema)) = (value, schema) {
-        // The value alone at its place in an otherwise empty body.
-        let alone = m
-            .target
-            .path
-            .iter()
-            .rev()
-            .fold(value, |inner, name| serde_json::json!({ *name: inner }));
-        let dotted = m.target.dotted();
-        if let Some(v) = schema
-            .validate(&alone)
-            .into_iter()
-            .find(|v| v.field == dotted)
-        {
-            return Error::invalid(vendor, v.field, v.rule);
-        }
-    }
-    Error::invalid(vendor, field.name(), error.to_string())
-}
-
-/// The body of a patch without a vendor part: only the bot id, where the
-/// vendor wants it in the body (a top-level field, the only kind so far),
-/// read straight into the typed body.
-fn empty_body<T: DeserializeOwned>(vendor: Vendor, vm: &VendorMap, id: &str) -> Result<T, Error> {
-    use serde::de::value::{Error as DeError, MapDeserializer};
-    let fields = vm.id_in_body.map(|target| {
-        debug_assert_eq!(target.path.len(), 1, "{}", target.pointer);
-        (target.path[0], id)
-    });
-    T::deserialize(MapDeserializer::<_, DeError>::new(fields.into_iter()))
+/// A typed vendor body as JSON. Through the JSON text, so that a 32-bit
+/// float reads as written (`0.1`, not `0.10000000149011612`).
+fn to_json<T: Serialize>(vendor: Vendor, body: &T) -> Result<Value, Error> {
+    serde_json::to_vec(body)
+        .and_then(|bytes| serde_json::from_slice(&bytes))
         .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()))
 }
 
+/// The place of `target` in `body`, with the objects on the way created.
+fn place(vendor: Vendor, body: &mut Value, target: Target) -> Result<&mut Value, Error> {
+    target.path.iter().try_fold(body, |here, name| {
+        if here.is_null() {
+            *here = Value::Object(Default::default());
+        }
+        match here {
+            Value::Object(fields) => Ok(fields.entry(*name).or_insert(Value::Null)),
+            _ => Err(Error::invalid(
+                vendor,
+                target.dotted(),
+                "has no place in the vendor patch",
+            )),
+        }
+    })
+}
+
 /// Whether a body made of the vendor patch alone changes anything but the
-/// bot id. Only reached when no shared field is set, so the JSON copy is
-/// not on the common path.
-fn changes_anything<T: Serialize>(vm: &VendorMap, body: &T) -> bool {
-    let json = serde_json::to_value(body).unwrap_or_default();
-    json.as_object().is_some_and(|fields| {
+/// bot id.
+fn changes_anything(vm: &VendorMap, body: &Value) -> bool {
+    body.as_object().is_some_and(|fields| {
         fields
             .keys()
             .any(|k| Some(k.as_str()) != vm.id_in_body.map(|t| t.path[0]))
