@@ -115,6 +115,11 @@ impl Error {
         )
     }
 
+    /// An answer that does not say what its spec promises.
+    pub(crate) fn decode(vendor: Vendor, message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::Decode, Some(vendor), message.to_string())
+    }
+
     pub(crate) fn unsupported(vendor: Vendor, field: impl Into<String>) -> Self {
         let field = field.into();
         let message = format!("{vendor} does not support `{field}`");
@@ -150,7 +155,7 @@ impl Error {
         self.status
     }
 
-    /// The vendor's own error code (StreamSkill `type`, HotTask `Code`), if any.
+    /// The vendor's own error code (such as StreamSkill's `type`), if any.
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
@@ -217,6 +222,21 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// A failure a vendor reported inside a 2xx answer (an envelope's
+/// `success: false` and the like), as an error with its code and message.
+impl From<(Vendor, chatbots_runtime::VendorFailure)> for Error {
+    fn from((vendor, failure): (Vendor, chatbots_runtime::VendorFailure)) -> Self {
+        let body = serde_json::json!({"code": failure.code, "message": failure.message});
+        let shape = ErrorShape {
+            code: &["/code"],
+            message: &["/message"],
+            field_errors: None,
+            kinds: &[],
+        };
+        from_body(vendor, &shape, None, &body, &CallRecord::default())
+    }
+}
 
 /// Makes the kind a vendor error code stands for.
 pub(crate) type KindOf = fn() -> ErrorKind;
