@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chatbots_runtime::CallRecord;
@@ -84,6 +85,9 @@ pub struct Error {
     status: Option<u16>,
     code: Option<String>,
     message: String,
+    /// The underlying failure (a `reqwest` or `serde_json` error), for
+    /// [`source`](std::error::Error::source).
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
@@ -94,7 +98,17 @@ impl Error {
             status: None,
             code: None,
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// This error, caused by `source`.
+    pub(crate) fn caused_by(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 
     pub(crate) fn config(vendor: Option<Vendor>, message: impl Into<String>) -> Self {
@@ -118,6 +132,11 @@ impl Error {
     /// An answer that does not say what its spec promises.
     pub(crate) fn decode(vendor: Vendor, message: impl fmt::Display) -> Self {
         Self::new(ErrorKind::Decode, Some(vendor), message.to_string())
+    }
+
+    /// An answer that could not be turned into JSON.
+    pub(crate) fn undecodable(vendor: Vendor, error: serde_json::Error) -> Self {
+        Self::decode(vendor, &error).caused_by(error)
     }
 
     pub(crate) fn unsupported(vendor: Vendor, field: impl Into<String>) -> Self {
@@ -221,7 +240,13 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// A failure a vendor reported inside a 2xx answer (an envelope's
 /// `success: false` and the like), as an error with its code and message.
@@ -284,15 +309,15 @@ pub(crate) fn classify<E: serde::Serialize>(
                         "the body does not match the spec: {e} ({} bytes)",
                         bytes.len()
                     ),
-                );
+                )
+                .caused_by(e);
                 err.status = status;
                 err
             }
         },
-        ClientError::CommunicationError(e) | ClientError::ResponseBodyError(e) => {
-            transport(vendor, &e, record)
-        }
-        ClientError::InvalidUpgrade(e) => transport(vendor, &e, record),
+        ClientError::CommunicationError(e)
+        | ClientError::ResponseBodyError(e)
+        | ClientError::InvalidUpgrade(e) => transport(vendor, e, record),
         ClientError::InvalidRequest(message) => Error::invalid(vendor, "(request)", message),
         ClientError::Custom(message) => match &record.auth_error {
             Some(auth) => {
@@ -314,16 +339,16 @@ pub(crate) fn classify<E: serde::Serialize>(
     }
 }
 
-fn transport(vendor: Vendor, e: &reqwest::Error, record: &CallRecord) -> Error {
+fn transport(vendor: Vendor, e: reqwest::Error, record: &CallRecord) -> Error {
     let kind = if e.is_timeout() || record.timed_out {
         ErrorKind::Timeout
-    } else if e.is_decode() && !body_cut_off(e) {
+    } else if e.is_decode() && !body_cut_off(&e) {
         ErrorKind::Decode
     } else {
         ErrorKind::Transport
     };
     // reqwest's Display names the URL, which holds ids but no credential.
-    Error::new(kind, Some(vendor), error_chain(e))
+    Error::new(kind, Some(vendor), error_chain(&e)).caused_by(e)
 }
 
 /// reqwest reports a body that ends early while decoding as a decode error;

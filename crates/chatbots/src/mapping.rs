@@ -188,7 +188,8 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
         return Err(Error::invalid(vendor, v.field, v.rule));
     }
     // What the schema allows but the generated type cannot hold.
-    serde_json::from_value(body).map_err(|e| Error::invalid(vendor, "(body)", e.to_string()))
+    serde_json::from_value(body)
+        .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()).caused_by(e))
 }
 
 /// A typed vendor body as JSON. Through the JSON text, so that a 32-bit
@@ -196,7 +197,7 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
 fn to_json<T: Serialize>(vendor: Vendor, body: &T) -> Result<Value, Error> {
     serde_json::to_vec(body)
         .and_then(|bytes| serde_json::from_slice(&bytes))
-        .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()))
+        .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()).caused_by(e))
 }
 
 /// The place of `target` in `body`, with the objects on the way created.
@@ -235,7 +236,7 @@ pub(crate) fn view<V: VendorApi>(bot: V::Bot) -> Result<Chatbot, Error> {
             chatbot.set(m.field, value);
         }
     }
-    chatbot.raw = serde_json::to_value(&bot).map_err(|e| Error::decode(V::VENDOR, e))?;
+    chatbot.raw = serde_json::to_value(&bot).map_err(|e| Error::undecodable(V::VENDOR, e))?;
     Ok(chatbot)
 }
 

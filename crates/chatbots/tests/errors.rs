@@ -692,6 +692,12 @@ async fn transport_failure_at_every_vendor() {
         assert!(!err.message().is_empty(), "{vendor}: {err}");
         assert!(err.is_retryable(), "{vendor}: {err}");
         assert!(err.to_string().contains("transport"), "{err}");
+        match std::error::Error::source(&err) {
+            Some(source) => assert!(source.is::<reqwest::Error>(), "{vendor}: {source:?}"),
+            // Converza's call fails in its token exchange, whose error
+            // reaches the facade as text (the runtime's `AuthError`).
+            None => assert_eq!(vendor, Vendor::Converza, "{vendor}: no source: {err}"),
+        }
         assert_readable(&err, vendor);
     }
 }
@@ -755,6 +761,8 @@ async fn decode_errors_at_every_vendor() {
                 err.to_string().contains("unexpected response body"),
                 "{err}"
             );
+            let source = std::error::Error::source(&err).expect("the decode error as the source");
+            assert!(source.is::<serde_json::Error>(), "{vendor}: {source:?}");
             assert_readable(&err, vendor);
             assert_eq!(
                 updates(&server, vendor).await.len(),
@@ -1249,77 +1257,59 @@ fn unusable_credential_is_a_config_error_at_build_without_repeating_it() {
     }
 }
 
-const ENV_VARIABLES: [&str; 11] = [
-    "STREAMSKILL_TOKEN",
-    "CONVERZA_KEY_ID",
-    "CONVERZA_KEY_SECRET",
-    "OKCHAT_API_KEY",
-    "PURETALK_API_KEY",
-    "HOTTASK_API_KEY",
-    "STREAMSKILL_BASE_URL",
-    "CONVERZA_BASE_URL",
-    "OKCHAT_BASE_URL",
-    "PURETALK_BASE_URL",
-    "HOTTASK_BASE_URL",
-];
-
-fn set_env(name: &str, value: &str) {
-    // SAFETY: no other test of this binary reads these variables or writes
-    // the environment; the others read it only through `std::env` (proxy
-    // settings, when an HTTP client is built), which takes the same lock.
-    unsafe { std::env::set_var(name, value) }
+/// A client configured from `vars` as if they were the environment.
+fn from_vars(vars: &[(&str, &str)]) -> Result<Chatbots, Error> {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Chatbots::builder()
+        .from_env_with(|name| {
+            vars.iter()
+                .find(|(k, _)| k.as_str() == name)
+                .map(|(_, v)| v.clone())
+        })?
+        .build()
 }
 
-fn clear_env() {
-    for name in ENV_VARIABLES {
-        // SAFETY: as in `set_env`.
-        unsafe { std::env::remove_var(name) }
-    }
-}
-
-/// Every `from_env` check, in one test: the process environment is shared
-/// by the tests of this binary, which run in parallel.
+/// Every `from_env` check, through `from_env_with` and a map of variables
+/// (the process environment is shared by the tests of this binary, which
+/// run in parallel).
 #[tokio::test]
 async fn from_env() {
-    clear_env();
-
     // Nothing set: a client with no vendors.
-    let bots = Chatbots::from_env().expect("no variables is not an error");
+    let bots = from_vars(&[]).expect("no variables is not an error");
     assert!(bots.vendors().is_empty());
 
     // Half a Converza key pair names the missing half, and not the other.
-    set_env("CONVERZA_KEY_ID", CONVERZA_KEY_ID);
-    let err = Chatbots::from_env().expect_err("half a key pair");
+    let err = from_vars(&[("CONVERZA_KEY_ID", CONVERZA_KEY_ID)]).expect_err("half a key pair");
     assert_eq!(err.kind(), &ErrorKind::Config, "{err}");
     assert_eq!(err.vendor(), Some(Vendor::Converza));
     assert!(err.message().contains("CONVERZA_KEY_SECRET"), "{err}");
     assert_no_secret("the error", &format!("{err} {err:?}"));
-    clear_env();
 
-    set_env("CONVERZA_KEY_SECRET", CONVERZA_KEY_SECRET);
-    let err = Chatbots::from_env().expect_err("half a key pair");
+    let err =
+        from_vars(&[("CONVERZA_KEY_SECRET", CONVERZA_KEY_SECRET)]).expect_err("half a key pair");
     assert_eq!(err.kind(), &ErrorKind::Config, "{err}");
     assert!(err.message().contains("CONVERZA_KEY_ID"), "{err}");
     assert_no_secret("the error", &format!("{err} {err:?}"));
-    clear_env();
 
     // An empty variable counts as unset.
-    set_env("OKCHAT_API_KEY", "");
-    let bots = Chatbots::from_env().expect("an empty variable is ignored");
+    let bots = from_vars(&[("OKCHAT_API_KEY", "")]).expect("an empty variable is ignored");
     assert!(bots.vendors().is_empty());
     let err = update_err(&bots, Vendor::OkChat).await;
     assert_eq!(err.kind(), &ErrorKind::Config, "{err}");
     assert!(err.message().contains("OKCHAT_API_KEY"), "{err}");
-    clear_env();
 
     // A bad base URL fails when the client is built.
-    set_env("OKCHAT_API_KEY", OKCHAT_KEY);
-    set_env("OKCHAT_BASE_URL", "not a url");
-    let err = Chatbots::from_env().expect_err("a bad base URL");
+    let err = from_vars(&[
+        ("OKCHAT_API_KEY", OKCHAT_KEY),
+        ("OKCHAT_BASE_URL", "not a url"),
+    ])
+    .expect_err("a bad base URL");
     assert_eq!(err.kind(), &ErrorKind::Config, "{err}");
     assert_eq!(err.vendor(), Some(Vendor::OkChat));
     assert!(err.message().contains("not a url"), "{err}");
-    clear_env();
 
     // Key and base URL from the environment: a working update.
     let server = MockServer::start().await;
@@ -1328,11 +1318,11 @@ async fn from_env() {
         .expect(1)
         .mount(&server)
         .await;
-    set_env("OKCHAT_API_KEY", OKCHAT_KEY);
-    set_env("OKCHAT_BASE_URL", &server.uri());
-    let bots = Chatbots::from_env();
-    clear_env();
-    let bots = bots.expect("a valid environment");
+    let bots = from_vars(&[
+        ("OKCHAT_API_KEY", OKCHAT_KEY),
+        ("OKCHAT_BASE_URL", &server.uri()),
+    ])
+    .expect("a valid environment");
     assert_eq!(bots.vendors(), [Vendor::OkChat]);
     update(&bots, Vendor::OkChat)
         .await
