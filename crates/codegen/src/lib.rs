@@ -20,8 +20,8 @@ use openapiv3::{OpenAPI, Operation, ReferenceOr};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
-mod fields;
 mod rules;
+mod schema;
 
 pub use rules::{MANUAL_EXTENSION, Problem};
 
@@ -135,374 +135,43 @@ pub fn generate(spec: &Spec) -> Result<String, SpecError> {
             reason: problem.reason,
         });
     }
+    // First, so that a schema problem is reported as ours.
+    let (operations, call) = glue(spec)?;
     let generated = rules::prepare_for_progenitor(&spec.api);
     let client = run_progenitor(&generated).map_err(|reason| SpecError {
         path: spec.path.clone(),
         operation: find_failing_operation(&generated),
         reason,
     })?;
-    let glue = glue(spec);
-    let mut file = syn::parse2::<syn::File>(quote!(#client #glue)).map_err(|e| SpecError {
+    let file = syn::parse2::<syn::File>(quote!(#client #operations)).map_err(|e| SpecError {
         path: spec.path.clone(),
         operation: None,
         reason: format!("generated code does not parse: {e}"),
     })?;
-    syn::visit_mut::VisitMut::visit_file_mut(&mut WithoutApiVersion, &mut file);
-    syn::visit_mut::VisitMut::visit_file_mut(&mut Leaner, &mut file);
-    for item in &mut file.items {
-        // The operation builders; `types::builder` holds the body builders.
-        if let syn::Item::Mod(module) = item
-            && module.ident == "builder"
-        {
-            syn::visit_mut::VisitMut::visit_item_mod_mut(&mut DraftBodies, module);
-            syn::visit_mut::VisitMut::visit_item_mod_mut(&mut StaticErrors, module);
-        }
-    }
-    let json_fields = syn::parse2::<syn::File>(fields::impls(&file)).map_err(|e| SpecError {
-        path: spec.path.clone(),
-        operation: None,
-        reason: format!("generated field setters do not parse: {e}"),
-    })?;
-    if let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-        _ => None,
-    }) {
-        items.extend(json_fields.items);
-    }
-    Ok(prettyplease::unparse(&file))
-}
-
-/// Rewrites progenitor's request code so that a call allocates less, with
-/// the same request on the wire and the same value returned:
-///
-/// - `encode_path(&x.to_string())` becomes `chatbots_runtime::PathSegment(&x)`,
-///   which encodes `x` straight into the URL;
-/// - `HeaderMap::with_capacity(n)` becomes `HeaderMap::new()`, which
-///   allocates only when an optional header is actually set, and
-///   `.headers(header_map)` becomes `chatbots_runtime::headers_if_any(..)`,
-///   which skips merging it when none is;
-/// - `ResponseValue::from_response(r)` becomes the glue's `response_value(r)`,
-///   which moves the response headers instead of copying them.
-struct Leaner;
-
-impl syn::visit_mut::VisitMut for Leaner {
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        syn::visit_mut::visit_expr_mut(self, expr);
-        if let Some(call) = headers_call(expr) {
-            let builder = &call.receiver;
-            *expr = syn::parse_quote!(chatbots_runtime::headers_if_any(#builder, header_map));
-            return;
-        }
-        let syn::Expr::Call(call) = expr else {
-            return;
-        };
-        let syn::Expr::Path(func) = call.func.as_ref() else {
-            return;
-        };
-        let path = &func.path;
-        if path.is_ident("encode_path")
-            && let Some(value) = displayed(&call.args)
-        {
-            *expr = syn::parse_quote!(chatbots_runtime::PathSegment(&#value));
-        } else if ends_with(path, &["HeaderMap", "with_capacity"]) {
-            *expr = syn::parse_quote!(::reqwest::header::HeaderMap::new());
-        } else if ends_with(path, &["ResponseValue", "from_response"]) && path.segments.len() == 2 {
-            let args = &call.args;
-            *expr = syn::parse_quote!(crate::response_value(#args));
-        }
-    }
-
-    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
-        // `format!` builds the URL; its arguments are plain expressions.
-        if !mac.path.is_ident("format") {
-            return;
-        }
-        let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
-        if let Ok(mut args) = mac.parse_body_with(parser) {
-            for arg in args.iter_mut() {
-                self.visit_expr_mut(arg);
-            }
-            mac.tokens = quote!(#args);
-        }
-    }
-}
-
-/// Makes the operation builders keep their body in a
-/// `chatbots_runtime::BodyDraft` instead of progenitor's field-by-field body
-/// builder, so that a complete body passed to `.body(..)` is sent as it is
-/// instead of being taken apart and put back together. Rewrites, for every
-/// operation with such a body: the field's type, its initial value
-/// (`Unset`), `.body(..)`, `.body_map(..)` and the conversion in `send()`.
-/// They only fit together, so one that stopped matching progenitor's output
-/// fails the vendor crate's build.
-struct DraftBodies;
-
-impl syn::visit_mut::VisitMut for DraftBodies {
-    fn visit_field_mut(&mut self, field: &mut syn::Field) {
-        let is_body = field.ident.as_ref().is_some_and(|i| i == "body");
-        if is_body && let Some((typed, builder)) = body_builder_types(&field.ty) {
-            field.ty = syn::parse_quote!(
-                Result<chatbots_runtime::BodyDraft<#typed, #builder>, String>
-            );
-        }
-    }
-
-    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
-        if matches!(&field.member, syn::Member::Named(name) if name == "body")
-            && same(&field.expr, quote!(Ok(::std::default::Default::default())))
-        {
-            field.expr = syn::parse_quote!(Ok(chatbots_runtime::BodyDraft::Unset));
-        }
-        syn::visit_mut::visit_field_value_mut(self, field);
-    }
-
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        syn::visit_mut::visit_expr_mut(self, expr);
-        if matches!(expr, syn::Expr::Assign(_)) && same(expr, quote!(self.body = self.body.map(f)))
-        {
-            *expr = syn::parse_quote!(self.body = self.body.map(|body| body.map_builder(f)));
-            return;
-        }
-        let syn::Expr::MethodCall(call) = expr else {
-            return;
-        };
-        if call.method == "map" && call.args.len() == 1 && same(&call.args[0], quote!(From::from)) {
-            call.args[0] = syn::parse_quote!(chatbots_runtime::BodyDraft::Value);
-        } else if call.method == "and_then"
-            && call.args.len() == 1
-            && matches!(&call.args[0], syn::Expr::Closure(closure) if is_builder_try_from(&closure.body))
-        {
-            call.args[0] = syn::parse_quote!(chatbots_runtime::BodyDraft::into_value);
-        }
-    }
-}
-
-/// Makes the operation builders keep a parameter's error (not set yet, or
-/// a failed conversion) as a `Cow<'static, str>` instead of a `String`:
-/// progenitor's messages are literals, and a builder allocated one for every
-/// required parameter (`"id was not initialized"`) on every call, only to
-/// drop it when the parameter was set. The message reaches
-/// `Error::InvalidRequest` unchanged, and `Debug` prints it the same.
-///
-/// Rewrites, in the `builder` module: every `Result<T, String>` field but a
-/// `BodyDraft` body (its errors are formatted), every `"..".to_string()`,
-/// and `x.map_err(Error::InvalidRequest)` for such a field `x` in `send()`.
-/// Like [`DraftBodies`], the rewrites only compile together.
-struct StaticErrors;
-
-impl syn::visit_mut::VisitMut for StaticErrors {
-    fn visit_field_mut(&mut self, field: &mut syn::Field) {
-        if let syn::Type::Path(ty) = &mut field.ty
-            && let Some(last) = ty.path.segments.last_mut()
-            && last.ident == "Result"
-            && let syn::PathArguments::AngleBracketed(args) = &mut last.arguments
-            && args.args.len() == 2
-            && !quote!(#args).to_string().contains("BodyDraft")
-            && let Some(syn::GenericArgument::Type(error)) = args.args.last_mut()
-            && quote!(#error).to_string() == "String"
-        {
-            *error = syn::parse_quote!(::std::borrow::Cow<'static, str>);
-        }
-    }
-
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        syn::visit_mut::visit_expr_mut(self, expr);
-        let syn::Expr::MethodCall(call) = expr else {
-            return;
-        };
-        if call.method == "to_string"
-            && call.args.is_empty()
-            && let syn::Expr::Lit(lit) = call.receiver.as_ref()
-            && let syn::Lit::Str(text) = &lit.lit
-        {
-            *expr = syn::parse_quote!(::std::borrow::Cow::Borrowed(#text));
-        } else if call.method == "map_err"
-            && call.args.len() == 1
-            && matches!(call.receiver.as_ref(), syn::Expr::Path(p) if p.path.get_ident().is_some())
-            && same(&call.args[0], quote!(Error::InvalidRequest))
-        {
-            call.args[0] = syn::parse_quote!(|e| Error::InvalidRequest(e.into_owned()));
-        }
-    }
-}
-
-/// Whether `expr` is `expected`, token for token (syn's `PartialEq` needs a
-/// feature this crate does not otherwise use). Only for small expressions.
-fn same(expr: &syn::Expr, expected: proc_macro2::TokenStream) -> bool {
-    quote!(#expr).to_string() == expected.to_string()
-}
-
-/// `(types::X, types::builder::X)` when `ty` is `Result<types::builder::X, String>`.
-fn body_builder_types(ty: &syn::Type) -> Option<(syn::Path, syn::Path)> {
-    let syn::Type::Path(result) = ty else {
-        return None;
-    };
-    let last = result.path.segments.last()?;
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    let (Some(syn::GenericArgument::Type(syn::Type::Path(builder))), 2) =
-        (args.args.first(), args.args.len())
-    else {
-        return None;
-    };
-    if last.ident != "Result" || !builder.path.segments.iter().any(|s| s.ident == "builder") {
-        return None;
-    }
-    let mut typed = builder.path.clone();
-    typed.segments = builder
-        .path
-        .segments
-        .iter()
-        .filter(|s| s.ident != "builder")
-        .cloned()
-        .collect();
-    Some((typed, builder.path.clone()))
-}
-
-/// Whether `body` is `X::try_from(v).map_err(..)`, progenitor's conversion
-/// of a body builder in `send()`.
-fn is_builder_try_from(body: &syn::Expr) -> bool {
-    let syn::Expr::MethodCall(map_err) = body else {
-        return false;
-    };
-    let syn::Expr::Call(call) = map_err.receiver.as_ref() else {
-        return false;
-    };
-    map_err.method == "map_err"
-        && matches!(call.func.as_ref(), syn::Expr::Path(func) if func.path.segments.last().is_some_and(|s| s.ident == "try_from"))
-}
-
-/// `x` when `args` is exactly `&x.to_string()`.
-fn displayed(args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>) -> Option<&syn::Expr> {
-    let [syn::Expr::Reference(reference)] = args.iter().collect::<Vec<_>>()[..] else {
-        return None;
-    };
-    let syn::Expr::MethodCall(call) = reference.expr.as_ref() else {
-        return None;
-    };
-    (call.method == "to_string" && call.args.is_empty() && call.turbofish.is_none())
-        .then_some(call.receiver.as_ref())
-}
-
-/// Whether `path` ends with `names` (`::reqwest::header::HeaderMap::new`
-/// ends with `["HeaderMap", "new"]`).
-fn ends_with(path: &syn::Path, names: &[&str]) -> bool {
-    path.segments.len() >= names.len()
-        && path
-            .segments
-            .iter()
-            .rev()
-            .zip(names.iter().rev())
-            .all(|(segment, name)| segment.ident == name)
-}
-
-/// Removes the `api-version: <info.version>` header progenitor adds to every
-/// request: no vendor documents it, and sending it only to strip it at run
-/// time costs every call. Where it was the only header, the then empty
-/// header map goes too.
-struct WithoutApiVersion;
-
-impl syn::visit_mut::VisitMut for WithoutApiVersion {
-    fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        let before = block.stmts.len();
-        block.stmts.retain(|stmt| {
-            header_map_call(stmt).is_none_or(|args| !args.contains("\"api-version\""))
-        });
-        if block.stmts.len() != before && !mutates_header_map(block) {
-            // The header map it filled stays empty: drop it, and the call
-            // that merges it into the request.
-            let declares = |stmt: &syn::Stmt| {
-                matches!(stmt, syn::Stmt::Local(local)
-                    if matches!(&local.pat, syn::Pat::Ident(ident) if ident.ident == "header_map"))
-            };
-            if block.stmts.iter().any(declares) {
-                block.stmts.retain(|stmt| !declares(stmt));
-                for stmt in &mut block.stmts {
-                    syn::visit_mut::VisitMut::visit_stmt_mut(&mut WithoutHeaderMap, stmt);
-                }
-            }
-        }
-        syn::visit_mut::visit_block_mut(self, block);
-    }
-}
-
-/// Takes `.headers(header_map)` out of a request builder chain.
-struct WithoutHeaderMap;
-
-impl syn::visit_mut::VisitMut for WithoutHeaderMap {
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        syn::visit_mut::visit_expr_mut(self, expr);
-        if let Some(call) = headers_call(expr) {
-            *expr = (*call.receiver).clone();
-        }
-    }
-}
-
-/// A `<request builder>.headers(header_map)` call.
-fn headers_call(expr: &syn::Expr) -> Option<&syn::ExprMethodCall> {
-    match expr {
-        syn::Expr::MethodCall(call)
-            if call.method == "headers"
-                && call.args.len() == 1
-                && matches!(&call.args[0], syn::Expr::Path(arg) if arg.path.is_ident("header_map")) =>
-        {
-            Some(call)
-        }
-        _ => None,
-    }
-}
-
-/// Whether `header_map.append(..)` / `.insert(..)` is still called
-/// anywhere in `block` (also inside nested `if`s).
-fn mutates_header_map(block: &syn::Block) -> bool {
-    struct Finder(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            if is_header_map_mutation(call) {
-                self.0 = true;
-            }
-            syn::visit::visit_expr_method_call(self, call);
-        }
-    }
-    let mut finder = Finder(false);
-    syn::visit::Visit::visit_block(&mut finder, block);
-    finder.0
-}
-
-fn is_header_map_mutation(call: &syn::ExprMethodCall) -> bool {
-    let syn::Expr::Path(receiver) = call.receiver.as_ref() else {
-        return false;
-    };
-    (call.method == "append" || call.method == "insert") && receiver.path.is_ident("header_map")
-}
-
-/// The arguments, as text, of a `header_map.append(..)` / `.insert(..)`
-/// statement; `None` for any other statement (only these small argument
-/// lists are ever turned into text).
-fn header_map_call(stmt: &syn::Stmt) -> Option<String> {
-    let syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_)) = stmt else {
-        return None;
-    };
-    is_header_map_mutation(call).then(|| {
-        let args = &call.args;
-        quote!(#args).to_string()
-    })
+    Ok(prettyplease::unparse(&file) + &call)
 }
 
 /// Entry point for a vendor crate's `build.rs`.
 ///
-/// Reads `specs/<vendor>.yaml` (the vendor is the package name without the
-/// `chatbots-` prefix), writes the client to `$OUT_DIR/client.rs`, and on a
-/// bad spec stops the build with one line naming the file, the operation and
-/// the reason.
+/// Reads `<vendor>.yaml` from the vendor crate's directory (the vendor is
+/// the package name without the `chatbots-` prefix), or the workspace's
+/// `specs/<vendor>.yaml` when the crate has no copy; writes the client to
+/// `$OUT_DIR/client.rs`; on a bad spec, stops the build with one line naming
+/// the file, the operation and the reason.
 pub fn build_script() {
     let manifest_dir = PathBuf::from(env("CARGO_MANIFEST_DIR"));
     let package = env("CARGO_PKG_NAME");
     let vendor = package.strip_prefix(CRATE_PREFIX).unwrap_or(&package);
-    let spec_path = manifest_dir
-        .join("../../specs")
-        .join(format!("{vendor}.yaml"));
+    // The crate's own copy (a symlink to `specs/`, so that the packaged
+    // crate carries its spec); `specs/` itself in a checkout without it.
+    let own = manifest_dir.join(format!("{vendor}.yaml"));
+    let spec_path = if own.exists() {
+        own
+    } else {
+        manifest_dir
+            .join("../../specs")
+            .join(format!("{vendor}.yaml"))
+    };
     println!("cargo::rerun-if-changed={}", spec_path.display());
     let out = PathBuf::from(env("OUT_DIR")).join("client.rs");
     match load(&spec_path).and_then(|spec| generate(&spec)) {
@@ -650,193 +319,67 @@ pub fn default_base_url(api: &OpenAPI) -> Option<&str> {
     api.servers.first().map(|s| s.url.as_str())
 }
 
-fn glue(spec: &Spec) -> proc_macro2::TokenStream {
+/// What codegen adds after progenitor's client: data only. The code that
+/// uses it is `chatbots_runtime::vendor_client!`.
+fn glue(spec: &Spec) -> Result<(proc_macro2::TokenStream, String), SpecError> {
     let vendor = &spec.vendor;
     let base_url = default_base_url(&spec.api).unwrap_or_default();
-    // progenitor hands the hooks the snake_case form of the operationId.
-    let retry_safe: BTreeMap<String, bool> = operations(&spec.api)
-        .into_iter()
-        .map(|op| (hook_operation_id(&op.id), op.retry_safe))
-        .collect();
-    let safe_ids: Vec<&str> = retry_safe
-        .iter()
-        .filter(|(_, safe)| **safe)
-        .map(|(id, _)| id.as_str())
-        .collect();
-    let retry_safe_body = if safe_ids.is_empty() {
-        quote!({
-            let _ = operation_id;
-            false
-        })
-    } else {
-        quote!(matches!(operation_id, #(#safe_ids)|*))
-    };
-    let header_auth = header_auth_scheme(&spec.api).map(|scheme| {
-        let HeaderScheme { name, header, prefix } = scheme;
-        let doc = format!(
-            "Credentials as the spec's `{name}` security scheme sends them: `{header}: {prefix}<secret>`."
-        );
-        quote! {
+    let schemas = request_body_schemas(spec)?;
+    let mut statics = Vec::new();
+    let mut names = Vec::new();
+    for op in operations(&spec.api) {
+        let id = hook_operation_id(&op.id);
+        let name = quote::format_ident!("{}", id.to_uppercase());
+        let doc = format!(" `{}`: `{} {}`.", op.id, op.method, op.path);
+        let retry_safe = op.retry_safe;
+        let schema = match schemas.get(&id) {
+            Some(schema) => {
+                let schema = raw_string(schema);
+                quote!(Some(#schema))
+            }
+            None => quote!(None),
+        };
+        statics.push(quote! {
             #[doc = #doc]
-            pub fn header_auth(
-                secret: &chatbots_runtime::SecretString,
-            ) -> std::result::Result<chatbots_runtime::HeaderAuth, chatbots_runtime::ConfigError> {
-                chatbots_runtime::HeaderAuth::new(VENDOR, #header, #prefix, secret)
-            }
-        }
-    });
-    let schemas = request_body_schemas(&spec.api);
-    let schema_arms = schemas.iter().map(|(id, schema)| {
-        quote!(#id => {
-            static SCHEMA: std::sync::LazyLock<chatbots_runtime::Schema> =
-                std::sync::LazyLock::new(|| {
-                    chatbots_runtime::Schema::new(serde_json::from_str(#schema).unwrap_or_default())
-                });
-            Some(&SCHEMA)
-        })
-    });
-    quote! {
-        pub use chatbots_runtime::{ClientConfig, Envelope, RetryPolicy, SecretString, VendorFailure};
-
-        #header_auth
-
-        /// The JSON schema of an operation's request body (by the snake_case
-        /// id hooks see), `$ref`s resolved: the documented ranges, enums and
-        /// required fields that the generated types do not enforce. See
-        /// `chatbots_runtime::Schema`. Compiled once, on first use.
-        pub fn request_body_schema(operation_id: &str) -> Option<&'static chatbots_runtime::Schema> {
-            match operation_id {
-                #(#schema_arms)*
-                _ => None,
-            }
-        }
-
-        /// The vendor name, as in `specs/<vendor>.yaml`.
-        pub const VENDOR: &str = #vendor;
-
-        /// The vendor's production base URL (the spec's first `servers` entry).
-        pub const DEFAULT_BASE_URL: &str = #base_url;
-
-        /// The runtime state every generated call goes through: auth, retry
-        /// policy, tracing.
-        pub type Inner = chatbots_runtime::Inner<crate::Auth>;
-
-        /// Whether an operation may be retried after a transient failure
-        /// (from the spec: the HTTP method, or `x-chatbots-idempotent`).
-        pub fn is_retry_safe(operation_id: &str) -> bool {
-            #retry_safe_body
-        }
-
-        /// `ResponseValue::from_response`, but the headers are moved out of
-        /// the response instead of copied: reading the body does not need
-        /// them.
-        async fn response_value<T, E>(
-            mut response: reqwest::Response,
-        ) -> std::result::Result<ResponseValue<T>, Error<E>>
-        where
-            T: serde::de::DeserializeOwned,
-        {
-            let status = response.status();
-            let headers = std::mem::take(response.headers_mut());
-            let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
-            let inner = serde_json::from_slice(&full)
-                .map_err(|e| Error::InvalidResponsePayload(full, e))?;
-            Ok(ResponseValue::new(inner, status, headers))
-        }
-
-        impl ClientHooks<Inner> for Client {
-            async fn pre<E>(
-                &self,
-                request: &mut reqwest::Request,
-                info: &OperationInfo,
-            ) -> std::result::Result<(), Error<E>> {
-                self.inner
-                    .prepare(&self.client, &self.baseurl, request, info.operation_id)
-                    .await
-                    .map_err(|e| Error::Custom(e.to_string()))
-            }
-
-            // Returns the runtime's future itself rather than awaiting it in
-            // a future of its own, which would move it once more per call.
-            #[inline]
-            fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &OperationInfo,
-            ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
-                self.inner.execute(
-                    &self.client,
-                    request,
-                    info.operation_id,
-                    is_retry_safe(info.operation_id),
-                )
-            }
-        }
-
-        impl Client {
-            /// A client for the production API with default timeouts and retries.
-            pub fn from_auth(auth: crate::Auth) -> std::result::Result<Self, chatbots_runtime::ConfigError> {
-                Self::with_config(auth, &chatbots_runtime::ClientConfig::default())
-            }
-
-            /// A client with explicit settings (base URL, timeouts, retries).
-            pub fn with_config(
-                auth: crate::Auth,
-                config: &chatbots_runtime::ClientConfig,
-            ) -> std::result::Result<Self, chatbots_runtime::ConfigError> {
-                Self::with_http(auth, config, config.http_client()?)
-            }
-
-            /// Like [`Client::with_config`], on an HTTP client built before
-            /// (`config.http_client()`), so that several vendor clients can
-            /// share one connection pool and TLS set-up.
-            pub fn with_http(
-                auth: crate::Auth,
-                config: &chatbots_runtime::ClientConfig,
-                http: reqwest::Client,
-            ) -> std::result::Result<Self, chatbots_runtime::ConfigError> {
-                let base_url = config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-                chatbots_runtime::check_base_url(VENDOR, base_url)?;
-                Ok(Self::new_with_client(
-                    base_url.trim_end_matches('/'),
-                    http,
-                    chatbots_runtime::Inner::new(VENDOR, auth, config),
-                ))
-            }
-
-            /// The runtime state: auth, retry policy, tracing.
-            pub fn runtime(&self) -> &Inner {
-                &self.inner
-            }
-
-            /// Sends a hand-built request for an operation the spec marks
-            /// `x-chatbots-manual` (multipart uploads) through the same hooks
-            /// as the generated operations, and decodes it the same way.
-            #[allow(dead_code)]
-            pub(crate) async fn send_manual<T, E>(
-                &self,
-                mut request: reqwest::Request,
-                operation_id: &'static str,
-            ) -> std::result::Result<ResponseValue<T>, Error<E>>
-            where
-                T: serde::de::DeserializeOwned,
-                E: serde::de::DeserializeOwned,
-            {
-                let info = OperationInfo { operation_id };
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => response_value(response).await,
-                    400..=599 => Err(Error::ErrorResponse(
-                        response_value(response).await?,
-                    )),
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
-            }
-        }
+            pub static #name: Operation = Operation::new(#id, #retry_safe, #schema);
+        });
+        names.push(name);
     }
+    let operations = quote! {
+        /// Every operation of the spec, with what the runtime needs of it:
+        /// its hook id, whether it may be retried, its request schema.
+        pub mod operations {
+            use chatbots_runtime::Operation;
+
+            #(#statics)*
+
+            /// Every operation above, in spec order.
+            pub static ALL: &[&Operation] = &[#(&#names),*];
+        }
+    };
+    // Written as text: prettyplease leaves a macro call's tokens unformatted.
+    let header_auth = header_auth_scheme(&spec.api)
+        .map(|HeaderScheme { name, header, prefix }| {
+            format!("    header_auth: {{ scheme: {name:?}, header: {header:?}, prefix: {prefix:?} }},\n")
+        })
+        .unwrap_or_default();
+    let call = format!(
+        "\nchatbots_runtime::vendor_client! {{\n    vendor: {vendor:?},\n    default_base_url: {base_url:?},\n    operations: operations::ALL,\n    auth: crate::Auth,\n{header_auth}}}\n"
+    );
+    Ok((operations, call))
+}
+
+/// `text` as a raw string literal (`r#"…"#`), so that a schema reads in the
+/// generated code as it is.
+fn raw_string(text: &str) -> proc_macro2::Literal {
+    let mut hashes = "#".to_owned();
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    let literal = format!("r{hashes}\"{text}\"{hashes}");
+    literal
+        .parse()
+        .unwrap_or_else(|_| proc_macro2::Literal::string(text))
 }
 
 /// A security scheme that is one header carrying the credential.
@@ -879,69 +422,51 @@ pub fn header_auth_scheme(api: &OpenAPI) -> Option<HeaderScheme> {
     })
 }
 
-/// Each generated operation's JSON request body schema with every `$ref`
-/// inlined, keyed by the snake_case operation id.
-pub fn request_body_schemas(api: &OpenAPI) -> BTreeMap<String, String> {
-    let prepared = rules::prepare_for_progenitor(api);
-    let whole = serde_json::to_value(api).unwrap_or_default();
+/// Each operation's `application/json` request body schema as a JSON
+/// Schema (draft 2020-12, `$ref`s inlined, see `schema.rs`), keyed by the
+/// snake_case operation id, each checked to compile. A schema that cannot be
+/// converted or compiled is an error naming the operation.
+pub fn request_body_schemas(spec: &Spec) -> Result<BTreeMap<String, String>, SpecError> {
+    let fail = |operation: Option<String>, reason: String| SpecError {
+        path: spec.path.clone(),
+        operation,
+        reason,
+    };
+    let whole = serde_json::to_value(&spec.api)
+        .map_err(|e| fail(None, format!("cannot read the spec as JSON: {e}")))?;
     let mut out = BTreeMap::new();
-    for (path, item) in prepared.paths.paths.iter() {
+    for (path, item) in spec.api.paths.paths.iter() {
         let ReferenceOr::Item(item) = item else {
             continue;
         };
         for (method, op) in item.iter() {
-            let Some(body) = &op.request_body else {
+            let name = operation_name(method, path, op);
+            let fail = |reason: String| fail(Some(name.clone()), reason);
+            let body = match &op.request_body {
+                None => continue,
+                Some(ReferenceOr::Item(body)) => serde_json::to_value(body)
+                    .map_err(|e| fail(format!("cannot read the request body: {e}")))?,
+                Some(ReferenceOr::Reference { reference }) => reference
+                    .strip_prefix('#')
+                    .and_then(|pointer| whole.pointer(pointer))
+                    .cloned()
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "request body `$ref: {reference}` points to nothing"
+                        ))
+                    })?,
+            };
+            let Some(openapi) = body.pointer("/content/application~1json/schema") else {
                 continue;
             };
-            let body = match body {
-                ReferenceOr::Item(body) => serde_json::to_value(body).unwrap_or_default(),
-                ReferenceOr::Reference { reference } => resolve(&whole, reference, 0),
-            };
-            if let Some(schema) = body.pointer("/content/application~1json/schema") {
-                let inlined = inline_refs(&whole, schema, 0);
-                out.insert(
-                    hook_operation_id(&operation_name(method, path, op)),
-                    inlined.to_string(),
-                );
-            }
+            let converted = schema::convert(&whole, openapi)
+                .map_err(|e| fail(format!("request schema: {e}")))?;
+            jsonschema::draft202012::new(&converted)
+                .map_err(|e| fail(format!("request schema does not compile: {e}")))?;
+            let text = serde_json::to_string_pretty(&converted)
+                .map_err(|e| fail(format!("cannot write the request schema: {e}")))?;
+            out.insert(hook_operation_id(&name), text);
         }
     }
-    out
-}
-
-fn resolve(whole: &serde_json::Value, reference: &str, depth: usize) -> serde_json::Value {
-    let pointer = reference.trim_start_matches('#');
-    whole
-        .pointer(pointer)
-        .map(|v| inline_refs(whole, v, depth + 1))
-        .unwrap_or_default()
-}
-
-/// Recursive schemas stop being inlined after a few levels (an open schema).
-fn inline_refs(
-    whole: &serde_json::Value,
-    value: &serde_json::Value,
-    depth: usize,
-) -> serde_json::Value {
-    use serde_json::Value;
-    if depth > 8 {
-        return Value::Object(Default::default());
-    }
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get("$ref") {
-                return resolve(whole, reference, depth);
-            }
-            Value::Object(
-                map.iter()
-                    .filter(|(k, _)| !matches!(k.as_str(), "example" | "examples" | "description"))
-                    .map(|(k, v)| (k.clone(), inline_refs(whole, v, depth)))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| inline_refs(whole, v, depth)).collect())
-        }
-        other => other.clone(),
-    }
+    Ok(out)
 }

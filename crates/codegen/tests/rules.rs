@@ -69,15 +69,20 @@ fn good_spec_generates_client_and_glue() {
     let spec = spec(GOOD_OP).unwrap();
     assert!(chatbots_codegen::check(&spec).is_empty());
     let code = generate(&spec).unwrap();
-    assert!(code.contains("pub const DEFAULT_BASE_URL: &str = \"https://vendor.invalid/v1\""));
+    assert!(
+        code.contains("default_base_url: \"https://vendor.invalid/v1\""),
+        "{code}"
+    );
     // Hooks receive snake_case ids; POST edit is retry-safe by extension,
     // GET by method, the POST create is not.
-    assert!(code.contains("\"edit_thing\""), "{code}");
-    assert!(code.contains("\"get_thing\""));
-    assert!(!code.contains("\"create_thing\" |") && !code.contains("| \"create_thing\""));
+    assert!(
+        code.contains("Operation::new(\n        \"edit_thing\",\n        true,"),
+        "{code}"
+    );
+    assert!(code.contains("Operation::new(\"get_thing\", true, None)"));
+    assert!(code.contains("Operation::new(\"create_thing\", false, None)"));
     // The header auth comes from the security scheme.
-    assert!(code.contains("pub fn header_auth"));
-    assert!(code.contains("\"x-key\""));
+    assert!(code.contains("header_auth: { scheme: \"key\", header: \"x-key\", prefix: \"\" }"));
     // The 404 covered by 4XX is not generated as an unreachable arm.
     assert!(!code.contains("404u16"));
 }
@@ -211,4 +216,73 @@ fn yaml_that_is_not_openapi_is_a_clear_error() {
     std::fs::write(&file, "hello: world\n").unwrap();
     let err = load(&file).err().expect("refused");
     assert!(err.to_string().contains("not a valid OpenAPI 3.0 document"));
+}
+
+/// A spec whose one operation has `schema` as its JSON request body.
+fn with_request_schema(schema: &str) -> String {
+    format!(
+        "  /bots:
+    patch:
+      operationId: updateBot
+      requestBody:
+        content:
+          application/json:
+            schema: {schema}
+      responses:
+        '200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Ok'}}}}}}}}
+"
+    )
+}
+
+fn request_schema(schema: &str) -> serde_json::Value {
+    let spec = spec(&with_request_schema(schema)).unwrap();
+    let schemas = chatbots_codegen::request_body_schemas(&spec).unwrap();
+    serde_json::from_str(&schemas["update_bot"]).unwrap()
+}
+
+#[test]
+fn a_property_named_description_is_kept_in_the_request_schema() {
+    let schema = request_schema(
+        "{type: object, description: A bot, example: {description: x}, properties: {description: {type: string, maxLength: 5, example: hello}, example: {type: integer}}}",
+    );
+    assert_eq!(
+        schema,
+        serde_json::json!({
+            "type": "object",
+            "description": "A bot",
+            "properties": {
+                "description": {"type": "string", "maxLength": 5},
+                "example": {"type": "integer"},
+            },
+        })
+    );
+}
+
+#[test]
+fn nullable_becomes_a_null_type_in_the_request_schema() {
+    let schema = request_schema(
+        "{type: object, properties: {role: {type: string, enum: [a, b], nullable: true}}}",
+    );
+    assert_eq!(
+        schema["properties"]["role"],
+        serde_json::json!({"type": ["string", "null"], "enum": ["a", "b", null]})
+    );
+}
+
+#[test]
+fn a_request_schema_that_does_not_compile_is_a_build_error() {
+    let line = failure(&with_request_schema(
+        "{type: object, properties: {name: {type: string, pattern: '(unclosed'}}}",
+    ));
+    assert!(
+        line.contains("`updateBot`") && line.contains("request schema does not compile"),
+        "{line}"
+    );
+    let line = failure(&with_request_schema(
+        "{$ref: '#/components/schemas/Missing'}",
+    ));
+    assert!(
+        line.contains("`updateBot`") && line.contains("points to nothing"),
+        "{line}"
+    );
 }

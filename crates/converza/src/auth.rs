@@ -11,18 +11,17 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chatbots_runtime::{
     AuthContext, AuthError, Authenticate, ClientConfig, Envelope, ExposeSecret, SecretString,
 };
 use progenitor_client::Error;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
+// tokio's clock, so that tests can move it instead of waiting.
+use tokio::time::Instant;
 
-use crate::{Client, VENDOR, types};
-
-/// The hook id of the token operation: the one call sent without a token.
-const TOKEN_OPERATION: &str = "create_token";
+use crate::{Client, VENDOR, operations, types};
 
 /// The lifetime assumed when the vendor's answer has no `expires_in`: the
 /// documented 24 hours.
@@ -260,7 +259,8 @@ impl Authenticate for Auth {
         ctx: &AuthContext<'_>,
         request: &mut reqwest::Request,
     ) -> Result<(), AuthError> {
-        if ctx.operation == TOKEN_OPERATION {
+        // The token exchange is the one call sent without a token.
+        if ctx.operation == operations::CREATE_TOKEN.id {
             return Ok(());
         }
         let header = self.bearer(ctx).await?;

@@ -107,6 +107,7 @@ impl Client {
             .header(reqwest::header::ACCEPT, "application/json")
             .multipart(form)
             .build()?;
-        self.send_manual(request, "upload_document").await
+        self.send_manual(request, &crate::operations::UPLOAD_DOCUMENT)
+            .await
     }
 }

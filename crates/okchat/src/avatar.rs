@@ -72,6 +72,7 @@ impl Client {
             .header(CONTENT_TYPE, content_type)
             .body(body)
             .build()?;
-        self.send_manual(request, "update_chatbot_avatar").await
+        self.send_manual(request, &crate::operations::UPDATE_CHATBOT_AVATAR)
+            .await
     }
 }

@@ -124,6 +124,7 @@ impl Client {
             .header(reqwest::header::ACCEPT, "application/json")
             .multipart(form)
             .build()?;
-        self.send_manual(request, "clone_voice").await
+        self.send_manual(request, &crate::operations::CLONE_VOICE)
+            .await
     }
 }

@@ -1,0 +1,142 @@
+//! How requests carry credentials: the [`Authenticate`] trait, the
+//! one-header [`HeaderAuth`] most vendors use, and [`AuthError`].
+
+use std::fmt;
+use std::future::Future;
+
+use reqwest::Request;
+use reqwest::header::{HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{ConfigError, RetryPolicy};
+
+/// The context an [`Authenticate`] implementation gets.
+pub struct AuthContext<'a> {
+    /// The vendor name.
+    pub vendor: &'static str,
+    /// The operation being sent (its `operationId`).
+    pub operation: &'a str,
+    /// The client's HTTP client, for credential exchanges.
+    pub http: &'a reqwest::Client,
+    /// The client's base URL.
+    pub base_url: &'a str,
+    /// The client's retry policy, for credential exchanges.
+    pub retry: &'a RetryPolicy,
+}
+
+/// How a vendor's requests are authenticated. Implementations keep their
+/// secrets out of `Debug`.
+pub trait Authenticate: Clone + fmt::Debug + Send + Sync + 'static {
+    /// Adds credentials to `request`.
+    fn authenticate(
+        &self,
+        ctx: &AuthContext<'_>,
+        request: &mut Request,
+    ) -> impl Future<Output = Result<(), AuthError>> + Send;
+
+    /// `text` with every credential this auth holds replaced by
+    /// `[REDACTED]`: for vendor messages that echo what they were sent.
+    fn redact(&self, text: &str) -> String;
+}
+
+/// `text` with each non-empty secret replaced by `[REDACTED]`.
+pub fn redact_secrets<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    secrets
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.to_owned(), |text, secret| {
+            text.replace(secret, "[REDACTED]")
+        })
+}
+
+/// A credential sent as-is in one header: `Authorization: Bearer <token>`,
+/// `x-api-key: <key>`, or HotTask's bare `Authorization: <key>`.
+#[derive(Clone)]
+pub struct HeaderAuth {
+    name: HeaderName,
+    value: HeaderValue,
+    /// Where the secret starts in `value` (after `Bearer `).
+    secret_start: usize,
+}
+
+impl HeaderAuth {
+    /// `name: <prefix><secret>`. Fails if the secret cannot be a header value
+    /// (the error does not repeat it).
+    pub fn new(
+        vendor: &'static str,
+        name: &'static str,
+        prefix: &str,
+        secret: &SecretString,
+    ) -> Result<Self, ConfigError> {
+        let mut value =
+            HeaderValue::from_str(&format!("{prefix}{}", secret.expose_secret())).map_err(|_| {
+                ConfigError::new(
+                    Some(vendor),
+                    format!("the credential for header `{name}` contains characters a header cannot carry"),
+                )
+            })?;
+        if secret.expose_secret().is_empty() {
+            return Err(ConfigError::new(
+                Some(vendor),
+                "the credential is empty".into(),
+            ));
+        }
+        value.set_sensitive(true);
+        Ok(Self {
+            name: HeaderName::from_static(name),
+            value,
+            secret_start: prefix.len(),
+        })
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(vendor: &'static str, token: &SecretString) -> Result<Self, ConfigError> {
+        Self::new(vendor, "authorization", "Bearer ", token)
+    }
+}
+
+impl fmt::Debug for HeaderAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeaderAuth")
+            .field("header", &self.name.as_str())
+            .field("value", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl Authenticate for HeaderAuth {
+    async fn authenticate(
+        &self,
+        _: &AuthContext<'_>,
+        request: &mut Request,
+    ) -> Result<(), AuthError> {
+        request
+            .headers_mut()
+            .insert(self.name.clone(), self.value.clone());
+        Ok(())
+    }
+
+    fn redact(&self, text: &str) -> String {
+        let secret = self
+            .value
+            .to_str()
+            .ok()
+            .and_then(|v| v.get(self.secret_start..))
+            .unwrap_or_default();
+        redact_secrets(text, [secret])
+    }
+}
+
+/// A failure to obtain or apply credentials.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{vendor}: authentication failed{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+pub struct AuthError {
+    /// The vendor.
+    pub vendor: &'static str,
+    /// The status of a credential exchange that the vendor refused.
+    pub status: Option<u16>,
+    /// What went wrong; never contains the credential.
+    pub message: String,
+    /// Whether the exchange failed in transport (and may succeed later).
+    pub transient: bool,
+}

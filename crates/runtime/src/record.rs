@@ -1,0 +1,79 @@
+//! [`record`]: what one generated call did on the wire.
+//!
+//! progenitor drops the status of a body it cannot decode, and its hooks
+//! cannot return anything but its own `Error`; the error layer above a
+//! generated client still needs the status, the attempts and an auth
+//! failure. The runtime notes them in a task-local [`CallRecord`] that
+//! [`record`] sets around one call.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::AuthError;
+
+/// What one generated call did on the wire, for error classification above
+/// the generated client. Collected by [`record`].
+#[derive(Clone, Debug, Default)]
+pub struct CallRecord {
+    /// The status of the last response, if one arrived.
+    pub status: Option<StatusCode>,
+    /// The delay the vendor asked for on the last response, if any.
+    pub retry_after: Option<Duration>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Whether the last attempt timed out.
+    pub timed_out: bool,
+    /// A credential exchange that failed before anything was sent.
+    pub auth_error: Option<AuthError>,
+}
+
+tokio::task_local! {
+    static CALL: RefCell<CallRecord>;
+}
+
+/// Runs `call` (one generated client call) and returns what it did on the
+/// wire along with its result.
+///
+/// ```
+/// # async fn demo() {
+/// let (output, record) = chatbots_runtime::record(async { 42 }).await;
+/// assert_eq!(output, 42);
+/// assert_eq!(record.attempts, 0); // nothing was sent
+/// # }
+/// ```
+pub async fn record<F: Future>(call: F) -> (F::Output, CallRecord) {
+    CALL.scope(RefCell::new(CallRecord::default()), async {
+        let output = call.await;
+        (output, CALL.with(RefCell::take))
+    })
+    .await
+}
+
+/// Updates the record of the call being run, if it is being recorded.
+pub(crate) fn note(update: impl FnOnce(&mut CallRecord)) {
+    // Outside `record` there is nothing to update.
+    let _ = CALL.try_with(|record| update(&mut record.borrow_mut()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_record_sees_only_its_own_call() {
+        let (_, outer) = record(async {
+            note(|r| r.attempts = 1);
+            let (_, inner) = record(async { note(|r| r.attempts = 5) }).await;
+            assert_eq!(inner.attempts, 5);
+            note(|r| r.timed_out = true);
+        })
+        .await;
+        assert_eq!(outer.attempts, 1);
+        assert!(outer.timed_out);
+        // Outside any record, noting is a no-op.
+        note(|r| r.attempts = 9);
+    }
+}
