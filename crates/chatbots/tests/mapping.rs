@@ -1672,3 +1672,35 @@ async fn hottask_get_and_list_are_unsupported_without_a_request() {
     assert_eq!(err.vendor(), Some(Vendor::HotTask));
     assert_eq!(err.message(), "hottask does not support `list`");
 }
+
+/// Every property of a request body is checked whatever its name — also
+/// one named like a schema keyword (`description`) — and integers are
+/// counted by value, as JSON Schema does.
+#[test]
+fn update_body_schemas_check_every_property_and_count_integers_by_value() {
+    let okchat = okchat::request_body_schema("update_chatbot").expect("OKChat's update schema");
+    let found = okchat.validate(&json!({"description": {}}));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].field, "description");
+    assert_eq!(found[0].rule, "must be a string (got an object)");
+
+    let converza = converza::request_body_schema("update_bot").expect("Converza's update schema");
+    let found = converza.validate(&json!({"actions": [{"description": {"x": 1}}]}));
+    assert!(
+        found.iter().any(|v| v.field == "actions[0].description"),
+        "{found:?}"
+    );
+
+    let parse = |text: &str| serde_json::from_str::<Value>(text).expect("JSON");
+    assert_eq!(
+        converza.validate(&parse(r#"{"chat_model_level": 1.0}"#)),
+        []
+    );
+    let found = converza.validate(&parse(r#"{"chat_model_level": 3.0}"#));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].field, "chat_model_level");
+    assert!(
+        found[0].rule.starts_with("must be between 0 and 2"),
+        "{found:?}"
+    );
+}
