@@ -32,8 +32,8 @@ pub use envelope::{Envelope, VendorFailure};
 pub use operation::Operation;
 pub use record::{CallRecord, record};
 pub use retry::{RetryPolicy, is_retryable_status, retry_after};
-pub use secrecy::{ExposeSecret, SecretString};
 pub use schema::{Schema, SchemaError, Violation, validate};
+pub use secrecy::{ExposeSecret, SecretString};
 pub use vendor::{UnknownVendor, Vendor};
 
 /// For the code [`vendor_client!`] writes; not part of the API.
