@@ -287,8 +287,11 @@ pub(crate) fn classify<E: serde::Serialize>(
     match error {
         ClientError::ErrorResponse(response) => {
             let status = response.status().as_u16();
-            let body = serde_json::to_value(response.into_inner()).unwrap_or_default();
-            from_body(vendor, shape, Some(status), &body, record)
+            // The generated error type as JSON, for the shape's pointers.
+            match serde_json::to_value(response.into_inner()) {
+                Ok(body) => from_body(vendor, shape, Some(status), &body, record),
+                Err(e) => from_body(vendor, shape, Some(status), &Value::Null, record).caused_by(e),
+            }
         }
         ClientError::UnexpectedResponse(response) => {
             let status = response.status().as_u16();

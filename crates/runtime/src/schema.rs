@@ -290,8 +290,8 @@ fn shape(value: &Value) -> String {
 fn format_name(format: &str) -> String {
     match format {
         "uuid" => "a UUID".into(),
-        "date-time" => "an RFC 3339 date-time".into(),
-        "date" => "an RFC 3339 date (YYYY-MM-DD)".into(),
+        "date-time" => "a date-time as RFC 3339".into(),
+        "date" => "a date as YYYY-MM-DD".into(),
         "email" => "an email address".into(),
         "uri" => "an absolute URI".into(),
         other => format!("in the `{other}` format"),
@@ -527,7 +527,7 @@ mod tests {
         assert_eq!(
             found,
             [
-                "at: must be an RFC 3339 date-time (got \"yesterday\")",
+                "at: must be a date-time as RFC 3339 (got \"yesterday\")",
                 "id: must be a UUID (got \"nope\")"
             ]
         );
