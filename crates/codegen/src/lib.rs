@@ -124,9 +124,11 @@ pub fn settings() -> GenerationSettings {
     settings
 }
 
-/// Generates the client source for one spec: progenitor's output followed by
-/// the glue every vendor crate shares (base URL, hooks into the runtime,
-/// constructors).
+/// Generates the client source for one spec: progenitor's output as
+/// progenitor writes it, followed by data for the runtime: an `operations`
+/// module (one `chatbots_runtime::Operation` per operation) and a
+/// `chatbots_runtime::vendor_client!` call (vendor, base URL, security
+/// scheme), which writes the hooks and constructors.
 pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     if let Some(problem) = check(spec).into_iter().next() {
         return Err(SpecError {
@@ -329,7 +331,15 @@ fn glue(spec: &Spec) -> Result<(proc_macro2::TokenStream, String), SpecError> {
     let mut names = Vec::new();
     for op in operations(&spec.api) {
         let id = hook_operation_id(&op.id);
-        let name = quote::format_ident!("{}", id.to_uppercase());
+        let name = id.to_uppercase();
+        if syn::parse_str::<syn::Ident>(&name).is_err() {
+            return Err(SpecError {
+                path: spec.path.clone(),
+                operation: Some(op.id.clone()),
+                reason: format!("`{name}` is not a Rust identifier; rename the operationId"),
+            });
+        }
+        let name = quote::format_ident!("{name}");
         let doc = format!(" `{}`: `{} {}`.", op.id, op.method, op.path);
         let retry_safe = op.retry_safe;
         let schema = match schemas.get(&id) {

@@ -264,9 +264,15 @@ fn contains_closed_object(value: &serde_json::Value) -> bool {
 
 /// What progenitor sees: the spec without manual operations, and without
 /// error statuses that a `4XX`/`5XX` range already covers (they document
-/// examples; generated, they would be unreachable match arms).
+/// examples; generated, they would be unreachable match arms), and with
+/// the terms-of-service URL as an autolink.
 pub(crate) fn prepare_for_progenitor(api: &OpenAPI) -> OpenAPI {
     let mut api = api.clone();
+    // progenitor writes the terms-of-service URL on a doc line of its own,
+    // where rustdoc flags a bare URL; as an autolink it is a link.
+    if let Some(url) = &mut api.info.terms_of_service {
+        *url = format!("<{url}>");
+    }
     for item in api.paths.paths.values_mut() {
         if let ReferenceOr::Item(item) = item {
             for param in item.parameters.iter_mut() {

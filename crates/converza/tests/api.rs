@@ -1262,3 +1262,14 @@ async fn no_credential_shows_in_debug_output() {
     }
     assert!(format!("{:?}", c.runtime().auth()).contains("token_cached: true"));
 }
+
+/// Callers spawn calls onto multi-threaded runtimes: a generated call (whose
+/// `pre` hook may run the token exchange) and a hand-built upload are `Send`.
+#[test]
+fn calls_are_send() {
+    fn send<T: Send>(_: &T) {}
+    let c = Client::from_auth(auth()).unwrap();
+    send(&c.list_bots().send());
+    let team = TEAM_ID.parse().unwrap();
+    send(&c.upload_document(UploadDocument::new(team, "a.txt", b"hi".to_vec())));
+}

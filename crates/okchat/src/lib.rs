@@ -11,7 +11,7 @@
 //!
 //! OKChat authenticates every request with one header, `x-api-key: <key>`.
 //! Build it with [`header_auth`]; the key is kept as a
-//! [`SecretString`](chatbots_runtime::SecretString) and is redacted from
+//! [`chatbots_runtime::SecretString`] and is redacted from
 //! every `Debug` output. No endpoint issues keys: get one from OKChat.
 //!
 //! # Errors

@@ -241,6 +241,21 @@ mod tests {
         Inner::new("test", auth, &config)
     }
 
+    /// Callers spawn calls onto multi-threaded runtimes.
+    #[test]
+    fn the_futures_of_a_call_are_send() {
+        fn send<T: Send>(_: &T) {}
+        let http = reqwest::Client::new();
+        let inner = inner();
+        let mut request = http.get("http://127.0.0.1:9/").build().unwrap();
+        send(&inner.prepare(&http, "", &mut request, "get"));
+        let request = http.get("http://127.0.0.1:9/").build().unwrap();
+        send(&crate::record(inner.execute(&http, request, "get", true)));
+        let request = http.get("http://127.0.0.1:9/").build().unwrap();
+        let op = Operation::new("get", true, None);
+        send(&inner.send_manual::<serde_json::Value, serde_json::Value>(&http, "", request, &op));
+    }
+
     #[tokio::test]
     async fn a_retry_sends_the_same_request_again() {
         let server = MockServer::start().await;

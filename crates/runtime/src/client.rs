@@ -10,7 +10,7 @@
 use crate::{Authenticate, ClientConfig, ConfigError, Inner, check_base_url};
 
 /// What a generated client is made of, from its settings: the base URL
-/// (without a trailing `/`) and the runtime state. For [`vendor_client!`].
+/// (without a trailing `/`) and the runtime state. For [`vendor_client!`](crate::vendor_client).
 pub fn client_parts<A: Authenticate>(
     vendor: &'static str,
     default_base_url: &'static str,
