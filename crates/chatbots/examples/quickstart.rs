@@ -1,5 +1,5 @@
-//! Updates one chatbot at each of the five vendors through the facade, reads
-//! it back, and prints what changed.
+//! Updates one chatbot at each vendor through the facade, reads it back,
+//! and prints what changed.
 //!
 //! With no vendor credentials in the environment it starts the embedded
 //! `chatbots-sandbox` on 127.0.0.1 (a local emulator of all five APIs) and
@@ -9,28 +9,28 @@
 //! cargo run -p chatbots --example quickstart
 //! ```
 //!
-//! With real credentials (`STREAMSKILL_TOKEN`, `CONVERZA_KEY_ID` +
-//! `CONVERZA_KEY_SECRET`, `OKCHAT_API_KEY`, `PURETALK_API_KEY`,
-//! `HOTTASK_API_KEY`) it talks to the real vendors instead — only to those
-//! whose credentials are set, and only to the bot named by
+//! With real credentials (each vendor's `chatbots::credential_variables`:
+//! `OKCHAT_API_KEY`, `CONVERZA_KEY_ID` + `CONVERZA_KEY_SECRET`, …) it talks
+//! to the real vendors instead — only to those whose credentials are set, and only to the bot named by
 //! `<VENDOR>_BOT_ID` (e.g. `OKCHAT_BOT_ID`); the edits below are real edits.
 
-use chatbots::{BotRef, ChatbotPatch, Chatbots, Field, Vendor};
+use chatbots::{BotRef, ChatbotPatch, Chatbots, Field, Vendor, credential_variables, vendor_field};
 use chatbots_sandbox::Sandbox;
 
-/// The change made at each vendor: fields every vendor supports a share of.
+/// The change made at each vendor: each of these shared fields the vendor
+/// supports.
 fn demo_patch(vendor: Vendor) -> ChatbotPatch {
-    match vendor {
-        Vendor::StreamSkill => ChatbotPatch::new().language("en"),
-        Vendor::Converza => ChatbotPatch::new().name("Support bot").temperature(0.4),
-        Vendor::OkChat => ChatbotPatch::new()
-            .instructions("Answer in two sentences.")
-            .greeting("Hi there!"),
-        Vendor::PureTalk => ChatbotPatch::new()
-            .name("Front desk")
-            .greeting("Thanks for calling."),
-        Vendor::HotTask => ChatbotPatch::new().name("Front desk").language("es"),
+    let mut patch = ChatbotPatch::new();
+    if vendor_field(vendor, Field::Name).is_some() {
+        patch = patch.name("Front desk");
     }
+    if vendor_field(vendor, Field::Greeting).is_some() {
+        patch = patch.greeting("Hi there!");
+    }
+    if vendor_field(vendor, Field::Language).is_some() {
+        patch = patch.language("es");
+    }
+    patch
 }
 
 #[tokio::main]
@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let real: Vec<Vendor> = Vendor::ALL
         .into_iter()
         .filter(|v| {
-            chatbots::credential_variables(*v)
+            credential_variables(*v)
                 .iter()
                 .all(|name| std::env::var(name).is_ok_and(|value| !value.is_empty()))
         })
@@ -148,19 +148,22 @@ fn cell(text: &str) -> String {
     cut
 }
 
-/// A facade client aimed at the sandbox, with its documented credentials.
+/// A facade client aimed at the sandbox, with its documented credentials
+/// given as each vendor's variables (key, then secret where there is one).
 fn sandbox_client(sandbox: &Sandbox) -> Result<Chatbots, chatbots::Error> {
-    use chatbots_sandbox::Vendor as S;
-    let key = |v| sandbox.credentials(v).key;
-    let mut builder = Chatbots::builder()
-        .streamskill_token(key(S::StreamSkill))
-        .converza_keys(
-            key(S::Converza),
-            sandbox.credentials(S::Converza).secret.unwrap_or_default(),
-        )
-        .okchat_api_key(key(S::OkChat))
-        .puretalk_api_key(key(S::PureTalk))
-        .hottask_api_key(key(S::HotTask));
+    let variable = |name: &str| {
+        Vendor::ALL.into_iter().find_map(|vendor| {
+            let credentials = sandbox.credentials(sandbox_vendor(vendor));
+            match credential_variables(vendor)
+                .iter()
+                .position(|v| *v == name)?
+            {
+                0 => Some(credentials.key.to_string()),
+                _ => credentials.secret.map(str::to_string),
+            }
+        })
+    };
+    let mut builder = Chatbots::builder().from_env_with(variable)?;
     for vendor in Vendor::ALL {
         builder = builder.base_url(vendor, sandbox.base_url(sandbox_vendor(vendor)));
     }

@@ -1,44 +1,19 @@
 //! The facade client and its configuration.
 
 use std::collections::BTreeMap;
-use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chatbots_runtime::{ClientConfig, RetryPolicy, SecretString};
 
 use crate::error::{Error, ErrorKind};
-use crate::mapping;
 use crate::model::{BotRef, Chatbot, ChatbotPatch, Vendor};
-use crate::vendors;
+use crate::vendors::{self, Connect, Driver, VendorApi};
 
-/// Credentials for one vendor. `Debug` redacts them.
-#[derive(Clone)]
-enum Credentials {
-    Token(SecretString),
-    KeyPair {
-        key_id: SecretString,
-        key_secret: SecretString,
-    },
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Credentials::Token(_) => "Token([REDACTED])",
-            Credentials::KeyPair { .. } => "KeyPair([REDACTED])",
-        })
-    }
-}
-
-/// The environment variables that hold each vendor's credentials.
+/// The environment variables that hold each vendor's credentials (none
+/// for a vendor not compiled in).
 pub fn credential_variables(vendor: Vendor) -> &'static [&'static str] {
-    match vendor {
-        Vendor::StreamSkill => &["STREAMSKILL_TOKEN"],
-        Vendor::Converza => &["CONVERZA_KEY_ID", "CONVERZA_KEY_SECRET"],
-        Vendor::OkChat => &["OKCHAT_API_KEY"],
-        Vendor::PureTalk => &["PURETALK_API_KEY"],
-        Vendor::HotTask => &["HOTTASK_API_KEY"],
-    }
+    vendors::find(vendor).map_or(&[], |r| r.credentials)
 }
 
 /// Configures a [`Chatbots`] client: credentials per vendor, base URLs,
@@ -60,60 +35,24 @@ pub fn credential_variables(vendor: Vendor) -> &'static [&'static str] {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ChatbotsBuilder {
-    credentials: BTreeMap<Vendor, Credentials>,
+    /// Per vendor, one secret per variable of [`credential_variables`].
+    credentials: BTreeMap<Vendor, Vec<SecretString>>,
     base_urls: BTreeMap<Vendor, String>,
     config: ClientConfig,
 }
 
 impl ChatbotsBuilder {
-    /// StreamSkill's API token (`Authorization: Bearer`).
-    pub fn streamskill_token(mut self, token: impl Into<String>) -> Self {
-        self.credentials.insert(
-            Vendor::StreamSkill,
-            Credentials::Token(SecretString::from(token.into())),
-        );
-        self
-    }
-
-    /// Converza's key pair, exchanged for a JWT that is cached and renewed.
-    pub fn converza_keys(
+    /// Sets `vendor`'s credentials, one per variable of
+    /// [`credential_variables`] (the vendor modules' setters, such as
+    /// `okchat_api_key`, call this).
+    pub(crate) fn credential<const N: usize>(
         mut self,
-        key_id: impl Into<String>,
-        key_secret: impl Into<String>,
+        vendor: Vendor,
+        secrets: [String; N],
     ) -> Self {
         self.credentials.insert(
-            Vendor::Converza,
-            Credentials::KeyPair {
-                key_id: SecretString::from(key_id.into()),
-                key_secret: SecretString::from(key_secret.into()),
-            },
-        );
-        self
-    }
-
-    /// OKChat's API key (`x-api-key`).
-    pub fn okchat_api_key(mut self, key: impl Into<String>) -> Self {
-        self.credentials.insert(
-            Vendor::OkChat,
-            Credentials::Token(SecretString::from(key.into())),
-        );
-        self
-    }
-
-    /// PureTalk's API key (`X-API-KEY`).
-    pub fn puretalk_api_key(mut self, key: impl Into<String>) -> Self {
-        self.credentials.insert(
-            Vendor::PureTalk,
-            Credentials::Token(SecretString::from(key.into())),
-        );
-        self
-    }
-
-    /// HotTask's secret key (raw `Authorization`).
-    pub fn hottask_api_key(mut self, key: impl Into<String>) -> Self {
-        self.credentials.insert(
-            Vendor::HotTask,
-            Credentials::Token(SecretString::from(key.into())),
+            vendor,
+            secrets.into_iter().map(SecretString::from).collect(),
         );
         self
     }
@@ -142,50 +81,65 @@ impl ChatbotsBuilder {
         self
     }
 
-    /// Reads credentials and base URLs from the environment:
-    /// `STREAMSKILL_TOKEN`, `CONVERZA_KEY_ID` + `CONVERZA_KEY_SECRET`,
-    /// `OKCHAT_API_KEY`, `PURETALK_API_KEY`, `HOTTASK_API_KEY`, and
-    /// `<VENDOR>_BASE_URL`. Half a Converza key pair is an error naming the
-    /// missing variable.
+    /// Reads credentials and base URLs from the environment: each
+    /// vendor's [`credential_variables`] (`OKCHAT_API_KEY`, …) and
+    /// `<VENDOR>_BASE_URL`. An empty variable counts as unset. A vendor
+    /// with some but not all of its variables is an error naming the
+    /// missing one.
     pub fn from_env(self) -> Result<Self, Error> {
-        self.with_vars(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        self.from_env_with(|name| std::env::var(name).ok())
     }
 
-    pub(crate) fn with_vars(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        for vendor in Vendor::ALL {
+    /// Like [`from_env`](Self::from_env), with the variables looked up by
+    /// `var` instead of in the process environment (tests, or
+    /// configuration from elsewhere).
+    ///
+    /// ```
+    /// use chatbots::{Chatbots, Vendor};
+    ///
+    /// let env = |name: &str| (name == "OKCHAT_API_KEY").then(|| "0123abcd".to_string());
+    /// let client = Chatbots::builder().from_env_with(env).unwrap().build().unwrap();
+    /// assert_eq!(client.vendors(), [Vendor::OkChat]);
+    /// ```
+    pub fn from_env_with(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let var = |name: &str| var(name).filter(|v| !v.is_empty());
+        for registered in vendors::registered() {
+            let vendor = registered.vendor;
             if let Some(url) = var(&format!("{}_BASE_URL", vendor.env_prefix())) {
                 self = self.base_url(vendor, url);
             }
-            let names = credential_variables(vendor);
+            let names = registered.credentials;
             let values: Vec<Option<String>> = names.iter().map(|n| var(n)).collect();
-            match (vendor, values.as_slice()) {
-                (Vendor::Converza, [Some(id), Some(secret)]) => {
-                    self = self.converza_keys(id, secret)
-                }
-                (Vendor::Converza, [Some(_), None]) | (Vendor::Converza, [None, Some(_)]) => {
-                    let missing = names[values.iter().position(Option::is_none).unwrap_or(0)];
-                    return Err(Error::config(
-                        Some(vendor),
-                        format!(
-                            "{missing} is not set (Converza needs both CONVERZA_KEY_ID and CONVERZA_KEY_SECRET)"
-                        ),
-                    ));
-                }
-                (_, [Some(token)]) => {
-                    self.credentials.insert(
-                        vendor,
-                        Credentials::Token(SecretString::from(token.clone())),
-                    );
-                }
-                _ => {}
+            if values.iter().all(Option::is_none) {
+                continue;
             }
+            let mut secrets = Vec::with_capacity(values.len());
+            for (name, value) in names.iter().zip(values) {
+                match value {
+                    Some(value) => secrets.push(SecretString::from(value)),
+                    None => {
+                        return Err(Error::config(
+                            Some(vendor),
+                            format!(
+                                "{name} is not set ({} needs both {})",
+                                vendor.title(),
+                                names.join(" and ")
+                            ),
+                        ));
+                    }
+                }
+            }
+            self.credentials.insert(vendor, secrets);
         }
         Ok(self)
     }
 
-    /// Builds the client. Fails on an unusable credential or base URL.
+    /// Builds the client. Fails on an unusable credential or base URL, or
+    /// on credentials for a vendor not compiled in.
     pub fn build(self) -> Result<Chatbots, Error> {
-        let mut clients = vendors::Clients::default();
+        for vendor in self.credentials.keys() {
+            vendors::find(*vendor)?;
+        }
         // One HTTP client (TLS set-up, connection pool) for every vendor:
         // their settings differ only in the base URL.
         let http = if self.credentials.is_empty() {
@@ -197,24 +151,25 @@ impl ChatbotsBuilder {
                     .map_err(|e| Error::config(None, e.message))?,
             )
         };
-        for (vendor, credentials) in &self.credentials {
+        let mut drivers = BTreeMap::new();
+        for registered in vendors::registered() {
+            let vendor = registered.vendor;
             let mut config = self.config.clone();
-            config.base_url = self.base_urls.get(vendor).cloned();
-            if let Some(http) = &http {
-                clients.connect(*vendor, credentials_parts(credentials), &config, http)?;
-            }
+            config.base_url = self.base_urls.get(&vendor).cloned();
+            let with = match (self.credentials.get(&vendor), &http) {
+                (Some(secrets), Some(http)) => Some(Connect {
+                    secrets,
+                    config: &config,
+                    http,
+                }),
+                _ => None,
+            };
+            drivers.insert(vendor, (registered.connect)(with)?);
         }
         Ok(Chatbots {
-            clients,
+            drivers,
             configured: self.credentials.keys().copied().collect(),
         })
-    }
-}
-
-fn credentials_parts(c: &Credentials) -> (&SecretString, Option<&SecretString>) {
-    match c {
-        Credentials::Token(t) => (t, None),
-        Credentials::KeyPair { key_id, key_secret } => (key_id, Some(key_secret)),
     }
 }
 
@@ -225,7 +180,8 @@ fn credentials_parts(c: &Credentials) -> (&SecretString, Option<&SecretString>) 
 /// like.
 #[derive(Clone, Debug)]
 pub struct Chatbots {
-    clients: vendors::Clients,
+    /// Every vendor compiled in, with its client where it has credentials.
+    drivers: BTreeMap<Vendor, Arc<dyn Driver>>,
     configured: Vec<Vendor>,
 }
 
@@ -241,13 +197,22 @@ impl Chatbots {
         Self::builder().from_env()?.build()
     }
 
-    pub(crate) fn clients(&self) -> &vendors::Clients {
-        &self.clients
-    }
-
     /// The vendors that have credentials.
     pub fn vendors(&self) -> &[Vendor] {
         &self.configured
+    }
+
+    fn driver(&self, vendor: Vendor) -> Result<&dyn Driver, Error> {
+        vendors::find(vendor)?;
+        self.drivers
+            .get(&vendor)
+            .map(|d| &**d)
+            .ok_or_else(|| not_configured(vendor))
+    }
+
+    /// The typed client of `V`, for the escape-hatch accessors.
+    pub(crate) fn typed<V: VendorApi>(&self) -> Result<&V::Client, Error> {
+        vendors::client::<V>(self.drivers.get(&V::VENDOR).map(|d| &**d))
     }
 
     /// Applies `patch` to `bot`. Refused before sending when a field is not
@@ -256,57 +221,24 @@ impl Chatbots {
     /// Retried after transient failures: every vendor's update sets absolute
     /// values, so sending it twice is safe.
     pub async fn update(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
-        self.clients.update(bot, patch).await
+        self.driver(bot.vendor)?.update(bot, patch).await
     }
 
     /// Reads `bot`, where the vendor has a read endpoint.
     pub async fn get(&self, bot: &BotRef) -> Result<Chatbot, Error> {
-        let vm = mapping::of(bot.vendor);
-        if vm.get_operation.is_none() {
+        if vendors::find(bot.vendor)?.get_operation.is_none() {
             return Err(Error::unsupported(bot.vendor, "get"));
         }
-        let raw = self.clients.get(bot).await?;
-        Ok(view(bot.vendor, raw))
+        self.driver(bot.vendor)?.get(bot).await
     }
 
     /// Lists the chatbots at `vendor`, where the vendor has a list endpoint.
     pub async fn list(&self, vendor: Vendor) -> Result<Vec<Chatbot>, Error> {
-        let vm = mapping::of(vendor);
-        if vm.list_operation.is_none() {
+        if vendors::find(vendor)?.list_operation.is_none() {
             return Err(Error::unsupported(vendor, "list"));
         }
-        let items = self.clients.list(vendor).await?;
-        Ok(items.into_iter().map(|raw| view(vendor, raw)).collect())
+        self.driver(vendor)?.list().await
     }
-}
-
-/// The vendor-neutral view of a vendor's bot object.
-fn view(vendor: Vendor, raw: serde_json::Value) -> Chatbot {
-    let vm = mapping::of(vendor);
-    let id = match raw.pointer(vm.read_id) {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) if !other.is_null() => other.to_string(),
-        _ => String::new(),
-    };
-    let mut bot = Chatbot {
-        bot: BotRef::new(vendor, id),
-        name: None,
-        description: None,
-        instructions: None,
-        model: None,
-        temperature: None,
-        greeting: None,
-        language: None,
-        timezone: None,
-        raw: serde_json::Value::Null,
-    };
-    for m in vm.fields {
-        if let Some(value) = m.read.and_then(|p| raw.pointer(p)) {
-            bot.set(m.field, value);
-        }
-    }
-    bot.raw = raw;
-    bot
 }
 
 pub(crate) fn not_configured(vendor: Vendor) -> Error {

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chatbots_runtime::CallRecord;
@@ -84,6 +85,9 @@ pub struct Error {
     status: Option<u16>,
     code: Option<String>,
     message: String,
+    /// The underlying failure (a `reqwest` or `serde_json` error), for
+    /// [`source`](std::error::Error::source).
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Error {
@@ -94,7 +98,17 @@ impl Error {
             status: None,
             code: None,
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// This error, caused by `source`.
+    pub(crate) fn caused_by(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 
     pub(crate) fn config(vendor: Option<Vendor>, message: impl Into<String>) -> Self {
@@ -113,6 +127,16 @@ impl Error {
             Some(vendor),
             message,
         )
+    }
+
+    /// An answer that does not say what its spec promises.
+    pub(crate) fn decode(vendor: Vendor, message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::Decode, Some(vendor), message.to_string())
+    }
+
+    /// An answer that could not be turned into JSON.
+    pub(crate) fn undecodable(vendor: Vendor, error: serde_json::Error) -> Self {
+        Self::decode(vendor, &error).caused_by(error)
     }
 
     pub(crate) fn unsupported(vendor: Vendor, field: impl Into<String>) -> Self {
@@ -150,7 +174,7 @@ impl Error {
         self.status
     }
 
-    /// The vendor's own error code (StreamSkill `type`, HotTask `Code`), if any.
+    /// The vendor's own error code (such as StreamSkill's `type`), if any.
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
@@ -216,7 +240,28 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A failure a vendor reported inside a 2xx answer (an envelope's
+/// `success: false` and the like), as an error with its code and message.
+impl From<(Vendor, chatbots_runtime::VendorFailure)> for Error {
+    fn from((vendor, failure): (Vendor, chatbots_runtime::VendorFailure)) -> Self {
+        let body = serde_json::json!({"code": failure.code, "message": failure.message});
+        let shape = ErrorShape {
+            code: &["/code"],
+            message: &["/message"],
+            field_errors: None,
+            kinds: &[],
+        };
+        from_body(vendor, &shape, None, &body, &CallRecord::default())
+    }
+}
 
 /// Makes the kind a vendor error code stands for.
 pub(crate) type KindOf = fn() -> ErrorKind;
@@ -242,8 +287,11 @@ pub(crate) fn classify<E: serde::Serialize>(
     match error {
         ClientError::ErrorResponse(response) => {
             let status = response.status().as_u16();
-            let body = serde_json::to_value(response.into_inner()).unwrap_or_default();
-            from_body(vendor, shape, Some(status), &body, record)
+            // The generated error type as JSON, for the shape's pointers.
+            match serde_json::to_value(response.into_inner()) {
+                Ok(body) => from_body(vendor, shape, Some(status), &body, record),
+                Err(e) => from_body(vendor, shape, Some(status), &Value::Null, record).caused_by(e),
+            }
         }
         ClientError::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
@@ -264,15 +312,15 @@ pub(crate) fn classify<E: serde::Serialize>(
                         "the body does not match the spec: {e} ({} bytes)",
                         bytes.len()
                     ),
-                );
+                )
+                .caused_by(e);
                 err.status = status;
                 err
             }
         },
-        ClientError::CommunicationError(e) | ClientError::ResponseBodyError(e) => {
-            transport(vendor, &e, record)
-        }
-        ClientError::InvalidUpgrade(e) => transport(vendor, &e, record),
+        ClientError::CommunicationError(e)
+        | ClientError::ResponseBodyError(e)
+        | ClientError::InvalidUpgrade(e) => transport(vendor, e, record),
         ClientError::InvalidRequest(message) => Error::invalid(vendor, "(request)", message),
         ClientError::Custom(message) => match &record.auth_error {
             Some(auth) => {
@@ -294,16 +342,16 @@ pub(crate) fn classify<E: serde::Serialize>(
     }
 }
 
-fn transport(vendor: Vendor, e: &reqwest::Error, record: &CallRecord) -> Error {
+fn transport(vendor: Vendor, e: reqwest::Error, record: &CallRecord) -> Error {
     let kind = if e.is_timeout() || record.timed_out {
         ErrorKind::Timeout
-    } else if e.is_decode() && !body_cut_off(e) {
+    } else if e.is_decode() && !body_cut_off(&e) {
         ErrorKind::Decode
     } else {
         ErrorKind::Transport
     };
     // reqwest's Display names the URL, which holds ids but no credential.
-    Error::new(kind, Some(vendor), error_chain(e))
+    Error::new(kind, Some(vendor), error_chain(&e)).caused_by(e)
 }
 
 /// reqwest reports a body that ends early while decoding as a decode error;

@@ -1,12 +1,12 @@
-//! Read and update AI chatbots at StreamSkill, Converza, OKChat, PureTalk
-//! and HotTask through one API.
+//! Read and update AI chatbots at several vendors (see [`Vendor`]) through
+//! one API.
 //!
 //! ```no_run
 //! use chatbots::{BotRef, ChatbotPatch, Chatbots, ErrorKind, Vendor};
 //!
 //! # async fn run() -> Result<(), chatbots::Error> {
-//! // Credentials from STREAMSKILL_TOKEN, CONVERZA_KEY_ID + CONVERZA_KEY_SECRET,
-//! // OKCHAT_API_KEY, PURETALK_API_KEY, HOTTASK_API_KEY (and <VENDOR>_BASE_URL).
+//! // Credentials from each vendor's `credential_variables` (OKCHAT_API_KEY,
+//! // CONVERZA_KEY_ID + CONVERZA_KEY_SECRET, …) and <VENDOR>_BASE_URL.
 //! let bots = Chatbots::from_env()?;
 //!
 //! let bot = BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f");
@@ -40,9 +40,8 @@
 //! # Errors
 //!
 //! One [`Error`] for every vendor, with a [`kind`](Error::kind) to match
-//! on. A vendor that reports failure inside HTTP 200 (HotTask
-//! `Success: false`, PureTalk `err: true`, Converza `success: false`) gives
-//! an error with its code and message.
+//! on. A vendor that reports failure inside HTTP 200 (PureTalk `err: true`,
+//! Converza `success: false`, …) gives an error with its code and message.
 //!
 //! # Retries and timeouts
 //!
@@ -58,15 +57,6 @@
 //! One per vendor, all on by default: `default-features = false, features =
 //! ["puretalk"]` compiles only PureTalk's client.
 
-#[cfg(not(any(
-    feature = "converza",
-    feature = "hottask",
-    feature = "okchat",
-    feature = "puretalk",
-    feature = "streamskill"
-)))]
-compile_error!("enable at least one vendor feature of `chatbots`, e.g. `features = [\"okchat\"]`");
-
 mod client;
 mod error;
 mod mapping;
@@ -77,21 +67,6 @@ pub use chatbots_runtime::{ClientConfig, RetryPolicy, SecretString};
 pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
 pub use error::{Error, ErrorKind};
 pub use mapping::{capability_table, vendor_field};
-pub use model::{BotRef, Chatbot, ChatbotPatch, Field, Vendor, VendorPatch};
-
-#[cfg(feature = "converza")]
-pub use chatbots_converza as converza;
-#[cfg(feature = "hottask")]
-pub use chatbots_hottask as hottask;
-#[cfg(feature = "okchat")]
-pub use chatbots_okchat as okchat;
-#[cfg(feature = "puretalk")]
-pub use chatbots_puretalk as puretalk;
-#[cfg(feature = "streamskill")]
-pub use chatbots_streamskill as streamskill;
-
-impl Chatbots {
-    pub(crate) fn clients_ref(&self) -> &vendors::Clients {
-        self.clients()
-    }
-}
+pub use model::{BotRef, Chatbot, ChatbotPatch, Field, Vendor};
+pub use vendors::VendorPatch;
+pub use vendors::crates::*;

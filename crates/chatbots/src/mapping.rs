@@ -1,29 +1,24 @@
-//! How each shared [`Field`] maps onto each vendor's request body, and back
-//! from its read answer. The capability table in the docs and the README is
-//! rendered from these definitions, so the two cannot disagree.
+//! How each shared [`Field`] maps onto a vendor's update body and back
+//! from its read answer (each vendor's table is in its module under
+//! `vendors/`), and the update body built from a [`ChatbotPatch`]. The
+//! capability table in the docs and the README is rendered from the
+//! tables, so the two cannot disagree.
 
-use chatbots_runtime::{FieldError, JsonFields, Previous, Schema};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::{Error, ErrorKind, ErrorShape};
-use crate::model::{ChatbotPatch, Field, FieldValue, Vendor};
+use crate::error::Error;
+use crate::model::{Chatbot, ChatbotPatch, Field, FieldValue, Vendor};
+use crate::vendors::{self, VendorApi};
 
-/// How a shared value becomes the vendor's value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Convert {
-    /// As is.
-    Same,
-    /// A whole number; a fraction is refused, never rounded.
-    WholeNumber,
-    /// An ISO 639-1 code becomes the English language name HotTask wants
-    /// (`es` → `Spanish`); an unknown code is refused, never guessed.
-    LanguageName,
-}
+/// How a shared value becomes the vendor's value when it is not taken as
+/// is, exactly or refused (never rounded or guessed): what the capability
+/// table says about it (`whole numbers only`), and the conversion, which
+/// gives the vendor's value or the rule the shared value breaks.
+pub(crate) type Convert = (&'static str, fn(FieldValue<'_>) -> Result<Value, String>);
 
 /// A place in a vendor's update body: as a JSON pointer for people, as
-/// property names for the typed body.
+/// property names for building the body.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Target {
     /// `/settings/prompt`.
@@ -42,366 +37,123 @@ impl Target {
 /// `at!("settings" / "prompt")`: a [`Target`] from its property names.
 macro_rules! at {
     ($($name:literal) / +) => {
-        Target {
+        $crate::mapping::Target {
             pointer: concat!($("/", $name),+),
             path: &[$($name),+],
         }
     };
 }
+pub(crate) use at;
 
-/// One shared field at one vendor.
-pub(crate) struct FieldMap {
+/// How a vendor's typed bot reports a shared field.
+pub(crate) type Read<B> = fn(&B) -> Option<FieldValue<'_>>;
+
+/// One shared field at one vendor: where it is written in the update body,
+/// and where it is read in the bot of type `B` the read answers carry.
+pub(crate) struct FieldMap<B: 'static> {
     pub field: Field,
     /// Where it goes in the update body.
     pub target: Target,
-    /// JSON pointer into the vendor's bot object, where the read endpoint
-    /// reports it.
-    pub read: Option<&'static str>,
-    pub convert: Convert,
+    /// How it is converted on the way in; `None`: as is.
+    pub convert: Option<Convert>,
+    /// Where the read answer reports it, if it does.
+    pub read: Option<Read<B>>,
 }
 
-/// Everything the facade knows about one vendor beyond its spec.
-pub(crate) struct VendorMap {
-    pub vendor: Vendor,
-    /// The update operation (snake_case), whose spec schema validates bodies.
-    pub update_operation: &'static str,
-    pub fields: &'static [FieldMap],
-    /// Where the bot id goes in the update body, when not in the path.
-    pub id_in_body: Option<Target>,
-    /// Where the id is in the vendor's bot object.
-    pub read_id: &'static str,
-    /// Read and list operations, if the vendor documents them.
-    pub get_operation: Option<&'static str>,
-    pub list_operation: Option<&'static str>,
-    pub error: ErrorShape,
-}
-
-const fn map(field: Field, target: Target, read: Option<&'static str>) -> FieldMap {
-    FieldMap {
-        field,
-        target,
-        read,
-        convert: Convert::Same,
-    }
-}
-
-pub(crate) const STREAMSKILL: VendorMap = VendorMap {
-    vendor: Vendor::StreamSkill,
-    update_operation: "edit_ai_chatbots",
-    fields: &[map(Field::Language, at!("language"), None)],
-    id_in_body: None,
-    read_id: "/id",
-    get_operation: Some("getPurchase"),
-    list_operation: Some("listPurchases"),
-    error: ErrorShape {
-        code: &["/type"],
-        message: &["/message", "/name"],
-        field_errors: Some("/errors"),
-        kinds: &[
-            ("unauthorized_http_exception", || ErrorKind::Unauthorized),
-            ("purchase_not_found_exception", || ErrorKind::NotFound),
-            ("action_unavailable", || ErrorKind::NotAllowed),
-            ("purchase_done", || ErrorKind::Conflict),
-            ("action_failed", || ErrorKind::Server),
-        ],
-    },
-};
-
-pub(crate) const CONVERZA: VendorMap = VendorMap {
-    vendor: Vendor::Converza,
-    update_operation: "update_bot",
-    fields: &[
-        map(Field::Name, at!("name"), Some("/name")),
-        map(Field::Description, at!("description"), Some("/description")),
-        map(
-            Field::Instructions,
-            at!("instructions"),
-            Some("/instructions"),
-        ),
-        map(Field::Temperature, at!("temperature"), Some("/temperature")),
-    ],
-    id_in_body: None,
-    read_id: "/id",
-    get_operation: Some("getBot"),
-    list_operation: Some("listBots"),
-    error: ErrorShape {
-        code: &["/error/code", "/error"],
-        message: &["/message", "/error/message"],
-        field_errors: None,
-        kinds: &[],
-    },
-};
-
-pub(crate) const OKCHAT: VendorMap = VendorMap {
-    vendor: Vendor::OkChat,
-    update_operation: "update_chatbot",
-    fields: &[
-        map(Field::Name, at!("name"), Some("/name")),
-        map(Field::Description, at!("description"), Some("/description")),
-        map(
-            Field::Instructions,
-            at!("settings" / "prompt"),
-            Some("/settings/prompt"),
-        ),
-        map(
-            Field::Model,
-            at!("settings" / "model"),
-            Some("/settings/model"),
-        ),
-        map(
-            Field::Greeting,
-            at!("settings" / "greeting"),
-            Some("/settings/greeting"),
-        ),
-    ],
-    id_in_body: None,
-    read_id: "/id",
-    get_operation: Some("getChatbot"),
-    list_operation: Some("listChatbots"),
-    error: ErrorShape {
-        code: &[],
-        message: &["/message", "/error"],
-        field_errors: None,
-        kinds: &[],
-    },
-};
-
-pub(crate) const PURETALK: VendorMap = VendorMap {
-    vendor: Vendor::PureTalk,
-    update_operation: "update_assistant",
-    fields: &[
-        map(Field::Name, at!("name"), Some("/name")),
-        map(Field::Instructions, at!("prompt"), Some("/prompt")),
-        map(Field::Model, at!("model"), Some("/model")),
-        map(
-            Field::Greeting,
-            at!("begin_message"),
-            Some("/begin_message"),
-        ),
-        map(Field::Timezone, at!("timezone"), Some("/timezone")),
-    ],
-    id_in_body: None,
-    read_id: "/assistant_id",
-    get_operation: Some("getAssistant"),
-    list_operation: Some("listAssistants"),
-    error: ErrorShape {
-        code: &[],
-        message: &["/msg"],
-        field_errors: None,
-        kinds: &[],
-    },
-};
-
-pub(crate) const HOTTASK: VendorMap = VendorMap {
-    vendor: Vendor::HotTask,
-    update_operation: "edit_chatbot",
-    fields: &[
-        map(Field::Name, at!("Name"), None),
-        map(Field::Instructions, at!("SystemMessage"), None),
-        FieldMap {
-            field: Field::Temperature,
-            target: at!("Temperature"),
+/// A row of a vendor's table, [`FieldMap`]:
+/// `field!(Instructions at "settings" / "prompt", text |b| b.settings.as_ref()?.prompt)`
+/// (read back as text from the typed bot), `number |b| …` (read back as a
+/// number), or nothing after the place (not read back), optionally followed
+/// by `, convert CONVERSION`.
+macro_rules! field {
+    ($field:ident at $($name:literal)/+ $(, convert $convert:expr)?) => {
+        $crate::mapping::FieldMap {
+            field: $crate::model::Field::$field,
+            target: $crate::mapping::at!($($name)/+),
+            convert: $crate::mapping::field!(@convert $($convert)?),
             read: None,
-            convert: Convert::WholeNumber,
-        },
-        map(Field::Greeting, at!("WelcomeMessage"), None),
-        FieldMap {
-            field: Field::Language,
-            target: at!("AIResponseLanguage"),
-            read: None,
-            convert: Convert::LanguageName,
-        },
-        map(Field::Timezone, at!("TimeZone"), None),
-    ],
-    id_in_body: Some(at!("serialNumber")),
-    read_id: "/serialNumber",
-    get_operation: None,
-    list_operation: None,
-    error: ErrorShape {
-        code: &["/Code"],
-        message: &["/Message"],
-        field_errors: None,
-        kinds: &[],
-    },
-};
-
-/// The mapping of every vendor, compiled in or not.
-pub(crate) const ALL: [&VendorMap; 5] = [&STREAMSKILL, &CONVERZA, &OKCHAT, &PURETALK, &HOTTASK];
-
-pub(crate) fn of(vendor: Vendor) -> &'static VendorMap {
-    match vendor {
-        Vendor::StreamSkill => &STREAMSKILL,
-        Vendor::Converza => &CONVERZA,
-        Vendor::OkChat => &OKCHAT,
-        Vendor::PureTalk => &PURETALK,
-        Vendor::HotTask => &HOTTASK,
-    }
+        }
+    };
+    ($field:ident at $($name:literal)/+, text |$bot:ident| $read:expr) => {
+        $crate::mapping::FieldMap {
+            field: $crate::model::Field::$field,
+            target: $crate::mapping::at!($($name)/+),
+            convert: None,
+            read: Some(|$bot| $read.as_deref().map($crate::model::FieldValue::Text)),
+        }
+    };
+    ($field:ident at $($name:literal)/+, number |$bot:ident| $read:expr) => {
+        $crate::mapping::FieldMap {
+            field: $crate::model::Field::$field,
+            target: $crate::mapping::at!($($name)/+),
+            convert: None,
+            read: Some(|$bot| $read.map($crate::model::FieldValue::Number)),
+        }
+    };
+    (@convert) => { None };
+    (@convert $convert:expr) => { Some($convert) };
 }
+pub(crate) use field;
 
 /// Where `field` goes at `vendor`: the JSON pointer into the update body,
-/// or `None` when the vendor does not support it.
+/// or `None` when the vendor does not support it (or is not compiled in).
 pub fn vendor_field(vendor: Vendor, field: Field) -> Option<&'static str> {
-    of(vendor)
-        .fields
-        .iter()
-        .find(|m| m.field == field)
-        .map(|m| m.target.pointer)
+    let registered = vendors::find(vendor).ok()?;
+    (registered.field)(field).map(|(target, _)| target.pointer)
 }
 
-/// ISO 639-1 codes and the English names HotTask's `AIResponseLanguage`
-/// takes. A code not listed is refused rather than guessed.
-const LANGUAGE_NAMES: &[(&str, &str)] = &[
-    ("ar", "Arabic"),
-    ("cs", "Czech"),
-    ("da", "Danish"),
-    ("de", "German"),
-    ("el", "Greek"),
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("fi", "Finnish"),
-    ("fr", "French"),
-    ("he", "Hebrew"),
-    ("hi", "Hindi"),
-    ("hu", "Hungarian"),
-    ("id", "Indonesian"),
-    ("it", "Italian"),
-    ("ja", "Japanese"),
-    ("ko", "Korean"),
-    ("nl", "Dutch"),
-    ("no", "Norwegian"),
-    ("pl", "Polish"),
-    ("pt", "Portuguese"),
-    ("ro", "Romanian"),
-    ("ru", "Russian"),
-    ("sv", "Swedish"),
-    ("th", "Thai"),
-    ("tr", "Turkish"),
-    ("uk", "Ukrainian"),
-    ("vi", "Vietnamese"),
-    ("zh", "Chinese"),
-];
-
-/// A shared value in the vendor's terms. Text stays borrowed: the typed
-/// body reads it without a JSON string in between.
-enum Converted<'a> {
-    Text(&'a str),
-    Json(Value),
-}
-
-impl Converted<'_> {
-    fn into_json(self) -> Value {
-        match self {
-            Converted::Text(text) => Value::from(text),
-            Converted::Json(json) => json,
-        }
-    }
-}
-
-fn convert<'a>(
-    vendor: Vendor,
-    m: &FieldMap,
-    value: FieldValue<'a>,
-) -> Result<Converted<'a>, Error> {
+fn convert<B>(vendor: Vendor, m: &FieldMap<B>, value: FieldValue<'_>) -> Result<Value, Error> {
     let field = m.field.name();
+    let refused = |rule| Error::invalid(vendor, field, rule);
     match (m.convert, value) {
-        (Convert::Same, FieldValue::Text(t)) => Ok(Converted::Text(t)),
-        (Convert::Same, FieldValue::Number(n)) => serde_json::Number::from_f64(n)
-            .map(|n| Converted::Json(Value::Number(n)))
-            .ok_or_else(|| Error::invalid(vendor, field, "must be a finite number")),
-        (Convert::WholeNumber, FieldValue::Number(n)) => {
-            if n.fract() == 0.0 && n.is_finite() && n.abs() < 9.0e15 {
-                Ok(Converted::Json(Value::from(n as i64)))
-            } else {
-                Err(Error::invalid(
-                    vendor,
-                    field,
-                    format!("must be a whole number: {vendor} takes an integer (got {n}); it is not rounded"),
-                ))
-            }
-        }
-        (Convert::LanguageName, FieldValue::Text(code)) => LANGUAGE_NAMES
-            .iter()
-            .find(|(c, _)| c.eq_ignore_ascii_case(code))
-            .map(|(_, name)| Converted::Text(name))
-            .ok_or_else(|| {
-                Error::invalid(
-                    vendor,
-                    field,
-                    format!(
-                        "must be an ISO 639-1 code {vendor} has a language name for (got `{code}`); \
-                         set `AIResponseLanguage` in the vendor patch for others"
-                    ),
-                )
-            }),
-        (_, other) => Err(Error::invalid(vendor, field, format!("has the wrong type ({other:?})"))),
+        (Some((_, apply)), value) => apply(value).map_err(refused),
+        (None, FieldValue::Text(t)) => Ok(Value::from(t)),
+        (None, FieldValue::Number(n)) => serde_json::Number::from_f64(n)
+            .map(Value::Number)
+            .ok_or_else(|| refused("must be a finite number".into())),
     }
 }
 
-/// The vendor's update body for `patch`: a copy of the vendor patch (or an
-/// empty body) with the shared fields set in it, checked against everything
-/// the spec documents. Refusals name the vendor, the field and the rule;
-/// nothing is sent.
-///
-/// The body stays typed throughout: shared values are checked against
-/// their field's schema and set by JSON name ([`JsonFields`]); the merged
-/// body is then checked for what its type cannot rule out (ranges, lengths,
-/// enums, formats) by [`Schema::validate_typed`].
-pub(crate) fn update_body<T>(
-    vendor: Vendor,
-    id: &str,
-    patch: &ChatbotPatch,
-    own: Option<&T>,
-    schema: Option<&Schema>,
-) -> Result<T, Error>
-where
-    T: JsonFields + Serialize + DeserializeOwned + Clone,
-{
-    let vm = of(vendor);
+/// The vendor's update body for `patch`: the vendor patch as JSON (or an
+/// empty object) with each shared field set at its place and the bot id
+/// where the vendor wants it, checked against the operation's schema from
+/// the spec, then read into the generated request type. Refusals name the
+/// vendor, the field and the rule; nothing is sent.
+pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Result<V::Body, Error> {
+    let vendor = V::VENDOR;
     let nothing = || Error::invalid(vendor, "(patch)", "changes nothing: set at least one field");
     if patch.is_empty() {
         return Err(nothing());
     }
-    if let Some(extra) = &patch.vendor
-        && extra.vendor() != vendor
-    {
-        return Err(Error::invalid(
-            vendor,
-            "vendor",
-            format!(
-                "the vendor patch is for {}, the bot is at {vendor}",
-                extra.vendor()
-            ),
-        ));
-    }
+    let own = match &patch.vendor {
+        None => None,
+        Some(extra) => Some(extra.body().downcast_ref::<V::Body>().ok_or_else(|| {
+            Error::invalid(
+                vendor,
+                "vendor",
+                format!(
+                    "the vendor patch is for {}, the bot is at {vendor}",
+                    extra.vendor()
+                ),
+            )
+        })?),
+    };
     let mut body = match own {
-        Some(own) => own.clone(),
-        None => empty_body(vendor, vm, id)?,
+        Some(own) => to_json(vendor, own)?,
+        None => Value::Object(Default::default()),
     };
     let mut shared = 0;
     for field in Field::ALL {
         let Some(value) = patch.get(field) else {
             continue;
         };
-        let m = vm
-            .fields
+        let m = V::FIELDS
             .iter()
             .find(|m| m.field == field)
             .ok_or_else(|| Error::unsupported(vendor, field.name()))?;
-        let path = m.target.path;
-        let set = match convert(vendor, m, value)? {
-            Converted::Text(text) => body.set_text(path, text),
-            Converted::Json(json) => body.set_field(path, json),
-        };
-        let previous = match set {
-            Ok(previous) => previous,
-            // Said in the spec's words where the schema has them (the
-            // typed field only knows that the value does not fit).
-            Err(e) => {
-                let again = convert(vendor, m, value).ok().map(Converted::into_json);
-                return Err(field_refusal(vendor, field, m, schema, e, again));
-            }
-        };
-        if own.is_some() && previous == Previous::Set {
+        let value = convert(vendor, m, value)?;
+        let slot = place(vendor, &mut body, m.target)?;
+        if !slot.is_null() {
             return Err(Error::invalid(
                 vendor,
                 field.name(),
@@ -411,16 +163,17 @@ where
                 ),
             ));
         }
+        *slot = value;
         shared += 1;
     }
-    if shared == 0 && !changes_anything(vm, &body) {
+    if shared == 0 && !changes_anything(V::ID_IN_BODY, &body) {
         return Err(nothing());
     }
-    if let Some(target) = vm.id_in_body {
-        let path = target.path;
+    if let Some(target) = V::ID_IN_BODY {
+        let slot = place(vendor, &mut body, target)?;
         // An empty id in the vendor patch means "the bot's": the generated
         // type cannot leave a required field out.
-        match body.field_text(path) {
+        match slot.as_str() {
             Some(existing) if !existing.is_empty() && existing != id => {
                 return Err(Error::invalid(
                     vendor,
@@ -428,116 +181,92 @@ where
                     "differs from the bot id; leave it out of the vendor patch",
                 ));
             }
-            Some(existing) if existing == id => {}
-            _ => {
-                body.set_field(path, Value::from(id))
-                    .map_err(|e| Error::invalid(vendor, target.dotted(), e.to_string()))?;
-            }
+            _ => *slot = Value::from(id),
         }
     }
-    if let Some(v) = schema.and_then(|s| s.validate_typed(&body).into_iter().next()) {
+    if let Some(v) = V::update_schema().and_then(|s| s.validate(&body).into_iter().next()) {
         return Err(Error::invalid(vendor, v.field, v.rule));
     }
-    Ok(body)
+    // What the schema allows but the generated type cannot hold.
+    serde_json::from_value(body)
+        .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()).caused_by(e))
 }
 
-/// Why a shared value does not fit its vendor field: the spec's rule it
-/// breaks, else the type's complaint.
-#[cold]
-fn field_refusal(
-    vendor: Vendor,
-    field: Field,
-    m: &FieldMap,
-    schema: Option<&Schema>,
-    error: FieldError,
-    value: Option<Value>,
-) -> Error {
-    let value = value.filter(|_| matches!(error, FieldError::Decode(_)));
-    if let (Some(value), Some(schema)) = (value, schema.and_then(|s| s.field(m.target.path)))
-        && let Some(v) = schema.validate(&value).into_iter().next()
-    {
-        return Error::invalid(vendor, v.field, v.rule);
-    }
-    Error::invalid(vendor, field.name(), error.to_string())
+/// A typed vendor body as JSON. Through the JSON text, so that a 32-bit
+/// float reads as written (`0.1`, not `0.10000000149011612`).
+fn to_json<T: Serialize>(vendor: Vendor, body: &T) -> Result<Value, Error> {
+    serde_json::to_vec(body)
+        .and_then(|bytes| serde_json::from_slice(&bytes))
+        .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()).caused_by(e))
 }
 
-/// The body of a patch without a vendor part: only the bot id, where the
-/// vendor wants it in the body (a top-level field, the only kind so far),
-/// read straight into the typed body.
-fn empty_body<T: DeserializeOwned>(vendor: Vendor, vm: &VendorMap, id: &str) -> Result<T, Error> {
-    use serde::de::value::{Error as DeError, MapDeserializer};
-    let fields = vm.id_in_body.map(|target| {
-        debug_assert_eq!(target.path.len(), 1, "{}", target.pointer);
-        (target.path[0], id)
-    });
-    T::deserialize(MapDeserializer::<_, DeError>::new(fields.into_iter()))
-        .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()))
-}
-
-/// Whether a body made of the vendor patch alone changes anything but the
-/// bot id. Only reached when no shared field is set, so the JSON copy is
-/// not on the common path.
-fn changes_anything<T: Serialize>(vm: &VendorMap, body: &T) -> bool {
-    let json = serde_json::to_value(body).unwrap_or_default();
-    json.as_object().is_some_and(|fields| {
-        fields
-            .keys()
-            .any(|k| Some(k.as_str()) != vm.id_in_body.map(|t| t.path[0]))
+/// The place of `target` in `body`, with the objects on the way created.
+fn place(vendor: Vendor, body: &mut Value, target: Target) -> Result<&mut Value, Error> {
+    target.path.iter().try_fold(body, |here, name| {
+        if here.is_null() {
+            *here = Value::Object(Default::default());
+        }
+        match here {
+            Value::Object(fields) => Ok(fields.entry(*name).or_insert(Value::Null)),
+            _ => Err(Error::invalid(
+                vendor,
+                target.dotted(),
+                "has no place in the vendor patch",
+            )),
+        }
     })
 }
 
-/// StreamSkill's documented rule between two fields, which a schema cannot
-/// say: `interval` is at least ceil(60 / `count`).
-pub(crate) fn streamskill_interval_rule(
-    count: Option<u64>,
-    interval: Option<u64>,
-) -> Result<(), Error> {
-    if let (Some(count), Some(interval)) = (count, interval) {
-        let minimum = 60u64.div_ceil(count.max(1)).max(1);
-        if interval < minimum {
-            return Err(Error::invalid(
-                Vendor::StreamSkill,
-                "interval",
-                format!(
-                    "must be at least ceil(60 / count) = {minimum} for count {count} (got {interval})"
-                ),
-            ));
+/// Whether a body made of the vendor patch alone changes anything but the
+/// bot id.
+fn changes_anything(id_in_body: Option<Target>, body: &Value) -> bool {
+    body.as_object().is_some_and(|fields| {
+        fields
+            .keys()
+            .any(|k| Some(k.as_str()) != id_in_body.map(|t| t.path[0]))
+    })
+}
+
+/// The vendor-neutral view of a vendor's typed bot: each shared field read
+/// as its vendor's table says, and the bot as JSON in `raw`.
+pub(crate) fn view<V: VendorApi>(bot: V::Bot) -> Result<Chatbot, Error> {
+    let mut chatbot = Chatbot::new(crate::BotRef::new(V::VENDOR, V::id(&bot)));
+    for m in V::FIELDS {
+        if let Some(value) = m.read.and_then(|read| read(&bot)) {
+            chatbot.set(m.field, value);
         }
     }
-    Ok(())
+    chatbot.raw = serde_json::to_value(&bot).map_err(|e| Error::undecodable(V::VENDOR, e))?;
+    Ok(chatbot)
 }
 
 /// The capability table as Markdown: vendor × field → the vendor's field,
-/// or "—" when the vendor does not support it.
+/// or "—" when the vendor does not support it. Lists the vendors compiled
+/// in.
 pub fn capability_table() -> String {
+    let all: Vec<_> = vendors::registered().collect();
     let mut out = String::from("| field |");
-    for vm in ALL {
-        out.push_str(&format!(" {} |", vm.vendor));
+    for r in &all {
+        out.push_str(&format!(" {} |", r.vendor));
     }
     out.push_str("\n|---|");
-    out.push_str(&"---|".repeat(ALL.len()));
+    out.push_str(&"---|".repeat(all.len()));
     out.push('\n');
     for field in Field::ALL {
         out.push_str(&format!("| `{field}` |"));
-        for vm in ALL {
-            let cell = match vm.fields.iter().find(|m| m.field == field) {
+        for r in &all {
+            let cell = match (r.field)(field) {
                 None => "—".to_string(),
-                Some(m) => {
-                    let name = format!("`{}`", m.target.dotted());
-                    match m.convert {
-                        Convert::Same => name,
-                        Convert::WholeNumber => format!("{name} (whole numbers only)"),
-                        Convert::LanguageName => format!("{name} (ISO code → English name)"),
-                    }
-                }
+                Some((target, None)) => format!("`{}`", target.dotted()),
+                Some((target, Some((note, _)))) => format!("`{}` ({note})", target.dotted()),
             };
             out.push_str(&format!(" {cell} |"));
         }
         out.push('\n');
     }
     out.push_str("| `get` / `list` |");
-    for vm in ALL {
-        let ops = match (vm.get_operation, vm.list_operation) {
+    for r in &all {
+        let ops = match (r.get_operation, r.list_operation) {
             (Some(g), Some(l)) => format!("`{g}` / `{l}`"),
             (Some(g), None) => format!("`{g}` / —"),
             (None, Some(l)) => format!("— / `{l}`"),

@@ -4,8 +4,8 @@ use std::fmt;
 
 pub use chatbots_runtime::Vendor;
 
-/// One chatbot at one vendor, with its id as the vendor spells it:
-/// StreamSkill order id, Converza/OKChat/PureTalk ids, HotTask serialNumber.
+/// One chatbot at one vendor, with its id as the vendor's API spells it (an
+/// order id, a UUID, a serial number).
 ///
 /// ```
 /// use chatbots::{BotRef, Vendor};
@@ -131,7 +131,7 @@ pub struct ChatbotPatch {
     /// IANA time zone.
     pub timezone: Option<String>,
     /// Vendor-specific settings, as the vendor's own request body.
-    pub vendor: Option<VendorPatch>,
+    pub vendor: Option<crate::VendorPatch>,
 }
 
 macro_rules! setters {
@@ -158,7 +158,7 @@ impl ChatbotPatch {
     );
 
     /// Sets vendor-specific settings.
-    pub fn vendor_patch(mut self, patch: impl Into<VendorPatch>) -> Self {
+    pub fn vendor_patch(mut self, patch: impl Into<crate::VendorPatch>) -> Self {
         self.vendor = Some(patch.into());
         self
     }
@@ -214,83 +214,6 @@ impl ChatbotPatch {
     }
 }
 
-/// Vendor-specific settings: the vendor's own request body, as its crate
-/// generates it from the spec. Shared fields set in [`ChatbotPatch`] are
-/// merged into it; setting the same vendor field both ways is refused.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-// Built once per call; boxing would only make construction noisier.
-#[allow(clippy::large_enum_variant)]
-pub enum VendorPatch {
-    /// StreamSkill: `language`, `count`, `interval`.
-    #[cfg(feature = "streamskill")]
-    StreamSkill(crate::streamskill::types::EditAiChatbotsObject),
-    /// Converza: `role`, `questions`, `chat_model_level`, …
-    #[cfg(feature = "converza")]
-    Converza(crate::converza::types::UpdateBotRequest),
-    /// OKChat: `personality_config`, `settings.snippet`, `is_public`, …
-    #[cfg(feature = "okchat")]
-    OkChat(crate::okchat::types::UpdateChatbotRequest),
-    /// PureTalk: voice settings, reminders, call recording, …
-    #[cfg(feature = "puretalk")]
-    PureTalk(crate::puretalk::types::UpdateAssistantRequest),
-    /// HotTask: colours, rate limits, model key, … (`serialNumber` comes
-    /// from the [`BotRef`](crate::BotRef)).
-    #[cfg(feature = "hottask")]
-    HotTask(crate::hottask::types::EditChatbotRequest),
-}
-
-impl VendorPatch {
-    /// The vendor this patch is for.
-    pub fn vendor(&self) -> Vendor {
-        match self {
-            #[cfg(feature = "streamskill")]
-            VendorPatch::StreamSkill(_) => Vendor::StreamSkill,
-            #[cfg(feature = "converza")]
-            VendorPatch::Converza(_) => Vendor::Converza,
-            #[cfg(feature = "okchat")]
-            VendorPatch::OkChat(_) => Vendor::OkChat,
-            #[cfg(feature = "puretalk")]
-            VendorPatch::PureTalk(_) => Vendor::PureTalk,
-            #[cfg(feature = "hottask")]
-            VendorPatch::HotTask(_) => Vendor::HotTask,
-        }
-    }
-}
-
-macro_rules! vendor_patch_from {
-    ($feature:literal, $variant:ident, $ty:ty) => {
-        #[cfg(feature = $feature)]
-        impl From<$ty> for VendorPatch {
-            fn from(body: $ty) -> Self {
-                VendorPatch::$variant(body)
-            }
-        }
-    };
-}
-
-vendor_patch_from!(
-    "streamskill",
-    StreamSkill,
-    crate::streamskill::types::EditAiChatbotsObject
-);
-vendor_patch_from!(
-    "converza",
-    Converza,
-    crate::converza::types::UpdateBotRequest
-);
-vendor_patch_from!("okchat", OkChat, crate::okchat::types::UpdateChatbotRequest);
-vendor_patch_from!(
-    "puretalk",
-    PureTalk,
-    crate::puretalk::types::UpdateAssistantRequest
-);
-vendor_patch_from!(
-    "hottask",
-    HotTask,
-    crate::hottask::types::EditChatbotRequest
-);
-
 /// A chatbot as read from a vendor: the shared settings the vendor reports,
 /// plus the vendor's object as the spec types it.
 #[derive(Clone, Debug, PartialEq)]
@@ -321,24 +244,42 @@ pub struct Chatbot {
 }
 
 impl Chatbot {
-    pub(crate) fn set(&mut self, field: Field, value: &serde_json::Value) {
-        let text = value
-            .as_str()
-            .map(str::to_string)
-            .or_else(|| value.as_number().map(|n| n.to_string()));
+    /// A bot with no shared field known yet.
+    pub(crate) fn new(bot: BotRef) -> Self {
+        Self {
+            bot,
+            name: None,
+            description: None,
+            instructions: None,
+            model: None,
+            temperature: None,
+            greeting: None,
+            language: None,
+            timezone: None,
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    /// Sets a shared field from what the vendor reports.
+    pub(crate) fn set(&mut self, field: Field, value: FieldValue<'_>) {
+        let text = match value {
+            FieldValue::Text(text) => text.to_string(),
+            FieldValue::Number(number) => number.to_string(),
+        };
         match field {
-            Field::Name => self.name = text,
-            Field::Description => self.description = text,
-            Field::Instructions => self.instructions = text,
-            Field::Model => self.model = text,
+            Field::Name => self.name = Some(text),
+            Field::Description => self.description = Some(text),
+            Field::Instructions => self.instructions = Some(text),
+            Field::Model => self.model = Some(text),
             Field::Temperature => {
-                self.temperature = value
-                    .as_f64()
-                    .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+                self.temperature = match value {
+                    FieldValue::Number(number) => Some(number),
+                    FieldValue::Text(text) => text.parse().ok(),
+                }
             }
-            Field::Greeting => self.greeting = text,
-            Field::Language => self.language = text,
-            Field::Timezone => self.timezone = text,
+            Field::Greeting => self.greeting = Some(text),
+            Field::Language => self.language = Some(text),
+            Field::Timezone => self.timezone = Some(text),
         }
     }
 

@@ -44,20 +44,28 @@ fn patch_with(field: Field) -> ChatbotPatch {
     }
 }
 
+const IDS: [(Vendor, &str); 5] = [
+    (Vendor::StreamSkill, "1"),
+    (Vendor::Converza, "3317853e-0af2-427d-a56f-351a9587f48f"),
+    (Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f"),
+    (Vendor::PureTalk, "3317853e-0af2-427d-a56f-351a9587f48f"),
+    (Vendor::HotTask, "abc"),
+];
+
 #[tokio::test]
 async fn unsupported_cells_are_refused_and_supported_ones_are_not() {
     // No credentials at all: a supported field gets as far as needing the
     // vendor's client (a Config error); an unsupported one is refused first.
     let bots = chatbots::Chatbots::builder().build().unwrap();
     for vendor in Vendor::ALL {
-        let id = match vendor {
-            Vendor::StreamSkill => "1".to_string(),
-            Vendor::HotTask => "abc".to_string(),
-            _ => "3317853e-0af2-427d-a56f-351a9587f48f".to_string(),
-        };
+        // An id of the form each vendor takes.
+        let (_, id) = IDS
+            .iter()
+            .find(|(v, _)| *v == vendor)
+            .expect("every vendor has an id");
         for field in Field::ALL {
             let err = bots
-                .update(&BotRef::new(vendor, id.clone()), &patch_with(field))
+                .update(&BotRef::new(vendor, *id), &patch_with(field))
                 .await
                 .unwrap_err();
             match vendor_field(vendor, field) {

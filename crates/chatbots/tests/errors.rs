@@ -54,14 +54,161 @@ fn fast_retries() -> RetryPolicy {
     }
 }
 
-fn with_credentials(builder: ChatbotsBuilder, vendor: Vendor) -> ChatbotsBuilder {
-    match vendor {
-        Vendor::StreamSkill => builder.streamskill_token(STREAMSKILL_TOKEN),
-        Vendor::Converza => builder.converza_keys(CONVERZA_KEY_ID, CONVERZA_KEY_SECRET),
-        Vendor::OkChat => builder.okchat_api_key(OKCHAT_KEY),
-        Vendor::PureTalk => builder.puretalk_api_key(PURETALK_KEY),
-        Vendor::HotTask => builder.hottask_api_key(HOTTASK_KEY),
+/// Everything these tests know about one vendor: its credentials, its bot,
+/// a patch it accepts, and the wire shape of its update and answers.
+struct Case {
+    vendor: Vendor,
+    credentials: fn(ChatbotsBuilder) -> ChatbotsBuilder,
+    bot: &'static str,
+    /// A patch the vendor accepts (StreamSkill has only `language`).
+    patch: fn() -> ChatbotPatch,
+    /// The update's method and path.
+    update_route: (&'static str, &'static str),
+    /// A query parameter the update carries, if any.
+    update_query: Option<(&'static str, &'static str)>,
+    /// The update's operation id, as the runtime's tracing span names it.
+    operation: &'static str,
+    /// The header that carries the credential, and its expected value.
+    auth_header: (&'static str, &'static str),
+    /// The vendor's documented success answer to the update.
+    ok_body: fn() -> Value,
+    /// An error body in the vendor's shape (status, code, message), with
+    /// the code where the vendor has a code of its own.
+    error_body: fn(u16, &str, &str) -> Value,
+    /// The code the facade reports for `error_body` (status, code): the
+    /// vendor's own code; `None` where it is tested on its own.
+    expected_code: fn(u16, &str) -> Option<Option<String>>,
+    /// A 200 body whose shape is not the documented one.
+    wrong_shape: fn() -> Value,
+    /// The codes its error bodies carry for 401 and 404.
+    codes: (&'static str, &'static str),
+}
+
+const CASES: [Case; 5] = [
+    Case {
+        vendor: Vendor::StreamSkill,
+        credentials: |b| b.streamskill_token(STREAMSKILL_TOKEN),
+        bot: STREAMSKILL_ORDER,
+        patch: || ChatbotPatch::new().language("en"),
+        update_route: ("POST", "/purchases/12345/edit-ai-chatbots"),
+        update_query: None,
+        operation: "edit_ai_chatbots",
+        auth_header: ("authorization", "Bearer ss-secret-token-4f1d9a7c"),
+        ok_body: || json!({"status": "ok"}),
+        error_body: |status, code, message| json!({"name": "Error", "message": message, "code": 0, "status": status, "type": code}),
+        expected_code: |_, code| Some(Some(code.to_string())),
+        wrong_shape: || json!({"status": 42}),
+        codes: (
+            "unauthorized_http_exception",
+            "purchase_not_found_exception",
+        ),
+    },
+    Case {
+        vendor: Vendor::Converza,
+        credentials: |b| b.converza_keys(CONVERZA_KEY_ID, CONVERZA_KEY_SECRET),
+        bot: CONVERZA_BOT,
+        patch: || ChatbotPatch::new().name("Support bot"),
+        update_route: (
+            "PATCH",
+            "/api/openapi/v1/bots/770e8400-e29b-41d4-a716-446655440002",
+        ),
+        update_query: None,
+        operation: "update_bot",
+        auth_header: (
+            "authorization",
+            "Bearer eyJhbGciOiJIUzI1NiJ9.issued-jwt-payload-6a5b.sig-77e1f0",
+        ),
+        ok_body: || json!({"success": true, "data": {"id": CONVERZA_BOT, "name": "Support bot"}}),
+        error_body: |_, code, message| json!({"success": false, "error": code, "message": message}),
+        // Tested on its own (`converza_error_body_keeps_its_code`).
+        expected_code: |_, _| None,
+        wrong_shape: || json!({"success": "yes"}),
+        codes: ("UNAUTHORIZED", "NOT_FOUND"),
+    },
+    Case {
+        vendor: Vendor::OkChat,
+        credentials: |b| b.okchat_api_key(OKCHAT_KEY),
+        bot: OKCHAT_BOT,
+        patch: || ChatbotPatch::new().name("Support bot"),
+        update_route: ("PATCH", "/api/external/chatbots"),
+        update_query: Some(("id", OKCHAT_BOT)),
+        operation: "update_chatbot",
+        auth_header: ("x-api-key", OKCHAT_KEY),
+        ok_body: || {
+            json!({
+                "chatbot": {"id": OKCHAT_BOT, "name": "Support bot"},
+                "message": "Chatbot updated successfully"
+            })
+        },
+        error_body: |_, code, message| json!({"error": code, "message": message}),
+        expected_code: |_, _| Some(None),
+        wrong_shape: || json!({"message": 42}),
+        codes: ("UNAUTHORIZED", "NOT_FOUND"),
+    },
+    Case {
+        vendor: Vendor::PureTalk,
+        credentials: |b| b.puretalk_api_key(PURETALK_KEY),
+        bot: PURETALK_BOT,
+        patch: || ChatbotPatch::new().name("Support bot"),
+        update_route: (
+            "PATCH",
+            "/ai-assistants/123e4567-e89b-12d3-a456-426614174000",
+        ),
+        update_query: None,
+        operation: "update_assistant",
+        auth_header: ("x-api-key", PURETALK_KEY),
+        ok_body: || {
+            json!({
+                "msg": "Assistant updated",
+                "err": false,
+                "results": {"assistant_id": PURETALK_BOT, "name": "Support bot"}
+            })
+        },
+        error_body: |_, _, message| json!({"err": true, "msg": message}),
+        expected_code: |_, _| Some(None),
+        wrong_shape: || json!({"err": "no", "msg": "ok"}),
+        codes: ("UNAUTHORIZED", "NOT_FOUND"),
+    },
+    Case {
+        vendor: Vendor::HotTask,
+        credentials: |b| b.hottask_api_key(HOTTASK_KEY),
+        bot: HOTTASK_BOT,
+        patch: || ChatbotPatch::new().name("Support bot"),
+        update_route: ("POST", "/chat/Chatbot/Edit"),
+        update_query: None,
+        operation: "edit_chatbot",
+        auth_header: ("authorization", HOTTASK_KEY),
+        ok_body: || json!({"Data": 1, "Version": "1.0.0", "Success": true, "Code": 200, "Message": ""}),
+        error_body: |status, _, message| json!({"Data": null, "Version": "1.0.0", "Success": false, "Code": status, "Message": message}),
+        expected_code: |status, _| Some(Some(status.to_string())),
+        wrong_shape: || json!({"Success": "true", "Code": 200}),
+        codes: ("UNAUTHORIZED", "NOT_FOUND"),
+    },
+];
+
+/// The test data of `vendor`.
+fn case(vendor: Vendor) -> &'static Case {
+    CASES
+        .iter()
+        .find(|c| c.vendor == vendor)
+        .expect("every vendor has a test case")
+}
+
+#[test]
+fn every_vendor_has_exactly_one_case() {
+    let vendors: Vec<Vendor> = CASES.iter().map(|c| c.vendor).collect();
+    for vendor in Vendor::ALL {
+        assert_eq!(
+            vendors.iter().filter(|v| **v == vendor).count(),
+            1,
+            "{vendor}"
+        );
     }
+    assert_eq!(vendors.len(), Vendor::ALL.len());
+}
+
+fn with_credentials(builder: ChatbotsBuilder, vendor: Vendor) -> ChatbotsBuilder {
+    (case(vendor).credentials)(builder)
 }
 
 fn builder(vendor: Vendor, base_url: &str, retry: RetryPolicy) -> ChatbotsBuilder {
@@ -81,90 +228,44 @@ fn client_with(vendor: Vendor, server: &MockServer, retry: RetryPolicy) -> Chatb
 }
 
 fn bot(vendor: Vendor) -> BotRef {
-    let id = match vendor {
-        Vendor::StreamSkill => STREAMSKILL_ORDER,
-        Vendor::Converza => CONVERZA_BOT,
-        Vendor::OkChat => OKCHAT_BOT,
-        Vendor::PureTalk => PURETALK_BOT,
-        Vendor::HotTask => HOTTASK_BOT,
-    };
-    BotRef::new(vendor, id)
+    BotRef::new(vendor, case(vendor).bot)
 }
 
-/// A patch every vendor accepts (StreamSkill has only `language`).
+/// A patch every vendor accepts.
 fn patch(vendor: Vendor) -> ChatbotPatch {
-    match vendor {
-        Vendor::StreamSkill => ChatbotPatch::new().language("en"),
-        _ => ChatbotPatch::new().name("Support bot"),
-    }
+    (case(vendor).patch)()
 }
 
 /// The update's method and path.
 fn update_route(vendor: Vendor) -> (&'static str, String) {
-    match vendor {
-        Vendor::StreamSkill => (
-            "POST",
-            format!("/purchases/{STREAMSKILL_ORDER}/edit-ai-chatbots"),
-        ),
-        Vendor::Converza => ("PATCH", format!("/api/openapi/v1/bots/{CONVERZA_BOT}")),
-        Vendor::OkChat => ("PATCH", "/api/external/chatbots".to_string()),
-        Vendor::PureTalk => ("PATCH", format!("/ai-assistants/{PURETALK_BOT}")),
-        Vendor::HotTask => ("POST", "/chat/Chatbot/Edit".to_string()),
-    }
+    let (verb, to) = case(vendor).update_route;
+    (verb, to.to_string())
 }
 
 /// The update's operation id, as the runtime's tracing span names it.
 fn operation(vendor: Vendor) -> &'static str {
-    match vendor {
-        Vendor::StreamSkill => "edit_ai_chatbots",
-        Vendor::Converza => "update_bot",
-        Vendor::OkChat => "update_chatbot",
-        Vendor::PureTalk => "update_assistant",
-        Vendor::HotTask => "edit_chatbot",
-    }
+    case(vendor).operation
 }
 
 /// The header that carries the credential, and its expected value.
 fn auth_header(vendor: Vendor) -> (&'static str, String) {
-    match vendor {
-        Vendor::StreamSkill => ("authorization", format!("Bearer {STREAMSKILL_TOKEN}")),
-        Vendor::Converza => ("authorization", format!("Bearer {CONVERZA_JWT}")),
-        Vendor::OkChat => ("x-api-key", OKCHAT_KEY.to_string()),
-        Vendor::PureTalk => ("x-api-key", PURETALK_KEY.to_string()),
-        Vendor::HotTask => ("authorization", HOTTASK_KEY.to_string()),
-    }
+    let (name, value) = case(vendor).auth_header;
+    (name, value.to_string())
 }
 
 /// A mock of the vendor's update request.
 fn update_mock(vendor: Vendor) -> MockBuilder {
     let (verb, to) = update_route(vendor);
     let mock = Mock::given(method(verb)).and(path(to));
-    match vendor {
-        Vendor::OkChat => mock.and(query_param("id", OKCHAT_BOT)),
-        _ => mock,
+    match case(vendor).update_query {
+        Some((name, value)) => mock.and(query_param(name, value)),
+        None => mock,
     }
 }
 
 /// The vendor's documented success answer to the update.
 fn ok_body(vendor: Vendor) -> Value {
-    match vendor {
-        Vendor::StreamSkill => json!({"status": "ok"}),
-        Vendor::Converza => {
-            json!({"success": true, "data": {"id": CONVERZA_BOT, "name": "Support bot"}})
-        }
-        Vendor::OkChat => json!({
-            "chatbot": {"id": OKCHAT_BOT, "name": "Support bot"},
-            "message": "Chatbot updated successfully"
-        }),
-        Vendor::PureTalk => json!({
-            "msg": "Assistant updated",
-            "err": false,
-            "results": {"assistant_id": PURETALK_BOT, "name": "Support bot"}
-        }),
-        Vendor::HotTask => {
-            json!({"Data": 1, "Version": "1.0.0", "Success": true, "Code": 200, "Message": ""})
-        }
-    }
+    (case(vendor).ok_body)()
 }
 
 fn ok(vendor: Vendor) -> ResponseTemplate {
@@ -174,17 +275,7 @@ fn ok(vendor: Vendor) -> ResponseTemplate {
 /// An error body in the vendor's shape, with `code` where the vendor has a
 /// code of its own.
 fn error_body(vendor: Vendor, status: u16, code: &str, message: &str) -> Value {
-    match vendor {
-        Vendor::StreamSkill => json!({
-            "name": "Error", "message": message, "code": 0, "status": status, "type": code
-        }),
-        Vendor::Converza => json!({"success": false, "error": code, "message": message}),
-        Vendor::OkChat => json!({"error": code, "message": message}),
-        Vendor::PureTalk => json!({"err": true, "msg": message}),
-        Vendor::HotTask => json!({
-            "Data": null, "Version": "1.0.0", "Success": false, "Code": status, "Message": message
-        }),
-    }
+    (case(vendor).error_body)(status, code, message)
 }
 
 fn error_response(vendor: Vendor, status: u16, code: &str, message: &str) -> ResponseTemplate {
@@ -196,12 +287,7 @@ fn error_response(vendor: Vendor, status: u16, code: &str, message: &str) -> Res
 /// `None` for Converza, whose case is tested on its own
 /// (`converza_error_body_keeps_its_code`).
 fn expected_code(vendor: Vendor, status: u16, code: &str) -> Option<Option<String>> {
-    match vendor {
-        Vendor::StreamSkill => Some(Some(code.to_string())),
-        Vendor::Converza => None,
-        Vendor::OkChat | Vendor::PureTalk => Some(None),
-        Vendor::HotTask => Some(Some(status.to_string())),
-    }
+    (case(vendor).expected_code)(status, code)
 }
 
 /// A server with Converza's token exchange mounted (issuing
@@ -301,10 +387,7 @@ fn assert_no_secret(what: &str, text: &str) {
 async fn unauthorized_401_at_every_vendor() {
     for vendor in Vendor::ALL {
         let server = server_for(vendor).await;
-        let code = match vendor {
-            Vendor::StreamSkill => "unauthorized_http_exception",
-            _ => "UNAUTHORIZED",
-        };
+        let code = case(vendor).codes.0;
         update_mock(vendor)
             .respond_with(error_response(vendor, 401, code, "Invalid credentials"))
             .mount(&server)
@@ -388,10 +471,7 @@ async fn converza_token_exchange_failing_inside_200_is_unauthorized() {
 async fn not_found_404_at_every_vendor() {
     for vendor in Vendor::ALL {
         let server = server_for(vendor).await;
-        let code = match vendor {
-            Vendor::StreamSkill => "purchase_not_found_exception",
-            _ => "NOT_FOUND",
-        };
+        let code = case(vendor).codes.1;
         update_mock(vendor)
             .respond_with(error_response(vendor, 404, code, "Object not found: 12345"))
             .mount(&server)
@@ -692,6 +772,12 @@ async fn transport_failure_at_every_vendor() {
         assert!(!err.message().is_empty(), "{vendor}: {err}");
         assert!(err.is_retryable(), "{vendor}: {err}");
         assert!(err.to_string().contains("transport"), "{err}");
+        match std::error::Error::source(&err) {
+            Some(source) => assert!(source.is::<reqwest::Error>(), "{vendor}: {source:?}"),
+            // Converza's call fails in its token exchange, whose error
+            // reaches the facade as text (the runtime's `AuthError`).
+            None => assert_eq!(vendor, Vendor::Converza, "{vendor}: no source: {err}"),
+        }
         assert_readable(&err, vendor);
     }
 }
@@ -729,13 +815,7 @@ async fn timeout_at_every_vendor() {
 #[tokio::test]
 async fn decode_errors_at_every_vendor() {
     for vendor in Vendor::ALL {
-        let wrong_shape = match vendor {
-            Vendor::StreamSkill => json!({"status": 42}),
-            Vendor::Converza => json!({"success": "yes"}),
-            Vendor::OkChat => json!({"message": 42}),
-            Vendor::PureTalk => json!({"err": "no", "msg": "ok"}),
-            Vendor::HotTask => json!({"Success": "true", "Code": 200}),
-        };
+        let wrong_shape = (case(vendor).wrong_shape)();
         let bodies = [wrong_shape.to_string(), r#"{"status": "o"#.to_string()];
         for body in bodies {
             let server = server_for(vendor).await;
@@ -755,6 +835,8 @@ async fn decode_errors_at_every_vendor() {
                 err.to_string().contains("unexpected response body"),
                 "{err}"
             );
+            let source = std::error::Error::source(&err).expect("the decode error as the source");
+            assert!(source.is::<serde_json::Error>(), "{vendor}: {source:?}");
             assert_readable(&err, vendor);
             assert_eq!(
                 updates(&server, vendor).await.len(),
@@ -1226,20 +1308,22 @@ fn bad_base_url_is_a_config_error_at_build() {
 
 #[test]
 fn unusable_credential_is_a_config_error_at_build_without_repeating_it() {
-    for (vendor, key) in [
-        (Vendor::OkChat, ""),
-        (Vendor::OkChat, "okc-line\nbreak-4242"),
-        (Vendor::PureTalk, "pt-with-\r-control-4242"),
-        (Vendor::HotTask, "ht-\u{0}-nul-4242"),
-        (Vendor::StreamSkill, ""),
-    ] {
-        let builder = match vendor {
-            Vendor::OkChat => Chatbots::builder().okchat_api_key(key),
-            Vendor::PureTalk => Chatbots::builder().puretalk_api_key(key),
-            Vendor::HotTask => Chatbots::builder().hottask_api_key(key),
-            Vendor::StreamSkill => Chatbots::builder().streamskill_token(key),
-            _ => unreachable!(),
-        };
+    type Set = fn(ChatbotsBuilder, &str) -> ChatbotsBuilder;
+    let cases: [(Vendor, &str, Set); 5] = [
+        (Vendor::OkChat, "", |b, k| b.okchat_api_key(k)),
+        (Vendor::OkChat, "okc-line\nbreak-4242", |b, k| {
+            b.okchat_api_key(k)
+        }),
+        (Vendor::PureTalk, "pt-with-\r-control-4242", |b, k| {
+            b.puretalk_api_key(k)
+        }),
+        (Vendor::HotTask, "ht-\u{0}-nul-4242", |b, k| {
+            b.hottask_api_key(k)
+        }),
+        (Vendor::StreamSkill, "", |b, k| b.streamskill_token(k)),
+    ];
+    for (vendor, key, set) in cases {
+        let builder = set(Chatbots::builder(), key);
         let err = builder.build().expect_err("an unusable credential");
         assert_eq!(err.kind(), &ErrorKind::Config, "{vendor}: {err}");
         assert_readable(&err, vendor);
@@ -1249,77 +1333,59 @@ fn unusable_credential_is_a_config_error_at_build_without_repeating_it() {
     }
 }
 
-const ENV_VARIABLES: [&str; 11] = [
-    "STREAMSKILL_TOKEN",
-    "CONVERZA_KEY_ID",
-    "CONVERZA_KEY_SECRET",
-    "OKCHAT_API_KEY",
-    "PURETALK_API_KEY",
-    "HOTTASK_API_KEY",
-    "STREAMSKILL_BASE_URL",
-    "CONVERZA_BASE_URL",
-    "OKCHAT_BASE_URL",
-    "PURETALK_BASE_URL",
-    "HOTTASK_BASE_URL",
-];
-
-fn set_env(name: &str, value: &str) {
-    // SAFETY: no other test of this binary reads these variables or writes
-    // the environment; the others read it only through `std::env` (proxy
-    // settings, when an HTTP client is built), which takes the same lock.
-    unsafe { std::env::set_var(name, value) }
+/// A client configured from `vars` as if they were the environment.
+fn from_vars(vars: &[(&str, &str)]) -> Result<Chatbots, Error> {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Chatbots::builder()
+        .from_env_with(|name| {
+            vars.iter()
+                .find(|(k, _)| k.as_str() == name)
+                .map(|(_, v)| v.clone())
+        })?
+        .build()
 }
 
-fn clear_env() {
-    for name in ENV_VARIABLES {
-        // SAFETY: as in `set_env`.
-        unsafe { std::env::remove_var(name) }
-    }
-}
-
-/// Every `from_env` check, in one test: the process environment is shared
-/// by the tests of this binary, which run in parallel.
+/// Every `from_env` check, through `from_env_with` and a map of variables
+/// (the process environment is shared by the tests of this binary, which
+/// run in parallel).
 #[tokio::test]
 async fn from_env() {
-    clear_env();
-
     // Nothing set: a client with no vendors.
-    let bots = Chatbots::from_env().expect("no variables is not an error");
+    let bots = from_vars(&[]).expect("no variables is not an error");
     assert!(bots.vendors().is_empty());
 
     // Half a Converza key pair names the missing half, and not the other.
-    set_env("CONVERZA_KEY_ID", CONVERZA_KEY_ID);
-    let err = Chatbots::from_env().expect_err("half a key pair");
+    let err = from_vars(&[("CONVERZA_KEY_ID", CONVERZA_KEY_ID)]).expect_err("half a key pair");
     assert_eq!(err.kind(), &ErrorKind::Config, "{err}");
     assert_eq!(err.vendor(), Some(Vendor::Converza));
     assert!(err.message().contains("CONVERZA_KEY_SECRET"), "{err}");
     assert_no_secret("the error", &format!("{err} {err:?}"));
-    clear_env();
 
-    set_env("CONVERZA_KEY_SECRET", CONVERZA_KEY_SECRET);
-    let err = Chatbots::from_env().expect_err("half a key pair");
+    let err =
+        from_vars(&[("CONVERZA_KEY_SECRET", CONVERZA_KEY_SECRET)]).expect_err("half a key pair");
     assert_eq!(err.kind(), &ErrorKind::Config, "{err}");
     assert!(err.message().contains("CONVERZA_KEY_ID"), "{err}");
     assert_no_secret("the error", &format!("{err} {err:?}"));
-    clear_env();
 
     // An empty variable counts as unset.
-    set_env("OKCHAT_API_KEY", "");
-    let bots = Chatbots::from_env().expect("an empty variable is ignored");
+    let bots = from_vars(&[("OKCHAT_API_KEY", "")]).expect("an empty variable is ignored");
     assert!(bots.vendors().is_empty());
     let err = update_err(&bots, Vendor::OkChat).await;
     assert_eq!(err.kind(), &ErrorKind::Config, "{err}");
     assert!(err.message().contains("OKCHAT_API_KEY"), "{err}");
-    clear_env();
 
     // A bad base URL fails when the client is built.
-    set_env("OKCHAT_API_KEY", OKCHAT_KEY);
-    set_env("OKCHAT_BASE_URL", "not a url");
-    let err = Chatbots::from_env().expect_err("a bad base URL");
+    let err = from_vars(&[
+        ("OKCHAT_API_KEY", OKCHAT_KEY),
+        ("OKCHAT_BASE_URL", "not a url"),
+    ])
+    .expect_err("a bad base URL");
     assert_eq!(err.kind(), &ErrorKind::Config, "{err}");
     assert_eq!(err.vendor(), Some(Vendor::OkChat));
     assert!(err.message().contains("not a url"), "{err}");
-    clear_env();
 
     // Key and base URL from the environment: a working update.
     let server = MockServer::start().await;
@@ -1328,11 +1394,11 @@ async fn from_env() {
         .expect(1)
         .mount(&server)
         .await;
-    set_env("OKCHAT_API_KEY", OKCHAT_KEY);
-    set_env("OKCHAT_BASE_URL", &server.uri());
-    let bots = Chatbots::from_env();
-    clear_env();
-    let bots = bots.expect("a valid environment");
+    let bots = from_vars(&[
+        ("OKCHAT_API_KEY", OKCHAT_KEY),
+        ("OKCHAT_BASE_URL", &server.uri()),
+    ])
+    .expect("a valid environment");
     assert_eq!(bots.vendors(), [Vendor::OkChat]);
     update(&bots, Vendor::OkChat)
         .await

@@ -9,8 +9,8 @@ use std::num::NonZeroU64;
 use std::time::Duration;
 
 use chatbots::{
-    BotRef, Chatbot, ChatbotPatch, Chatbots, Error, ErrorKind, Field, RetryPolicy, Vendor,
-    VendorPatch, converza, hottask, okchat, puretalk, streamskill, vendor_field,
+    BotRef, Chatbot, ChatbotPatch, Chatbots, ChatbotsBuilder, Error, ErrorKind, Field, RetryPolicy,
+    Vendor, VendorPatch, converza, hottask, okchat, puretalk, streamskill, vendor_field,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{any, body_json, method, path};
@@ -40,17 +40,251 @@ fn retry() -> RetryPolicy {
     }
 }
 
+/// Everything these tests know about one vendor: its credentials, its bot,
+/// its update request and answer, its auth header, and the exact body each
+/// supported shared field makes.
+struct Case {
+    vendor: Vendor,
+    credentials: fn(ChatbotsBuilder) -> ChatbotsBuilder,
+    /// The id a valid bot reference has.
+    bot: &'static str,
+    /// The update's method and path.
+    update_route: (&'static str, &'static str),
+    /// The query that selects the bot, if the update has one.
+    update_query: Option<(&'static str, &'static str)>,
+    /// The documented success answer to the update.
+    update_answer: fn() -> Value,
+    /// The credential header the vendor documents, and no other.
+    assert_auth: fn(&Request, &[&str]),
+    /// Every shared field the capability table says the vendor supports,
+    /// set alone, with the exact body the vendor must receive. Written out
+    /// by hand from CAPABILITIES.md, not derived from the code under test.
+    supported: fn() -> Vec<(Field, ChatbotPatch, Value)>,
+}
+
+const CASES: [Case; 5] = [
+    Case {
+        vendor: Vendor::StreamSkill,
+        credentials: |b| b.streamskill_token(STREAMSKILL_TOKEN),
+        bot: ORDER_ID,
+        update_route: ("POST", "/purchases/12345/edit-ai-chatbots"),
+        update_query: None,
+        update_answer: || json!({"status": "ok"}),
+        assert_auth: |request, auth| {
+            assert_eq!(auth, ["Bearer t"], "StreamSkill bearer token");
+            assert_eq!(header(request, "x-api-key"), None);
+        },
+        supported: || {
+            vec![(
+                Field::Language,
+                ChatbotPatch::new().language("en"),
+                json!({"language": "en"}),
+            )]
+        },
+    },
+    Case {
+        vendor: Vendor::Converza,
+        credentials: |b| b.converza_keys(CONVERZA_KEY_ID, CONVERZA_KEY_SECRET),
+        bot: CONVERZA_BOT,
+        update_route: (
+            "PATCH",
+            "/api/openapi/v1/bots/770e8400-e29b-41d4-a716-446655440002",
+        ),
+        update_query: None,
+        update_answer: || json!({"success": true, "data": {"id": CONVERZA_BOT, "name": "Bot de Suporte"}}),
+        assert_auth: |request, auth| {
+            assert_eq!(
+                auth,
+                [format!("Bearer {CONVERZA_JWT}").as_str()],
+                "Converza sends the JWT from the exchange, never the key pair"
+            );
+            assert_eq!(header(request, "x-api-key"), None);
+        },
+        supported: || {
+            vec![
+                (
+                    Field::Name,
+                    ChatbotPatch::new().name("Support bot"),
+                    json!({"name": "Support bot"}),
+                ),
+                (
+                    Field::Description,
+                    ChatbotPatch::new().description("Handles support"),
+                    json!({"description": "Handles support"}),
+                ),
+                (
+                    Field::Instructions,
+                    ChatbotPatch::new().instructions("Answer briefly."),
+                    json!({"instructions": "Answer briefly."}),
+                ),
+                (
+                    Field::Temperature,
+                    ChatbotPatch::new().temperature(0.7),
+                    json!({"temperature": 0.7}),
+                ),
+            ]
+        },
+    },
+    Case {
+        vendor: Vendor::OkChat,
+        credentials: |b| b.okchat_api_key(OKCHAT_KEY),
+        bot: OKCHAT_BOT,
+        update_route: ("PATCH", "/api/external/chatbots"),
+        update_query: Some(("id", OKCHAT_BOT)),
+        update_answer: || json!({"chatbot": {"id": OKCHAT_BOT}, "message": "Chatbot updated successfully"}),
+        assert_auth: |request, auth| {
+            assert_eq!(header(request, "x-api-key"), Some(OKCHAT_KEY));
+            assert!(auth.is_empty(), "OKChat sends no Authorization: {auth:?}");
+        },
+        supported: || {
+            vec![
+                (
+                    Field::Name,
+                    ChatbotPatch::new().name("Support bot"),
+                    json!({"name": "Support bot"}),
+                ),
+                (
+                    Field::Description,
+                    ChatbotPatch::new().description("Handles support"),
+                    json!({"description": "Handles support"}),
+                ),
+                (
+                    Field::Instructions,
+                    ChatbotPatch::new().instructions("Answer briefly."),
+                    json!({"settings": {"prompt": "Answer briefly."}}),
+                ),
+                (
+                    Field::Model,
+                    ChatbotPatch::new().model("gpt-4o-mini"),
+                    json!({"settings": {"model": "gpt-4o-mini"}}),
+                ),
+                (
+                    Field::Greeting,
+                    ChatbotPatch::new().greeting("Hi! How can I help?"),
+                    json!({"settings": {"greeting": "Hi! How can I help?"}}),
+                ),
+            ]
+        },
+    },
+    Case {
+        vendor: Vendor::PureTalk,
+        credentials: |b| b.puretalk_api_key(PURETALK_KEY),
+        bot: PURETALK_ASSISTANT,
+        update_route: (
+            "PATCH",
+            "/ai-assistants/123e4567-e89b-12d3-a456-426614174000",
+        ),
+        update_query: None,
+        update_answer: || {
+            json!({"msg": "AI Assistant updated", "err": false,
+                   "results": {"assistant_id": PURETALK_ASSISTANT}})
+        },
+        assert_auth: |request, auth| {
+            // Header names are case-insensitive: this is `X-API-KEY`.
+            assert_eq!(header(request, "X-API-KEY"), Some(PURETALK_KEY));
+            assert!(auth.is_empty(), "PureTalk sends no Authorization: {auth:?}");
+        },
+        supported: || {
+            vec![
+                (
+                    Field::Name,
+                    ChatbotPatch::new().name("Support bot"),
+                    json!({"name": "Support bot"}),
+                ),
+                (
+                    Field::Instructions,
+                    ChatbotPatch::new().instructions("Answer briefly."),
+                    json!({"prompt": "Answer briefly."}),
+                ),
+                (
+                    Field::Model,
+                    ChatbotPatch::new().model("puretalk-plg"),
+                    json!({"model": "puretalk-plg"}),
+                ),
+                (
+                    Field::Greeting,
+                    ChatbotPatch::new().greeting("Hi! How can I help?"),
+                    json!({"begin_message": "Hi! How can I help?"}),
+                ),
+                (
+                    Field::Timezone,
+                    ChatbotPatch::new().timezone("Europe/Berlin"),
+                    json!({"timezone": "Europe/Berlin"}),
+                ),
+            ]
+        },
+    },
+    Case {
+        vendor: Vendor::HotTask,
+        credentials: |b| b.hottask_api_key(HOTTASK_KEY),
+        bot: HOTTASK_SERIAL,
+        update_route: ("POST", "/chat/Chatbot/Edit"),
+        update_query: None,
+        update_answer: || json!({"Data": 1, "Version": "1.0.0", "Success": true, "Code": 200, "Message": ""}),
+        assert_auth: |request, auth| {
+            assert_eq!(auth, [HOTTASK_KEY], "HotTask: the raw key, no scheme");
+            assert_eq!(header(request, "x-api-key"), None);
+        },
+        supported: || {
+            vec![
+                (
+                    Field::Name,
+                    ChatbotPatch::new().name("Support bot"),
+                    json!({"serialNumber": HOTTASK_SERIAL, "Name": "Support bot"}),
+                ),
+                (
+                    Field::Instructions,
+                    ChatbotPatch::new().instructions("Answer briefly."),
+                    json!({"serialNumber": HOTTASK_SERIAL, "SystemMessage": "Answer briefly."}),
+                ),
+                (
+                    Field::Temperature,
+                    ChatbotPatch::new().temperature(1.0),
+                    json!({"serialNumber": HOTTASK_SERIAL, "Temperature": 1}),
+                ),
+                (
+                    Field::Greeting,
+                    ChatbotPatch::new().greeting("Hi! How can I help?"),
+                    json!({"serialNumber": HOTTASK_SERIAL, "WelcomeMessage": "Hi! How can I help?"}),
+                ),
+                (
+                    Field::Language,
+                    ChatbotPatch::new().language("es"),
+                    json!({"serialNumber": HOTTASK_SERIAL, "AIResponseLanguage": "Spanish"}),
+                ),
+                (
+                    Field::Timezone,
+                    ChatbotPatch::new().timezone("Asia/Shanghai"),
+                    json!({"serialNumber": HOTTASK_SERIAL, "TimeZone": "Asia/Shanghai"}),
+                ),
+            ]
+        },
+    },
+];
+
+/// The test data of `vendor`.
+fn case(vendor: Vendor) -> &'static Case {
+    CASES
+        .iter()
+        .find(|c| c.vendor == vendor)
+        .expect("every vendor has a test case")
+}
+
+#[test]
+fn every_vendor_has_exactly_one_case() {
+    for vendor in Vendor::ALL {
+        assert_eq!(
+            CASES.iter().filter(|c| c.vendor == vendor).count(),
+            1,
+            "{vendor}"
+        );
+    }
+    assert_eq!(CASES.len(), Vendor::ALL.len());
+}
+
 /// A facade with credentials for `vendor` only, pointed at `server`.
 fn facade(vendor: Vendor, server: &MockServer) -> Chatbots {
-    let builder = Chatbots::builder();
-    let builder = match vendor {
-        Vendor::StreamSkill => builder.streamskill_token(STREAMSKILL_TOKEN),
-        Vendor::Converza => builder.converza_keys(CONVERZA_KEY_ID, CONVERZA_KEY_SECRET),
-        Vendor::OkChat => builder.okchat_api_key(OKCHAT_KEY),
-        Vendor::PureTalk => builder.puretalk_api_key(PURETALK_KEY),
-        Vendor::HotTask => builder.hottask_api_key(HOTTASK_KEY),
-    };
-    builder
+    (case(vendor).credentials)(Chatbots::builder())
         .base_url(vendor, server.uri())
         .retry(retry())
         .build()
@@ -59,14 +293,7 @@ fn facade(vendor: Vendor, server: &MockServer) -> Chatbots {
 
 /// The id a valid bot reference has at `vendor`.
 fn bot(vendor: Vendor) -> BotRef {
-    let id = match vendor {
-        Vendor::StreamSkill => ORDER_ID,
-        Vendor::Converza => CONVERZA_BOT,
-        Vendor::OkChat => OKCHAT_BOT,
-        Vendor::PureTalk => PURETALK_ASSISTANT,
-        Vendor::HotTask => HOTTASK_SERIAL,
-    };
-    BotRef::new(vendor, id)
+    BotRef::new(vendor, case(vendor).bot)
 }
 
 fn json_response(body: Value) -> ResponseTemplate {
@@ -94,34 +321,8 @@ async fn mount_converza_token(server: &MockServer) {
 /// body. The body is not matched here: the tests compare it themselves, so
 /// a difference shows as a readable diff rather than a 404.
 async fn mount_update(vendor: Vendor, server: &MockServer) {
-    let (verb, at, answer) = match vendor {
-        Vendor::StreamSkill => (
-            "POST",
-            format!("/purchases/{ORDER_ID}/edit-ai-chatbots"),
-            json!({"status": "ok"}),
-        ),
-        Vendor::Converza => (
-            "PATCH",
-            format!("/api/openapi/v1/bots/{CONVERZA_BOT}"),
-            json!({"success": true, "data": {"id": CONVERZA_BOT, "name": "Bot de Suporte"}}),
-        ),
-        Vendor::OkChat => (
-            "PATCH",
-            "/api/external/chatbots".to_string(),
-            json!({"chatbot": {"id": OKCHAT_BOT}, "message": "Chatbot updated successfully"}),
-        ),
-        Vendor::PureTalk => (
-            "PATCH",
-            format!("/ai-assistants/{PURETALK_ASSISTANT}"),
-            json!({"msg": "AI Assistant updated", "err": false,
-                   "results": {"assistant_id": PURETALK_ASSISTANT}}),
-        ),
-        Vendor::HotTask => (
-            "POST",
-            "/chat/Chatbot/Edit".to_string(),
-            json!({"Data": 1, "Version": "1.0.0", "Success": true, "Code": 200, "Message": ""}),
-        ),
-    };
+    let (verb, at) = case(vendor).update_route;
+    let answer = (case(vendor).update_answer)();
     if vendor == Vendor::Converza {
         mount_converza_token(server).await;
     }
@@ -165,33 +366,7 @@ fn assert_auth(vendor: Vendor, request: &Request) {
         .iter()
         .map(|v| v.to_str().unwrap())
         .collect();
-    match vendor {
-        Vendor::StreamSkill => {
-            assert_eq!(auth, ["Bearer t"], "StreamSkill bearer token");
-            assert_eq!(header(request, "x-api-key"), None);
-        }
-        Vendor::Converza => {
-            assert_eq!(
-                auth,
-                [format!("Bearer {CONVERZA_JWT}").as_str()],
-                "Converza sends the JWT from the exchange, never the key pair"
-            );
-            assert_eq!(header(request, "x-api-key"), None);
-        }
-        Vendor::OkChat => {
-            assert_eq!(header(request, "x-api-key"), Some(OKCHAT_KEY));
-            assert!(auth.is_empty(), "OKChat sends no Authorization: {auth:?}");
-        }
-        Vendor::PureTalk => {
-            // Header names are case-insensitive: this is `X-API-KEY`.
-            assert_eq!(header(request, "X-API-KEY"), Some(PURETALK_KEY));
-            assert!(auth.is_empty(), "PureTalk sends no Authorization: {auth:?}");
-        }
-        Vendor::HotTask => {
-            assert_eq!(auth, [HOTTASK_KEY], "HotTask: the raw key, no scheme");
-            assert_eq!(header(request, "x-api-key"), None);
-        }
-    }
+    (case(vendor).assert_auth)(request, &auth);
     assert_eq!(
         header(request, "api-version"),
         None,
@@ -201,24 +376,17 @@ fn assert_auth(vendor: Vendor, request: &Request) {
 
 /// Method, path, query, auth header and content type of an update request.
 fn assert_update_request(vendor: Vendor, request: &Request) {
-    let (verb, at) = match vendor {
-        Vendor::StreamSkill => ("POST", format!("/purchases/{ORDER_ID}/edit-ai-chatbots")),
-        Vendor::Converza => ("PATCH", format!("/api/openapi/v1/bots/{CONVERZA_BOT}")),
-        Vendor::OkChat => ("PATCH", "/api/external/chatbots".to_string()),
-        Vendor::PureTalk => ("PATCH", format!("/ai-assistants/{PURETALK_ASSISTANT}")),
-        Vendor::HotTask => ("POST", "/chat/Chatbot/Edit".to_string()),
-    };
+    let (verb, at) = case(vendor).update_route;
     assert_eq!(request.method.as_str(), verb, "{vendor}: method");
     assert_eq!(request.url.path(), at, "{vendor}: path");
     let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
-    if vendor == Vendor::OkChat {
-        assert_eq!(
+    match case(vendor).update_query {
+        Some((name, value)) => assert_eq!(
             query,
-            [("id".to_string(), OKCHAT_BOT.to_string())],
-            "OKChat selects the bot with ?id=<uuid>"
-        );
-    } else {
-        assert!(query.is_empty(), "{vendor}: unexpected query {query:?}");
+            [(name.to_string(), value.to_string())],
+            "{vendor} selects the bot with ?{name}=<id>"
+        ),
+        None => assert!(query.is_empty(), "{vendor}: unexpected query {query:?}"),
     }
     assert_eq!(
         header(request, "content-type"),
@@ -249,122 +417,7 @@ async fn sent_body(vendor: Vendor, patch: &ChatbotPatch) -> Value {
 /// alone, with the exact body the vendor must receive. Written out by hand
 /// from CAPABILITIES.md, not derived from the code under test.
 fn supported_cases(vendor: Vendor) -> Vec<(Field, ChatbotPatch, Value)> {
-    let p = ChatbotPatch::new;
-    match vendor {
-        Vendor::StreamSkill => vec![(
-            Field::Language,
-            p().language("en"),
-            json!({"language": "en"}),
-        )],
-        Vendor::Converza => vec![
-            (
-                Field::Name,
-                p().name("Support bot"),
-                json!({"name": "Support bot"}),
-            ),
-            (
-                Field::Description,
-                p().description("Handles support"),
-                json!({"description": "Handles support"}),
-            ),
-            (
-                Field::Instructions,
-                p().instructions("Answer briefly."),
-                json!({"instructions": "Answer briefly."}),
-            ),
-            (
-                Field::Temperature,
-                p().temperature(0.7),
-                json!({"temperature": 0.7}),
-            ),
-        ],
-        Vendor::OkChat => vec![
-            (
-                Field::Name,
-                p().name("Support bot"),
-                json!({"name": "Support bot"}),
-            ),
-            (
-                Field::Description,
-                p().description("Handles support"),
-                json!({"description": "Handles support"}),
-            ),
-            (
-                Field::Instructions,
-                p().instructions("Answer briefly."),
-                json!({"settings": {"prompt": "Answer briefly."}}),
-            ),
-            (
-                Field::Model,
-                p().model("gpt-4o-mini"),
-                json!({"settings": {"model": "gpt-4o-mini"}}),
-            ),
-            (
-                Field::Greeting,
-                p().greeting("Hi! How can I help?"),
-                json!({"settings": {"greeting": "Hi! How can I help?"}}),
-            ),
-        ],
-        Vendor::PureTalk => vec![
-            (
-                Field::Name,
-                p().name("Support bot"),
-                json!({"name": "Support bot"}),
-            ),
-            (
-                Field::Instructions,
-                p().instructions("Answer briefly."),
-                json!({"prompt": "Answer briefly."}),
-            ),
-            (
-                Field::Model,
-                p().model("puretalk-plg"),
-                json!({"model": "puretalk-plg"}),
-            ),
-            (
-                Field::Greeting,
-                p().greeting("Hi! How can I help?"),
-                json!({"begin_message": "Hi! How can I help?"}),
-            ),
-            (
-                Field::Timezone,
-                p().timezone("Europe/Berlin"),
-                json!({"timezone": "Europe/Berlin"}),
-            ),
-        ],
-        Vendor::HotTask => vec![
-            (
-                Field::Name,
-                p().name("Support bot"),
-                json!({"serialNumber": HOTTASK_SERIAL, "Name": "Support bot"}),
-            ),
-            (
-                Field::Instructions,
-                p().instructions("Answer briefly."),
-                json!({"serialNumber": HOTTASK_SERIAL, "SystemMessage": "Answer briefly."}),
-            ),
-            (
-                Field::Temperature,
-                p().temperature(1.0),
-                json!({"serialNumber": HOTTASK_SERIAL, "Temperature": 1}),
-            ),
-            (
-                Field::Greeting,
-                p().greeting("Hi! How can I help?"),
-                json!({"serialNumber": HOTTASK_SERIAL, "WelcomeMessage": "Hi! How can I help?"}),
-            ),
-            (
-                Field::Language,
-                p().language("es"),
-                json!({"serialNumber": HOTTASK_SERIAL, "AIResponseLanguage": "Spanish"}),
-            ),
-            (
-                Field::Timezone,
-                p().timezone("Asia/Shanghai"),
-                json!({"serialNumber": HOTTASK_SERIAL, "TimeZone": "Asia/Shanghai"}),
-            ),
-        ],
-    }
+    (case(vendor).supported)()
 }
 
 fn supported_fields(vendor: Vendor) -> Vec<Field> {
@@ -1671,4 +1724,36 @@ async fn hottask_get_and_list_are_unsupported_without_a_request() {
     );
     assert_eq!(err.vendor(), Some(Vendor::HotTask));
     assert_eq!(err.message(), "hottask does not support `list`");
+}
+
+/// Every property of a request body is checked whatever its name — also
+/// one named like a schema keyword (`description`) — and integers are
+/// counted by value, as JSON Schema does.
+#[test]
+fn update_body_schemas_check_every_property_and_count_integers_by_value() {
+    let okchat = okchat::request_body_schema("update_chatbot").expect("OKChat's update schema");
+    let found = okchat.validate(&json!({"description": {}}));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].field, "description");
+    assert_eq!(found[0].rule, "must be a string (got an object)");
+
+    let converza = converza::request_body_schema("update_bot").expect("Converza's update schema");
+    let found = converza.validate(&json!({"actions": [{"description": {"x": 1}}]}));
+    assert!(
+        found.iter().any(|v| v.field == "actions[0].description"),
+        "{found:?}"
+    );
+
+    let parse = |text: &str| serde_json::from_str::<Value>(text).expect("JSON");
+    assert_eq!(
+        converza.validate(&parse(r#"{"chat_model_level": 1.0}"#)),
+        []
+    );
+    let found = converza.validate(&parse(r#"{"chat_model_level": 3.0}"#));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].field, "chat_model_level");
+    assert!(
+        found[0].rule.starts_with("must be between 0 and 2"),
+        "{found:?}"
+    );
 }

@@ -34,7 +34,12 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use chatbots::{BotRef, ChatbotPatch, Chatbots, Error, ErrorKind, RetryPolicy, Vendor};
+use std::future::Future;
+use std::pin::Pin;
+
+use chatbots::{
+    BotRef, ChatbotPatch, Chatbots, ChatbotsBuilder, Error, ErrorKind, RetryPolicy, Vendor,
+};
 use chatbots_runtime::{Envelope, VendorFailure};
 use progenitor_client::{Error as ClientError, ResponseValue};
 use proptest::prelude::*;
@@ -82,142 +87,177 @@ const OKCHAT_BOT: &str = "3317853e-0af2-427d-a56f-351a9587f48f";
 const PURETALK_BOT: &str = "123e4567-e89b-12d3-a456-426614174000";
 const HOTTASK_BOT: &str = "3254a9d0424c4806b9ea3d0763ccf001";
 
-fn facade(vendor: Vendor, base_url: &str, retry: RetryPolicy) -> Chatbots {
-    let builder = Chatbots::builder();
-    let builder = match vendor {
-        Vendor::StreamSkill => builder.streamskill_token("ss-robust-token"),
-        Vendor::Converza => builder.converza_keys("cvz_key_robust", "cvz_secret_robust"),
-        Vendor::OkChat => builder.okchat_api_key("okc-robust-key"),
-        Vendor::PureTalk => builder.puretalk_api_key("pt-robust-key"),
-        Vendor::HotTask => builder.hottask_api_key("ht-robust-key"),
-    };
-    builder
-        .base_url(vendor, base_url)
-        .retry(retry)
-        // Bounds only: no case should come near them.
-        .timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-        .expect("a valid configuration")
+/// A call of the seed operation on the typed client.
+type Direct = for<'a> fn(&'a Chatbots, &'a Reply) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// Everything these tests know about one vendor: its credentials, its bot,
+/// a patch it accepts, the statuses its client decodes as success, its
+/// real bodies, and its seed operation on the typed client.
+struct Case {
+    vendor: Vendor,
+    credentials: fn(ChatbotsBuilder) -> ChatbotsBuilder,
+    bot: &'static str,
+    /// A patch the vendor accepts (StreamSkill has only `language`).
+    patch: fn() -> ChatbotPatch,
+    /// The statuses the vendor's generated client decodes as success.
+    success_status: fn(u16) -> bool,
+    /// The vendor's real bodies (from `crates/<vendor>/tests/api.rs`).
+    seeds: fn() -> Vec<(Seed, Value)>,
+    /// The seed operation (the vendor's update) on the typed client.
+    direct: Direct,
+    /// The failure flag of a 2xx body of an operation, where the facade
+    /// checks an envelope.
+    flag: fn(Op, &Value) -> Flag,
+    /// Whether the vendor has a read endpoint.
+    has_get: bool,
 }
 
-fn bot(vendor: Vendor) -> BotRef {
-    let id = match vendor {
-        Vendor::StreamSkill => STREAMSKILL_ORDER,
-        Vendor::Converza => CONVERZA_BOT,
-        Vendor::OkChat => OKCHAT_BOT,
-        Vendor::PureTalk => PURETALK_BOT,
-        Vendor::HotTask => HOTTASK_BOT,
-    };
-    BotRef::new(vendor, id)
-}
-
-fn patch(vendor: Vendor) -> ChatbotPatch {
-    match vendor {
-        Vendor::StreamSkill => ChatbotPatch::new().language("en"),
-        _ => ChatbotPatch::new().name("Support bot"),
-    }
-}
-
-/// The statuses the vendor's generated client decodes as success.
-fn success_status(vendor: Vendor, status: u16) -> bool {
-    match vendor {
-        Vendor::Converza => (200..300).contains(&status),
-        _ => status == 200,
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The vendors' real bodies (from `crates/<vendor>/tests/api.rs`).
-
-/// What a seed body is, to know what a call answered with it should return.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Seed {
-    /// The documented success answer of the update (and the seed operation).
-    UpdateOk,
-    /// The documented success answer of the read.
-    GetOk,
-    /// An error body.
-    Error,
-    /// A failure reported inside a 2xx answer.
-    Failure,
-}
-
-fn seeds(vendor: Vendor) -> Vec<(Seed, Value)> {
-    match vendor {
-        Vendor::StreamSkill => vec![
-            (Seed::UpdateOk, json!({"status": "ok"})),
-            (
-                Seed::GetOk,
-                json!({
-                    "id": 42, "price": 12.5, "currency": "usd", "created_at": 1716681599,
-                    "order_type": "ai_chatbots", "channel": "https://twitch.tv/example",
-                    "status": "active", "service": "twitch", "parent": false, "api": true,
-                    "chatbot": false, "tarif": 3
-                }),
-            ),
-            (
-                Seed::Error,
-                json!({"name": "Purchase not found", "code": 0, "message": "Object not found: 12345",
+const CASES: [Case; 5] = [
+    Case {
+        vendor: Vendor::StreamSkill,
+        credentials: |b| b.streamskill_token("ss-robust-token"),
+        bot: STREAMSKILL_ORDER,
+        patch: || ChatbotPatch::new().language("en"),
+        success_status: |status| status == 200,
+        seeds: || {
+            vec![
+                (Seed::UpdateOk, json!({"status": "ok"})),
+                (
+                    Seed::GetOk,
+                    json!({
+                        "id": 42, "price": 12.5, "currency": "usd", "created_at": 1716681599,
+                        "order_type": "ai_chatbots", "channel": "https://twitch.tv/example",
+                        "status": "active", "service": "twitch", "parent": false, "api": true,
+                        "chatbot": false, "tarif": 3
+                    }),
+                ),
+                (
+                    Seed::Error,
+                    json!({"name": "Purchase not found", "code": 0, "message": "Object not found: 12345",
                        "status": 404, "type": "purchase_not_found_exception"}),
-            ),
-            (
-                Seed::Error,
-                json!({"name": "Method Not Allowed", "message": "Action is unavailable for this order",
+                ),
+                (
+                    Seed::Error,
+                    json!({"name": "Method Not Allowed", "message": "Action is unavailable for this order",
                        "code": 0, "status": 405, "type": "action_unavailable"}),
-            ),
-            (
-                Seed::Error,
-                json!({"name": "Bad Request", "code": 0, "status": 422, "type": "validate_exception",
+                ),
+                (
+                    Seed::Error,
+                    json!({"name": "Bad Request", "code": 0, "status": 422, "type": "validate_exception",
                        "errors": {"interval": ["Interval must be no less than 2."],
                                   "language": ["Language is invalid."]}}),
-            ),
-            (
-                Seed::Error,
-                json!({"name": "Too Many Requests", "message": "Rate limit exceeded.",
+                ),
+                (
+                    Seed::Error,
+                    json!({"name": "Too Many Requests", "message": "Rate limit exceeded.",
                        "code": 0, "status": 429}),
-            ),
-        ],
-        Vendor::Converza => vec![
-            (
-                Seed::UpdateOk,
-                json!({"success": true, "data": {
-                    "id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
-                    "team_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
-                    "name": "Bot de Suporte", "role": "support",
-                    "description": "Lida com consultas de suporte ao cliente",
-                    "openai_id": "asst_abc123", "vector_id": "vs_abc123",
-                    "instructions": "<string>", "temperature": 0.7, "published": true,
-                    "allow_human": true, "created_at": "2023-11-07T05:31:56Z",
-                    "updated_at": "2023-11-07T05:31:56Z"
-                }}),
-            ),
-            (
-                Seed::GetOk,
-                json!({"success": true, "data": {
-                    "id": CONVERZA_BOT, "name": "Bot de Suporte",
-                    "questions": [{"question": "Oi?", "answer": "Olá!"}],
-                    "actions": [{"id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "method": "GET",
-                                 "headers": {"key": "X", "value": "1"}}],
-                    "documents": [{"document_id": "660e8400-e29b-41d4-a716-446655440001",
-                                   "bot_id": CONVERZA_BOT}]
-                }}),
-            ),
-            (
-                Seed::Error,
-                json!({"success": false, "message": "Bot não encontrado", "error": "BOT_NOT_FOUND"}),
-            ),
-            (
-                Seed::Error,
-                json!({"success": false, "error": {"code": 4001, "message": "Invalid field"}}),
-            ),
-            (
-                Seed::Failure,
-                json!({"success": false, "message": "Bot não encontrado",
+                ),
+            ]
+        },
+        direct: |bots, reply| {
+            Box::pin(async move {
+                use chatbots::streamskill::types;
+                let body: types::EditAiChatbotsObject = serde_json::from_value(
+                    json!({"language": "auto", "count": 50, "interval": 10}),
+                )
+                .expect("the seed request");
+                let result = bots
+                    .streamskill()
+                    .expect("configured")
+                    .edit_ai_chatbots()
+                    .order_id(12345)
+                    .body(body)
+                    .send()
+                    .await;
+                check_direct(Vendor::StreamSkill, reply, result, |_| None, |_| None);
+            })
+        },
+        flag: |_, _| Flag::Pass,
+        has_get: true,
+    },
+    Case {
+        vendor: Vendor::Converza,
+        credentials: |b| b.converza_keys("cvz_key_robust", "cvz_secret_robust"),
+        bot: CONVERZA_BOT,
+        patch: || ChatbotPatch::new().name("Support bot"),
+        success_status: |status| (200..300).contains(&status),
+        seeds: || {
+            vec![
+                (
+                    Seed::UpdateOk,
+                    json!({"success": true, "data": {
+                        "id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+                        "team_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+                        "name": "Bot de Suporte", "role": "support",
+                        "description": "Lida com consultas de suporte ao cliente",
+                        "openai_id": "asst_abc123", "vector_id": "vs_abc123",
+                        "instructions": "<string>", "temperature": 0.7, "published": true,
+                        "allow_human": true, "created_at": "2023-11-07T05:31:56Z",
+                        "updated_at": "2023-11-07T05:31:56Z"
+                    }}),
+                ),
+                (
+                    Seed::GetOk,
+                    json!({"success": true, "data": {
+                        "id": CONVERZA_BOT, "name": "Bot de Suporte",
+                        "questions": [{"question": "Oi?", "answer": "Olá!"}],
+                        "actions": [{"id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "method": "GET",
+                                     "headers": {"key": "X", "value": "1"}}],
+                        "documents": [{"document_id": "660e8400-e29b-41d4-a716-446655440001",
+                                       "bot_id": CONVERZA_BOT}]
+                    }}),
+                ),
+                (
+                    Seed::Error,
+                    json!({"success": false, "message": "Bot não encontrado", "error": "BOT_NOT_FOUND"}),
+                ),
+                (
+                    Seed::Error,
+                    json!({"success": false, "error": {"code": 4001, "message": "Invalid field"}}),
+                ),
+                (
+                    Seed::Failure,
+                    json!({"success": false, "message": "Bot não encontrado",
                        "error": {"code": "BOT_NOT_FOUND"}}),
-            ),
-        ],
-        Vendor::OkChat => {
+                ),
+            ]
+        },
+        direct: |bots, reply| {
+            Box::pin(async move {
+                use chatbots::converza::types;
+                let body: types::UpdateBotRequest =
+                    serde_json::from_value(json!({"name": "Bot de Suporte", "temperature": 1}))
+                        .expect("the seed request");
+                let result = bots
+                    .converza()
+                    .expect("configured")
+                    .update_bot()
+                    .id(CONVERZA_BOT.parse::<uuid::Uuid>().expect("a UUID"))
+                    .body(body)
+                    .send()
+                    .await;
+                check_direct(
+                    Vendor::Converza,
+                    reply,
+                    result,
+                    |v| v.failure(),
+                    |e| e.failure(),
+                );
+            })
+        },
+        flag: |_, body| match body.get("success") {
+            Some(Value::Bool(false)) => Flag::Fail,
+            _ => Flag::Pass,
+        },
+        has_get: true,
+    },
+    Case {
+        vendor: Vendor::OkChat,
+        credentials: |b| b.okchat_api_key("okc-robust-key"),
+        bot: OKCHAT_BOT,
+        patch: || ChatbotPatch::new().name("Support bot"),
+        success_status: |status| status == 200,
+        seeds: || {
             let chatbot = json!({
                 "active": true, "created_at": "2025-01-22T04:30:45.790337+00:00",
                 "description": "A helpful support assistant", "docs_metadata": null,
@@ -248,8 +288,36 @@ fn seeds(vendor: Vendor) -> Vec<(Seed, Value)> {
                     json!({"error": "Not Found", "message": "Chatbot not found", "requestId": "abc"}),
                 ),
             ]
-        }
-        Vendor::PureTalk => {
+        },
+        direct: |bots, reply| {
+            Box::pin(async move {
+                use chatbots::okchat::types;
+                let body: types::UpdateChatbotRequest = serde_json::from_value(json!({
+                    "name": "API Docs Demo Chatbot",
+                    "settings": {"model": "gpt-4o-mini", "greeting": "Hello!"}
+                }))
+                .expect("the seed request");
+                let result = bots
+                    .okchat()
+                    .expect("configured")
+                    .update_chatbot()
+                    .id(OKCHAT_BOT.parse::<uuid::Uuid>().expect("a UUID"))
+                    .body(body)
+                    .send()
+                    .await;
+                check_direct(Vendor::OkChat, reply, result, |_| None, |_| None);
+            })
+        },
+        flag: |_, _| Flag::Pass,
+        has_get: true,
+    },
+    Case {
+        vendor: Vendor::PureTalk,
+        credentials: |b| b.puretalk_api_key("pt-robust-key"),
+        bot: PURETALK_BOT,
+        patch: || ChatbotPatch::new().name("Support bot"),
+        success_status: |status| status == 200,
+        seeds: || {
             let results = json!({
                 "assistant_id": PURETALK_BOT, "name": "My AI Assistant",
                 "prompt": "Hello, how are you?", "model": "gpt-3.5-turbo",
@@ -282,24 +350,155 @@ fn seeds(vendor: Vendor) -> Vec<(Seed, Value)> {
                     json!({"err": true, "msg": "Assistant not found"}),
                 ),
             ]
-        }
-        Vendor::HotTask => vec![
-            (
-                Seed::UpdateOk,
-                json!({"Data": 1, "Version": "1.0.0", "Success": true, "Code": 200, "Message": ""}),
-            ),
-            (
-                Seed::Failure,
-                json!({"Data": null, "Version": "1.0.0", "Success": false, "Code": 400,
+        },
+        direct: |bots, reply| {
+            Box::pin(async move {
+                use chatbots::puretalk::types;
+                let body: types::UpdateAssistantRequest = serde_json::from_value(json!({
+                    "name": "<string>", "prompt": "<string>", "begin_message": "<string>"
+                }))
+                .expect("the seed request");
+                let result = bots
+                    .puretalk()
+                    .expect("configured")
+                    .update_assistant()
+                    .assistant_id(PURETALK_BOT)
+                    .body(body)
+                    .send()
+                    .await;
+                check_direct(
+                    Vendor::PureTalk,
+                    reply,
+                    result,
+                    |v| v.failure(),
+                    |e| e.failure(),
+                );
+            })
+        },
+        flag: |_, body| match body.get("err") {
+            Some(Value::Bool(true)) => Flag::Fail,
+            _ => Flag::Pass,
+        },
+        has_get: true,
+    },
+    Case {
+        vendor: Vendor::HotTask,
+        credentials: |b| b.hottask_api_key("ht-robust-key"),
+        bot: HOTTASK_BOT,
+        patch: || ChatbotPatch::new().name("Support bot"),
+        success_status: |status| status == 200,
+        seeds: || {
+            vec![
+                (
+                    Seed::UpdateOk,
+                    json!({"Data": 1, "Version": "1.0.0", "Success": true, "Code": 200, "Message": ""}),
+                ),
+                (
+                    Seed::Failure,
+                    json!({"Data": null, "Version": "1.0.0", "Success": false, "Code": 400,
                        "Message": "Invalid serial number"}),
-            ),
-            (
-                Seed::Error,
-                json!({"Data": null, "Version": "1.0.0", "Success": false, "Code": 401,
+                ),
+                (
+                    Seed::Error,
+                    json!({"Data": null, "Version": "1.0.0", "Success": false, "Code": 401,
                        "Message": "Unauthorized"}),
-            ),
-        ],
+                ),
+            ]
+        },
+        direct: |bots, reply| {
+            Box::pin(async move {
+                use chatbots::hottask::types;
+                let body: types::EditChatbotRequest =
+                    serde_json::from_value(json!({"serialNumber": HOTTASK_BOT, "Name": "NewName"}))
+                        .expect("the seed request");
+                let result = bots
+                    .hottask()
+                    .expect("configured")
+                    .edit_chatbot()
+                    .body(body)
+                    .send()
+                    .await;
+                check_direct(
+                    Vendor::HotTask,
+                    reply,
+                    result,
+                    |v| v.failure(),
+                    |e| e.failure(),
+                );
+            })
+        },
+        flag: |op, body| match body.get("Success") {
+            _ if op != Op::Update => Flag::Pass,
+            Some(Value::Bool(false)) => Flag::Fail,
+            Some(Value::Bool(true)) => Flag::Pass,
+            _ => Flag::Maybe,
+        },
+        has_get: false,
+    },
+];
+
+/// The test data of `vendor`.
+fn case(vendor: Vendor) -> &'static Case {
+    CASES
+        .iter()
+        .find(|c| c.vendor == vendor)
+        .expect("every vendor has a test case")
+}
+
+#[test]
+fn every_vendor_has_exactly_one_case() {
+    for vendor in Vendor::ALL {
+        assert_eq!(
+            CASES.iter().filter(|c| c.vendor == vendor).count(),
+            1,
+            "{vendor}"
+        );
     }
+    assert_eq!(CASES.len(), Vendor::ALL.len());
+}
+
+fn facade(vendor: Vendor, base_url: &str, retry: RetryPolicy) -> Chatbots {
+    (case(vendor).credentials)(Chatbots::builder())
+        .base_url(vendor, base_url)
+        .retry(retry)
+        // Bounds only: no case should come near them.
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .expect("a valid configuration")
+}
+
+fn bot(vendor: Vendor) -> BotRef {
+    BotRef::new(vendor, case(vendor).bot)
+}
+
+fn patch(vendor: Vendor) -> ChatbotPatch {
+    (case(vendor).patch)()
+}
+
+/// The statuses the vendor's generated client decodes as success.
+fn success_status(vendor: Vendor, status: u16) -> bool {
+    (case(vendor).success_status)(status)
+}
+
+// ---------------------------------------------------------------------------
+// The vendors' real bodies (from `crates/<vendor>/tests/api.rs`).
+
+/// What a seed body is, to know what a call answered with it should return.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Seed {
+    /// The documented success answer of the update (and the seed operation).
+    UpdateOk,
+    /// The documented success answer of the read.
+    GetOk,
+    /// An error body.
+    Error,
+    /// A failure reported inside a 2xx answer.
+    Failure,
+}
+
+fn seeds(vendor: Vendor) -> Vec<(Seed, Value)> {
+    (case(vendor).seeds)()
 }
 
 fn token_body() -> Value {
@@ -1051,31 +1250,14 @@ enum Flag {
 
 /// The failure flag of `body`, where the facade checks an envelope.
 fn flag(vendor: Vendor, op: Op, body: &Value) -> Flag {
-    let checked = match vendor {
-        Vendor::Converza | Vendor::PureTalk => true,
-        Vendor::HotTask => op == Op::Update,
-        _ => false,
-    };
-    if !checked {
-        return Flag::Pass;
-    }
-    match vendor {
-        Vendor::Converza if body.get("success") == Some(&json!(false)) => Flag::Fail,
-        Vendor::PureTalk if body.get("err") == Some(&json!(true)) => Flag::Fail,
-        Vendor::HotTask => match body.get("Success") {
-            Some(Value::Bool(false)) => Flag::Fail,
-            Some(Value::Bool(true)) => Flag::Pass,
-            _ => Flag::Maybe,
-        },
-        _ => Flag::Pass,
-    }
+    (case(vendor).flag)(op, body)
 }
 
 /// The outcomes allowed for `op` at `vendor` answered with `reply`, and the
 /// status the error must report (`None`: not checked).
 fn expected(vendor: Vendor, op: Op, reply: &Reply) -> (Vec<Out>, Option<u16>) {
     use Out::*;
-    if op == Op::Get && vendor == Vendor::HotTask {
+    if op == Op::Get && !case(vendor).has_get {
         return (vec![Unsupported], None);
     }
     if let Framing::Malformed(_) = reply.framing {
@@ -1263,85 +1445,7 @@ async fn exercise(vendor: Vendor, base_url: &str, retry: RetryPolicy, reply: &Re
 
 /// The seed operation (each vendor's update) on the typed client.
 async fn direct(vendor: Vendor, bots: &Chatbots, reply: &Reply) {
-    match vendor {
-        Vendor::StreamSkill => {
-            use chatbots::streamskill::types;
-            let body: types::EditAiChatbotsObject =
-                serde_json::from_value(json!({"language": "auto", "count": 50, "interval": 10}))
-                    .expect("the seed request");
-            let result = bots
-                .streamskill()
-                .expect("configured")
-                .edit_ai_chatbots()
-                .order_id(12345)
-                .body(body)
-                .send()
-                .await;
-            check_direct(vendor, reply, result, |_| None, |_| None);
-        }
-        Vendor::Converza => {
-            use chatbots::converza::types;
-            let body: types::UpdateBotRequest =
-                serde_json::from_value(json!({"name": "Bot de Suporte", "temperature": 1}))
-                    .expect("the seed request");
-            let result = bots
-                .converza()
-                .expect("configured")
-                .update_bot()
-                .id(CONVERZA_BOT.parse::<uuid::Uuid>().expect("a UUID"))
-                .body(body)
-                .send()
-                .await;
-            check_direct(vendor, reply, result, |v| v.failure(), |e| e.failure());
-        }
-        Vendor::OkChat => {
-            use chatbots::okchat::types;
-            let body: types::UpdateChatbotRequest = serde_json::from_value(json!({
-                "name": "API Docs Demo Chatbot",
-                "settings": {"model": "gpt-4o-mini", "greeting": "Hello!"}
-            }))
-            .expect("the seed request");
-            let result = bots
-                .okchat()
-                .expect("configured")
-                .update_chatbot()
-                .id(OKCHAT_BOT.parse::<uuid::Uuid>().expect("a UUID"))
-                .body(body)
-                .send()
-                .await;
-            check_direct(vendor, reply, result, |_| None, |_| None);
-        }
-        Vendor::PureTalk => {
-            use chatbots::puretalk::types;
-            let body: types::UpdateAssistantRequest = serde_json::from_value(json!({
-                "name": "<string>", "prompt": "<string>", "begin_message": "<string>"
-            }))
-            .expect("the seed request");
-            let result = bots
-                .puretalk()
-                .expect("configured")
-                .update_assistant()
-                .assistant_id(PURETALK_BOT)
-                .body(body)
-                .send()
-                .await;
-            check_direct(vendor, reply, result, |v| v.failure(), |e| e.failure());
-        }
-        Vendor::HotTask => {
-            use chatbots::hottask::types;
-            let body: types::EditChatbotRequest =
-                serde_json::from_value(json!({"serialNumber": HOTTASK_BOT, "Name": "NewName"}))
-                    .expect("the seed request");
-            let result = bots
-                .hottask()
-                .expect("configured")
-                .edit_chatbot()
-                .body(body)
-                .send()
-                .await;
-            check_direct(vendor, reply, result, |v| v.failure(), |e| e.failure());
-        }
-    }
+    (case(vendor).direct)(bots, reply).await;
 }
 
 /// One case: the server answers `reply`, and every call of `vendor` is

@@ -56,18 +56,34 @@ fn demo(sandbox: &Sandbox, vendor: Vendor) -> BotRef {
     BotRef::new(vendor, sandbox.demo_bot(sandbox_vendor(vendor)))
 }
 
-fn patch_for(vendor: Vendor) -> ChatbotPatch {
-    match vendor {
-        Vendor::StreamSkill => ChatbotPatch::new().language("de"),
-        Vendor::Converza => ChatbotPatch::new().name("Sandbox bot").temperature(0.3),
-        Vendor::OkChat => ChatbotPatch::new()
+/// A patch of shared fields per vendor, read back after the update where
+/// the vendor has a read endpoint.
+const PATCHES: [(Vendor, fn() -> ChatbotPatch); 5] = [
+    (Vendor::StreamSkill, || ChatbotPatch::new().language("de")),
+    (Vendor::Converza, || {
+        ChatbotPatch::new().name("Sandbox bot").temperature(0.3)
+    }),
+    (Vendor::OkChat, || {
+        ChatbotPatch::new()
             .instructions("Be brief.")
-            .greeting("Hello from the sandbox"),
-        Vendor::PureTalk => ChatbotPatch::new()
+            .greeting("Hello from the sandbox")
+    }),
+    (Vendor::PureTalk, || {
+        ChatbotPatch::new()
             .name("Sandbox desk")
-            .greeting("Thanks for calling the sandbox."),
-        _ => ChatbotPatch::new().name("Sandbox desk").language("es"),
-    }
+            .greeting("Thanks for calling the sandbox.")
+    }),
+    (Vendor::HotTask, || {
+        ChatbotPatch::new().name("Sandbox desk").language("es")
+    }),
+];
+
+fn patch_for(vendor: Vendor) -> ChatbotPatch {
+    let (_, patch) = PATCHES
+        .iter()
+        .find(|(v, _)| *v == vendor)
+        .expect("every vendor has a patch");
+    patch()
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ mod envelope;
 mod operation;
 mod record;
 mod retry;
-mod validate;
+mod schema;
 mod vendor;
 
 pub use auth::{AuthContext, AuthError, Authenticate, HeaderAuth, redact_secrets};
@@ -32,8 +32,8 @@ pub use envelope::{Envelope, VendorFailure};
 pub use operation::Operation;
 pub use record::{CallRecord, record};
 pub use retry::{RetryPolicy, is_retryable_status, retry_after};
+pub use schema::{Schema, SchemaError, Violation, validate};
 pub use secrecy::{ExposeSecret, SecretString};
-pub use validate::{FieldSchema, Schema, Violation, validate};
 pub use vendor::{UnknownVendor, Vendor};
 
 /// For the code [`vendor_client!`] writes; not part of the API.

@@ -1,0 +1,339 @@
+//! The vendors behind the facade: one module each, behind one trait
+//! ([`VendorApi`]), registered with one line in [`registry!`] below.
+//!
+//! A vendor's module holds everything the facade knows about it beyond its
+//! spec: its mapping table (where each shared field goes in the update body
+//! and how its typed read answer reports it), its typed calls, its envelope
+//! handling, its credentials, its error shape and its client construction.
+//! Everything else here is generic over [`VendorApi`].
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chatbots_runtime::{Authenticate, CallRecord, ClientConfig, Inner, Schema, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::client::not_configured;
+use crate::error::{Error, ErrorShape, classify};
+use crate::mapping::{self, Convert, FieldMap, Target};
+use crate::model::{BotRef, Chatbot, ChatbotPatch, Field, Vendor};
+
+/// One vendor as the facade drives it. Implemented by a unit type in the
+/// vendor's module.
+pub(crate) trait VendorApi: Sized + 'static {
+    /// The vendor.
+    const VENDOR: Vendor;
+    /// The environment variables of its credentials, in the order
+    /// [`connect`](Self::connect) takes the secrets.
+    const CREDENTIALS: &'static [&'static str];
+    /// The update operation (snake_case, as `request_body_schema` names it).
+    const UPDATE_OPERATION: &'static str;
+    /// The read operation, as the spec names it, if the vendor has one.
+    const GET_OPERATION: Option<&'static str> = None;
+    /// The list operation, as the spec names it, if the vendor has one.
+    const LIST_OPERATION: Option<&'static str> = None;
+    /// Where the bot id goes in the update body, when not in the path.
+    const ID_IN_BODY: Option<Target> = None;
+    /// Each shared field the vendor supports.
+    const FIELDS: &'static [FieldMap<Self::Bot>];
+    /// Where its error bodies keep code, message and field errors.
+    const ERROR: ErrorShape;
+
+    /// The generated client.
+    type Client: Clone + fmt::Debug + Send + Sync + 'static;
+    /// The generated update request body (what [`VendorPatch`] carries).
+    type Body: Clone + Serialize + DeserializeOwned + Send + Sync + 'static;
+    /// The bot as the read answers type it.
+    type Bot: Serialize + Send + 'static;
+
+    /// The client, from the secrets named by [`CREDENTIALS`](Self::CREDENTIALS).
+    fn connect(
+        secrets: &[SecretString],
+        config: &ClientConfig,
+        http: &reqwest::Client,
+    ) -> Result<Self::Client, Error>;
+
+    /// The spec's schema of the update body.
+    fn update_schema() -> Option<&'static Schema>;
+
+    /// Rules between fields that a schema cannot say.
+    fn check(_body: &Self::Body) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Sends the update.
+    fn update(
+        client: &Self::Client,
+        bot: &BotRef,
+        body: Self::Body,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// The bot's id, as the read answer reports it.
+    fn id(bot: &Self::Bot) -> String;
+
+    /// Reads one bot (only called when [`GET_OPERATION`](Self::GET_OPERATION) is set).
+    fn get(
+        _client: &Self::Client,
+        _bot: &BotRef,
+    ) -> impl Future<Output = Result<Self::Bot, Error>> + Send {
+        async { Err(Error::unsupported(Self::VENDOR, "get")) }
+    }
+
+    /// Lists the bots (only called when [`LIST_OPERATION`](Self::LIST_OPERATION) is set).
+    fn list(_client: &Self::Client) -> impl Future<Output = Result<Vec<Self::Bot>, Error>> + Send {
+        async { Err(Error::unsupported(Self::VENDOR, "list")) }
+    }
+}
+
+/// What the facade knows about a registered vendor without a client.
+pub(crate) struct Registered {
+    pub vendor: Vendor,
+    pub credentials: &'static [&'static str],
+    pub get_operation: Option<&'static str>,
+    pub list_operation: Option<&'static str>,
+    /// Where a shared field goes in the update body, and how.
+    pub field: fn(Field) -> Option<(Target, Option<Convert>)>,
+    /// The vendor's driver, with a client when `secrets` are given.
+    pub connect: ConnectFn,
+}
+
+/// Makes a vendor's driver.
+pub(crate) type ConnectFn = fn(Option<Connect<'_>>) -> Result<Arc<dyn Driver>, Error>;
+
+/// What a client is built from.
+pub(crate) struct Connect<'a> {
+    pub secrets: &'a [SecretString],
+    pub config: &'a ClientConfig,
+    pub http: &'a reqwest::Client,
+}
+
+fn field_of<V: VendorApi>(field: Field) -> Option<(Target, Option<Convert>)> {
+    V::FIELDS
+        .iter()
+        .find(|m| m.field == field)
+        .map(|m| (m.target, m.convert))
+}
+
+fn connect<V: VendorApi>(with: Option<Connect<'_>>) -> Result<Arc<dyn Driver>, Error> {
+    let client = match with {
+        Some(with) => Some(V::connect(with.secrets, with.config, with.http)?),
+        None => None,
+    };
+    Ok(Arc::new(Live::<V> { client }))
+}
+
+const fn entry<V: VendorApi>() -> Registered {
+    Registered {
+        vendor: V::VENDOR,
+        credentials: V::CREDENTIALS,
+        get_operation: V::GET_OPERATION,
+        list_operation: V::LIST_OPERATION,
+        field: field_of::<V>,
+        connect: connect::<V>,
+    }
+}
+
+/// A pending facade call.
+pub(crate) type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+/// A vendor with (or without) its client: the calls of [`VendorApi`]
+/// without its types.
+pub(crate) trait Driver: fmt::Debug + Send + Sync {
+    fn update<'a>(&'a self, bot: &'a BotRef, patch: &'a ChatbotPatch) -> Pending<'a, ()>;
+    fn get<'a>(&'a self, bot: &'a BotRef) -> Pending<'a, Chatbot>;
+    fn list(&self) -> Pending<'_, Vec<Chatbot>>;
+    /// For the typed escape hatch ([`client`]).
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// A vendor's driver.
+struct Live<V: VendorApi> {
+    client: Option<V::Client>,
+}
+
+impl<V: VendorApi> fmt::Debug for Live<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple(V::VENDOR.title())
+            .field(&self.client)
+            .finish()
+    }
+}
+
+impl<V: VendorApi> Live<V> {
+    fn client(&self) -> Result<&V::Client, Error> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| not_configured(V::VENDOR))
+    }
+}
+
+impl<V: VendorApi> Driver for Live<V> {
+    fn update<'a>(&'a self, bot: &'a BotRef, patch: &'a ChatbotPatch) -> Pending<'a, ()> {
+        Box::pin(async move {
+            let body = mapping::update_body::<V>(&bot.id, patch)?;
+            V::check(&body)?;
+            V::update(self.client()?, bot, body).await
+        })
+    }
+
+    fn get<'a>(&'a self, bot: &'a BotRef) -> Pending<'a, Chatbot> {
+        Box::pin(async move {
+            let found = V::get(self.client()?, bot).await?;
+            mapping::view::<V>(found)
+        })
+    }
+
+    fn list(&self) -> Pending<'_, Vec<Chatbot>> {
+        Box::pin(async move {
+            let found = V::list(self.client()?).await?;
+            found.into_iter().map(mapping::view::<V>).collect()
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The typed client of `V` in `driver`, for the escape-hatch accessors.
+pub(crate) fn client<V: VendorApi>(driver: Option<&dyn Driver>) -> Result<&V::Client, Error> {
+    driver
+        .and_then(|d| d.as_any().downcast_ref::<Live<V>>())
+        .ok_or_else(|| not_configured(V::VENDOR))?
+        .client()
+}
+
+/// Runs one generated call, classifying its failure; a vendor message that
+/// echoes a credential does not carry it into the error.
+pub(crate) async fn call<V, A, T, E>(
+    runtime: &Inner<A>,
+    call: impl Future<Output = Result<T, progenitor_client::Error<E>>>,
+) -> Result<T, Error>
+where
+    V: VendorApi,
+    A: Authenticate,
+    E: Serialize,
+{
+    let (result, record): (_, CallRecord) = chatbots_runtime::record(call).await;
+    result.map_err(|e| classify(V::VENDOR, &V::ERROR, e, &record).redacted(|t| runtime.redact(t)))
+}
+
+/// Every registered vendor: its Cargo feature, its generated crate, its
+/// module here and [`VendorApi`] type (also the name of its [`Vendor`] and
+/// [`VendorPatch`] variant), and the generated type of its update body.
+macro_rules! registry {
+    ($(
+        $(#[doc = $doc:literal])*
+        $feature:literal: $krate:ident => $module:ident::$api:ident(types::$body:ident),
+    )*) => {
+        #[cfg(not(any($(feature = $feature),*)))]
+        compile_error!("enable at least one vendor feature of `chatbots`, e.g. `features = [\"okchat\"]`");
+
+        $(
+            #[cfg(feature = $feature)]
+            mod $module;
+        )*
+
+        /// The typed vendor crates, for everything vendor-specific.
+        pub mod crates {
+            $(
+                #[cfg(feature = $feature)]
+                #[doc = concat!("The generated `", $feature, "` client.")]
+                pub use ::$krate as $module;
+            )*
+        }
+
+        /// Vendor-specific settings: the vendor's own request body, as its
+        /// crate generates it from the spec. Shared fields set in
+        /// [`ChatbotPatch`] are merged into it; setting the same vendor
+        /// field both ways is refused.
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        // Built once per call; boxing would only make construction noisier.
+        #[allow(clippy::large_enum_variant)]
+        pub enum VendorPatch {
+            $(
+                $(#[doc = $doc])*
+                #[cfg(feature = $feature)]
+                $api(::$krate::types::$body),
+            )*
+        }
+
+        impl VendorPatch {
+            /// The vendor this patch is for.
+            pub fn vendor(&self) -> Vendor {
+                match self {
+                    $(
+                        #[cfg(feature = $feature)]
+                        VendorPatch::$api(_) => <$module::$api as VendorApi>::VENDOR,
+                    )*
+                }
+            }
+
+            /// The body inside, to be taken as its vendor's type.
+            pub(crate) fn body(&self) -> &dyn Any {
+                match self {
+                    $(
+                        #[cfg(feature = $feature)]
+                        VendorPatch::$api(body) => body,
+                    )*
+                }
+            }
+        }
+
+        $(
+            #[cfg(feature = $feature)]
+            impl From<::$krate::types::$body> for VendorPatch {
+                fn from(body: ::$krate::types::$body) -> Self {
+                    // The registry line and the module agree on the type.
+                    let body: <$module::$api as VendorApi>::Body = body;
+                    VendorPatch::$api(body)
+                }
+            }
+        )*
+
+        static REGISTRY: &[Registered] = &[
+            $(
+                #[cfg(feature = $feature)]
+                entry::<$module::$api>(),
+            )*
+        ];
+    };
+}
+
+registry! {
+    /// StreamSkill: `language`, `count`, `interval`.
+    "streamskill": chatbots_streamskill => streamskill::StreamSkill(types::EditAiChatbotsObject),
+    /// Converza: `role`, `questions`, `chat_model_level`, …
+    "converza": chatbots_converza => converza::Converza(types::UpdateBotRequest),
+    /// OKChat: `personality_config`, `settings.snippet`, `is_public`, …
+    "okchat": chatbots_okchat => okchat::OkChat(types::UpdateChatbotRequest),
+    /// PureTalk: voice settings, reminders, call recording, …
+    "puretalk": chatbots_puretalk => puretalk::PureTalk(types::UpdateAssistantRequest),
+    /// HotTask: colours, rate limits, model key, … (`serialNumber` comes
+    /// from the [`BotRef`](crate::BotRef)).
+    "hottask": chatbots_hottask => hottask::HotTask(types::EditChatbotRequest),
+}
+
+/// Every vendor compiled into the facade, in the registry's order (the
+/// capability table's columns).
+pub(crate) fn registered() -> impl Iterator<Item = &'static Registered> {
+    REGISTRY.iter()
+}
+
+/// The registered vendor, or why it is not there.
+pub(crate) fn find(vendor: Vendor) -> Result<&'static Registered, Error> {
+    REGISTRY.iter().find(|r| r.vendor == vendor).ok_or_else(|| {
+        Error::config(
+            Some(vendor),
+            format!(
+                "the `{}` feature of the chatbots crate is not enabled",
+                vendor.name()
+            ),
+        )
+    })
+}

@@ -1,0 +1,106 @@
+//! OKChat: chatbots by UUID, the prompt, model and greeting nested under
+//! `settings`.
+
+use chatbots_runtime::{ClientConfig, Schema, SecretString};
+
+use super::{VendorApi, call};
+use crate::error::{Error, ErrorShape};
+use crate::mapping::{FieldMap, field};
+use crate::model::{BotRef, Vendor};
+use crate::okchat as api;
+
+/// OKChat behind the facade.
+pub(crate) struct OkChat;
+
+impl VendorApi for OkChat {
+    const VENDOR: Vendor = Vendor::OkChat;
+    const CREDENTIALS: &'static [&'static str] = &["OKCHAT_API_KEY"];
+    const UPDATE_OPERATION: &'static str = "update_chatbot";
+    const GET_OPERATION: Option<&'static str> = Some("getChatbot");
+    const LIST_OPERATION: Option<&'static str> = Some("listChatbots");
+    const FIELDS: &'static [FieldMap<Self::Bot>] = &[
+        field!(Name at "name", text |b| b.name),
+        field!(Description at "description", text |b| b.description),
+        field!(Instructions at "settings" / "prompt", text |b| b.settings.as_ref()?.prompt),
+        field!(Model at "settings" / "model", text |b| b.settings.as_ref()?.model),
+        field!(Greeting at "settings" / "greeting", text |b| b.settings.as_ref()?.greeting),
+    ];
+    const ERROR: ErrorShape = ErrorShape {
+        code: &[],
+        message: &["/message", "/error"],
+        field_errors: None,
+        kinds: &[],
+    };
+
+    type Client = api::Client;
+    type Body = api::types::UpdateChatbotRequest;
+    type Bot = api::types::Chatbot;
+
+    fn connect(
+        secrets: &[SecretString],
+        config: &ClientConfig,
+        http: &reqwest::Client,
+    ) -> Result<Self::Client, Error> {
+        let [secret] = secrets else {
+            return Err(crate::client::not_configured(Self::VENDOR));
+        };
+        let config_error = |e: chatbots_runtime::ConfigError| Error::config(Some(Self::VENDOR), e.message);
+        let auth = api::header_auth(secret).map_err(config_error)?;
+        api::Client::with_http(auth, config, http.clone()).map_err(config_error)
+    }
+
+    fn update_schema() -> Option<&'static Schema> {
+        api::request_body_schema(Self::UPDATE_OPERATION)
+    }
+
+    async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {
+        let id = uuid("id", &bot.id)?;
+        let send = client.update_chatbot().id(id).body(body).send();
+        call::<Self, _, _, _>(client.runtime(), send).await?;
+        Ok(())
+    }
+
+    fn id(bot: &Self::Bot) -> String {
+        bot.id.clone().unwrap_or_default()
+    }
+
+    async fn get(client: &Self::Client, bot: &BotRef) -> Result<Self::Bot, Error> {
+        let id = uuid("chatbotId", &bot.id)?;
+        let send = client.get_chatbot().chatbot_id(id).send();
+        call::<Self, _, _, _>(client.runtime(), send)
+            .await?
+            .into_inner()
+            .chatbot
+            .ok_or_else(|| Error::decode(Self::VENDOR, "the answer has no `chatbot`"))
+    }
+
+    async fn list(client: &Self::Client) -> Result<Vec<Self::Bot>, Error> {
+        let send = client.list_chatbots().send();
+        Ok(call::<Self, _, _, _>(client.runtime(), send)
+            .await?
+            .into_inner()
+            .chatbots)
+    }
+}
+
+impl crate::ChatbotsBuilder {
+    /// OKChat's API key (`x-api-key`).
+    pub fn okchat_api_key(self, key: impl Into<String>) -> Self {
+        self.credential(Vendor::OkChat, [key.into()])
+    }
+}
+
+impl crate::Chatbots {
+    /// The typed OKChat client, with this client's auth, retries and
+    /// timeouts, for everything vendor-specific.
+    pub fn okchat(&self) -> Result<&api::Client, Error> {
+        self.typed::<OkChat>()
+    }
+}
+
+/// The bot id as the UUID the vendor's `{field}` takes.
+fn uuid(field: &str, id: &str) -> Result<uuid::Uuid, Error> {
+    uuid::Uuid::parse_str(id).map_err(|_| {
+        Error::invalid(Vendor::OkChat, field, format!("must be a UUID (got `{id}`)"))
+    })
+}

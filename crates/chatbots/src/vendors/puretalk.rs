@@ -1,0 +1,115 @@
+//! PureTalk: assistants by UUID; failures also reported inside 200
+//! (`err: true`).
+
+use chatbots_runtime::{ClientConfig, Envelope, Schema, SecretString};
+
+use super::{VendorApi, call};
+use crate::error::{Error, ErrorShape};
+use crate::mapping::{FieldMap, field};
+use crate::model::{BotRef, Vendor};
+use crate::puretalk as api;
+
+/// PureTalk behind the facade.
+pub(crate) struct PureTalk;
+
+impl VendorApi for PureTalk {
+    const VENDOR: Vendor = Vendor::PureTalk;
+    const CREDENTIALS: &'static [&'static str] = &["PURETALK_API_KEY"];
+    const UPDATE_OPERATION: &'static str = "update_assistant";
+    const GET_OPERATION: Option<&'static str> = Some("getAssistant");
+    const LIST_OPERATION: Option<&'static str> = Some("listAssistants");
+    const FIELDS: &'static [FieldMap<Self::Bot>] = &[
+        field!(Name at "name", text |b| b.name),
+        field!(Instructions at "prompt", text |b| b.prompt),
+        field!(Model at "model", text |b| b.model),
+        field!(Greeting at "begin_message", text |b| b.begin_message),
+        field!(Timezone at "timezone", text |b| b.timezone),
+    ];
+    const ERROR: ErrorShape = ErrorShape {
+        code: &[],
+        message: &["/msg"],
+        field_errors: None,
+        kinds: &[],
+    };
+
+    type Client = api::Client;
+    type Body = api::types::UpdateAssistantRequest;
+    type Bot = api::types::Assistant;
+
+    fn connect(
+        secrets: &[SecretString],
+        config: &ClientConfig,
+        http: &reqwest::Client,
+    ) -> Result<Self::Client, Error> {
+        let [secret] = secrets else {
+            return Err(crate::client::not_configured(Self::VENDOR));
+        };
+        let config_error = |e: chatbots_runtime::ConfigError| Error::config(Some(Self::VENDOR), e.message);
+        let auth = api::header_auth(secret).map_err(config_error)?;
+        api::Client::with_http(auth, config, http.clone()).map_err(config_error)
+    }
+
+    fn update_schema() -> Option<&'static Schema> {
+        api::request_body_schema(Self::UPDATE_OPERATION)
+    }
+
+    async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {
+        let send = client
+            .update_assistant()
+            .assistant_id(bot.id.clone())
+            .body(body)
+            .send();
+        let response = call::<Self, _, _, _>(client.runtime(), send).await?;
+        match response.failure() {
+            Some(failure) => Err((Self::VENDOR, failure).into()),
+            None => Ok(()),
+        }
+    }
+
+    fn id(bot: &Self::Bot) -> String {
+        bot.assistant_id.clone().unwrap_or_default()
+    }
+
+    async fn get(client: &Self::Client, bot: &BotRef) -> Result<Self::Bot, Error> {
+        let id = uuid("assistant_id", &bot.id)?;
+        let send = client.get_assistant().assistant_id(id).send();
+        let response = call::<Self, _, _, _>(client.runtime(), send).await?;
+        if let Some(failure) = response.failure() {
+            return Err((Self::VENDOR, failure).into());
+        }
+        response
+            .into_inner()
+            .results
+            .ok_or_else(|| Error::decode(Self::VENDOR, "the answer has no `results`"))
+    }
+
+    async fn list(client: &Self::Client) -> Result<Vec<Self::Bot>, Error> {
+        let send = client.list_assistants().send();
+        Ok(call::<Self, _, _, _>(client.runtime(), send)
+            .await?
+            .into_inner()
+            .results)
+    }
+}
+
+impl crate::ChatbotsBuilder {
+    /// PureTalk's API key (`X-API-KEY`).
+    pub fn puretalk_api_key(self, key: impl Into<String>) -> Self {
+        self.credential(Vendor::PureTalk, [key.into()])
+    }
+}
+
+impl crate::Chatbots {
+    /// The typed PureTalk client, with this client's auth, retries and
+    /// timeouts, for everything vendor-specific.
+    pub fn puretalk(&self) -> Result<&api::Client, Error> {
+        self.typed::<PureTalk>()
+    }
+}
+
+/// The bot id as the UUID the vendor's `{field}` takes.
+fn uuid(field: &str, id: &str) -> Result<uuid::Uuid, Error> {
+    uuid::Uuid::parse_str(id).map_err(|_| {
+        Error::invalid(Vendor::PureTalk, field, format!("must be a UUID (got `{id}`)"))
+    })
+}
