@@ -41,6 +41,9 @@ rust-version.workspace = true
 license.workspace = true
 publish.workspace = true
 
+[lints]
+workspace = true
+
 [dependencies]
 chatbots-runtime.workspace = true
 progenitor-client.workspace = true
@@ -78,6 +81,7 @@ fn lib_rs(spec: &Spec) -> String {
     format!(
         r#"//! Typed client for {title}, generated at build time from
 //! `specs/{vendor}.yaml` by `chatbots-codegen`.
+#![forbid(unsafe_code)]
 
 include!(concat!(env!("OUT_DIR"), "/client.rs"));
 

@@ -2,6 +2,7 @@
 //! calls (b) and the facade (c), one request at a time and 64 in flight,
 //! against a loopback server on its own thread. Run with `cargo xtask
 //! bench` (which also counts instructions per request under callgrind).
+#![forbid(unsafe_code)]
 
 use std::time::Duration;
 

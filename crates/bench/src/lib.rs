@@ -21,6 +21,7 @@
 //! bytes on the wire.
 
 #![recursion_limit = "256"]
+#![forbid(unsafe_code)]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -11,6 +11,7 @@
 //! and the count does not depend on scheduling. The per-request cost is
 //! the difference of two runs with different N, divided by the difference
 //! of N: setup (process start, clients, first connection) cancels out.
+#![forbid(unsafe_code)]
 
 use std::io::Write;
 use std::net::SocketAddr;
