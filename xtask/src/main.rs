@@ -11,6 +11,7 @@
 //! - `cargo xtask bench-build` measures build cost (see [`bench_build`]).
 //! - `cargo xtask bench-sandbox [--quick]` measures the sandbox's throughput
 //!   and memory under a soak.
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
