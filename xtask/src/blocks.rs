@@ -6,12 +6,20 @@ use std::path::Path;
 
 use chatbots_codegen::{Spec, default_base_url, operations};
 
-use crate::Change;
+use crate::{Change, vendors};
 
 /// Every block whose contents differ from what the specs say.
 pub fn updates(root: &Path, specs: &[Spec]) -> Result<Vec<Change>, String> {
     let vendors: Vec<&str> = specs.iter().map(|s| s.vendor.as_str()).collect();
     let mut changes = Vec::new();
+
+    sync(
+        root,
+        vendors::FILE,
+        &[(vendors::BLOCK, vendors::block(specs)?)],
+        true,
+        &mut changes,
+    )?;
 
     let workspace_deps = vendors
         .iter()

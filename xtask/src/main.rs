@@ -1,8 +1,9 @@
 //! `cargo xtask`: everything that derives from `specs/`.
 //!
 //! - `cargo xtask generate` validates every spec, creates the crate of a
-//!   spec that has none, and rewrites the generated blocks (workspace
-//!   dependencies, the facade's vendor features, the README's endpoint table).
+//!   spec that has none, and rewrites the generated blocks (the vendor
+//!   registry in `chatbots_runtime::Vendor`, workspace dependencies, the
+//!   facade's vendor features, the README's endpoint table).
 //!   Running it twice changes nothing the second time.
 //! - `cargo xtask check` does the same validation, writes nothing, and fails
 //!   on any spec problem or drift, saying what to run.
@@ -23,6 +24,7 @@ mod bench_build;
 mod bench_sandbox;
 mod blocks;
 mod scaffold;
+mod vendors;
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -86,7 +88,11 @@ fn validate(paths: &[PathBuf]) -> Result<Vec<Spec>, String> {
         for problem in &problems {
             eprintln!("error: {}: {problem}", path.display());
         }
-        if !problems.is_empty() {
+        let registry = vendors::entry(&spec);
+        if let Err(e) = &registry {
+            eprintln!("error: {e}");
+        }
+        if !problems.is_empty() || registry.is_err() {
             failures += 1;
             continue;
         }
