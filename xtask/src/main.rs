@@ -8,7 +8,8 @@
 //! - `cargo xtask check` does the same validation, writes nothing, and fails
 //!   on any spec problem or drift, saying what to run.
 //! - `cargo xtask spec FILE…` validates single spec files.
-//! - `cargo xtask bench [--quick]` runs the request-overhead benchmark.
+//! - `cargo xtask bench [--quick | --smoke]` runs the request-overhead
+//!   benchmark (`--smoke`: each benchmark once, nothing measured).
 //! - `cargo xtask bench-build` measures build cost (see [`bench_build`]).
 //! - `cargo xtask bench-sandbox [--quick]` measures the sandbox's throughput
 //!   and memory under a soak.
@@ -33,7 +34,8 @@ commands:
   generate     validate specs/*.yaml, create missing vendor crates, sync generated blocks
   check        validate and report drift without writing (CI runs this)
   spec FILE..  validate the given spec files only
-  bench [--quick]  request-overhead benchmark (callgrind + criterion), table in target/bench/overhead.md
+  bench [--quick|--smoke]  request-overhead benchmark (callgrind + criterion), table in
+               target/bench/overhead.md; --smoke runs each benchmark once, measuring nothing
   bench-build  measure build cost (cold, one-vendor, incremental, TLS); see `bench-build --help`
   bench-sandbox [--quick]  sandbox throughput (64 connections, mixed vendors) and a 1M-request soak
 ";
