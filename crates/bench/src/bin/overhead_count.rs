@@ -4,6 +4,7 @@
 //! ```text
 //! overhead_count serve [--latency-ms MS]       # prints `listening ADDR`, serves until killed
 //! overhead_count run ADDR VENDOR WAY N         # N sequential requests against ADDR
+//! overhead_count vendors                       # the benched vendors, one slug a line
 //! ```
 //!
 //! `WAY` is `sdk`/`a`, `raw`/`b` or `facade`/`c`. `run` uses one thread
@@ -23,7 +24,7 @@ use chatbots::Vendor;
 use chatbots_bench::{Recorder, Target, Way, run_batch, serve};
 
 const USAGE: &str =
-    "usage: overhead_count serve [--latency-ms MS] | overhead_count run ADDR VENDOR WAY N";
+    "usage: overhead_count serve [--latency-ms MS] | run ADDR VENDOR WAY N | vendors";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,6 +44,12 @@ fn main() -> ExitCode {
         .collect::<Vec<_>>()
         .as_slice()
     {
+        ["vendors"] => {
+            for vendor in chatbots_bench::VENDORS {
+                println!("{vendor}");
+            }
+            ExitCode::SUCCESS
+        }
         ["serve"] => serve_command(&runtime, Duration::ZERO),
         ["serve", "--latency-ms", ms] => match ms.parse::<u64>() {
             Ok(ms) => serve_command(&runtime, Duration::from_millis(ms)),
