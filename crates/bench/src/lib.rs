@@ -25,6 +25,7 @@
 
 #![recursion_limit = "256"]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
