@@ -6,16 +6,27 @@ use std::path::Path;
 
 use chatbots_codegen::{Spec, default_base_url, operations};
 
-use crate::Change;
+use crate::{Change, Contents, vendors};
 
 /// Every block whose contents differ from what the specs say.
 pub fn updates(root: &Path, specs: &[Spec]) -> Result<Vec<Change>, String> {
     let vendors: Vec<&str> = specs.iter().map(|s| s.vendor.as_str()).collect();
     let mut changes = Vec::new();
 
+    sync(
+        root,
+        vendors::FILE,
+        &[(vendors::BLOCK, vendors::block(specs)?)],
+        true,
+        &mut changes,
+    )?;
+
+    // Versioned, so that `cargo package` keeps the dependency (a path alone
+    // is dropped from a packaged manifest).
+    let version = workspace_version(root)?;
     let workspace_deps = vendors
         .iter()
-        .map(|v| format!("chatbots-{v} = {{ path = \"crates/{v}\" }}\n"))
+        .map(|v| format!("chatbots-{v} = {{ path = \"crates/{v}\", version = \"{version}\" }}\n"))
         .collect::<String>();
     sync(
         root,
@@ -119,11 +130,28 @@ fn sync(
     if !stale.is_empty() {
         changes.push(Change {
             path,
-            contents: text,
+            contents: Contents::Text(text),
             why: format!("block(s) {} differ from specs/", stale.join(", ")),
         });
     }
     Ok(())
+}
+
+/// `[workspace.package] version` of the root manifest: every crate's version.
+fn workspace_version(root: &Path) -> Result<String, String> {
+    let path = root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let manifest: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    manifest
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("version"))
+        .and_then(toml_edit::Item::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("{}: no [workspace.package] version", path.display()))
 }
 
 /// `text` with the lines between the two markers replaced by `body`.

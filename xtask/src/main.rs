@@ -1,16 +1,21 @@
 //! `cargo xtask`: everything that derives from `specs/`.
 //!
 //! - `cargo xtask generate` validates every spec, creates the crate of a
-//!   spec that has none, and rewrites the generated blocks (workspace
-//!   dependencies, the facade's vendor features, the README's endpoint table).
+//!   spec that has none, and rewrites the generated blocks (the vendor
+//!   registry in `chatbots_runtime::Vendor`, workspace dependencies, the
+//!   facade's vendor features, the README's endpoint table).
 //!   Running it twice changes nothing the second time.
 //! - `cargo xtask check` does the same validation, writes nothing, and fails
 //!   on any spec problem or drift, saying what to run.
 //! - `cargo xtask spec FILE…` validates single spec files.
-//! - `cargo xtask bench [--quick]` runs the request-overhead benchmark.
+//! - `cargo xtask package [ARGS…]` checks, then packages and verifies every
+//!   publishable crate (see [`package`]).
+//! - `cargo xtask bench [--quick | --smoke]` runs the request-overhead
+//!   benchmark (`--smoke`: each benchmark once, nothing measured).
 //! - `cargo xtask bench-build` measures build cost (see [`bench_build`]).
 //! - `cargo xtask bench-sandbox [--quick]` measures the sandbox's throughput
 //!   and memory under a soak.
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,7 +26,9 @@ mod bench;
 mod bench_build;
 mod bench_sandbox;
 mod blocks;
+mod package;
 mod scaffold;
+mod vendors;
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -30,7 +37,10 @@ commands:
   generate     validate specs/*.yaml, create missing vendor crates, sync generated blocks
   check        validate and report drift without writing (CI runs this)
   spec FILE..  validate the given spec files only
-  bench [--quick]  request-overhead benchmark (callgrind + criterion), table in target/bench/overhead.md
+  bench [--quick|--smoke]  request-overhead benchmark (callgrind + criterion), table in
+               target/bench/overhead.md; --smoke runs each benchmark once, measuring nothing
+  package [ARGS..]  check, then `cargo package` every publishable crate (verified: each
+               builds from its own tarball); ARGS go to cargo package
   bench-build  measure build cost (cold, one-vendor, incremental, TLS); see `bench-build --help`
   bench-sandbox [--quick]  sandbox throughput (64 connections, mixed vendors) and a 1M-request soak
 ";
@@ -44,6 +54,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&root, &args[1..]),
         Some("bench-build") => bench_build::run(&root, &args[1..]),
         Some("bench-sandbox") => bench_sandbox::run(&root, &args[1..]),
+        Some("package") => package::run(&root, &args[1..]),
         Some("spec") if args.len() > 1 => {
             let specs: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
             validate(&specs).map(|_| ())
@@ -63,7 +74,7 @@ fn main() -> ExitCode {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Write,
     Check,
 }
@@ -85,7 +96,11 @@ fn validate(paths: &[PathBuf]) -> Result<Vec<Spec>, String> {
         for problem in &problems {
             eprintln!("error: {}: {problem}", path.display());
         }
-        if !problems.is_empty() {
+        let registry = vendors::entry(&spec);
+        if let Err(e) = &registry {
+            eprintln!("error: {e}");
+        }
+        if !problems.is_empty() || registry.is_err() {
             failures += 1;
             continue;
         }
@@ -148,8 +163,7 @@ fn run(root: &Path, mode: Mode) -> Result<(), String> {
                     std::fs::create_dir_all(dir)
                         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
                 }
-                std::fs::write(&change.path, &change.contents)
-                    .map_err(|e| format!("cannot write {}: {e}", change.path.display()))?;
+                change.write()?;
                 println!("wrote {} ({})", change.path.display(), change.why);
             }
             Ok(())
@@ -160,8 +174,46 @@ fn run(root: &Path, mode: Mode) -> Result<(), String> {
 /// A file `generate` writes.
 pub struct Change {
     path: PathBuf,
-    contents: String,
+    contents: Contents,
     why: String,
+}
+
+/// What a [`Change`] puts at its path.
+pub enum Contents {
+    /// A file with this text.
+    Text(String),
+    /// A symbolic link to this (relative) path.
+    Symlink(PathBuf),
+}
+
+impl Change {
+    fn write(&self) -> Result<(), String> {
+        let path = self.path.display();
+        match &self.contents {
+            Contents::Text(text) => {
+                std::fs::write(&self.path, text).map_err(|e| format!("cannot write {path}: {e}"))
+            }
+            Contents::Symlink(target) => {
+                // A stale file or link in the way is replaced.
+                if self.path.symlink_metadata().is_ok() {
+                    std::fs::remove_file(&self.path)
+                        .map_err(|e| format!("cannot replace {path}: {e}"))?;
+                }
+                symlink(target, &self.path)
+                    .map_err(|e| format!("cannot link {path} -> {}: {e}", target.display()))
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(windows)]
+fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::os::windows::fs::symlink_file(target, link)
 }
 
 fn workspace_root() -> PathBuf {

@@ -16,16 +16,22 @@
 //! value; a caller builds a fresh body per request either way).
 //!
 //! The answers come from [`serve`], a minimal HTTP/1.1 server on loopback
-//! that returns a fixed, realistic success body per seed endpoint.
+//! that returns a fixed, realistic success body per seed endpoint, at once
+//! or after a fixed latency (a vendor answers in tens to hundreds of
+//! milliseconds: with [`SERVER_LATENCY`], throughput at 64 in flight shows
+//! whether the client's own cost matters to a user at all).
 //! [`check_identical`] asserts once that (a), (b) and (c) put the same
 //! bytes on the wire.
 
 #![recursion_limit = "256"]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use chatbots::{BotRef, ChatbotPatch, Chatbots, Vendor};
@@ -41,8 +47,24 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-/// The vendors, in table order.
-pub const VENDORS: [Vendor; 5] = Vendor::ALL;
+/// The vendors the bench has seed data for, in table order. A vendor
+/// added to `specs/` is not benchmarked until it has seed data here;
+/// [`Target::new`] refuses it.
+pub const VENDORS: [Vendor; 5] = [
+    Vendor::StreamSkill,
+    Vendor::Converza,
+    Vendor::OkChat,
+    Vendor::PureTalk,
+    Vendor::HotTask,
+];
+
+/// The server latency of the throughput column that users feel.
+pub const SERVER_LATENCY: Duration = Duration::from_millis(20);
+
+/// The error for a vendor that is not in [`VENDORS`].
+fn not_benched(vendor: Vendor) -> String {
+    format!("{vendor}: the bench has no seed request for this vendor")
+}
 
 /// One way of sending the seed request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,8 +123,8 @@ const HOTTASK_SERIAL: &str = "3254a9d0424c4806b9ea3d0763ccfxxx";
 
 /// The seed request body of `vendor`'s update operation (as in
 /// `crates/<vendor>/tests/api.rs`).
-pub fn seed_request(vendor: Vendor) -> Value {
-    match vendor {
+pub fn seed_request(vendor: Vendor) -> Result<Value, String> {
+    Ok(match vendor {
         Vendor::StreamSkill => json!({ "language": "auto", "count": 50, "interval": 10 }),
         Vendor::Converza => json!({
             "name": "Bot de Suporte",
@@ -173,7 +195,9 @@ pub fn seed_request(vendor: Vendor) -> Value {
             "chatbot_faq": "none"
         }),
         Vendor::HotTask => json!({"serialNumber": HOTTASK_SERIAL, "Name": "NewName"}),
-    }
+        #[allow(unreachable_patterns, reason = "a vendor added to specs/")]
+        other => return Err(not_benched(other)),
+    })
 }
 
 /// The shared fields of the facade patch, per vendor; the rest of the seed
@@ -186,12 +210,15 @@ fn shared_keys(vendor: Vendor) -> &'static [&'static str] {
         Vendor::OkChat => &["name", "description"],
         Vendor::PureTalk => &["name", "prompt", "model", "begin_message", "timezone"],
         Vendor::HotTask => &["Name"],
+        #[allow(unreachable_patterns, reason = "a vendor added to specs/")]
+        _ => &[],
     }
 }
 
 /// The facade patch that makes the same body as [`seed_request`].
-pub fn seed_patch(vendor: Vendor) -> ChatbotPatch {
-    let seed = seed_request(vendor);
+pub fn seed_patch(vendor: Vendor) -> Result<ChatbotPatch, String> {
+    use chatbots::{converza, okchat, puretalk, streamskill};
+    let seed = seed_request(vendor)?;
     let text = |key: &str| seed[key].as_str().unwrap_or_default().to_string();
     let mut rest = seed.clone();
     if let Some(map) = rest.as_object_mut() {
@@ -200,27 +227,16 @@ pub fn seed_patch(vendor: Vendor) -> ChatbotPatch {
         }
     }
     let p = ChatbotPatch::new();
-    let typed = |v: Value| -> chatbots::VendorPatch {
-        match vendor {
-            Vendor::StreamSkill => {
-                decode::<chatbots::streamskill::types::EditAiChatbotsObject>(v).into()
-            }
-            Vendor::Converza => decode::<chatbots::converza::types::UpdateBotRequest>(v).into(),
-            Vendor::OkChat => decode::<chatbots::okchat::types::UpdateChatbotRequest>(v).into(),
-            Vendor::PureTalk => {
-                decode::<chatbots::puretalk::types::UpdateAssistantRequest>(v).into()
-            }
-            _ => decode::<chatbots::hottask::types::EditChatbotRequest>(v).into(),
-        }
-    };
-    match vendor {
-        Vendor::StreamSkill => p.language(text("language")).vendor_patch(typed(rest)),
+    Ok(match vendor {
+        Vendor::StreamSkill => p
+            .language(text("language"))
+            .vendor_patch(decode::<streamskill::types::EditAiChatbotsObject>(rest)),
         Vendor::Converza => p
             .name(text("name"))
             .description(text("description"))
             .instructions(text("instructions"))
             .temperature(seed["temperature"].as_f64().unwrap_or_default())
-            .vendor_patch(typed(rest)),
+            .vendor_patch(decode::<converza::types::UpdateBotRequest>(rest)),
         Vendor::OkChat => {
             // The settings' prompt, model and greeting are shared fields too.
             let settings = &seed["settings"];
@@ -234,7 +250,7 @@ pub fn seed_patch(vendor: Vendor) -> ChatbotPatch {
                 .instructions(settings["prompt"].as_str().unwrap_or_default())
                 .model(settings["model"].as_str().unwrap_or_default())
                 .greeting(settings["greeting"].as_str().unwrap_or_default())
-                .vendor_patch(typed(rest))
+                .vendor_patch(decode::<okchat::types::UpdateChatbotRequest>(rest))
         }
         Vendor::PureTalk => p
             .name(text("name"))
@@ -242,10 +258,12 @@ pub fn seed_patch(vendor: Vendor) -> ChatbotPatch {
             .model(text("model"))
             .greeting(text("begin_message"))
             .timezone(text("timezone"))
-            .vendor_patch(typed(rest)),
+            .vendor_patch(decode::<puretalk::types::UpdateAssistantRequest>(rest)),
         // serialNumber comes from the BotRef; only the name is left.
-        _ => p.name(text("Name")),
-    }
+        Vendor::HotTask => p.name(text("Name")),
+        #[allow(unreachable_patterns, reason = "a vendor added to specs/")]
+        other => return Err(not_benched(other)),
+    })
 }
 
 fn decode<T: DeserializeOwned>(value: Value) -> T {
@@ -256,15 +274,17 @@ fn decode<T: DeserializeOwned>(value: Value) -> T {
 }
 
 /// The bot the seed request is about.
-pub fn seed_bot(vendor: Vendor) -> BotRef {
+pub fn seed_bot(vendor: Vendor) -> Result<BotRef, String> {
     let id = match vendor {
         Vendor::StreamSkill => STREAMSKILL_ORDER.to_string(),
         Vendor::Converza => CONVERZA_BOT.into(),
         Vendor::OkChat => OKCHAT_BOT.into(),
         Vendor::PureTalk => PURETALK_ASSISTANT.into(),
-        _ => HOTTASK_SERIAL.into(),
+        Vendor::HotTask => HOTTASK_SERIAL.into(),
+        #[allow(unreachable_patterns, reason = "a vendor added to specs/")]
+        other => return Err(not_benched(other)),
     };
-    BotRef::new(vendor, id)
+    Ok(BotRef::new(vendor, id))
 }
 
 /// The success body the server answers each seed endpoint with.
@@ -375,7 +395,11 @@ fn seed_response(vendor: Vendor) -> Value {
                 }
             }
         }),
-        _ => json!({"Data": 1, "Version": "1.0.0", "Success": true, "Code": 200, "Message": ""}),
+        Vendor::HotTask => {
+            json!({"Data": 1, "Version": "1.0.0", "Success": true, "Code": 200, "Message": ""})
+        }
+        #[allow(unreachable_patterns, reason = "a vendor added to specs/")]
+        other => json!({"error": not_benched(other)}),
     }
 }
 
@@ -475,12 +499,16 @@ async fn answer(
     request: Request<Incoming>,
     answers: Arc<Answers>,
     recorder: Arc<Recorder>,
+    latency: Duration,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => Bytes::new(),
     };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     if recorder.on.load(Ordering::Relaxed) && parts.uri.path() != CONVERZA_TOKEN_PATH {
         let mut headers: Vec<String> = parts
             .headers
@@ -521,8 +549,9 @@ async fn answer(
     Ok(response)
 }
 
-/// Serves the seed endpoints on `listener` until the runtime stops.
-pub async fn serve(listener: tokio::net::TcpListener, recorder: Arc<Recorder>) {
+/// Serves the seed endpoints on `listener` until the runtime stops, each
+/// answer `latency` after its request was read.
+pub async fn serve(listener: tokio::net::TcpListener, recorder: Arc<Recorder>, latency: Duration) {
     let answers = Arc::new(Answers::new());
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -532,8 +561,9 @@ pub async fn serve(listener: tokio::net::TcpListener, recorder: Arc<Recorder>) {
         let answers = answers.clone();
         let recorder = recorder.clone();
         tokio::spawn(async move {
-            let service =
-                service_fn(move |request| answer(request, answers.clone(), recorder.clone()));
+            let service = service_fn(move |request| {
+                answer(request, answers.clone(), recorder.clone(), latency)
+            });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -550,8 +580,9 @@ pub struct Server {
 }
 
 /// Starts [`serve`] on 127.0.0.1:0 on a new thread with its own
-/// single-threaded runtime. The thread lives as long as the process.
-pub fn spawn_server() -> Server {
+/// single-threaded runtime, answering after `latency`. The thread lives as
+/// long as the process.
+pub fn spawn_server(latency: Duration) -> Server {
     let recorder = Arc::new(Recorder::default());
     let (tx, rx) = std::sync::mpsc::channel();
     let thread_recorder = recorder.clone();
@@ -567,7 +598,7 @@ pub fn spawn_server() -> Server {
                     .await
                     .expect("bind 127.0.0.1:0");
                 let _ = tx.send(listener.local_addr().expect("local addr"));
-                serve(listener, thread_recorder).await;
+                serve(listener, thread_recorder, latency).await;
             });
         })
         .expect("server thread");
@@ -650,7 +681,7 @@ impl Target {
         let cfg = config(&base);
         let e = |e: chatbots_runtime::ConfigError| e.to_string();
         let secret = SecretString::from;
-        let seed = seed_request(vendor);
+        let seed = seed_request(vendor)?;
         let sdk = match vendor {
             Vendor::StreamSkill => Sdk::StreamSkill(
                 chatbots::streamskill::Client::with_config(
@@ -689,7 +720,7 @@ impl Target {
                 .map_err(e)?,
                 decode(seed),
             ),
-            _ => Sdk::HotTask(
+            Vendor::HotTask => Sdk::HotTask(
                 chatbots::hottask::Client::with_config(
                     chatbots::hottask::header_auth(&secret(HOTTASK_KEY)).map_err(e)?,
                     &cfg,
@@ -697,6 +728,8 @@ impl Target {
                 .map_err(e)?,
                 decode(seed),
             ),
+            #[allow(unreachable_patterns, reason = "a vendor added to specs/")]
+            other => return Err(not_benched(other)),
         };
         let raw = cfg.http_client().map_err(e)?;
         let auth = match vendor {
@@ -713,7 +746,9 @@ impl Target {
                 HeaderName::from_static("x-api-key"),
                 sensitive(PURETALK_KEY),
             ),
-            _ => (AUTHORIZATION, sensitive(HOTTASK_KEY)),
+            Vendor::HotTask => (AUTHORIZATION, sensitive(HOTTASK_KEY)),
+            #[allow(unreachable_patterns, reason = "a vendor added to specs/")]
+            other => return Err(not_benched(other)),
         };
         let facade = Chatbots::builder()
             .streamskill_token(STREAMSKILL_TOKEN)
@@ -731,8 +766,8 @@ impl Target {
             base,
             auth,
             facade,
-            bot: seed_bot(vendor),
-            patch: seed_patch(vendor),
+            bot: seed_bot(vendor)?,
+            patch: seed_patch(vendor)?,
         })
     }
 
@@ -942,7 +977,7 @@ pub async fn check_identical(server: &Server, targets: &[Target]) {
         let sent: Value = serde_json::from_slice(&first.body).expect("a JSON body");
         assert_eq!(
             numbers_as_f64(sent),
-            numbers_as_f64(seed_request(target.vendor)),
+            numbers_as_f64(seed_request(target.vendor).expect("a benched vendor")),
             "{}: the body is not the seed body",
             target.vendor
         );
@@ -981,6 +1016,48 @@ pub async fn run_batch(target: &Target, way: Way, n: usize, in_flight: usize) {
     while let Some(result) = results.next().await {
         if let Err(e) = result {
             panic!("{} {}: {e}", target.vendor, way.name());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    async fn one_request(server: &Server) -> Duration {
+        let target = Target::new(Vendor::HotTask, server.addr)
+            .await
+            .expect("the hottask target");
+        let start = Instant::now();
+        target.send(Way::Raw).await.expect("the raw request");
+        start.elapsed()
+    }
+
+    #[tokio::test]
+    async fn the_server_answers_after_its_latency() {
+        let fast = spawn_server(Duration::ZERO);
+        let slow = spawn_server(Duration::from_millis(150));
+        let (fast, slow) = (one_request(&fast).await, one_request(&slow).await);
+        assert!(slow >= Duration::from_millis(150), "{slow:?}");
+        assert!(fast < Duration::from_millis(150), "{fast:?}");
+    }
+
+    #[tokio::test]
+    async fn the_three_ways_send_the_same_request() {
+        let server = spawn_server(Duration::ZERO);
+        let targets = targets(server.addr).await;
+        check_identical(&server, &targets).await;
+    }
+
+    #[test]
+    fn every_benched_vendor_has_seed_data() {
+        for vendor in VENDORS {
+            let seed = seed_request(vendor).expect("seed request");
+            assert!(seed.is_object(), "{vendor}");
+            seed_patch(vendor).expect("seed patch");
+            seed_bot(vendor).expect("seed bot");
         }
     }
 }

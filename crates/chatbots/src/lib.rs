@@ -56,6 +56,7 @@
 //!
 //! One per vendor, all on by default: `default-features = false, features =
 //! ["puretalk"]` compiles only PureTalk's client.
+#![forbid(unsafe_code)]
 
 mod client;
 mod error;

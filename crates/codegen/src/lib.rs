@@ -11,6 +11,7 @@
 //!     chatbots_codegen::build_script();
 //! }
 //! ```
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -48,6 +48,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![forbid(unsafe_code)]
 
 include!(concat!(env!("OUT_DIR"), "/client.rs"));
 

@@ -49,6 +49,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![forbid(unsafe_code)]
 
 include!(concat!(env!("OUT_DIR"), "/client.rs"));
 

@@ -13,6 +13,7 @@
 //!
 //! Credentials are [`SecretString`]s; the `Debug` of every type here redacts
 //! them.
+#![forbid(unsafe_code)]
 
 mod auth;
 mod call;

@@ -1,5 +1,6 @@
 //! `cargo run -p chatbots-sandbox -- --port 8080`: the sandbox on its own,
 //! until Ctrl-C. Prints each vendor's base URL and credentials.
+#![forbid(unsafe_code)]
 
 #![forbid(unsafe_code)]
 

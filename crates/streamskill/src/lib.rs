@@ -54,6 +54,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![forbid(unsafe_code)]
 
 include!(concat!(env!("OUT_DIR"), "/client.rs"));
 
