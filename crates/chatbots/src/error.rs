@@ -242,9 +242,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
+        let source: &(dyn std::error::Error + 'static) = self.source.as_deref()?;
+        Some(source)
     }
 }
 

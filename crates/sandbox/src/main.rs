@@ -2,8 +2,6 @@
 //! until Ctrl-C. Prints each vendor's base URL and credentials.
 #![forbid(unsafe_code)]
 
-#![forbid(unsafe_code)]
-
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
