@@ -184,7 +184,19 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
             _ => *slot = Value::from(id),
         }
     }
-    if let Some(v) = V::update_schema().and_then(|s| s.validate(&body).into_iter().next()) {
+    // Every update operation has a JSON body in its spec (codegen compiled
+    // its schema); a missing one would mean no validation, so it is refused.
+    let operation = V::update_operation();
+    let schema = operation.request_schema().ok_or_else(|| {
+        Error::config(
+            Some(vendor),
+            format!(
+                "the spec gives `{}` no JSON request body schema",
+                operation.id
+            ),
+        )
+    })?;
+    if let Some(v) = schema.validate(&body).into_iter().next() {
         return Err(Error::invalid(vendor, v.field, v.rule));
     }
     // What the schema allows but the generated type cannot hold.

@@ -50,7 +50,8 @@ pub fn redact_secrets<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>
 }
 
 /// A credential sent as-is in one header: `Authorization: Bearer <token>`,
-/// `x-api-key: <key>`, or HotTask's bare `Authorization: <key>`.
+/// `x-api-key: <key>`, or a bare `Authorization: <key>`, as the spec's
+/// security scheme says.
 #[derive(Clone)]
 pub struct HeaderAuth {
     name: HeaderName,

@@ -1,7 +1,7 @@
 //! Failures a vendor reports inside an HTTP 2xx response.
 
-/// A failure a vendor reports inside an HTTP 2xx response (HotTask
-/// `Success: false`, PureTalk `err: true`, Converza `success: false`).
+/// A failure a vendor reports inside an HTTP 2xx response (an envelope's
+/// `Success: false`, `err: true` or `success: false`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VendorFailure {
     /// The vendor's own code, if it sent one.

@@ -26,11 +26,12 @@ pub(crate) struct BodyLimit(pub(crate) usize);
 
 /// A generated request type, tied to its operation.
 pub(crate) trait SpecBody: DeserializeOwned {
-    /// The operation's request schema, from the vendor crate's
-    /// `request_body_schema` (the spec's own).
-    fn schema() -> Option<&'static Schema>;
-    /// The operation id, as progenitor names it (`update_chatbot`).
-    const OPERATION: &'static str;
+    /// The operation, as the vendor crate's `operations` module types it.
+    fn operation() -> &'static chatbots_runtime::Operation;
+    /// The operation's request schema (the spec's own).
+    fn schema() -> Option<&'static Schema> {
+        Self::operation().request_schema()
+    }
     /// `problem` in the vendor's error shape.
     fn render(problem: Problem) -> Response;
     /// The spec does not require this body (`requestBody.required` unset):
@@ -42,26 +43,40 @@ pub(crate) trait SpecBody: DeserializeOwned {
 ///
 /// ```text
 /// spec_bodies! {
-///     schemas: chatbots_okchat::request_body_schema,
+///     operations: chatbots_okchat::operations,
 ///     render: super::render,
-///     "update_chatbot" => types::UpdateChatbotRequest;
-///     "prolong" => types::ProlongRequest, optional: true;
+///     UPDATE_CHATBOT => types::UpdateChatbotRequest;
+///     PROLONG => types::ProlongRequest, optional: true;
 /// }
 /// ```
 macro_rules! spec_bodies {
-    (schemas: $schemas:path, render: $render:path, $($op:literal => $ty:ty $(, optional: $optional:literal)?);+ $(;)?) => {
+    (operations: $ops:path, render: $render:path, $($op:ident => $ty:ty $(, optional: $optional:literal)?);+ $(;)?) => {
         $(
             impl $crate::extract::SpecBody for $ty {
                 $(const OPTIONAL: bool = $optional;)?
-                fn schema() -> Option<&'static chatbots_runtime::Schema> {
-                    $schemas($op)
+                fn operation() -> &'static chatbots_runtime::Operation {
+                    use $ops as operations;
+                    &operations::$op
                 }
-                const OPERATION: &'static str = $op;
                 fn render(problem: $crate::support::Problem) -> axum::response::Response {
                     $render(problem)
                 }
             }
         )+
+
+        /// Every operation listed has a JSON request body in the spec, so
+        /// its bodies are always checked.
+        #[test]
+        fn spec_bodies_have_schemas() {
+            use $ops as operations;
+            $(
+                assert!(
+                    operations::$op.request_schema().is_some(),
+                    "`{}` has no JSON request body in the spec",
+                    operations::$op.id,
+                );
+            )+
+        }
     };
 }
 pub(crate) use spec_bodies;
@@ -178,9 +193,8 @@ fn check<T: SpecBody>(value: Value) -> Result<(T, Value), Problem> {
                 return Err(Problem::Invalid(violations));
             }
         }
-        // An operation without a JSON request body in the spec is a sandbox
-        // bug: debug builds stop there, release builds skip the check.
-        None => debug_assert!(false, "no JSON request body for `{}`", T::OPERATION),
+        // Ruled out by each vendor's `spec_bodies_have_schemas` test.
+        None => debug_assert!(false, "no JSON request body for `{}`", T::operation().id),
     }
     match serde_path_to_error::deserialize::<_, T>(&integral(&value)) {
         Ok(body) => Ok((body, value)),
@@ -301,24 +315,21 @@ mod tests {
         day: Option<chrono::NaiveDate>,
     }
 
-    fn schema() -> &'static Schema {
-        static SCHEMA: std::sync::LazyLock<Schema> = std::sync::LazyLock::new(|| {
-            Schema::new(json!({
-                "type": "object",
-                "properties": {
-                    "count": {"type": "integer"},
-                    "day": {"type": "string", "format": "date"},
-                },
-            }))
-        });
-        &SCHEMA
-    }
+    static OPERATION: chatbots_runtime::Operation = chatbots_runtime::Operation::new(
+        "test",
+        true,
+        Some(
+            r#"{"type": "object", "properties": {
+                "count": {"type": "integer"},
+                "day": {"type": "string", "format": "date"}
+            }}"#,
+        ),
+    );
 
     impl SpecBody for Body {
-        fn schema() -> Option<&'static Schema> {
-            Some(schema())
+        fn operation() -> &'static chatbots_runtime::Operation {
+            &OPERATION
         }
-        const OPERATION: &'static str = "test";
         fn render(problem: Problem) -> Response {
             (problem.status(), problem.message()).into_response()
         }

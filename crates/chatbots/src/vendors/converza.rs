@@ -1,7 +1,7 @@
 //! Converza: bots by UUID; a key pair exchanged for a cached JWT; failures
 //! also reported inside 200 (`success: false`).
 
-use chatbots_runtime::{ClientConfig, Envelope, Schema, SecretString};
+use chatbots_runtime::{ClientConfig, Envelope, Operation, SecretString};
 
 use super::{VendorApi, call};
 use crate::converza as api;
@@ -15,7 +15,6 @@ pub(crate) struct Converza;
 impl VendorApi for Converza {
     const VENDOR: Vendor = Vendor::Converza;
     const CREDENTIALS: &'static [&'static str] = &["CONVERZA_KEY_ID", "CONVERZA_KEY_SECRET"];
-    const UPDATE_OPERATION: &'static str = "update_bot";
     const GET_OPERATION: Option<&'static str> = Some("getBot");
     const LIST_OPERATION: Option<&'static str> = Some("listBots");
     const FIELDS: &'static [FieldMap<Self::Bot>] = &[
@@ -48,8 +47,8 @@ impl VendorApi for Converza {
             .map_err(|e| Error::config(Some(Self::VENDOR), e.message))
     }
 
-    fn update_schema() -> Option<&'static Schema> {
-        api::request_body_schema(Self::UPDATE_OPERATION)
+    fn update_operation() -> &'static Operation {
+        &api::operations::UPDATE_BOT
     }
 
     async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {

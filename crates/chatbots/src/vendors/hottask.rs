@@ -1,7 +1,7 @@
 //! HotTask: chatbots by serial number, which goes in the update body;
 //! no read endpoint; failures also reported inside 200 (`Success: false`).
 
-use chatbots_runtime::{ClientConfig, Envelope, Schema, SecretString};
+use chatbots_runtime::{ClientConfig, Envelope, Operation, SecretString};
 
 use super::{VendorApi, call};
 use crate::error::{Error, ErrorShape};
@@ -16,7 +16,6 @@ pub(crate) struct HotTask;
 impl VendorApi for HotTask {
     const VENDOR: Vendor = Vendor::HotTask;
     const CREDENTIALS: &'static [&'static str] = &["HOTTASK_API_KEY"];
-    const UPDATE_OPERATION: &'static str = "edit_chatbot";
     const ID_IN_BODY: Option<Target> = Some(at!("serialNumber"));
     const FIELDS: &'static [FieldMap<Self::Bot>] = &[
         field!(Name at "Name"),
@@ -51,8 +50,8 @@ impl VendorApi for HotTask {
         api::Client::with_http(auth, config, http.clone()).map_err(config_error)
     }
 
-    fn update_schema() -> Option<&'static Schema> {
-        api::request_body_schema(Self::UPDATE_OPERATION)
+    fn update_operation() -> &'static Operation {
+        &api::operations::EDIT_CHATBOT
     }
 
     async fn update(client: &Self::Client, _bot: &BotRef, body: Self::Body) -> Result<(), Error> {

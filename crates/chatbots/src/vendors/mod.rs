@@ -13,7 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chatbots_runtime::{Authenticate, CallRecord, ClientConfig, Inner, Schema, SecretString};
+use chatbots_runtime::{Authenticate, CallRecord, ClientConfig, Inner, Operation, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -30,8 +30,6 @@ pub(crate) trait VendorApi: Sized + 'static {
     /// The environment variables of its credentials, in the order
     /// [`connect`](Self::connect) takes the secrets.
     const CREDENTIALS: &'static [&'static str];
-    /// The update operation (snake_case, as `request_body_schema` names it).
-    const UPDATE_OPERATION: &'static str;
     /// The read operation, as the spec names it, if the vendor has one.
     const GET_OPERATION: Option<&'static str> = None;
     /// The list operation, as the spec names it, if the vendor has one.
@@ -57,8 +55,9 @@ pub(crate) trait VendorApi: Sized + 'static {
         http: &reqwest::Client,
     ) -> Result<Self::Client, Error>;
 
-    /// The spec's schema of the update body.
-    fn update_schema() -> Option<&'static Schema>;
+    /// The update operation, as the vendor crate's `operations` module
+    /// types it (its schema validates update bodies).
+    fn update_operation() -> &'static Operation;
 
     /// Rules between fields that a schema cannot say.
     fn check(_body: &Self::Body) -> Result<(), Error> {

@@ -1,7 +1,7 @@
 //! OKChat: chatbots by UUID, the prompt, model and greeting nested under
 //! `settings`.
 
-use chatbots_runtime::{ClientConfig, Schema, SecretString};
+use chatbots_runtime::{ClientConfig, Operation, SecretString};
 
 use super::{VendorApi, call};
 use crate::error::{Error, ErrorShape};
@@ -15,7 +15,6 @@ pub(crate) struct OkChat;
 impl VendorApi for OkChat {
     const VENDOR: Vendor = Vendor::OkChat;
     const CREDENTIALS: &'static [&'static str] = &["OKCHAT_API_KEY"];
-    const UPDATE_OPERATION: &'static str = "update_chatbot";
     const GET_OPERATION: Option<&'static str> = Some("getChatbot");
     const LIST_OPERATION: Option<&'static str> = Some("listChatbots");
     const FIELDS: &'static [FieldMap<Self::Bot>] = &[
@@ -49,8 +48,8 @@ impl VendorApi for OkChat {
         api::Client::with_http(auth, config, http.clone()).map_err(config_error)
     }
 
-    fn update_schema() -> Option<&'static Schema> {
-        api::request_body_schema(Self::UPDATE_OPERATION)
+    fn update_operation() -> &'static Operation {
+        &api::operations::UPDATE_CHATBOT
     }
 
     async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {

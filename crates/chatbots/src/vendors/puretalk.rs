@@ -1,7 +1,7 @@
 //! PureTalk: assistants by UUID; failures also reported inside 200
 //! (`err: true`).
 
-use chatbots_runtime::{ClientConfig, Envelope, Schema, SecretString};
+use chatbots_runtime::{ClientConfig, Envelope, Operation, SecretString};
 
 use super::{VendorApi, call};
 use crate::error::{Error, ErrorShape};
@@ -15,7 +15,6 @@ pub(crate) struct PureTalk;
 impl VendorApi for PureTalk {
     const VENDOR: Vendor = Vendor::PureTalk;
     const CREDENTIALS: &'static [&'static str] = &["PURETALK_API_KEY"];
-    const UPDATE_OPERATION: &'static str = "update_assistant";
     const GET_OPERATION: Option<&'static str> = Some("getAssistant");
     const LIST_OPERATION: Option<&'static str> = Some("listAssistants");
     const FIELDS: &'static [FieldMap<Self::Bot>] = &[
@@ -49,8 +48,8 @@ impl VendorApi for PureTalk {
         api::Client::with_http(auth, config, http.clone()).map_err(config_error)
     }
 
-    fn update_schema() -> Option<&'static Schema> {
-        api::request_body_schema(Self::UPDATE_OPERATION)
+    fn update_operation() -> &'static Operation {
+        &api::operations::UPDATE_ASSISTANT
     }
 
     async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {

@@ -1,7 +1,7 @@
 //! StreamSkill: chatbots are orders (`order_type` `ai_chatbots`), addressed
 //! by their integer order id; only the language is a shared field.
 
-use chatbots_runtime::{ClientConfig, Schema, SecretString};
+use chatbots_runtime::{ClientConfig, Operation, SecretString};
 
 use super::{VendorApi, call};
 use crate::error::{Error, ErrorKind, ErrorShape};
@@ -15,7 +15,6 @@ pub(crate) struct StreamSkill;
 impl VendorApi for StreamSkill {
     const VENDOR: Vendor = Vendor::StreamSkill;
     const CREDENTIALS: &'static [&'static str] = &["STREAMSKILL_TOKEN"];
-    const UPDATE_OPERATION: &'static str = "edit_ai_chatbots";
     const GET_OPERATION: Option<&'static str> = Some("getPurchase");
     const LIST_OPERATION: Option<&'static str> = Some("listPurchases");
     const FIELDS: &'static [FieldMap<Self::Bot>] = &[field!(Language at "language")];
@@ -49,8 +48,8 @@ impl VendorApi for StreamSkill {
         api::Client::with_http(auth, config, http.clone()).map_err(config_error)
     }
 
-    fn update_schema() -> Option<&'static Schema> {
-        api::request_body_schema(Self::UPDATE_OPERATION)
+    fn update_operation() -> &'static Operation {
+        &api::operations::EDIT_AI_CHATBOTS
     }
 
     /// The documented rule between two fields, which a schema cannot say:

@@ -106,14 +106,14 @@ pub(super) const SANDBOX_KEY_SECRET: &str = match CREDENTIALS.secret {
 pub(super) const MAX_TOKENS: usize = 10_000;
 
 spec_bodies! {
-    schemas: chatbots_converza::request_body_schema,
+    operations: chatbots_converza::operations,
     render: render,
-    "create_token" => types::TokenRequest;
-    "create_api_key" => types::CreateApiKeyRequest;
-    "create_bot" => types::CreateBotRequest;
-    "update_bot" => types::UpdateBotRequest;
-    "update_document" => types::UpdateDocumentRequest;
-    "create_team" => types::CreateTeamRequest;
+    CREATE_TOKEN => types::TokenRequest;
+    CREATE_API_KEY => types::CreateApiKeyRequest;
+    CREATE_BOT => types::CreateBotRequest;
+    UPDATE_BOT => types::UpdateBotRequest;
+    UPDATE_DOCUMENT => types::UpdateDocumentRequest;
+    CREATE_TEAM => types::CreateTeamRequest;
 }
 
 /// What every handler shares: the state and the settings it needs.

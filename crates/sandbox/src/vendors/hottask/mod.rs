@@ -93,21 +93,21 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
 };
 
 spec_bodies! {
-    schemas: chatbots_hottask::request_body_schema,
+    operations: chatbots_hottask::operations,
     render: render,
-    "add_chatbot" => types::AddChatbotRequest;
-    "edit_chatbot" => types::EditChatbotRequest;
-    "remove_chatbot" => types::RemoveChatbotRequest;
-    "get_source" => types::GetSourceRequest;
-    "edit_knowledge" => types::EditKnowledgeRequest;
-    "get_google_sheet_data" => types::GetGoogleSheetDataRequest;
-    "get_session" => types::GetSessionRequest;
-    "client_ask" => types::ClientAskRequest;
-    "get_pre_upload_url" => types::GetPreUploadUrlRequest;
-    "lead_list" => types::LeadListRequest;
-    "send_twilio_message" => types::SendTwilioMessageRequest;
-    "chat_content_history" => types::ChatContentHistoryRequest;
-    "get_message_count_by_chatbot" => types::MessageCountRequest;
+    ADD_CHATBOT => types::AddChatbotRequest;
+    EDIT_CHATBOT => types::EditChatbotRequest;
+    REMOVE_CHATBOT => types::RemoveChatbotRequest;
+    GET_SOURCE => types::GetSourceRequest;
+    EDIT_KNOWLEDGE => types::EditKnowledgeRequest;
+    GET_GOOGLE_SHEET_DATA => types::GetGoogleSheetDataRequest;
+    GET_SESSION => types::GetSessionRequest;
+    CLIENT_ASK => types::ClientAskRequest;
+    GET_PRE_UPLOAD_URL => types::GetPreUploadUrlRequest;
+    LEAD_LIST => types::LeadListRequest;
+    SEND_TWILIO_MESSAGE => types::SendTwilioMessageRequest;
+    CHAT_CONTENT_HISTORY => types::ChatContentHistoryRequest;
+    GET_MESSAGE_COUNT_BY_CHATBOT => types::MessageCountRequest;
 }
 
 pub(crate) fn router(settings: &Settings) -> Router {

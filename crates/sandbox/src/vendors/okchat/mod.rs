@@ -90,14 +90,14 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
 };
 
 spec_bodies! {
-    schemas: chatbots_okchat::request_body_schema,
+    operations: chatbots_okchat::operations,
     render: render,
-    "create_chatbot" => types::CreateChatbotRequest;
-    "update_chatbot" => types::UpdateChatbotRequest;
-    "update_voice_agent" => types::UpdateVoiceAgentRequest;
-    "update_chat_widget" => types::UpdateChatWidgetRequest;
-    "query_knowledge" => types::QueryKnowledgeRequest;
-    "chat" => types::ChatRequest;
+    CREATE_CHATBOT => types::CreateChatbotRequest;
+    UPDATE_CHATBOT => types::UpdateChatbotRequest;
+    UPDATE_VOICE_AGENT => types::UpdateVoiceAgentRequest;
+    UPDATE_CHAT_WIDGET => types::UpdateChatWidgetRequest;
+    QUERY_KNOWLEDGE => types::QueryKnowledgeRequest;
+    CHAT => types::ChatRequest;
 }
 
 pub(crate) fn router(settings: &Settings) -> Router {

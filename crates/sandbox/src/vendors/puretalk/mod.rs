@@ -80,14 +80,14 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
 };
 
 spec_bodies! {
-    schemas: chatbots_puretalk::request_body_schema,
+    operations: chatbots_puretalk::operations,
     render: render,
-    "create_assistant" => types::CreateAssistantRequest;
-    "update_assistant" => types::UpdateAssistantRequest;
-    "upsert_llm_states" => types::UpsertLlmStatesRequest;
-    "delete_llm_states" => types::DeleteLlmStatesRequest;
-    "register_web_call" => types::RegisterWebCallRequest;
-    "text_to_speech" => types::TextToSpeechRequest;
+    CREATE_ASSISTANT => types::CreateAssistantRequest;
+    UPDATE_ASSISTANT => types::UpdateAssistantRequest;
+    UPSERT_LLM_STATES => types::UpsertLlmStatesRequest;
+    DELETE_LLM_STATES => types::DeleteLlmStatesRequest;
+    REGISTER_WEB_CALL => types::RegisterWebCallRequest;
+    TEXT_TO_SPEECH => types::TextToSpeechRequest;
 }
 
 pub(crate) fn router(settings: &Settings) -> Router {

@@ -91,15 +91,15 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
 
 // The spec does not require the prolong and edit bodies: an empty one is `{}`.
 spec_bodies! {
-    schemas: chatbots_streamskill::request_body_schema,
+    operations: chatbots_streamskill::operations,
     render: render,
-    "create_purchase" => types::CartObject;
-    "bulk_stop_purchases" => types::BulkIdsObject;
-    "prolong_purchase" => types::ProlongObject, optional: true;
-    "edit_ai_chatbots" => types::EditAiChatbotsObject, optional: true;
-    "edit_chatbot" => types::EditChatbotObject, optional: true;
-    "edit_twitch_viewers" => types::EditTwitchViewersObject, optional: true;
-    "edit_twitch_followers" => types::EditTwitchFollowersObject, optional: true;
+    CREATE_PURCHASE => types::CartObject;
+    BULK_STOP_PURCHASES => types::BulkIdsObject;
+    PROLONG_PURCHASE => types::ProlongObject, optional: true;
+    EDIT_AI_CHATBOTS => types::EditAiChatbotsObject, optional: true;
+    EDIT_CHATBOT => types::EditChatbotObject, optional: true;
+    EDIT_TWITCH_VIEWERS => types::EditTwitchViewersObject, optional: true;
+    EDIT_TWITCH_FOLLOWERS => types::EditTwitchFollowersObject, optional: true;
 }
 
 pub(crate) fn router(settings: &Settings) -> Router {
