@@ -80,9 +80,10 @@ fn header(response: &Response, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Moves tokio's clock, which the sandbox's runs on (same current-thread
-/// runtime), forward by `by` without waiting. Time runs again afterwards:
-/// paused during a request, tokio would jump to reqwest's timeouts.
+/// Moves tokio's clock forward by `by` without waiting. It is the
+/// sandbox's clock too: its server runs on this test's current-thread
+/// runtime. Time runs again afterwards, because paused during a request
+/// tokio would jump straight to reqwest's timeouts.
 async fn advance(by: Duration) {
     tokio::time::pause();
     tokio::time::advance(by).await;
