@@ -174,6 +174,16 @@ fn pdf_form(team_id: &str, file_name: &str) -> Form {
         .text("chars", "321")
 }
 
+/// Moves tokio's clock forward by `by` without waiting. It is the
+/// sandbox's clock too: its server runs on this test's current-thread
+/// runtime. Time runs again afterwards, because paused during a request
+/// tokio would jump straight to reqwest's timeouts.
+async fn advance(by: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
 // -------------------------------------------------------------------- auth
 
 #[tokio::test]
@@ -285,14 +295,18 @@ async fn every_route_but_the_exchange_wants_an_issued_token() {
 
 #[tokio::test]
 async fn tokens_expire_after_the_configured_ttl() {
-    // Two seconds: room for the first call on a loaded machine.
-    let cvz = Cvz::with(Sandbox::builder().converza_token_ttl(Duration::from_secs(2))).await;
+    let cvz = Cvz::with(Sandbox::builder().converza_token_ttl(Duration::from_secs(60))).await;
     let (status, body) = cvz.exchange("cvz_key_sandbox", "cvz_secret_sandbox").await;
     assert_eq!(status, 200);
-    assert_eq!(body["data"]["expires_in"], 2);
+    assert_eq!(body["data"]["expires_in"], 60);
     let (status, _) = cvz.call(Method::GET, TEAMS, None).await;
     assert_eq!(status, 200);
-    tokio::time::sleep(Duration::from_millis(2300)).await;
+    // Still valid before the TTL is up (10 s of slack for real time)...
+    advance(Duration::from_secs(50)).await;
+    let (status, _) = cvz.call(Method::GET, TEAMS, None).await;
+    assert_eq!(status, 200);
+    // ...and refused once it is.
+    advance(Duration::from_secs(10)).await;
     assert_failure(
         &cvz.call(Method::GET, TEAMS, None).await,
         401,

@@ -14,7 +14,7 @@ mod streamskill;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use chatbots_sandbox::{Fault, FaultRule, Sandbox, Vendor};
+use chatbots_sandbox::{Fault, FaultRule, Sandbox, SandboxBuilder, Vendor};
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
@@ -32,9 +32,14 @@ pub(crate) struct Contract {
 
 impl Contract {
     pub(crate) async fn new(vendor: Vendor) -> Contract {
+        Contract::with(vendor, Sandbox::builder()).await
+    }
+
+    /// A contract run against a sandbox configured by `builder`.
+    pub(crate) async fn with(vendor: Vendor, builder: SandboxBuilder) -> Contract {
         // reqwest is built without a default TLS provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let sandbox = Sandbox::start().await.expect("sandbox starts");
+        let sandbox = builder.start().await.expect("sandbox starts");
         let file = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../specs")
             .join(format!("{}.yaml", vendor.slug()));
@@ -303,7 +308,7 @@ fn openapi_to_json_schema(value: Value) -> Value {
 
 #[tokio::test]
 async fn streamskill_responses_match_its_spec() {
-    let mut contract = Contract::new(Vendor::StreamSkill).await;
+    let mut contract = Contract::with(Vendor::StreamSkill, streamskill::sandbox()).await;
     streamskill::exercise(&mut contract).await;
     contract.finish();
 }

@@ -1,13 +1,15 @@
 //! Converza's auth: the key-pair exchange for a JWT-shaped token, and the
 //! extractor every other route uses to check it.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{FromRequestParts, State as Extract};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chatbots_converza::types;
 use serde_json::json;
+// Tokio's clock, as in `state.rs`: tests move it to expire tokens.
+use tokio::time::Instant;
 
 use super::errors::{Reply, fail, ok, reject};
 use super::state::{Issued, now, text};

@@ -2,9 +2,11 @@
 //! of `specs/converza.yaml`); `fixtures.rs` seeds them.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use serde_json::{Map, Value, json};
+// Tokio's clock rather than std's, so that tests can move it instead of
+// waiting for a token to expire.
+use tokio::time::Instant;
 
 /// An API key pair. The secret is kept to check token exchanges but never
 /// shown after creation.

@@ -3,12 +3,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+// Tokio's clock rather than std's, so that tests can move it instead of
+// waiting for a bucket to refill.
+use tokio::time::Instant;
 
 use super::{CREDENTIALS, render};
 use crate::RateLimit;
