@@ -49,8 +49,10 @@
 //! (30 s). Retry-safe operations — reads, and updates, which set absolute
 //! values — are retried with capped, jittered exponential backoff after
 //! transport errors, 429, 502, 503 and 504, honouring `Retry-After` and
-//! StreamSkill's `X-Rate-Limit-Reset`. Creates, sends and deletes are never
-//! retried. See [`ChatbotsBuilder::retry`].
+//! StreamSkill's `X-Rate-Limit-Reset`. Creates and sends are never
+//! retried; which operations are retry-safe comes from each spec (the HTTP
+//! method, or `x-chatbots-idempotent`), as the README's endpoint tables
+//! show. See [`ChatbotsBuilder::retry`].
 //!
 //! # Cargo features
 //!
