@@ -106,6 +106,10 @@ impl Schema {
 
     /// Every violation by `value`, in the order the validator finds them.
     pub fn validate(&self, value: &Value) -> Vec<Violation> {
+        // The common case, valid, without building any error.
+        if self.validator.is_valid(value) {
+            return Vec::new();
+        }
         let mut out = Vec::new();
         for error in self.validator.iter_errors(value) {
             self.describe(value, &error, &mut out);
