@@ -39,12 +39,10 @@ impl VendorApi for Converza {
         config: &ClientConfig,
         http: &reqwest::Client,
     ) -> Result<Self::Client, Error> {
-        let [key_id, key_secret] = secrets else {
-            return Err(crate::client::not_configured(Self::VENDOR));
-        };
-        let auth = api::Auth::new(key_id.clone(), key_secret.clone());
-        api::Client::with_http(auth, config, http.clone())
-            .map_err(|e| Error::config(Some(Self::VENDOR), e.message))
+        super::with_secrets(Self::VENDOR, secrets, |[key_id, key_secret]| {
+            let auth = api::Auth::new(key_id.clone(), key_secret.clone());
+            api::Client::with_http(auth, config, http.clone())
+        })
     }
 
     fn update_operation() -> &'static Operation {

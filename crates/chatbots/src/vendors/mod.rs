@@ -304,6 +304,18 @@ macro_rules! registry {
     };
 }
 
+/// A vendor's client from its `N` secrets (in the order of its
+/// `CREDENTIALS`): refuses missing ones, and says a configuration failure
+/// in the facade's terms.
+fn with_secrets<const N: usize, C>(
+    vendor: Vendor,
+    secrets: &[SecretString],
+    client: impl FnOnce(&[SecretString; N]) -> Result<C, chatbots_runtime::ConfigError>,
+) -> Result<C, Error> {
+    let secrets: &[SecretString; N] = secrets.try_into().map_err(|_| not_configured(vendor))?;
+    client(secrets).map_err(|e| Error::config(Some(vendor), e.message))
+}
+
 registry! {
     /// StreamSkill: `language`, `count`, `interval`.
     "streamskill": chatbots_streamskill => streamskill::StreamSkill(types::EditAiChatbotsObject),

@@ -40,12 +40,9 @@ impl VendorApi for StreamSkill {
         config: &ClientConfig,
         http: &reqwest::Client,
     ) -> Result<Self::Client, Error> {
-        let [secret] = secrets else {
-            return Err(crate::client::not_configured(Self::VENDOR));
-        };
-        let config_error = |e: chatbots_runtime::ConfigError| Error::config(Some(Self::VENDOR), e.message);
-        let auth = api::header_auth(secret).map_err(config_error)?;
-        api::Client::with_http(auth, config, http.clone()).map_err(config_error)
+        super::with_secrets(Self::VENDOR, secrets, |[secret]| {
+            api::Client::with_http(api::header_auth(secret)?, config, http.clone())
+        })
     }
 
     fn update_operation() -> &'static Operation {
