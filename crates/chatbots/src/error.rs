@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chatbots_runtime::CallRecord;
+use chatbots_runtime::{AuthError, CallRecord};
 use progenitor_client::Error as ClientError;
 use serde_json::Value;
 
@@ -321,23 +321,29 @@ pub(crate) fn classify<E: serde::Serialize>(
         | ClientError::ResponseBodyError(e)
         | ClientError::InvalidUpgrade(e) => transport(vendor, e, record),
         ClientError::InvalidRequest(message) => Error::invalid(vendor, "(request)", message),
-        ClientError::Custom(message) => match &record.auth_error {
-            Some(auth) => {
-                let kind = match auth.status {
-                    Some(429) => ErrorKind::RateLimited {
-                        retry_after: record.retry_after,
-                    },
-                    Some(500..=599) => ErrorKind::Server,
-                    Some(_) => ErrorKind::Unauthorized,
-                    None if auth.transient => ErrorKind::Transport,
-                    None => ErrorKind::Unauthorized,
-                };
-                let mut err = Error::new(kind, Some(vendor), auth.message.clone());
-                err.status = auth.status;
-                err
-            }
-            None => Error::new(ErrorKind::Transport, Some(vendor), message),
-        },
+        // Only the `pre` hook makes these: credentials that could not be
+        // applied. The facade obtains them ahead of the call (typed, see
+        // `Error::auth`), so this is a token dropped in between; a new call
+        // obtains it again.
+        ClientError::Custom(message) => Error::new(ErrorKind::Transport, Some(vendor), message),
+    }
+}
+
+impl Error {
+    /// A failure to obtain `vendor`'s credentials, before anything was sent.
+    pub(crate) fn auth(vendor: Vendor, auth: AuthError) -> Error {
+        let kind = match auth.status {
+            Some(429) => ErrorKind::RateLimited {
+                retry_after: auth.retry_after,
+            },
+            Some(500..=599) => ErrorKind::Server,
+            Some(_) => ErrorKind::Unauthorized,
+            None if auth.transient => ErrorKind::Transport,
+            None => ErrorKind::Unauthorized,
+        };
+        let mut err = Error::new(kind, Some(vendor), auth.message.clone());
+        err.status = auth.status;
+        err.caused_by(auth)
     }
 }
 

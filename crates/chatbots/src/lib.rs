@@ -66,7 +66,7 @@ mod mapping;
 mod model;
 mod vendors;
 
-pub use chatbots_runtime::{ClientConfig, RetryPolicy, SecretString};
+pub use chatbots_runtime::{AuthError, ClientConfig, RetryPolicy, SecretString};
 pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
 pub use error::{Error, ErrorKind};
 pub use mapping::{capability_table, vendor_field};

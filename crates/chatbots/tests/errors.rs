@@ -437,6 +437,15 @@ async fn converza_refused_token_exchange_is_unauthorized_and_sends_nothing_else(
     assert!(err.message().contains("token exchange"), "{err}");
     assert!(err.message().contains("Invalid API key"), "{err}");
     assert!(!err.is_retryable(), "{err}");
+    // The runtime's typed auth error is the source (no side channel).
+    let source = std::error::Error::source(&err).expect("a source");
+    let auth = source
+        .downcast_ref::<chatbots::AuthError>()
+        .expect("an AuthError");
+    assert_eq!(
+        (auth.vendor, auth.status, auth.transient),
+        ("converza", Some(401), false)
+    );
     assert_readable(&err, Vendor::Converza);
 }
 
@@ -772,12 +781,17 @@ async fn transport_failure_at_every_vendor() {
         assert!(!err.message().is_empty(), "{vendor}: {err}");
         assert!(err.is_retryable(), "{vendor}: {err}");
         assert!(err.to_string().contains("transport"), "{err}");
-        match std::error::Error::source(&err) {
-            Some(source) => assert!(source.is::<reqwest::Error>(), "{vendor}: {source:?}"),
-            // Converza's call fails in its token exchange, whose error
-            // reaches the facade as text (the runtime's `AuthError`).
-            None => assert_eq!(vendor, Vendor::Converza, "{vendor}: no source: {err}"),
-        }
+        let source = std::error::Error::source(&err).expect("a source");
+        // Converza's call fails in its token exchange: the runtime's
+        // `AuthError`, caused by the transport failure.
+        let transport = match source.downcast_ref::<chatbots::AuthError>() {
+            Some(auth) => {
+                assert_eq!(vendor, Vendor::Converza, "{vendor}: {auth:?}");
+                std::error::Error::source(auth).expect("the auth error's source")
+            }
+            None => source,
+        };
+        assert!(transport.is::<reqwest::Error>(), "{vendor}: {transport:?}");
         assert_readable(&err, vendor);
     }
 }

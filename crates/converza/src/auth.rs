@@ -152,8 +152,20 @@ impl Auth {
                     e @ (Error::CommunicationError(_)
                     | Error::ResponseBodyError(_)
                     | Error::InvalidUpgrade(_)),
-                ) => return Err(auth.refused(None, describe(&e))),
-                Err(e) => return Err(auth.refused(status, describe(&e))),
+                ) => {
+                    let refused = auth.refused(None, describe(&e));
+                    return Err(match e {
+                        Error::CommunicationError(cause)
+                        | Error::ResponseBodyError(cause)
+                        | Error::InvalidUpgrade(cause) => refused.caused_by(cause),
+                        _ => refused,
+                    });
+                }
+                Err(e) => {
+                    let mut refused = auth.refused(status, describe(&e));
+                    refused.retry_after = record.retry_after;
+                    return Err(refused);
+                }
             };
             let status = Some(response.status().as_u16());
             let response = response.into_inner();
@@ -197,15 +209,11 @@ impl Auth {
     /// never the key pair, even if the vendor echoed it.
     fn refused(&self, status: Option<u16>, message: String) -> AuthError {
         let message = self.redact(&message);
-        AuthError {
-            vendor: VENDOR,
-            status,
-            transient: match status {
-                None => true,
-                Some(s) => s == 429 || s >= 500,
-            },
-            message,
-        }
+        let transient = match status {
+            None => true,
+            Some(s) => s == 429 || s >= 500,
+        };
+        AuthError::new(VENDOR, status, message, transient)
     }
 }
 
@@ -266,6 +274,11 @@ impl Authenticate for Auth {
         let header = self.bearer(ctx).await?;
         request.headers_mut().insert(AUTHORIZATION, header);
         Ok(())
+    }
+
+    /// Exchanges the key pair unless a fresh token is cached.
+    async fn ready(&self, ctx: &AuthContext<'_>) -> Result<(), AuthError> {
+        self.bearer(ctx).await.map(drop)
     }
 
     /// Hides the key pair and the cached JWT.

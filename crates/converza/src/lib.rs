@@ -13,7 +13,9 @@
 //!   first call, caches the token for every clone of the client, renews it
 //!   shortly before it expires (24 h as documented), and makes concurrent
 //!   callers share one exchange. A failed exchange is reported as a
-//!   [`chatbots_runtime::AuthError`] (inside [`Error::Custom`]). After a 401,
+//!   [`chatbots_runtime::AuthError`] by [`Client::ready`] (which exchanges
+//!   ahead of a call), and as its text inside [`Error::Custom`] by a call
+//!   that had to exchange on its own. After a 401,
 //!   [`Auth::invalidate`] (via `client.runtime().auth()`) forces a new
 //!   exchange.
 //! - **Envelopes**: responses are `{success, data, meta?}`. The envelope

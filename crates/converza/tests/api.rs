@@ -1128,7 +1128,7 @@ async fn a_refused_exchange_is_an_auth_error_without_the_secret() {
             "success": false,
             "message": format!("Credenciais inválidas para {KEY_SECRET}")
         })))
-        .expect(1)
+        .expect(2)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -1139,8 +1139,8 @@ async fn a_refused_exchange_is_an_auth_error_without_the_secret() {
         .await;
 
     let c = client(&server);
-    let (result, record) = chatbots_runtime::record(c.list_bots().send()).await;
-    let err = result.expect_err("refused");
+    // A generated call can carry the failure only as text.
+    let err = c.list_bots().send().await.expect_err("refused");
     let shown = err.to_string();
     let debugged = format!("{err:?}");
     assert!(matches!(err, Error::Custom(_)), "{debugged}");
@@ -1150,7 +1150,8 @@ async fn a_refused_exchange_is_an_auth_error_without_the_secret() {
     for text in [&shown, &debugged] {
         assert!(!text.contains(KEY_SECRET), "{text}");
     }
-    let auth_error = record.auth_error.expect("recorded");
+    // `ready` exchanges ahead of a call and gives it typed.
+    let auth_error = c.ready().await.expect_err("refused");
     assert_eq!(auth_error.vendor, "converza");
     assert_eq!(auth_error.status, Some(401));
     assert!(!auth_error.transient);
@@ -1190,21 +1191,19 @@ async fn exchange_failures_keep_status_and_transience() {
         .await;
 
     let c = client(&server);
-    let (result, record) = chatbots_runtime::record(c.list_documents().send()).await;
-    assert!(result.is_err());
-    let e = record.auth_error.unwrap();
+    let e = c.ready().await.unwrap_err();
     assert_eq!((e.status, e.transient), (Some(500), true));
 
-    let (result, record) = chatbots_runtime::record(c.list_documents().send()).await;
-    assert!(result.is_err());
-    let e = record.auth_error.unwrap();
+    let e = c.ready().await.unwrap_err();
     assert_eq!((e.status, e.transient), (Some(200), false));
     assert!(e.message.contains("KEY_REVOKED: Chave revogada"), "{e}");
 
-    let (result, record) = chatbots_runtime::record(c.list_documents().send()).await;
-    assert!(result.is_err());
-    let e = record.auth_error.unwrap();
-    assert!(e.message.contains("no access_token"), "{e}");
+    // A generated call that has to exchange on its own fails too.
+    let result = c.list_documents().send().await;
+    assert!(
+        matches!(result, Err(Error::Custom(ref m)) if m.contains("no access_token")),
+        "{result:?}"
+    );
     assert!(
         requests_to(&server, "GET", "/api/openapi/v1/documents")
             .await
@@ -1226,11 +1225,14 @@ async fn an_unreachable_vendor_is_a_transient_auth_error() {
         },
     )
     .unwrap();
-    let (result, record) = chatbots_runtime::record(c.list_teams().send()).await;
-    let err = result.expect_err("no server");
-    let e = record.auth_error.expect("auth error");
-    assert_eq!((e.status, e.transient), (None, true));
+    let err = c.list_teams().send().await.expect_err("no server");
     assert!(!format!("{err} {err:?}").contains(KEY_SECRET));
+    let e = c.ready().await.expect_err("no server");
+    assert_eq!((e.status, e.transient), (None, true));
+    // The transport failure itself is the source.
+    let source = std::error::Error::source(&e).expect("a source");
+    assert!(source.is::<reqwest::Error>(), "{source:?}");
+    assert!(!format!("{e} {e:?}").contains(KEY_SECRET));
 }
 
 // ----------------------------------------------------------------- secrets

@@ -3,6 +3,8 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::Request;
 use reqwest::header::{HeaderName, HeaderValue};
@@ -14,7 +16,8 @@ use crate::{ConfigError, RetryPolicy};
 pub struct AuthContext<'a> {
     /// The vendor name.
     pub vendor: &'static str,
-    /// The operation being sent (its `operationId`).
+    /// The operation being sent (its `operationId`); empty in
+    /// [`Authenticate::ready`], which runs ahead of any one operation.
     pub operation: &'a str,
     /// The client's HTTP client, for credential exchanges.
     pub http: &'a reqwest::Client,
@@ -33,6 +36,15 @@ pub trait Authenticate: Clone + fmt::Debug + Send + Sync + 'static {
         ctx: &AuthContext<'_>,
         request: &mut Request,
     ) -> impl Future<Output = Result<(), AuthError>> + Send;
+
+    /// Obtains the credentials ahead of a call (a token exchange, say), so
+    /// that a failure to obtain them reaches the caller as a typed
+    /// [`AuthError`]: progenitor's `pre` hook, where
+    /// [`authenticate`](Self::authenticate) runs, can pass an error on only
+    /// as text. Credentials that need nothing obtained are always ready.
+    fn ready(&self, _ctx: &AuthContext<'_>) -> impl Future<Output = Result<(), AuthError>> + Send {
+        std::future::ready(Ok(()))
+    }
 
     /// `text` with every credential this auth holds replaced by
     /// `[REDACTED]`: for vendor messages that echo what they were sent.
@@ -129,8 +141,7 @@ impl Authenticate for HeaderAuth {
 }
 
 /// A failure to obtain or apply credentials.
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("{vendor}: authentication failed{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+#[derive(Clone, Debug)]
 pub struct AuthError {
     /// The vendor.
     pub vendor: &'static str,
@@ -140,4 +151,54 @@ pub struct AuthError {
     pub message: String,
     /// Whether the exchange failed in transport (and may succeed later).
     pub transient: bool,
+    /// The delay the vendor asked for when it refused the exchange with a
+    /// `Retry-After`.
+    pub retry_after: Option<Duration>,
+    /// The underlying failure (the `reqwest` error of an exchange that
+    /// failed in transport), for [`source`](std::error::Error::source).
+    pub source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl AuthError {
+    /// A failure of `vendor`'s credentials: `status` is the answer of a
+    /// refused exchange, `transient` whether trying again may help.
+    pub fn new(
+        vendor: &'static str,
+        status: Option<u16>,
+        message: String,
+        transient: bool,
+    ) -> Self {
+        Self {
+            vendor,
+            status,
+            message,
+            transient,
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    /// This error, caused by `source`.
+    pub fn caused_by(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: authentication failed", self.vendor)?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for AuthError {
+    /// The failure itself (not the `Arc` around it), so that it downcasts.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let source: &(dyn std::error::Error + 'static) = self.source.as_deref()?;
+        Some(source)
+    }
 }

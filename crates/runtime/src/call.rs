@@ -58,10 +58,22 @@ impl<A: Authenticate> Inner<A> {
         self.auth.redact(text)
     }
 
+    /// Obtains the credentials ahead of a call ([`Authenticate::ready`]), so
+    /// that a failure comes back typed; the `pre` hook would pass it on only
+    /// as text.
+    pub async fn ready(&self, http: &reqwest::Client, base_url: &str) -> Result<(), AuthError> {
+        let ctx = AuthContext {
+            vendor: self.vendor,
+            operation: "",
+            http,
+            base_url,
+            retry: &self.retry,
+        };
+        self.auth.ready(&ctx).await
+    }
+
     /// Readies a request (the `pre` hook): removes the `api-version` header
-    /// progenitor adds and applies the credentials. A failure is also noted
-    /// in the call's [`record`](crate::record), since the hook can hand it
-    /// on only as text.
+    /// progenitor adds and applies the credentials.
     pub async fn prepare(
         &self,
         http: &reqwest::Client,
@@ -77,11 +89,7 @@ impl<A: Authenticate> Inner<A> {
             base_url,
             retry: &self.retry,
         };
-        let result = self.auth.authenticate(&ctx, request).await;
-        if let Err(e) = &result {
-            note(|r| r.auth_error = Some(e.clone()));
-        }
-        result
+        self.auth.authenticate(&ctx, request).await
     }
 
     /// Sends a request (the `exec` hook), retrying transient failures of
@@ -212,8 +220,8 @@ impl<A: Authenticate> Inner<A> {
     }
 }
 
-/// An [`AuthError`] as the `pre` hook can return it: as text (the typed
-/// error is in the call's [`record`](crate::record)).
+/// An [`AuthError`] as the `pre` hook can return it: as text. Callers that
+/// want it typed call [`Inner::ready`] first (the facade does).
 pub fn hook_error<E>(error: AuthError) -> Error<E> {
     Error::Custom(error.to_string())
 }

@@ -7,7 +7,24 @@
 //! are inherent methods of that client, so they are written by a macro;
 //! what they do is here, in ordinary functions.
 
-use crate::{Authenticate, ClientConfig, ConfigError, Inner, check_base_url};
+use std::future::Future;
+
+use crate::{AuthError, Authenticate, ClientConfig, ConfigError, Inner, check_base_url};
+
+/// What every generated vendor client offers beyond its operations, for code
+/// that drives several vendors generically (the facade).
+pub trait VendorClient: Clone + Send + Sync + 'static {
+    /// The vendor's credentials type.
+    type Auth: Authenticate;
+
+    /// The runtime state: auth, retry policy, tracing.
+    fn runtime(&self) -> &Inner<Self::Auth>;
+
+    /// Obtains the credentials ahead of a call (Converza's token exchange),
+    /// so that a failure comes back as a typed [`AuthError`] instead of the
+    /// text a generated call carries it as.
+    fn ready(&self) -> impl Future<Output = Result<(), AuthError>> + Send;
+}
 
 /// What a generated client is made of, from its settings: the base URL
 /// (without a trailing `/`) and the runtime state. For [`vendor_client!`](crate::vendor_client).
@@ -29,8 +46,8 @@ pub fn client_parts<A: Authenticate>(
 /// `DEFAULT_BASE_URL`, the `Inner` type, `is_retry_safe`,
 /// `request_body_schema`, the `ClientHooks` impl into [`Inner`], the
 /// constructors (`from_auth`, `with_config`, `with_http`), `runtime()`,
-/// `send_manual` and, for a spec whose security scheme is one header,
-/// `header_auth`.
+/// `ready()`, `send_manual`, the [`VendorClient`] impl and, for a spec whose
+/// security scheme is one header, `header_auth`.
 ///
 /// Called by the code `chatbots-codegen` generates, in the vendor crate's
 /// root, after progenitor's `Client` and the generated `operations` module;
@@ -111,6 +128,18 @@ macro_rules! vendor_client {
             }
         }
 
+        impl $crate::VendorClient for Client {
+            type Auth = $auth;
+
+            fn runtime(&self) -> &Inner {
+                &self.inner
+            }
+
+            async fn ready(&self) -> ::std::result::Result<(), $crate::AuthError> {
+                self.inner.ready(&self.client, &self.baseurl).await
+            }
+        }
+
         impl Client {
             /// A client for the production API with default timeouts and retries.
             pub fn from_auth(
@@ -143,6 +172,14 @@ macro_rules! vendor_client {
             /// The runtime state: auth, retry policy, tracing.
             pub fn runtime(&self) -> &Inner {
                 &self.inner
+            }
+
+            /// Obtains the credentials ahead of a call (a token exchange
+            /// where the vendor has one), so that a failure comes back as a
+            /// typed [`AuthError`](chatbots_runtime::AuthError); a generated
+            /// call carries it only as text in `Error::Custom`.
+            pub async fn ready(&self) -> ::std::result::Result<(), $crate::AuthError> {
+                self.inner.ready(&self.client, &self.baseurl).await
             }
 
             /// Sends a hand-built request for `operation` (one the spec marks

@@ -28,6 +28,7 @@ mod vendor;
 
 pub use auth::{AuthContext, AuthError, Authenticate, HeaderAuth, redact_secrets};
 pub use call::Inner;
+pub use client::VendorClient;
 pub use config::{ClientConfig, ConfigError, check_base_url};
 pub use envelope::{Envelope, VendorFailure};
 pub use operation::Operation;

@@ -1,9 +1,8 @@
 //! [`record`]: what one generated call did on the wire.
 //!
-//! progenitor drops the status of a body it cannot decode, and its hooks
-//! cannot return anything but its own `Error`; the error layer above a
-//! generated client still needs the status, the attempts and an auth
-//! failure. The runtime notes them in a task-local [`CallRecord`] that
+//! progenitor drops the status of a body it cannot decode; the error layer
+//! above a generated client still needs the status, the attempts and the
+//! delay a vendor asked for. The runtime notes them in a task-local [`CallRecord`] that
 //! [`record`] sets around one call.
 
 use std::cell::RefCell;
@@ -11,8 +10,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-
-use crate::AuthError;
 
 /// What one generated call did on the wire, for error classification above
 /// the generated client. Collected by [`record`].
@@ -26,8 +23,6 @@ pub struct CallRecord {
     pub attempts: u32,
     /// Whether the last attempt timed out.
     pub timed_out: bool,
-    /// A credential exchange that failed before anything was sent.
-    pub auth_error: Option<AuthError>,
 }
 
 tokio::task_local! {

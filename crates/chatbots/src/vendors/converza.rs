@@ -52,7 +52,7 @@ impl VendorApi for Converza {
     async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {
         let id = uuid("id", &bot.id)?;
         let send = client.update_bot().id(id).body(body).send();
-        let response = refused_token(client, call::<Self, _, _, _>(client.runtime(), send).await)?;
+        let response = refused_token(client, call::<Self, _, _, _>(client, send).await)?;
         match response.failure() {
             Some(failure) => Err((Self::VENDOR, failure).into()),
             None => Ok(()),
@@ -66,7 +66,7 @@ impl VendorApi for Converza {
     async fn get(client: &Self::Client, bot: &BotRef) -> Result<Self::Bot, Error> {
         let id = uuid("id", &bot.id)?;
         let send = client.get_bot().id(id).send();
-        let response = refused_token(client, call::<Self, _, _, _>(client.runtime(), send).await)?;
+        let response = refused_token(client, call::<Self, _, _, _>(client, send).await)?;
         if let Some(failure) = response.failure() {
             return Err((Self::VENDOR, failure).into());
         }
@@ -78,7 +78,7 @@ impl VendorApi for Converza {
 
     async fn list(client: &Self::Client) -> Result<Vec<Self::Bot>, Error> {
         let send = client.list_bots().send();
-        let response = refused_token(client, call::<Self, _, _, _>(client.runtime(), send).await)?;
+        let response = refused_token(client, call::<Self, _, _, _>(client, send).await)?;
         if let Some(failure) = response.failure() {
             return Err((Self::VENDOR, failure).into());
         }

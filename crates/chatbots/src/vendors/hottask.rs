@@ -54,7 +54,7 @@ impl VendorApi for HotTask {
     async fn update(client: &Self::Client, _bot: &BotRef, body: Self::Body) -> Result<(), Error> {
         // The serial number is in the body (`ID_IN_BODY`).
         let send = client.edit_chatbot().body(body).send();
-        let response = call::<Self, _, _, _>(client.runtime(), send).await?;
+        let response = call::<Self, _, _, _>(client, send).await?;
         match response.failure() {
             Some(failure) => Err((Self::VENDOR, failure).into()),
             None => Ok(()),

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chatbots_runtime::{Authenticate, CallRecord, ClientConfig, Inner, Operation, SecretString};
+use chatbots_runtime::{CallRecord, ClientConfig, Operation, SecretString, VendorClient};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -42,7 +42,7 @@ pub(crate) trait VendorApi: Sized + 'static {
     const ERROR: ErrorShape;
 
     /// The generated client.
-    type Client: Clone + fmt::Debug + Send + Sync + 'static;
+    type Client: VendorClient + fmt::Debug;
     /// The generated update request body (what [`VendorPatch`] carries).
     type Body: Clone + Serialize + DeserializeOwned + Send + Sync + 'static;
     /// The bot as the read answers type it.
@@ -206,17 +206,24 @@ pub(crate) fn client<V: VendorApi>(driver: Option<&dyn Driver>) -> Result<&V::Cl
         .client()
 }
 
-/// Runs one generated call, classifying its failure; a vendor message that
-/// echoes a credential does not carry it into the error.
-pub(crate) async fn call<V, A, T, E>(
-    runtime: &Inner<A>,
+/// Runs one generated call of `client`, classifying its failure: the
+/// credentials are obtained first, so that a refused token exchange is a
+/// typed error; a vendor message that echoes a credential does not carry it
+/// into the error.
+pub(crate) async fn call<V, C, T, E>(
+    client: &C,
     call: impl Future<Output = Result<T, progenitor_client::Error<E>>>,
 ) -> Result<T, Error>
 where
     V: VendorApi,
-    A: Authenticate,
+    C: VendorClient,
     E: Serialize,
 {
+    let runtime = client.runtime();
+    client
+        .ready()
+        .await
+        .map_err(|e| Error::auth(V::VENDOR, e).redacted(|t| runtime.redact(t)))?;
     let (result, record): (_, CallRecord) = chatbots_runtime::record(call).await;
     result.map_err(|e| classify(V::VENDOR, &V::ERROR, e, &record).redacted(|t| runtime.redact(t)))
 }

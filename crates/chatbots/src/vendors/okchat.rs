@@ -52,7 +52,7 @@ impl VendorApi for OkChat {
     async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {
         let id = uuid("id", &bot.id)?;
         let send = client.update_chatbot().id(id).body(body).send();
-        call::<Self, _, _, _>(client.runtime(), send).await?;
+        call::<Self, _, _, _>(client, send).await?;
         Ok(())
     }
 
@@ -63,7 +63,7 @@ impl VendorApi for OkChat {
     async fn get(client: &Self::Client, bot: &BotRef) -> Result<Self::Bot, Error> {
         let id = uuid("chatbotId", &bot.id)?;
         let send = client.get_chatbot().chatbot_id(id).send();
-        call::<Self, _, _, _>(client.runtime(), send)
+        call::<Self, _, _, _>(client, send)
             .await?
             .into_inner()
             .chatbot
@@ -72,7 +72,7 @@ impl VendorApi for OkChat {
 
     async fn list(client: &Self::Client) -> Result<Vec<Self::Bot>, Error> {
         let send = client.list_chatbots().send();
-        Ok(call::<Self, _, _, _>(client.runtime(), send)
+        Ok(call::<Self, _, _, _>(client, send)
             .await?
             .into_inner()
             .chatbots)

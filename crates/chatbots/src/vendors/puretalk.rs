@@ -55,7 +55,7 @@ impl VendorApi for PureTalk {
             .assistant_id(bot.id.clone())
             .body(body)
             .send();
-        let response = call::<Self, _, _, _>(client.runtime(), send).await?;
+        let response = call::<Self, _, _, _>(client, send).await?;
         match response.failure() {
             Some(failure) => Err((Self::VENDOR, failure).into()),
             None => Ok(()),
@@ -69,7 +69,7 @@ impl VendorApi for PureTalk {
     async fn get(client: &Self::Client, bot: &BotRef) -> Result<Self::Bot, Error> {
         let id = uuid("assistant_id", &bot.id)?;
         let send = client.get_assistant().assistant_id(id).send();
-        let response = call::<Self, _, _, _>(client.runtime(), send).await?;
+        let response = call::<Self, _, _, _>(client, send).await?;
         if let Some(failure) = response.failure() {
             return Err((Self::VENDOR, failure).into());
         }
@@ -81,7 +81,7 @@ impl VendorApi for PureTalk {
 
     async fn list(client: &Self::Client) -> Result<Vec<Self::Bot>, Error> {
         let send = client.list_assistants().send();
-        Ok(call::<Self, _, _, _>(client.runtime(), send)
+        Ok(call::<Self, _, _, _>(client, send)
             .await?
             .into_inner()
             .results)

@@ -71,7 +71,7 @@ impl VendorApi for StreamSkill {
     async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {
         let order_id = order_id(&bot.id)?;
         let send = client.edit_ai_chatbots().order_id(order_id).body(body).send();
-        call::<Self, _, _, _>(client.runtime(), send).await?;
+        call::<Self, _, _, _>(client, send).await?;
         Ok(())
     }
 
@@ -82,12 +82,12 @@ impl VendorApi for StreamSkill {
     async fn get(client: &Self::Client, bot: &BotRef) -> Result<Self::Bot, Error> {
         let order_id = order_id(&bot.id)?;
         let send = client.get_purchase().order_id(order_id).send();
-        Ok(call::<Self, _, _, _>(client.runtime(), send).await?.into_inner())
+        Ok(call::<Self, _, _, _>(client, send).await?.into_inner())
     }
 
     async fn list(client: &Self::Client) -> Result<Vec<Self::Bot>, Error> {
         let send = client.list_purchases().send();
-        let all = call::<Self, _, _, _>(client.runtime(), send).await?.into_inner();
+        let all = call::<Self, _, _, _>(client, send).await?.into_inner();
         // Orders of other types are not chatbots.
         Ok(all
             .into_iter()
