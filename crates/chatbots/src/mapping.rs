@@ -204,11 +204,16 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
         .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()).caused_by(e))
 }
 
-/// A typed vendor body as JSON. Through the JSON text, so that a 32-bit
-/// float reads as written (`0.1`, not `0.10000000149011612`).
+/// A typed vendor body as JSON.
+///
+/// A 32-bit float becomes the `f64` of the same value (`0.1f32` is
+/// `0.10000000149011612`), while the body sent on the wire writes it as
+/// `0.1`; both sides of any documented bound that a 32-bit float can hold
+/// exactly (Converza's `temperature`: 0 and 2) judge the two alike, so the
+/// schema's verdict is the same, and the value decoded back is the same
+/// `f32`.
 fn to_json<T: Serialize>(vendor: Vendor, body: &T) -> Result<Value, Error> {
-    serde_json::to_vec(body)
-        .and_then(|bytes| serde_json::from_slice(&bytes))
+    serde_json::to_value(body)
         .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()).caused_by(e))
 }
 

@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use progenitor_client::{Error, ResponseValue};
+use reqwest::header::HeaderName;
 use reqwest::{Request, Response};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
@@ -17,7 +18,7 @@ use crate::{
 
 /// The header progenitor adds to every request, with the spec's
 /// `info.version`. No vendor documents it.
-const API_VERSION: &str = "api-version";
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 /// The state behind every generated vendor client: vendor name, auth and
 /// retry policy. Cloning is cheap when the auth is.
@@ -81,7 +82,7 @@ impl<A: Authenticate> Inner<A> {
         request: &mut Request,
         operation: &str,
     ) -> Result<(), AuthError> {
-        request.headers_mut().remove(API_VERSION);
+        request.headers_mut().remove(&API_VERSION);
         let ctx = AuthContext {
             vendor: self.vendor,
             operation,
@@ -112,6 +113,13 @@ impl<A: Authenticate> Inner<A> {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
+        // Without a subscriber listening there is no span to enter on every
+        // poll.
+        if span.is_disabled() {
+            return self
+                .send_with_retries(http, request, retry_safe, span)
+                .await;
+        }
         self.send_with_retries(http, request, retry_safe, span.clone())
             .instrument(span)
             .await

@@ -210,22 +210,31 @@ pub(crate) fn client<V: VendorApi>(driver: Option<&dyn Driver>) -> Result<&V::Cl
 /// credentials are obtained first, so that a refused token exchange is a
 /// typed error; a vendor message that echoes a credential does not carry it
 /// into the error.
-pub(crate) async fn call<V, C, T, E>(
-    client: &C,
-    call: impl Future<Output = Result<T, progenitor_client::Error<E>>>,
-) -> Result<T, Error>
+///
+/// A generated call's future is kilobytes. It is boxed once here, so that
+/// the futures around it (the vendor module's, the driver's) stay small
+/// instead of copying it at every layer.
+pub(crate) fn call<'a, V, C, T, E>(
+    client: &'a C,
+    call: impl Future<Output = Result<T, progenitor_client::Error<E>>> + Send + 'a,
+) -> Pending<'a, T>
 where
     V: VendorApi,
     C: VendorClient,
-    E: Serialize,
+    T: Send + 'a,
+    E: Serialize + Send + 'a,
 {
-    let runtime = client.runtime();
-    client
-        .ready()
-        .await
-        .map_err(|e| Error::auth(V::VENDOR, e).redacted(|t| runtime.redact(t)))?;
-    let (result, record): (_, CallRecord) = chatbots_runtime::record(call).await;
-    result.map_err(|e| classify(V::VENDOR, &V::ERROR, e, &record).redacted(|t| runtime.redact(t)))
+    let call = Box::pin(call);
+    Box::pin(async move {
+        let runtime = client.runtime();
+        client
+            .ready()
+            .await
+            .map_err(|e| Error::auth(V::VENDOR, e).redacted(|t| runtime.redact(t)))?;
+        let (result, record): (_, CallRecord) = chatbots_runtime::record(call).await;
+        result
+            .map_err(|e| classify(V::VENDOR, &V::ERROR, e, &record).redacted(|t| runtime.redact(t)))
+    })
 }
 
 /// Every registered vendor: its Cargo feature, its generated crate, its
