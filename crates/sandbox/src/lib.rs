@@ -28,17 +28,21 @@
 
 #![forbid(unsafe_code)]
 
+mod bucket;
 mod extract;
 mod faults;
 mod multipart;
+mod rate_limit;
 mod server;
 pub(crate) mod support;
 mod vendors;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use faults::{Fault, FaultRule, Faults, ParseFaultError};
+pub use rate_limit::{ParseRateLimitError, RateLimit, RateLimitRule};
 
 pub use chatbots_runtime::Vendor;
 
@@ -63,27 +67,19 @@ impl Credentials {
     }
 }
 
-/// StreamSkill's token bucket: `burst` requests at once per token, refilled
-/// at `per_second`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RateLimit {
-    pub burst: u32,
-    pub per_second: f64,
-}
-
-impl RateLimit {
-    /// The documented limit: a burst of 30, then 2 requests per second.
-    pub const STREAMSKILL: RateLimit = RateLimit {
-        burst: 30,
-        per_second: 2.0,
-    };
-}
-
 /// Settings of a sandbox, fixed when it starts.
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// StreamSkill's per-token limit; `None` turns it off (load tests).
     pub streamskill_rate_limit: Option<RateLimit>,
+    /// Emulated limits of the other vendors, which document none: a token
+    /// bucket per credential, 429 with `Retry-After` in the vendor's error
+    /// shape when empty. A vendor not listed has no limit (the default).
+    /// StreamSkill's entry is ignored: its limit is `streamskill_rate_limit`.
+    pub rate_limits: BTreeMap<Vendor, RateLimit>,
+    /// Bots seeded per vendor in addition to the fixtures, for scale tests
+    /// (`Sandbox::seeded_bots` lists their ids).
+    pub bots: usize,
     /// Lifetime of the JWTs Converza's token endpoint issues (`expires_in`).
     pub converza_token_ttl: Duration,
     /// Request bodies above this many bytes are refused in the vendor's
@@ -91,10 +87,23 @@ pub struct Settings {
     pub body_limit: usize,
 }
 
+impl Settings {
+    /// The limit `vendor` runs with: StreamSkill's documented bucket (unless
+    /// turned off), for the others what `rate_limits` says.
+    pub fn rate_limit(&self, vendor: Vendor) -> Option<RateLimit> {
+        match vendor {
+            Vendor::StreamSkill => self.streamskill_rate_limit,
+            other => self.rate_limits.get(&other).copied(),
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             streamskill_rate_limit: Some(RateLimit::STREAMSKILL),
+            rate_limits: BTreeMap::new(),
+            bots: 0,
             converza_token_ttl: Duration::from_secs(86_400),
             body_limit: 1 << 20,
         }
@@ -119,6 +128,46 @@ impl SandboxBuilder {
     /// StreamSkill's per-token rate limit, or `None` for no limit.
     pub fn streamskill_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.settings.streamskill_rate_limit = limit;
+        self
+    }
+
+    /// `vendor`'s rate limit, or `None` for no limit. StreamSkill's is on
+    /// by default ([`RateLimit::STREAMSKILL`], the same setting as
+    /// [`streamskill_rate_limit`](Self::streamskill_rate_limit)); the other
+    /// vendors' are off unless set here. With a limit, each credential gets
+    /// a token bucket; an empty one answers 429 with `Retry-After` in the
+    /// vendor's error shape.
+    ///
+    /// ```
+    /// use chatbots_sandbox::{RateLimit, Sandbox, Vendor};
+    ///
+    /// let builder = Sandbox::builder()
+    ///     .rate_limit(Vendor::OkChat, Some(RateLimit::per_second(20.0)))
+    ///     .rate_limit(Vendor::StreamSkill, None);
+    /// # let _ = builder;
+    /// ```
+    pub fn rate_limit(mut self, vendor: Vendor, limit: Option<RateLimit>) -> Self {
+        match (vendor, limit) {
+            (Vendor::StreamSkill, limit) => self.settings.streamskill_rate_limit = limit,
+            (other, Some(limit)) => {
+                self.settings.rate_limits.insert(other, limit);
+            }
+            (other, None) => {
+                self.settings.rate_limits.remove(&other);
+            }
+        }
+        self
+    }
+
+    /// Applies a parsed `--rate-limit` setting.
+    pub fn rate_limit_rule(self, rule: RateLimitRule) -> Self {
+        self.rate_limit(rule.vendor, rule.limit)
+    }
+
+    /// Seeds `n` bots per vendor in addition to the fixtures (default 0),
+    /// with deterministic ids ([`Sandbox::seeded_bots`]), for scale tests.
+    pub fn bots(mut self, n: usize) -> Self {
+        self.settings.bots = n;
         self
     }
 
@@ -214,6 +263,15 @@ impl Sandbox {
     /// vendor the sandbox does not emulate.
     pub fn demo_bot(&self, vendor: Vendor) -> &'static str {
         vendors::demo_bot(vendor)
+    }
+
+    /// The ids of the bots [`SandboxBuilder::bots`] seeded for `vendor`, in
+    /// the order its lists return them (after the fixtures): StreamSkill
+    /// order ids from 100 001, UUIDs for Converza, OKChat and PureTalk,
+    /// 32-hex-digit serial numbers for HotTask. The same for every sandbox
+    /// with the same count.
+    pub fn seeded_bots(&self, vendor: Vendor) -> Vec<String> {
+        vendors::seeded_bots(vendor, self.settings.bots)
     }
 
     /// The settings it runs with.

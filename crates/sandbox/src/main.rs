@@ -6,10 +6,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use chatbots_sandbox::{FaultRule, Sandbox, Vendor};
+use chatbots_sandbox::{FaultRule, RateLimitRule, Sandbox, Vendor};
 
 const USAGE: &str = "\
-usage: chatbots-sandbox [--port N] [--host ADDR] [--fault RULE]... [--no-rate-limit]
+usage: chatbots-sandbox [--port N] [--host ADDR] [--fault RULE]... [--rate-limit LIMIT]...
+                        [--no-rate-limit] [--bots N]
                         [--converza-token-ttl SECONDS] [--body-limit BYTES]
 
   --port N          port to listen on (default 8080; 0 picks a free one)
@@ -23,7 +24,16 @@ usage: chatbots-sandbox [--port N] [--host ADDR] [--fault RULE]... [--no-rate-li
                          --fault latency=1500,fraction=0.1
                     While running: POST the same text to /_sandbox/faults,
                     DELETE /_sandbox/faults to clear.
-  --no-rate-limit   turn off StreamSkill's token bucket (burst 30, 2/s)
+  --rate-limit LIMIT  a vendor's rate limit; repeatable. LIMIT is
+                    <vendor>=<rate>/s[,burst=<n>] or <vendor>=off: a token bucket
+                    per credential (burst by default <rate> rounded up), 429 with
+                    Retry-After in the vendor's error shape when empty.
+                    StreamSkill's documented bucket (burst 30, 2/s) is on by
+                    default, the others' are off.
+                    e.g. --rate-limit okchat=10/s,burst=10
+                         --rate-limit streamskill=off
+  --no-rate-limit   turn off StreamSkill's token bucket (= --rate-limit streamskill=off)
+  --bots N          seed N more bots per vendor (deterministic ids) for scale tests
   --converza-token-ttl SECONDS   lifetime of issued Converza JWTs (default 86400)
   --body-limit BYTES             largest accepted request body (default 1048576)
 ";
@@ -79,7 +89,20 @@ fn parse(
                     .map_err(|e| format!("--fault: {e}"))?;
                 builder = builder.fault(rule);
             }
+            "--rate-limit" => {
+                let rule: RateLimitRule = value("--rate-limit")?
+                    .parse()
+                    .map_err(|e| format!("--rate-limit: {e}"))?;
+                builder = builder.rate_limit_rule(rule);
+            }
             "--no-rate-limit" => builder = builder.streamskill_rate_limit(None),
+            "--bots" => {
+                let v = value("--bots")?;
+                let n: usize = v
+                    .parse()
+                    .map_err(|_| format!("--bots: `{v}` is not a whole number of bots ≥ 0"))?;
+                builder = builder.bots(n);
+            }
             "--converza-token-ttl" => {
                 let v = value("--converza-token-ttl")?;
                 let secs: u64 = v.parse().map_err(|_| {
@@ -127,6 +150,13 @@ fn run(builder: chatbots_sandbox::SandboxBuilder) -> ExitCode {
                 println!("  secret:   {secret}");
             }
             println!("  auth:     {}", creds.how);
+            if let Some(limit) = sandbox.settings().rate_limit(vendor) {
+                println!("  limit:    {limit} per credential");
+            }
+            let seeded = sandbox.seeded_bots(vendor);
+            if let (Some(first), Some(last)) = (seeded.first(), seeded.last()) {
+                println!("  bots:     {} seeded, {first} … {last}", seeded.len());
+            }
         }
         let rules = sandbox.faults().rules();
         if !rules.is_empty() {

@@ -118,12 +118,8 @@ pub(crate) async fn apply_faults(
         None => next.run(request).await,
         Some(Fault::Latency(_)) => next.run(request).await,
         Some(Fault::RateLimited { retry_after }) => {
-            let mut response = vendors::render(vendor, Problem::RateLimited);
             let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            response
+            vendors::rate_limited(vendor, seconds)
         }
         Some(Fault::Status(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -122,6 +122,15 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, 
     }
 }
 
+/// The UUID of the `n`th bot `--bots` seeds for a vendor: v4-shaped,
+/// `5eed<tag>-0000-4000-8000-<n in hex>`, so that every sandbox with the
+/// same count has the same ids and a seeded id is recognisable at a glance.
+pub(crate) fn seeded_uuid(tag: u16, n: usize) -> String {
+    // Twelve hex digits hold any count a sandbox can store.
+    let n = (n as u64) & 0xffff_ffff_ffff;
+    format!("5eed{tag:04x}-0000-4000-8000-{n:012x}")
+}
+
 /// Unpadded base64url.
 pub(crate) fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -169,6 +178,13 @@ mod tests {
             base64url(br#"{"alg":"HS256","typ":"JWT"}"#),
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
         );
+    }
+
+    #[test]
+    fn seeded_uuids_are_uuids() {
+        let id = seeded_uuid(0xc0, 250);
+        assert_eq!(id, "5eed00c0-0000-4000-8000-0000000000fa");
+        assert!(uuid::Uuid::parse_str(&id).is_ok());
     }
 
     #[test]

@@ -10,13 +10,13 @@ mod streamskill;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 
 use crate::extract::BodyLimit;
 use crate::support::Problem;
-use crate::{Credentials, FaultRule, Faults, Settings, Vendor, server};
+use crate::{Credentials, FaultRule, Faults, Settings, Vendor, bucket, server};
 
 /// What the sandbox knows of a vendor it emulates; each vendor module
 /// exports one as `EMULATED`.
@@ -26,10 +26,25 @@ pub(crate) struct Emulated {
     /// A seeded bot that accepts edits and reads back (the id the vendor's
     /// documentation pages use).
     pub(crate) demo_bot: &'static str,
-    /// Its routes, below its base URL.
+    /// The id of the `n`th bot `--bots` seeds (from 1), deterministic so
+    /// that scale tests can name them.
+    pub(crate) seeded_bot: fn(usize) -> String,
+    /// Its routes, below its base URL, with `Settings::bots` extra bots.
     pub(crate) router: fn(&Settings) -> Router,
     /// A shared failure in its documented error shape.
     pub(crate) render: fn(Problem) -> Response,
+    /// How `Settings::rate_limit` applies to it.
+    pub(crate) limiting: Limiting,
+}
+
+/// Where a vendor's rate limit is enforced.
+pub(crate) enum Limiting {
+    /// By its own router: a documented limiter with its own headers
+    /// (StreamSkill).
+    Own,
+    /// By the generic per-credential bucket (`bucket.rs`), keyed by the
+    /// value of this request header, the one carrying the credential.
+    PerCredential(&'static str),
 }
 
 /// The registry: one line per emulated vendor. A vendor of
@@ -58,10 +73,16 @@ pub(crate) fn slugs() -> Vec<&'static str> {
 pub(crate) fn app(settings: &Settings, faults: Faults) -> Router {
     let mut app = Router::new();
     for emulated in EMULATED {
-        app = app.nest(
-            &format!("/{}", emulated.vendor.slug()),
-            (emulated.router)(settings),
-        );
+        let mut router = (emulated.router)(settings);
+        if let Limiting::PerCredential(header) = emulated.limiting
+            && let Some(limit) = settings.rate_limit(emulated.vendor)
+        {
+            router = router.layer(axum::middleware::from_fn_with_state(
+                bucket::Limiter::new(emulated.vendor, header, limit),
+                bucket::rate_limit,
+            ));
+        }
+        app = app.nest(&format!("/{}", emulated.vendor.slug()), router);
     }
     app.nest("/_sandbox", admin(faults.clone()))
         .fallback(server::no_route)
@@ -102,6 +123,23 @@ pub(crate) fn render(vendor: Option<Vendor>, problem: Problem) -> Response {
         )
             .into_response(),
     }
+}
+
+/// 429 in `vendor`'s error shape with `Retry-After: <retry_after>` (whole
+/// seconds): what an injected `rate-limit` fault and every emulated rate
+/// limit answer.
+pub(crate) fn rate_limited(vendor: Option<Vendor>, retry_after: u64) -> Response {
+    let mut response = render(vendor, Problem::RateLimited);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
+}
+
+/// The ids of the `count` bots `--bots` seeds for `vendor` (none for a
+/// vendor it does not emulate).
+pub(crate) fn seeded_bots(vendor: Vendor, count: usize) -> Vec<String> {
+    emulated(vendor).map_or_else(Vec::new, |e| (1..=count).map(e.seeded_bot).collect())
 }
 
 /// `/_sandbox/faults`: GET lists the rules, POST adds one (the `--fault`

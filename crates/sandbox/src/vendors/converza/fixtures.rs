@@ -69,9 +69,43 @@ fn document(id: &str, team_id: &str, name: &str, kind: &str, size: u64, chars: i
     }
 }
 
+/// The id of the `n`th bot `--bots` seeds (from 1).
+pub(super) fn seeded_id(n: usize) -> String {
+    crate::support::seeded_uuid(0xc0, n)
+}
+
+/// The `n`th bot `--bots` seeds: ACME's, published, plain settings.
+fn seeded_bot(n: usize) -> Bot {
+    Bot {
+        id: seeded_id(n),
+        team_id: TEAM_ACME.into(),
+        name: format!("Sandbox bot {n}"),
+        role: "support".into(),
+        description: "Seeded for scale tests (--bots)".into(),
+        openai_id: format!("asst_seed{n:06}"),
+        vector_id: format!("vs_seed{n:06}"),
+        instructions: "Você é um assistente de suporte.".into(),
+        temperature: 0.7,
+        published: true,
+        allow_human: false,
+        created_at: FIXTURE_TIME.into(),
+        updated_at: FIXTURE_TIME.into(),
+        identification_name: None,
+        questions: Vec::new(),
+        actions: Vec::new(),
+        document_ids: Vec::new(),
+        use_audio_responses: false,
+        allow_user_audio_requests: false,
+        capture_payments: false,
+        break_lines: true,
+        chat_model_level: 0,
+    }
+}
+
 impl State {
-    /// The fixtures listed in the module's doc comment.
-    pub(super) fn seeded() -> State {
+    /// The fixtures listed in the module's doc comment, and `bots` more
+    /// bots of ACME after them.
+    pub(super) fn seeded(bots: usize) -> State {
         let mut contract = document(
             DOC_CONTRACT,
             TEAM_ACME,
@@ -186,7 +220,10 @@ impl State {
                 ),
             ],
             tokens: HashMap::new(),
-            bots: vec![support, sales, dynamic],
+            bots: [support, sales, dynamic]
+                .into_iter()
+                .chain((1..=bots).map(seeded_bot))
+                .collect(),
             documents: vec![
                 contract,
                 document(DOC_FAQ, TEAM_ACME, "faq.txt", "txt", 4_096, 1_200),

@@ -47,6 +47,9 @@
 //! | document | `3c90c3cc-0d44-4b50-8888-8dd25736052a` | `faq.txt`, ACME (the id in the seed request's `document_ids`) |
 //! | document | `990e8400-e29b-41d4-a716-446655440004` | `politica.docx`, Padaria |
 //!
+//! `--bots N` adds N bots of ACME after the fixtures, "Sandbox bot 1" to
+//! "Sandbox bot N", ids `5eed00c0-0000-4000-8000-<n, 12 hex digits>`.
+//!
 //! **Behaviour not in the docs** (sandbox choices): `GET /bots/{id}` also
 //! echoes the settings an update accepts (`identification_name`,
 //! `use_audio_responses`, …), so every update can be read back;
@@ -92,8 +95,11 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::Converza,
     credentials: CREDENTIALS,
     demo_bot: "770e8400-e29b-41d4-a716-446655440002",
+    seeded_bot: fixtures::seeded_id,
     router,
     render,
+    // The bearer token: a limit applies per issued token.
+    limiting: super::Limiting::PerCredential("authorization"),
 };
 
 /// `CREDENTIALS.secret`, unwrapped at compile time.
@@ -133,7 +139,7 @@ impl App {
 
 pub(crate) fn router(settings: &Settings) -> Router {
     let app = App {
-        state: Arc::new(Mutex::new(State::seeded())),
+        state: Arc::new(Mutex::new(State::seeded(settings.bots))),
         ttl: settings.converza_token_ttl,
         body_limit: settings.body_limit,
     };

@@ -69,7 +69,14 @@ type Conversation = (
     &'static [(&'static str, &'static str, &'static str)],
 );
 
-pub(super) fn seed() -> Store {
+/// The serial number of the `n`th chatbot `--bots` seeds (from 1): 32 hex
+/// digits, `5eed` and `n`.
+pub(super) fn seeded_id(n: usize) -> String {
+    format!("5eed{:028x}", n as u64)
+}
+
+/// The fixtures, and `bots` more regular chatbots with default settings.
+pub(super) fn seed(bots: usize) -> Store {
     let mut store = Store {
         chatbots: BTreeMap::new(),
         sessions: BTreeMap::new(),
@@ -179,6 +186,17 @@ pub(super) fn seed() -> Store {
         sheet: Vec::new(),
     };
     store.chatbots.insert(TEMPLATE.into(), template);
+    for n in 1..=bots {
+        store.chatbots.insert(
+            seeded_id(n),
+            Chatbot {
+                kind: 0,
+                settings: default_settings(&format!("Sandbox bot {n}"), "UTC"),
+                knowledge: Knowledge::default(),
+                sheet: Vec::new(),
+            },
+        );
+    }
 
     let conversations: [Conversation; 5] = [
         (

@@ -33,6 +33,9 @@
 //!   unavailable (`Status: false`), and `Edit` refuses it, like unknown keys.
 //! - Files: `34326` `menu.pdf`, `34327` `logo.png` (both uploaded). New ids
 //!   count up from `34328`.
+//! - `--bots N`: N more regular chatbots ("Sandbox bot 1" to "Sandbox bot
+//!   N", default settings, no knowledge), serial numbers `5eed` followed by
+//!   n in 28 hex digits.
 //! - Credits: `{Total: -1, Used: 42, Remain: -1}` (unlimited); every answered
 //!   `ClientAsk` adds one to `Used`.
 //!
@@ -88,8 +91,11 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::HotTask,
     credentials: CREDENTIALS,
     demo_bot: fixtures::BISTRO,
+    seeded_bot: fixtures::seeded_id,
     router,
     render,
+    // The raw key, as HotTask reads it.
+    limiting: super::Limiting::PerCredential("authorization"),
 };
 
 spec_bodies! {
@@ -111,7 +117,7 @@ spec_bodies! {
 }
 
 pub(crate) fn router(settings: &Settings) -> Router {
-    let app = App::new(fixtures::seed(), settings.body_limit);
+    let app = App::new(fixtures::seed(settings.bots), settings.body_limit);
     Router::new()
         .route("/chat/Chatbot/Add", post(handlers::add_chatbot))
         .route("/chat/Chatbot/Edit", post(handlers::edit_chatbot))

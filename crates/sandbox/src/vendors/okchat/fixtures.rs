@@ -16,9 +16,18 @@ pub(super) const ORGANIZATION: &str = "123042b2-86e2-4184-a86e-95423d728815";
 
 const PROMPT: &str = "You are a highly skilled customer support assistant for [company name]. Your goal is to provide accurate, polite, and concise answers to customer inquiries. If you do not know the answer, recommend the customer to contact human support or check the FAQ section. Ensure a positive tone in all responses";
 
-pub(super) fn seed() -> Db {
+/// The id of the `n`th chatbot `--bots` seeds (from 1).
+pub(super) fn seeded_id(n: usize) -> String {
+    crate::support::seeded_uuid(0x0c, n)
+}
+
+/// The fixtures, and `bots` more chatbots after them.
+pub(super) fn seed(bots: usize) -> Db {
     Db {
-        chatbots: vec![demo_bot(), shop_bot(), draft_bot()],
+        chatbots: [demo_bot(), shop_bot(), draft_bot()]
+            .into_iter()
+            .chain((1..=bots).map(seeded_bot))
+            .collect(),
         chat_widgets: Default::default(),
         knowledge: knowledge(),
         sessions: sessions(),
@@ -126,6 +135,38 @@ fn shop_bot() -> Value {
             "vad": {"prefix_padding_ms": 300, "silence_duration_ms": 500, "threshold": 0.5},
             "voice": "shimmer"
         }
+    })
+}
+
+/// The `n`th chatbot `--bots` seeds: active, private, default settings.
+fn seeded_bot(n: usize) -> Value {
+    json!({
+        "active": true,
+        "created_at": "2025-01-22T04:30:45.790337+00:00",
+        "description": "Seeded for scale tests (--bots)",
+        "docs_metadata": null,
+        "enabled_plugins": null,
+        "id": seeded_id(n),
+        "is_public": false,
+        "managers": null,
+        "migrated_data": false,
+        "name": format!("Sandbox bot {n}"),
+        "openai_api_key": null,
+        "organization_id": ORGANIZATION,
+        "personality_config": {},
+        "settings": {
+            "greeting": "Hello! How can I assist you today?",
+            "isRequestUserInfoEnabled": false,
+            "isToolEnabled": false,
+            "model": "gpt-4o-mini",
+            "prompt": "",
+        },
+        "slug": format!("sandbox-bot-{n}"),
+        "suggestions": null,
+        "updated_at": "2025-01-22T04:30:45.790337+00:00",
+        "v1_chatbot_id": null,
+        "version_id": null,
+        "voice_widget_config": null
     })
 }
 

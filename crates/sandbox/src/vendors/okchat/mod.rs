@@ -31,6 +31,10 @@
 //!   `active: false`, settings `{model}` only, no knowledge base, no
 //!   conversations; Chat answers it with 403.
 //!
+//! `--bots N` adds N active chatbots after the fixtures, "Sandbox bot 1"
+//! (slug `sandbox-bot-1`) to "Sandbox bot N", ids
+//! `5eed000c-0000-4000-8000-<n, 12 hex digits>`.
+//!
 //! **Behaviour** (where the docs are silent, the sandbox's choice):
 //! - Update Chatbot (`PATCH /api/external/chatbots?id=<uuid>`) merges
 //!   `personality_config` and `settings` (and `settings.snippet`) into the
@@ -85,8 +89,10 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::OkChat,
     credentials: CREDENTIALS,
     demo_bot: fixtures::DEMO_BOT,
+    seeded_bot: fixtures::seeded_id,
     router,
     render,
+    limiting: super::Limiting::PerCredential("x-api-key"),
 };
 
 spec_bodies! {
@@ -102,7 +108,7 @@ spec_bodies! {
 
 pub(crate) fn router(settings: &Settings) -> Router {
     let app = App {
-        db: Arc::new(Mutex::new(fixtures::seed())),
+        db: Arc::new(Mutex::new(fixtures::seed(settings.bots))),
         body_limit: settings.body_limit,
     };
     Router::new()

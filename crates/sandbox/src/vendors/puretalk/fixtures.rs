@@ -403,11 +403,52 @@ fn campaigns() -> Vec<Value> {
     ]
 }
 
-/// A fresh store with every fixture.
-pub(crate) fn store() -> Store {
+/// The id of the `n`th assistant `--bots` seeds (from 1).
+pub(crate) fn seeded_id(n: usize) -> String {
+    crate::support::seeded_uuid(0x9e, n)
+}
+
+/// The `n`th assistant `--bots` seeds: single-prompt, voice 123.
+fn seeded_assistant(voices: &[Voice], n: usize) -> Map<String, Value> {
+    object(json!({
+        "assistant_id": seeded_id(n),
+        "name": format!("Sandbox bot {n}"),
+        "prompt": "Seeded for scale tests (--bots).",
+        "model": "puretalk-plg",
+        "who_speaks_first": "assistant",
+        "begin_message": "Hello, how can I help?",
+        "assistant_type": "single_prompt",
+        "avatar": "",
+        "custom_knowledge_base": "",
+        "timezone": "UTC",
+        "voice_stability": 0.5,
+        "voice_clarity_similarity": 0.5,
+        "voice_stream_latency_optimization": 0,
+        "voice_boost": false,
+        "voice_speed": 0,
+        "voice_emotion": [],
+        "call_recording_enabled": true,
+        "reminder_message_frequency": 0,
+        "max_reminder_messages": 0,
+        "chatbot_whitelisted_domains": [],
+        "tools": "",
+        "created_at": "2023-11-07T05:31:56Z",
+        "updated_at": "2023-11-07T05:31:56Z",
+        "user": account_user(),
+        "voice": voice_body(voices, 123),
+        "llm_states": [],
+        "variables": [],
+    }))
+}
+
+/// A fresh store with every fixture, and `bots` more assistants after
+/// them.
+pub(crate) fn store(bots: usize) -> Store {
     let voices = voices();
+    let mut assistants = assistants(&voices);
+    assistants.extend((1..=bots).map(|n| seeded_assistant(&voices, n)));
     Store {
-        assistants: assistants(&voices),
+        assistants,
         voices,
         calls: calls(),
         phone_numbers: phone_numbers(),

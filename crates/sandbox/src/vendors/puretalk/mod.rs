@@ -26,6 +26,9 @@
 //! | Phone numbers | `+14155550123` (active, "Front desk"), `+442071838750` (inactive, no assistant) |
 //! | Campaigns | `123e4567-e89b-12d3-a456-426614174000` (the docs' example, active), `7e6d5c4b-3a2f-4e1d-9c0b-a9b8c7d6e5f4` (paused) |
 //!
+//! `--bots N` adds N assistants after the fixtures, "Sandbox bot 1" to
+//! "Sandbox bot N", ids `5eed009e-0000-4000-8000-<n, 12 hex digits>`.
+//!
 //! Behaviour: `PATCH /ai-assistants/{id}` changes what `GET` returns (`voice`
 //! takes a voice's numeric id and embeds that voice; `voice_stability` and
 //! `voice_clarity_similarity` strings come back as numbers when they parse).
@@ -75,8 +78,10 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::PureTalk,
     credentials: CREDENTIALS,
     demo_bot: "123e4567-e89b-12d3-a456-426614174000",
+    seeded_bot: fixtures::seeded_id,
     router,
     render,
+    limiting: super::Limiting::PerCredential("x-api-key"),
 };
 
 spec_bodies! {
@@ -92,7 +97,7 @@ spec_bodies! {
 
 pub(crate) fn router(settings: &Settings) -> Router {
     let shared = Arc::new(Shared {
-        store: Mutex::new(fixtures::store()),
+        store: Mutex::new(fixtures::store(settings.bots)),
         body_limit: settings.body_limit,
     });
     Router::new()

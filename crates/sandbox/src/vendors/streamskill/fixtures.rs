@@ -11,13 +11,22 @@ pub(super) const BALANCE: f64 = 10_000.0;
 /// The id the first created order gets.
 pub(super) const FIRST_CREATED_ID: u64 = 20_001;
 
+/// The id of the first order `--bots` seeds; the others count up from it.
+pub(super) const FIRST_SEEDED_ID: u64 = 100_001;
+
+/// The id of the `n`th seeded order (from 1).
+pub(super) fn seeded_id(n: usize) -> String {
+    (FIRST_SEEDED_ID - 1).saturating_add(n as u64).to_string()
+}
+
 /// The speech-recognition languages the AI-chatbot tariffs offer.
 pub(super) const AI_LANGUAGES: [&str; 10] =
     ["auto", "en", "ru", "de", "es", "fr", "pt", "uk", "tr", "pl"];
 
 impl Account {
-    /// The fixtures listed in the module documentation.
-    pub(super) fn seeded() -> Account {
+    /// The fixtures listed in the module documentation, and `bots` more
+    /// `ai_chatbots` orders in progress (ids from [`FIRST_SEEDED_ID`]).
+    pub(super) fn seeded(bots: usize) -> Account {
         let tarifs = vec![
             Tarif {
                 id: 1,
@@ -234,6 +243,21 @@ impl Account {
                 )
             },
         ];
+        purchases.extend((1..=bots).map(|n| {
+            let id = (FIRST_SEEDED_ID - 1).saturating_add(n as u64);
+            Purchase {
+                price: 198.0,
+                ..order(
+                    id,
+                    "ai_chatbots",
+                    "working",
+                    7,
+                    100,
+                    "https://twitch.tv/example",
+                    json!({"language": "auto", "count": 10, "interval": 10}),
+                )
+            }
+        }));
         purchases.sort_by_key(|p| p.id);
         Account {
             purchases: purchases.into_iter().map(|p| (p.id, p)).collect(),

@@ -280,6 +280,11 @@ pub(super) async fn create_purchase(
         return insufficient_funds(price, account.balance);
     }
     account.balance -= price;
+    // Seeded orders (`--bots`) may sit in the range created ids count
+    // through: skip them.
+    while account.purchases.contains_key(&account.next_id) {
+        account.next_id += 1;
+    }
     let id = account.next_id;
     account.next_id += 1;
     let start = value.get("start").and_then(Value::as_bool).unwrap_or(false);

@@ -28,7 +28,9 @@
 //! | 12349 | twitch_followers | awaiting | 6 | 100 | edit-twitch-followers; the channel may change once |
 //! | 12350 | ai_chatbots | created | 3 | 10 | start → `working` |
 //!
-//! Created orders get ids from 20001 on. Tariffs: 1 (twitch_viewers,
+//! `--bots N` adds N `ai_chatbots` orders in progress (tariff 7, quantity
+//! 100), ids 100001 to 100000 + N. Created orders get ids from 20001 on
+//! (skipping seeded ones). Tariffs: 1 (twitch_viewers,
 //! hourly, standard pricing), 3 (ai_chatbots, daily), 5 (chatbots, hourly),
 //! 6 (twitch_followers, fixed count 100), 7 (ai_chatbots, hourly, graduated:
 //! the SDK tests' example). The AI-chatbot tariffs list their `languages`
@@ -85,8 +87,11 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::StreamSkill,
     credentials: CREDENTIALS,
     demo_bot: "12345",
+    seeded_bot: fixtures::seeded_id,
     router,
     render,
+    // The documented bucket and its headers: `limit.rs`.
+    limiting: super::Limiting::Own,
 };
 
 // The spec does not require the prolong and edit bodies: an empty one is `{}`.
@@ -104,7 +109,7 @@ spec_bodies! {
 
 pub(crate) fn router(settings: &Settings) -> Router {
     let app = Arc::new(handlers::App {
-        account: Mutex::new(model::Account::seeded()),
+        account: Mutex::new(model::Account::seeded(settings.bots)),
     });
     let limiter = limit::Limiter::new(settings.streamskill_rate_limit);
     Router::new()

@@ -1,0 +1,411 @@
+//! Emulated rate limits of the vendors that document none (Converza,
+//! OKChat, PureTalk, HotTask): set from code or `--rate-limit`, a bucket
+//! per credential, 429 with `Retry-After` in the vendor's error shape.
+//! StreamSkill's documented bucket is covered in `streamskill.rs`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use chatbots_sandbox::{RateLimit, RateLimitRule, Sandbox, Vendor};
+use reqwest::{RequestBuilder, Response};
+use serde_json::{Value, json};
+
+fn http() -> reqwest::Client {
+    // reqwest is built without a default TLS provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// Moves tokio's clock (the sandbox's: its server runs on this test's
+/// runtime) forward without waiting. Time runs again afterwards, because
+/// paused during a request tokio would jump straight to reqwest's timers.
+async fn advance(by: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
+/// A cheap authenticated read of `vendor`, with `key` as its credential.
+fn read(http: &reqwest::Client, sandbox: &Sandbox, vendor: Vendor, key: &str) -> RequestBuilder {
+    let base = sandbox.base_url(vendor);
+    match vendor {
+        Vendor::Converza => http
+            .get(format!("{base}/api/openapi/v1/teams"))
+            .bearer_auth(key),
+        Vendor::OkChat => http
+            .get(format!("{base}/api/external/chatbots"))
+            .header("x-api-key", key),
+        Vendor::PureTalk => http
+            .get(format!("{base}/ai-assistants"))
+            .header("X-API-KEY", key),
+        Vendor::HotTask => http
+            .get(format!("{base}/chat/Chatbot/ModelList"))
+            .header("Authorization", key),
+        Vendor::StreamSkill => http.get(format!("{base}/purchases")).bearer_auth(key),
+    }
+}
+
+/// The credential a request of `vendor` carries: Converza's is a token
+/// from the key pair.
+async fn credential(http: &reqwest::Client, sandbox: &Sandbox, vendor: Vendor) -> String {
+    let credentials = sandbox.credentials(vendor);
+    if vendor != Vendor::Converza {
+        return credentials.key.to_string();
+    }
+    let body: Value = http
+        .post(format!(
+            "{}/api/openapi/auth/token",
+            sandbox.base_url(vendor)
+        ))
+        .json(&json!({"key_id": credentials.key, "key_secret": credentials.secret}))
+        .send()
+        .await
+        .expect("exchange")
+        .json()
+        .await
+        .expect("JSON");
+    body["data"]["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_string()
+}
+
+/// Whether `response` is a success in `vendor`'s terms (HotTask answers
+/// its own failures with HTTP 200).
+async fn succeeded(vendor: Vendor, response: Response) -> bool {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    status.is_success() && (vendor != Vendor::HotTask || body["Success"] == json!(true))
+}
+
+/// Checks a refusal: 429, `Retry-After: <seconds>`, the vendor's shape.
+async fn assert_rate_limited(vendor: Vendor, response: Response, retry_after: &str) {
+    assert_eq!(response.status(), 429, "{vendor}");
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().ok()),
+        Some(Some(retry_after)),
+        "{vendor}"
+    );
+    let body: Value = response.json().await.expect("a JSON error body");
+    match vendor {
+        Vendor::Converza => {
+            assert_eq!(body["success"], false, "{body}");
+            assert_eq!(body["error"]["code"], "RATE_LIMITED", "{body}");
+        }
+        Vendor::OkChat => {
+            assert_eq!(body["error"], "Too Many Requests", "{body}");
+            assert!(body["message"].is_string(), "{body}");
+        }
+        Vendor::PureTalk => {
+            assert_eq!(body, json!({"err": true, "msg": "Request was throttled."}));
+        }
+        Vendor::HotTask => {
+            assert_eq!(body["Success"], false, "{body}");
+            assert_eq!(body["Code"], 429, "{body}");
+        }
+        Vendor::StreamSkill => {
+            assert_eq!(body["type"], "too_many_requests_http_exception", "{body}");
+        }
+    }
+}
+
+const EMULATED: [Vendor; 4] = [
+    Vendor::Converza,
+    Vendor::OkChat,
+    Vendor::PureTalk,
+    Vendor::HotTask,
+];
+
+#[tokio::test]
+async fn a_limit_set_from_code_answers_429_in_the_vendor_shape_until_time_passes() {
+    let http = http();
+    for vendor in EMULATED {
+        // Three at once, then one every two seconds.
+        let sandbox = Sandbox::builder()
+            .rate_limit(
+                vendor,
+                Some(RateLimit {
+                    burst: 3,
+                    per_second: 0.5,
+                }),
+            )
+            .start()
+            .await
+            .expect("sandbox starts");
+        let key = credential(&http, &sandbox, vendor).await;
+        for i in 0..3 {
+            let response = read(&http, &sandbox, vendor, &key).send().await.unwrap();
+            assert!(succeeded(vendor, response).await, "{vendor}: request {i}");
+        }
+        let refused = read(&http, &sandbox, vendor, &key).send().await.unwrap();
+        assert_rate_limited(vendor, refused, "2").await;
+
+        // Another credential has a bucket of its own: it gets the
+        // vendor's auth failure, not a 429.
+        let stranger = read(&http, &sandbox, vendor, "someone-else")
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(stranger.status(), 429, "{vendor}");
+
+        // One second brings half a token: still refused, now for 1 s.
+        advance(Duration::from_secs(1)).await;
+        let refused = read(&http, &sandbox, vendor, &key).send().await.unwrap();
+        assert_rate_limited(vendor, refused, "1").await;
+        // A whole token.
+        advance(Duration::from_secs(1)).await;
+        let response = read(&http, &sandbox, vendor, &key).send().await.unwrap();
+        assert!(succeeded(vendor, response).await, "{vendor}: after refill");
+        let refused = read(&http, &sandbox, vendor, &key).send().await.unwrap();
+        assert_eq!(refused.status(), 429, "{vendor}");
+        // The rest of the sandbox is not limited.
+        let other = if vendor == Vendor::OkChat {
+            Vendor::PureTalk
+        } else {
+            Vendor::OkChat
+        };
+        let other_key = sandbox.credentials(other).key;
+        for _ in 0..5 {
+            let response = read(&http, &sandbox, other, other_key)
+                .send()
+                .await
+                .unwrap();
+            assert!(succeeded(other, response).await, "{other} next to {vendor}");
+        }
+        assert_eq!(
+            sandbox.settings().rate_limit(vendor).map(|l| l.burst),
+            Some(3)
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_other_vendors_are_unlimited_by_default_and_streamskill_can_be_turned_off() {
+    let http = http();
+    let sandbox = Sandbox::builder()
+        .rate_limit(Vendor::StreamSkill, None)
+        .start()
+        .await
+        .expect("sandbox starts");
+    for vendor in EMULATED {
+        assert_eq!(sandbox.settings().rate_limit(vendor), None);
+        let key = credential(&http, &sandbox, vendor).await;
+        for i in 0..40 {
+            let response = read(&http, &sandbox, vendor, &key).send().await.unwrap();
+            assert!(succeeded(vendor, response).await, "{vendor}: request {i}");
+        }
+    }
+    // `rate_limit(StreamSkill, None)` is `streamskill_rate_limit(None)`.
+    assert_eq!(sandbox.settings().streamskill_rate_limit, None);
+    let key = sandbox.credentials(Vendor::StreamSkill).key;
+    for _ in 0..40 {
+        let response = read(&http, &sandbox, Vendor::StreamSkill, key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers().get("x-rate-limit-limit").is_none());
+    }
+    // And setting it from the generic method is the documented bucket's
+    // setting.
+    let scaled = Sandbox::builder()
+        .rate_limit(Vendor::StreamSkill, Some(RateLimit::per_second(1000.0)))
+        .start()
+        .await
+        .expect("sandbox starts");
+    assert_eq!(
+        scaled.settings().streamskill_rate_limit,
+        Some(RateLimit {
+            burst: 1000,
+            per_second: 1000.0
+        })
+    );
+    let response = read(&http, &scaled, Vendor::StreamSkill, key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-rate-limit-limit"], "1000");
+}
+
+#[test]
+fn rate_limit_rules_parse_from_the_command_line_syntax() {
+    for (text, vendor, limit) in [
+        (
+            "okchat=10/s,burst=10",
+            Vendor::OkChat,
+            Some(RateLimit {
+                burst: 10,
+                per_second: 10.0,
+            }),
+        ),
+        (
+            "converza=20/s",
+            Vendor::Converza,
+            Some(RateLimit {
+                burst: 20,
+                per_second: 20.0,
+            }),
+        ),
+        (
+            " puretalk = 0.5/s , burst=4 ",
+            Vendor::PureTalk,
+            Some(RateLimit {
+                burst: 4,
+                per_second: 0.5,
+            }),
+        ),
+        (
+            "hottask=0.25/s",
+            Vendor::HotTask,
+            Some(RateLimit {
+                burst: 1,
+                per_second: 0.25,
+            }),
+        ),
+        (
+            "streamskill=2/s,burst=30",
+            Vendor::StreamSkill,
+            Some(RateLimit::STREAMSKILL),
+        ),
+        ("streamskill=off", Vendor::StreamSkill, None),
+    ] {
+        assert_eq!(
+            text.parse::<RateLimitRule>(),
+            Ok(RateLimitRule { vendor, limit }),
+            "{text}"
+        );
+    }
+    for (text, complaint) in [
+        ("", "names no vendor"),
+        ("okchat", "names no vendor"),
+        ("acme=1/s", "unknown vendor `acme`"),
+        ("okchat=10", "`10` is not a rate"),
+        ("okchat=ten/s", "not a number of requests"),
+        ("okchat=-1/s", "not a number of requests"),
+        ("okchat=inf/s", "not a number of requests"),
+        ("okchat=1/s,burst=0", "`burst=0` is not a whole number ≥ 1"),
+        ("okchat=1/s,burst=2.5", "not a whole number"),
+        ("okchat=1/s,rate=2", "unknown `rate=2`"),
+    ] {
+        let error = text.parse::<RateLimitRule>().expect_err(text).to_string();
+        assert!(error.contains(complaint), "{text}: {error}");
+        // Every message teaches the syntax.
+        assert!(
+            error.contains("<vendor>=<rate>/s[,burst=<n>]"),
+            "{text}: {error}"
+        );
+    }
+}
+
+/// Kills the sandbox process when the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn command_line_sets_limits_and_bots_and_refuses_bad_values() {
+    let binary = env!("CARGO_BIN_EXE_chatbots-sandbox");
+    let mut child = Command::new(binary)
+        .args([
+            "--port",
+            "0",
+            "--rate-limit",
+            "okchat=0/s,burst=2",
+            "--rate-limit=streamskill=off",
+            "--bots",
+            "3",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let done = line.starts_with("Ctrl-C");
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+    }
+    let guard = KillOnDrop(child);
+    let text = seen.join("\n");
+    assert!(
+        text.contains("limit:    0/s,burst=2 per credential"),
+        "{text}"
+    );
+    assert_eq!(text.matches("limit:").count(), 1, "{text}");
+    assert!(
+        text.contains("bots:     3 seeded, 100001 … 100003"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "5eed000c-0000-4000-8000-000000000001 … 5eed000c-0000-4000-8000-000000000003"
+        ),
+        "{text}"
+    );
+    let base = text
+        .lines()
+        .find_map(|l| l.strip_prefix("chatbots-sandbox listening on "))
+        .expect("the address")
+        .to_string();
+
+    let http = http();
+    let key = chatbots_sandbox::Credentials::of(Vendor::OkChat).key;
+    let okchat = || {
+        http.get(format!("{base}/okchat/api/external/chatbots"))
+            .header("x-api-key", key)
+            .send()
+    };
+    let first: Value = okchat().await.unwrap().json().await.unwrap();
+    assert_eq!(first["chatbots"].as_array().map(Vec::len), Some(3 + 3));
+    assert_eq!(okchat().await.unwrap().status(), 200);
+    let refused = okchat().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "3600");
+    // StreamSkill's documented bucket is off: no headers.
+    let streamskill = http
+        .get(format!("{base}/streamskill/purchases"))
+        .bearer_auth(chatbots_sandbox::Credentials::of(Vendor::StreamSkill).key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streamskill.status(), 200);
+    assert!(streamskill.headers().get("x-rate-limit-limit").is_none());
+    drop(guard);
+
+    for (args, complaint) in [
+        (&["--rate-limit", "okchat=10"][..], "`10` is not a rate"),
+        (&["--rate-limit", "acme=1/s"][..], "unknown vendor `acme`"),
+        (&["--rate-limit", "okchat=1/s,burst=0"][..], "burst=0"),
+        (&["--rate-limit"][..], "--rate-limit needs a value"),
+        (
+            &["--bots", "many"][..],
+            "--bots: `many` is not a whole number",
+        ),
+        (&["--bots", "-1"][..], "--bots: `-1` is not a whole number"),
+    ] {
+        let refused = Command::new(binary).args(args).output().unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(complaint), "{args:?}: {stderr}");
+        if args[0] == "--rate-limit" && args.len() > 1 {
+            assert!(stderr.contains("--rate-limit: "), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("<vendor>=<rate>/s[,burst=<n>]"),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+}
