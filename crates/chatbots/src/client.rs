@@ -5,8 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chatbots_runtime::{ClientConfig, RetryPolicy, SecretString};
+use futures::future;
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 
 use crate::error::{Error, ErrorKind};
+use crate::listing;
 use crate::model::{BotRef, Chatbot, ChatbotPatch, Vendor};
 use crate::vendors::{self, Connect, Driver, VendorApi};
 
@@ -232,12 +235,46 @@ impl Chatbots {
         self.driver(bot.vendor)?.get(bot).await
     }
 
-    /// Lists the chatbots at `vendor`, where the vendor has a list endpoint.
+    /// Every chatbot at `vendor`, across all pages of the vendor's list,
+    /// each once, where the vendor has a list endpoint. See
+    /// [`list_stream`](Self::list_stream) to hold one page at a time.
     pub async fn list(&self, vendor: Vendor) -> Result<Vec<Chatbot>, Error> {
-        if vendors::find(vendor)?.list_operation.is_none() {
-            return Err(Error::unsupported(vendor, "list"));
+        self.list_stream(vendor).try_collect().await
+    }
+
+    /// Every chatbot at `vendor`, as a stream that asks for the next page
+    /// of the vendor's list only when the caller has read the previous
+    /// one: listing 10,000 bots holds one page in memory. Each bot comes
+    /// once. The stream ends after the vendor's last page, or on an empty
+    /// page or one that repeats the previous page (a vendor that ignores
+    /// paging), and ends after yielding the first error.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use chatbots::{Chatbots, Vendor};
+    ///
+    /// # async fn demo(bots: Chatbots) -> Result<(), chatbots::Error> {
+    /// let mut all = std::pin::pin!(bots.list_stream(Vendor::PureTalk));
+    /// while let Some(bot) = all.try_next().await? {
+    ///     println!("{}: {:?}", bot.bot, bot.name);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_stream(
+        &self,
+        vendor: Vendor,
+    ) -> impl Stream<Item = Result<Chatbot, Error>> + Send + '_ {
+        let driver = vendors::find(vendor).and_then(|registered| {
+            if registered.list_operation.is_none() {
+                return Err(Error::unsupported(vendor, "list"));
+            }
+            self.driver(vendor)
+        });
+        match driver {
+            Ok(driver) => listing::every_bot(driver).left_stream(),
+            Err(e) => stream::once(future::ready(Err(e))).right_stream(),
         }
-        self.driver(vendor)?.list().await
     }
 }
 

@@ -62,6 +62,7 @@
 
 mod client;
 mod error;
+mod listing;
 mod mapping;
 mod model;
 mod vendors;

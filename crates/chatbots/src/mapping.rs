@@ -143,6 +143,9 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
         None => Value::Object(Default::default()),
     };
     let mut shared = 0;
+    // Numbers taken as they are, to check against the field's format once
+    // their range has been checked.
+    let mut numbers = Vec::new();
     for field in Field::ALL {
         let Some(value) = patch.get(field) else {
             continue;
@@ -151,6 +154,9 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
             .iter()
             .find(|m| m.field == field)
             .ok_or_else(|| Error::unsupported(vendor, field.name()))?;
+        if let (None, FieldValue::Number(n)) = (m.convert, value) {
+            numbers.push((field, m.target, n));
+        }
         let value = convert(vendor, m, value)?;
         let slot = place(vendor, &mut body, m.target)?;
         if !slot.is_null() {
@@ -199,6 +205,10 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
     if let Some(v) = schema.validate(&body).into_iter().next() {
         return Err(Error::invalid(vendor, v.field, v.rule));
     }
+    for (field, target, n) in numbers {
+        exact(schema.json(), target, n)
+            .map_err(|rule| Error::invalid(vendor, field.name(), rule))?;
+    }
     // What the schema allows but the generated type cannot hold.
     serde_json::from_value(body)
         .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()).caused_by(e))
@@ -215,6 +225,40 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
 fn to_json<T: Serialize>(vendor: Vendor, body: &T) -> Result<Value, Error> {
     serde_json::to_value(body)
         .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()).caused_by(e))
+}
+
+/// Whether the vendor's field at `target` holds `n` as it is: the spec's
+/// `format` for it (`float`, `int32`, `int64`) is the conversion the
+/// generated type makes, and a value it would change is refused, never
+/// rounded. Its range was checked before, on `n` itself.
+fn exact(schema: &Value, target: Target, n: f64) -> Result<(), String> {
+    let format = target
+        .path
+        .iter()
+        .try_fold(schema, |at, name| at.get("properties")?.get(*name))
+        .and_then(|at| at.get("format"))
+        .and_then(Value::as_str);
+    let whole = |bits: u32| {
+        // 2^(bits-1): the first value past the type's range.
+        let limit = f64::from(bits - 1).exp2();
+        n.fract() == 0.0 && n >= -limit && n < limit
+    };
+    match format {
+        Some("float") => {
+            // What the vendor reads: the shortest text of the 32-bit float.
+            let sent = (n as f32).to_string();
+            if sent.parse::<f64>() == Ok(n) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{n} cannot be sent exactly: the field is a 32-bit float (it would be {sent})"
+                ))
+            }
+        }
+        Some("int32") if !whole(32) => Err(format!("{n} is not a 32-bit integer")),
+        Some("int64") if !whole(64) => Err(format!("{n} is not a 64-bit integer")),
+        _ => Ok(()),
+    }
 }
 
 /// The place of `target` in `body`, with the objects on the way created.

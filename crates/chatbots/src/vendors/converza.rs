@@ -1,13 +1,18 @@
 //! Converza: bots by UUID; a key pair exchanged for a cached JWT; failures
 //! also reported inside 200 (`success: false`).
 
+use std::num::NonZeroU64;
+
 use chatbots_runtime::{ClientConfig, Envelope, Operation, SecretString};
 
-use super::{VendorApi, call};
+use super::{Page, VendorApi, call};
 use crate::converza as api;
 use crate::error::{Error, ErrorShape};
 use crate::mapping::{FieldMap, field};
 use crate::model::{BotRef, Vendor};
+
+/// Bots asked for per page: the documented maximum of `limit`.
+const PAGE_SIZE: NonZeroU64 = NonZeroU64::new(100).expect("100 is not zero");
 
 /// Converza behind the facade.
 pub(crate) struct Converza;
@@ -76,14 +81,27 @@ impl VendorApi for Converza {
             .ok_or_else(|| Error::decode(Self::VENDOR, "the answer has no `data`"))
     }
 
-    async fn list(client: &Self::Client) -> Result<Vec<Self::Bot>, Error> {
-        let send = client.list_bots().send();
+    /// Pages of [`PAGE_SIZE`] (the documented maximum of `limit`); more
+    /// follow while `pagination.totalPages` is beyond this page.
+    async fn list_page(client: &Self::Client, page: u32) -> Result<Page<Self::Bot>, Error> {
+        let number = NonZeroU64::new(u64::from(page))
+            .ok_or_else(|| Error::invalid(Self::VENDOR, "page", "pages count from 1"))?;
+        let send = client.list_bots().page(number).limit(PAGE_SIZE).send();
         let response = refused_token(client, call::<Self, _, _, _>(client, send).await)?;
         if let Some(failure) = response.failure() {
             return Err((Self::VENDOR, failure).into());
         }
-        let bots = response.into_inner().data.and_then(|d| d.bots);
-        Ok(bots.into_iter().flatten().map(detail).collect())
+        let data = response.into_inner().data.unwrap_or_default();
+        let total_pages = data.pagination.and_then(|p| p.total_pages);
+        let bots: Vec<_> = data.bots.into_iter().flatten().map(detail).collect();
+        Ok(Page {
+            // Without `pagination`, a full page may have a next one.
+            more: match total_pages {
+                Some(total) => total > i64::from(page),
+                None => bots.len() as u64 == PAGE_SIZE.get(),
+            },
+            bots,
+        })
     }
 }
 

@@ -82,9 +82,30 @@ pub(crate) trait VendorApi: Sized + 'static {
         async { Err(Error::unsupported(Self::VENDOR, "get")) }
     }
 
-    /// Lists the bots (only called when [`LIST_OPERATION`](Self::LIST_OPERATION) is set).
-    fn list(_client: &Self::Client) -> impl Future<Output = Result<Vec<Self::Bot>, Error>> + Send {
+    /// One page of the bots, counting from 1 (only called when
+    /// [`LIST_OPERATION`](Self::LIST_OPERATION) is set). A vendor whose list
+    /// does not page answers everything as page 1.
+    fn list_page(
+        _client: &Self::Client,
+        _page: u32,
+    ) -> impl Future<Output = Result<Page<Self::Bot>, Error>> + Send {
         async { Err(Error::unsupported(Self::VENDOR, "list")) }
+    }
+}
+
+/// One page of a vendor's list.
+#[derive(Debug)]
+pub(crate) struct Page<B> {
+    /// The bots on it.
+    pub bots: Vec<B>,
+    /// Whether the vendor says that more pages follow.
+    pub more: bool,
+}
+
+impl<B> Page<B> {
+    /// Everything, on one page.
+    pub fn all(bots: Vec<B>) -> Self {
+        Page { bots, more: false }
     }
 }
 
@@ -144,7 +165,7 @@ pub(crate) type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> +
 pub(crate) trait Driver: fmt::Debug + Send + Sync {
     fn update<'a>(&'a self, bot: &'a BotRef, patch: &'a ChatbotPatch) -> Pending<'a, ()>;
     fn get<'a>(&'a self, bot: &'a BotRef) -> Pending<'a, Chatbot>;
-    fn list(&self) -> Pending<'_, Vec<Chatbot>>;
+    fn list_page(&self, page: u32) -> Pending<'_, Page<Chatbot>>;
     /// For the typed escape hatch ([`client`]).
     fn as_any(&self) -> &dyn Any;
 }
@@ -186,10 +207,17 @@ impl<V: VendorApi> Driver for Live<V> {
         })
     }
 
-    fn list(&self) -> Pending<'_, Vec<Chatbot>> {
+    fn list_page(&self, page: u32) -> Pending<'_, Page<Chatbot>> {
         Box::pin(async move {
-            let found = V::list(self.client()?).await?;
-            found.into_iter().map(mapping::view::<V>).collect()
+            let found = V::list_page(self.client()?, page).await?;
+            Ok(Page {
+                bots: found
+                    .bots
+                    .into_iter()
+                    .map(mapping::view::<V>)
+                    .collect::<Result<_, _>>()?,
+                more: found.more,
+            })
         })
     }
 

@@ -3,7 +3,7 @@
 
 use chatbots_runtime::{ClientConfig, Operation, SecretString};
 
-use super::{VendorApi, call};
+use super::{Page, VendorApi, call};
 use crate::error::{Error, ErrorShape};
 use crate::mapping::{FieldMap, field};
 use crate::model::{BotRef, Vendor};
@@ -70,12 +70,14 @@ impl VendorApi for OkChat {
             .ok_or_else(|| Error::decode(Self::VENDOR, "the answer has no `chatbot`"))
     }
 
-    async fn list(client: &Self::Client) -> Result<Vec<Self::Bot>, Error> {
+    /// The list does not page.
+    async fn list_page(client: &Self::Client, _page: u32) -> Result<Page<Self::Bot>, Error> {
         let send = client.list_chatbots().send();
-        Ok(call::<Self, _, _, _>(client, send)
+        let bots = call::<Self, _, _, _>(client, send)
             .await?
             .into_inner()
-            .chatbots)
+            .chatbots;
+        Ok(Page::all(bots))
     }
 }
 

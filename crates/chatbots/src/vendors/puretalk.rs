@@ -3,11 +3,16 @@
 
 use chatbots_runtime::{ClientConfig, Envelope, Operation, SecretString};
 
-use super::{VendorApi, call};
+use super::{Page, VendorApi, call};
 use crate::error::{Error, ErrorShape};
 use crate::mapping::{FieldMap, field};
 use crate::model::{BotRef, Vendor};
 use crate::puretalk as api;
+
+/// Assistants asked for per page. The spec gives `limit` no bounds; 100 is
+/// a common server-side cap (Django REST framework's), and a vendor that
+/// caps lower still says so with `next`.
+const PAGE_SIZE: i32 = 100;
 
 /// PureTalk behind the facade.
 pub(crate) struct PureTalk;
@@ -79,12 +84,18 @@ impl VendorApi for PureTalk {
             .ok_or_else(|| Error::decode(Self::VENDOR, "the answer has no `results`"))
     }
 
-    async fn list(client: &Self::Client) -> Result<Vec<Self::Bot>, Error> {
-        let send = client.list_assistants().send();
-        Ok(call::<Self, _, _, _>(client, send)
-            .await?
-            .into_inner()
-            .results)
+    /// DRF-style pages: `next` is set while more follow. Pages are asked
+    /// for by number (the `next` URL would point at the vendor's own host,
+    /// not at a base URL this client was given).
+    async fn list_page(client: &Self::Client, page: u32) -> Result<Page<Self::Bot>, Error> {
+        let page = i32::try_from(page)
+            .map_err(|_| Error::decode(Self::VENDOR, "the list has more pages than `page` can count"))?;
+        let send = client.list_assistants().page(page).limit(PAGE_SIZE).send();
+        let answer = call::<Self, _, _, _>(client, send).await?.into_inner();
+        Ok(Page {
+            more: answer.next.is_some(),
+            bots: answer.results,
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use chatbots_runtime::{ClientConfig, Operation, SecretString};
 
-use super::{VendorApi, call};
+use super::{Page, VendorApi, call};
 use crate::error::{Error, ErrorKind, ErrorShape};
 use crate::mapping::{FieldMap, field};
 use crate::model::{BotRef, Vendor};
@@ -85,14 +85,16 @@ impl VendorApi for StreamSkill {
         Ok(call::<Self, _, _, _>(client, send).await?.into_inner())
     }
 
-    async fn list(client: &Self::Client) -> Result<Vec<Self::Bot>, Error> {
+    /// The list does not page.
+    async fn list_page(client: &Self::Client, _page: u32) -> Result<Page<Self::Bot>, Error> {
         let send = client.list_purchases().send();
         let all = call::<Self, _, _, _>(client, send).await?.into_inner();
         // Orders of other types are not chatbots.
-        Ok(all
-            .into_iter()
-            .filter(|p| p.order_type.as_deref() == Some("ai_chatbots"))
-            .collect())
+        Ok(Page::all(
+            all.into_iter()
+                .filter(|p| p.order_type.as_deref() == Some("ai_chatbots"))
+                .collect(),
+        ))
     }
 }
 
