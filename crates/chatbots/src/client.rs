@@ -227,6 +227,12 @@ impl Chatbots {
         self.driver(bot.vendor)?.update(bot, patch).await
     }
 
+    /// Whether [`update`](Self::update) would send `patch` to `bot`: the
+    /// same checks, nothing sent.
+    pub fn check_update(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
+        self.driver(bot.vendor)?.check(bot, patch)
+    }
+
     /// Reads `bot`, where the vendor has a read endpoint.
     pub async fn get(&self, bot: &BotRef) -> Result<Chatbot, Error> {
         if vendors::find(bot.vendor)?.get_operation.is_none() {

@@ -60,6 +60,7 @@
 //! ["puretalk"]` compiles only PureTalk's client.
 #![forbid(unsafe_code)]
 
+mod bulk;
 mod client;
 mod error;
 mod listing;
@@ -67,6 +68,7 @@ mod mapping;
 mod model;
 mod vendors;
 
+pub use bulk::{BulkOptions, BulkOutcome, BulkRefused, Progress};
 pub use chatbots_runtime::{AuthError, ClientConfig, RetryPolicy, SecretString};
 pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
 pub use error::{Error, ErrorKind};

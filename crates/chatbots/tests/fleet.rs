@@ -268,3 +268,118 @@ async fn numbers_are_checked_on_the_callers_value_before_anything_is_sent() {
     let temperatures: Vec<String> = sent.iter().map(|b| b["temperature"].to_string()).collect();
     assert_eq!(temperatures, ["0.1", "0.7", "2.0", "0.0"]);
 }
+
+#[tokio::test]
+async fn update_many_reports_every_bot_and_a_failure_stops_no_other() {
+    let sandbox = Sandbox::builder()
+        .bots(20)
+        .rate_limit(chatbots_sandbox::Vendor::StreamSkill, None)
+        .start()
+        .await
+        .expect("sandbox starts");
+    let bots = client(&sandbox);
+    let mut items = Vec::new();
+    for vendor in [Vendor::Converza, Vendor::PureTalk, Vendor::OkChat] {
+        for id in sandbox.seeded_bots(sandbox_vendor(vendor)) {
+            items.push((
+                BotRef::new(vendor, id),
+                ChatbotPatch::new().name("Fleet name"),
+            ));
+        }
+    }
+    // A bot that does not exist, in the middle of the batch.
+    let missing = BotRef::new(Vendor::PureTalk, "123e4567-e89b-12d3-a456-426614170000");
+    items.insert(
+        25,
+        (missing.clone(), ChatbotPatch::new().name("Fleet name")),
+    );
+    let total = items.len();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let progress = seen.clone();
+    let options = chatbots::BulkOptions::new()
+        .concurrency(4)
+        .on_progress(move |p| {
+            progress
+                .lock()
+                .unwrap()
+                .push((p.done, p.total, p.result.is_ok()))
+        });
+
+    let outcomes = bots
+        .update_many(items.clone(), &options)
+        .await
+        .expect("all valid");
+
+    assert_eq!(outcomes.len(), total);
+    for ((bot, _), outcome) in items.iter().zip(&outcomes) {
+        assert_eq!(&outcome.bot, bot, "in the order given");
+        if *bot == missing {
+            let err = outcome.result.as_ref().unwrap_err();
+            assert_eq!(err.kind(), &ErrorKind::NotFound, "{err}");
+        } else {
+            assert!(outcome.result.is_ok(), "{bot}: {:?}", outcome.result);
+        }
+    }
+    let seen = seen.lock().unwrap();
+    let done: Vec<usize> = seen.iter().map(|(done, _, _)| *done).collect();
+    assert_eq!(done, (1..=total).collect::<Vec<_>>());
+    assert!(seen.iter().all(|(_, t, _)| *t == total));
+    assert_eq!(seen.iter().filter(|(_, _, ok)| !ok).count(), 1);
+    // The updates took effect.
+    let read = bots.get(&items[0].0).await.expect("get");
+    assert_eq!(read.name.as_deref(), Some("Fleet name"));
+}
+
+#[tokio::test]
+async fn update_many_sends_nothing_when_a_patch_is_refused() {
+    let server = converza_server().await;
+    let bots = converza(&server);
+    let good = (
+        BotRef::new(Vendor::Converza, CONVERZA_BOT),
+        ChatbotPatch::new().name("ok"),
+    );
+    let out_of_range = (
+        BotRef::new(Vendor::Converza, CONVERZA_BOT),
+        ChatbotPatch::new().temperature(7.0),
+    );
+    let unsupported = (
+        BotRef::new(Vendor::Converza, CONVERZA_BOT),
+        ChatbotPatch::new().greeting("hi"),
+    );
+    let not_configured = (
+        BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f"),
+        ChatbotPatch::new().name("x"),
+    );
+    let err = bots
+        .update_many(
+            [good, out_of_range, unsupported, not_configured],
+            &chatbots::BulkOptions::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.total, 4);
+    let kinds: Vec<_> = err
+        .refused
+        .iter()
+        .map(|o| o.result.as_ref().unwrap_err().kind().clone())
+        .collect();
+    assert!(
+        matches!(kinds[0], ErrorKind::InvalidInput { .. }),
+        "{kinds:?}"
+    );
+    assert!(
+        matches!(kinds[1], ErrorKind::Unsupported { .. }),
+        "{kinds:?}"
+    );
+    assert!(matches!(kinds[2], ErrorKind::Config), "{kinds:?}");
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("3 of 4 updates refused, nothing sent"),
+        "{shown}"
+    );
+    assert!(shown.contains("temperature"), "{shown}");
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing sent"
+    );
+}

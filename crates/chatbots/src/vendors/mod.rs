@@ -164,6 +164,9 @@ pub(crate) type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> +
 /// without its types.
 pub(crate) trait Driver: fmt::Debug + Send + Sync {
     fn update<'a>(&'a self, bot: &'a BotRef, patch: &'a ChatbotPatch) -> Pending<'a, ()>;
+    /// What [`update`](Driver::update) checks before sending, without
+    /// sending.
+    fn check(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error>;
     fn get<'a>(&'a self, bot: &'a BotRef) -> Pending<'a, Chatbot>;
     fn list_page(&self, page: u32) -> Pending<'_, Page<Chatbot>>;
     /// For the typed escape hatch ([`client`]).
@@ -198,6 +201,12 @@ impl<V: VendorApi> Driver for Live<V> {
             V::check(&body)?;
             V::update(self.client()?, bot, body).await
         })
+    }
+
+    fn check(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
+        let body = mapping::update_body::<V>(&bot.id, patch)?;
+        V::check(&body)?;
+        self.client().map(drop)
     }
 
     fn get<'a>(&'a self, bot: &'a BotRef) -> Pending<'a, Chatbot> {
