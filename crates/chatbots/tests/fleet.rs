@@ -320,7 +320,7 @@ async fn update_many_reports_every_bot_and_a_failure_stops_no_other() {
             assert!(outcome.result.is_ok(), "{bot}: {:?}", outcome.result);
         }
     }
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     let done: Vec<usize> = seen.iter().map(|(done, _, _)| *done).collect();
     assert_eq!(done, (1..=total).collect::<Vec<_>>());
     assert!(seen.iter().all(|(_, t, _)| *t == total));
