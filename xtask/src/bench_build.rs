@@ -38,7 +38,8 @@ usage: cargo xtask bench-build [--only workspace|consumer|incremental|tls]
                                [--reuse-target DIR]
 
   --only STEP          run one step (default: all four)
-  --vendor V           vendor of the consumer and incremental steps (default: hottask)
+  --vendor V           vendor of the consumer and incremental steps (default: the first
+                       spec in specs/, by name)
   --all-vendors        consumer step for every vendor in specs/
   --tls LIST           comma-separated TLS variants (default: ring,default-tls,native-tls,none)
   -j N, --jobs N       passed through to cargo
@@ -140,7 +141,8 @@ struct Options {
 
 fn parse_args(args: &[String], known_vendors: &[String]) -> Result<Options, String> {
     let mut steps = Step::ALL.to_vec();
-    let mut vendors = vec!["hottask".to_string()];
+    // The default names no vendor: the first of specs/ (sorted by name).
+    let mut vendors: Vec<String> = known_vendors.iter().take(1).cloned().collect();
     let mut all_vendors = false;
     let mut tls = Tls::ALL.to_vec();
     let mut jobs = None;
@@ -257,6 +259,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     }
     let vendors = known_vendors(root)?;
     let opts = parse_args(args, &vendors)?;
+    let per_vendor = |s: &Step| matches!(s, Step::Consumer | Step::Incremental);
+    if opts.vendors.is_empty() && opts.steps.iter().any(per_vendor) {
+        return Err("specs/ holds no spec: no vendor to measure".into());
+    }
     let base = root.join("target").join("bench-build");
     std::fs::create_dir_all(&base).map_err(|e| format!("cannot create {}: {e}", base.display()))?;
     restore_leftover_spec(root, &base)?;
@@ -275,7 +281,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
                 }
             }
             Step::Incremental => {
-                let vendor = opts.vendors.first().map_or("hottask", String::as_str);
+                let vendor = opts
+                    .vendors
+                    .first()
+                    .ok_or("specs/ holds no spec: no vendor to measure")?;
                 incremental_step(root, &base, &cargo, &opts, vendor, &mut rows, &mut notes)?;
             }
             Step::Tls => {
@@ -1176,6 +1185,31 @@ fn table(rows: &[Row]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn the_default_vendor_is_the_first_spec_and_vendor_overrides_it() {
+        let known = args(&["alpha", "beta"]);
+        let opts = parse_args(&[], &known).expect("no arguments");
+        assert_eq!(opts.vendors, ["alpha"]);
+        let opts = parse_args(&args(&["--vendor", "beta"]), &known).expect("known vendor");
+        assert_eq!(opts.vendors, ["beta"]);
+        let opts = parse_args(&args(&["--all-vendors"]), &known).expect("all");
+        assert_eq!(opts.vendors, known);
+        let error = parse_args(&args(&["--vendor", "gamma"]), &known)
+            .err()
+            .expect("unknown vendor refused");
+        assert!(error.contains("unknown vendor `gamma`"), "{error}");
+        assert!(
+            parse_args(&[], &[])
+                .expect("nothing known")
+                .vendors
+                .is_empty()
+        );
+    }
 
     /// One `compiler-artifact` message as cargo prints it.
     fn artifact(id: &str, name: &str, fresh: bool) -> String {

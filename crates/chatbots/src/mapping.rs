@@ -190,10 +190,14 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
             _ => *slot = Value::from(id),
         }
     }
-    // Every update operation has a JSON body in its spec (codegen compiled
-    // its schema); a missing one would mean no validation, so it is refused.
+    // Every update operation has a JSON body in its spec (`cargo xtask
+    // check` compiles its schema); a missing or broken one would mean no
+    // validation, so it is refused.
     let operation = V::update_operation();
-    let schema = operation.request_schema().ok_or_else(|| {
+    let schema = operation
+        .request_schema()
+        .map_err(|e| Error::config(Some(vendor), e.to_string()))?;
+    let schema = schema.ok_or_else(|| {
         Error::config(
             Some(vendor),
             format!(

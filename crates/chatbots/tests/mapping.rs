@@ -1731,13 +1731,17 @@ async fn hottask_get_and_list_are_unsupported_without_a_request() {
 /// counted by value, as JSON Schema does.
 #[test]
 fn update_body_schemas_check_every_property_and_count_integers_by_value() {
-    let okchat = okchat::request_body_schema("update_chatbot").expect("OKChat's update schema");
+    let okchat = okchat::request_body_schema("update_chatbot")
+        .expect("OKChat's update schema compiles")
+        .expect("OKChat's update schema");
     let found = okchat.validate(&json!({"description": {}}));
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].field, "description");
     assert_eq!(found[0].rule, "must be a string (got an object)");
 
-    let converza = converza::request_body_schema("update_bot").expect("Converza's update schema");
+    let converza = converza::request_body_schema("update_bot")
+        .expect("Converza's update schema compiles")
+        .expect("Converza's update schema");
     let found = converza.validate(&json!({"actions": [{"description": {"x": 1}}]}));
     assert!(
         found.iter().any(|v| v.field == "actions[0].description"),

@@ -1,9 +1,13 @@
 //! The one place where a vendor spec becomes Rust.
 //!
 //! Every vendor crate's `build.rs` is a single call to [`build_script`], and
-//! `cargo xtask` uses [`load`], [`check`] and [`generate`] from here, so the
-//! progenitor settings and our spec rules cannot drift between the build and
-//! the tooling.
+//! `cargo xtask` uses [`load`], [`check`], [`generate`] and
+//! [`check_request_schemas`] from here, so the progenitor settings and our
+//! spec rules cannot drift between the build and the tooling.
+//!
+//! Codegen links no JSON Schema engine (it would delay every vendor build
+//! script): request schemas are converted here, and compiled by
+//! `cargo xtask check` and this crate's tests over `specs/`.
 //!
 //! ```text
 //! // build.rs of a vendor crate
@@ -435,9 +439,63 @@ pub fn header_auth_scheme(api: &OpenAPI) -> Option<HeaderScheme> {
 
 /// Each operation's `application/json` request body schema as a JSON
 /// Schema (draft 2020-12, `$ref`s inlined, see `schema.rs`), keyed by the
-/// snake_case operation id, each checked to compile. A schema that cannot be
-/// converted or compiled is an error naming the operation.
+/// snake_case operation id. A schema that cannot be converted is an error
+/// naming the operation.
+///
+/// Whether each one *compiles* is not checked here: that needs a JSON Schema
+/// engine, which would sit on every vendor build script's critical path (see
+/// `BENCHMARKS.md`, build cost). [`check_request_schemas`] does it, run by
+/// `cargo xtask check` and by this crate's tests over `specs/`.
 pub fn request_body_schemas(spec: &Spec) -> Result<BTreeMap<String, String>, SpecError> {
+    let mut out = BTreeMap::new();
+    for (name, converted) in converted_request_schemas(spec)? {
+        let text = serde_json::to_string_pretty(&converted).map_err(|e| SpecError {
+            path: spec.path.clone(),
+            operation: Some(name.clone()),
+            reason: format!("cannot write the request schema: {e}"),
+        })?;
+        out.insert(hook_operation_id(&name), text);
+    }
+    Ok(out)
+}
+
+/// Compiles each request body schema of `spec` (as
+/// [`request_body_schemas`] converts it) with `compile`, a JSON Schema
+/// engine supplied by the caller, so that this crate, which every vendor
+/// build script links, needs none. Returns how many schemas were checked;
+/// the first that cannot be converted or compiled is an error naming the
+/// file, the operation and the engine's reason.
+///
+/// ```
+/// # fn demo(spec: &chatbots_codegen::Spec) -> Result<(), chatbots_codegen::SpecError> {
+/// // xtask passes `chatbots_runtime::Schema::try_new`, the tests the
+/// // `jsonschema` crate; any engine whose error is `Display` will do.
+/// let checked = chatbots_codegen::check_request_schemas(spec, |schema| {
+///     if schema.is_object() { Ok(()) } else { Err("not an object") }
+/// })?;
+/// # let _ = checked;
+/// # Ok(())
+/// # }
+/// ```
+pub fn check_request_schemas<E: fmt::Display>(
+    spec: &Spec,
+    mut compile: impl FnMut(&serde_json::Value) -> Result<(), E>,
+) -> Result<usize, SpecError> {
+    let schemas = converted_request_schemas(spec)?;
+    for (name, converted) in &schemas {
+        compile(converted).map_err(|e| SpecError {
+            path: spec.path.clone(),
+            operation: Some(name.clone()),
+            reason: format!("request schema does not compile: {e}"),
+        })?;
+    }
+    Ok(schemas.len())
+}
+
+/// Each operation with an `application/json` request body: its name (see
+/// [`operation_name`]) and its schema converted to JSON Schema, in path
+/// order.
+fn converted_request_schemas(spec: &Spec) -> Result<Vec<(String, serde_json::Value)>, SpecError> {
     let fail = |operation: Option<String>, reason: String| SpecError {
         path: spec.path.clone(),
         operation,
@@ -445,7 +503,7 @@ pub fn request_body_schemas(spec: &Spec) -> Result<BTreeMap<String, String>, Spe
     };
     let whole = serde_json::to_value(&spec.api)
         .map_err(|e| fail(None, format!("cannot read the spec as JSON: {e}")))?;
-    let mut out = BTreeMap::new();
+    let mut out = Vec::new();
     for (path, item) in spec.api.paths.paths.iter() {
         let ReferenceOr::Item(item) = item else {
             continue;
@@ -472,11 +530,7 @@ pub fn request_body_schemas(spec: &Spec) -> Result<BTreeMap<String, String>, Spe
             };
             let converted = schema::convert(&whole, openapi)
                 .map_err(|e| fail(format!("request schema: {e}")))?;
-            jsonschema::draft202012::new(&converted)
-                .map_err(|e| fail(format!("request schema does not compile: {e}")))?;
-            let text = serde_json::to_string_pretty(&converted)
-                .map_err(|e| fail(format!("cannot write the request schema: {e}")))?;
-            out.insert(hook_operation_id(&name), text);
+            out.push((name, converted));
         }
     }
     Ok(out)

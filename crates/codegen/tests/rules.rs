@@ -269,11 +269,26 @@ fn nullable_becomes_a_null_type_in_the_request_schema() {
     );
 }
 
+/// A request schema that converts but does not compile generates (the build
+/// script links no schema engine) and is refused by the compile check that
+/// `cargo xtask check` and `tests/specs.rs` run; one that cannot even be
+/// converted stops generation.
 #[test]
-fn a_request_schema_that_does_not_compile_is_a_build_error() {
-    let line = failure(&with_request_schema(
+fn a_request_schema_that_does_not_compile_is_refused_naming_the_operation() {
+    let bad = spec(&with_request_schema(
         "{type: object, properties: {name: {type: string, pattern: '(unclosed'}}}",
-    ));
+    ))
+    .expect("parses");
+    let err = chatbots_codegen::check_request_schemas(&bad, |schema| {
+        jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(schema)
+            .map(drop)
+    })
+    .expect_err("must not compile");
+    let line = err.to_string();
+    assert!(!line.contains('\n'), "one line: {line}");
+    assert!(line.contains(".yaml"), "names the file: {line}");
     assert!(
         line.contains("`updateBot`") && line.contains("request schema does not compile"),
         "{line}"

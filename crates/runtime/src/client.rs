@@ -82,10 +82,18 @@ macro_rules! vendor_client {
         /// The JSON Schema of an operation's request body (by the snake_case
         /// id hooks see), `$ref`s inlined: the documented ranges, enums and
         /// required fields that the generated types do not enforce. Compiled
-        /// once, on first use.
-        pub fn request_body_schema(operation_id: &str) -> Option<&'static $crate::Schema> {
-            $crate::Operation::find($operations, operation_id)
-                .and_then($crate::Operation::request_schema)
+        /// once, on first use; `Ok(None)` for an operation without a JSON
+        /// body (or an unknown id), `Err` for a schema that does not compile.
+        pub fn request_body_schema(
+            operation_id: &str,
+        ) -> ::std::result::Result<
+            ::std::option::Option<&'static $crate::Schema>,
+            $crate::SchemaError,
+        > {
+            match $crate::Operation::find($operations, operation_id) {
+                Some(operation) => operation.request_schema(),
+                None => Ok(None),
+            }
         }
 
         $(

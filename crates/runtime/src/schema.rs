@@ -70,19 +70,48 @@ impl fmt::Debug for Schema {
     }
 }
 
-/// A schema that is not valid JSON Schema 2020-12.
+/// A schema that is not valid JSON Schema 2020-12, and the operation whose
+/// request schema it is, when known.
 #[derive(Clone, Debug, thiserror::Error)]
-#[error("not a valid JSON Schema 2020-12: {0}")]
-pub struct SchemaError(String);
+pub struct SchemaError {
+    operation: Option<&'static str>,
+    reason: String,
+}
+
+impl SchemaError {
+    pub(crate) fn new(reason: String) -> Self {
+        Self {
+            operation: None,
+            reason,
+        }
+    }
+
+    /// The same error, said to be `operation`'s request schema.
+    pub(crate) fn for_operation(&self, operation: &'static str) -> Self {
+        Self {
+            operation: Some(operation),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(operation) = self.operation {
+            write!(f, "the request schema of `{operation}` is ")?;
+        }
+        write!(f, "not a valid JSON Schema 2020-12: {}", self.reason)
+    }
+}
 
 impl Schema {
     /// Compiles `json`, a JSON Schema 2020-12 document with `$ref`s inlined.
     ///
     /// # Panics
     ///
-    /// When `json` is not a valid schema. Schemas come from the specs at
-    /// build time, where [`Schema::try_new`] checks them, so this is a bug
-    /// in the build, never something a server or a caller sent.
+    /// When `json` is not a valid schema: for schemas written in code. The
+    /// specs' schemas are compiled with [`Schema::try_new`] (see
+    /// `Operation::request_schema`), whose error is returned, never a panic.
     pub fn new(json: Value) -> Self {
         match Self::try_new(json) {
             Ok(schema) => schema,
@@ -95,7 +124,7 @@ impl Schema {
         let validator = jsonschema::draft202012::options()
             .should_validate_formats(true)
             .build(&json)
-            .map_err(|e| SchemaError(e.to_string()))?;
+            .map_err(|e| SchemaError::new(e.to_string()))?;
         Ok(Self { json, validator })
     }
 

@@ -27,6 +27,9 @@ pub(crate) enum Problem {
     RateLimited,
     /// An injected failure with this status.
     Injected(StatusCode),
+    /// The sandbox cannot serve the request as the spec says (a request
+    /// schema that does not compile): 500, with the reason.
+    Internal(String),
 }
 
 impl Problem {
@@ -40,6 +43,7 @@ impl Problem {
             Problem::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Problem::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Problem::Injected(status) => *status,
+            Problem::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -60,6 +64,7 @@ impl Problem {
                 "{} (injected by the sandbox)",
                 status.canonical_reason().unwrap_or("Server error")
             ),
+            Problem::Internal(reason) => reason.clone(),
         }
     }
 }

@@ -107,6 +107,7 @@ pub(crate) fn render(problem: Problem) -> Response {
             };
             fail_detail(status, &code, "Erro no servidor", &detail)
         }
+        Problem::Internal(_) => fail_detail(status, "INTERNAL_ERROR", "Erro no servidor", &detail),
     };
     refusal.into_response()
 }

@@ -45,7 +45,9 @@ impl From<Problem> for Refusal {
                     .join("; "),
             ),
             Problem::RateLimited => fail(StatusCode::TOO_MANY_REQUESTS, "Request was throttled."),
-            other @ Problem::Injected(_) => fail(other.status(), other.message()),
+            other @ (Problem::Injected(_) | Problem::Internal(_)) => {
+                fail(other.status(), other.message())
+            }
         }
     }
 }

@@ -308,5 +308,11 @@ pub(crate) fn render(problem: Problem) -> Response {
             &Problem::Injected(status).message(),
             &http_exception(status),
         ),
+        Problem::Internal(reason) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+            &reason,
+            &http_exception(StatusCode::INTERNAL_SERVER_ERROR),
+        ),
     }
 }
