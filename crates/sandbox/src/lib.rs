@@ -266,10 +266,9 @@ impl Sandbox {
     }
 
     /// The ids of the bots [`SandboxBuilder::bots`] seeded for `vendor`, in
-    /// the order its lists return them (after the fixtures): StreamSkill
-    /// order ids from 100 001, UUIDs for Converza, OKChat and PureTalk,
-    /// 32-hex-digit serial numbers for HotTask. The same for every sandbox
-    /// with the same count.
+    /// the order its lists return them (after the fixtures), in the
+    /// vendor's own id format (each vendor module's docs say which). The
+    /// same for every sandbox with the same count.
     pub fn seeded_bots(&self, vendor: Vendor) -> Vec<String> {
         vendors::seeded_bots(vendor, self.settings.bots)
     }
