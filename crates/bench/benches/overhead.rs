@@ -58,6 +58,9 @@ fn overhead(c: &mut Criterion) {
         ));
         group.throughput(Throughput::Elements(BATCH as u64));
         group.sample_size(10);
+        // An iteration takes at least 4 × 20 ms: 10 samples need ~5 s, and
+        // a 1% difference needs them all.
+        group.measurement_time(Duration::from_secs(8));
         for way in Way::ALL {
             group.bench_function(way.name(), |b| {
                 b.iter(|| runtime.block_on(run_batch(target, way, BATCH, IN_FLIGHT)))
