@@ -15,6 +15,8 @@
 //! - `cargo xtask bench [--quick | --smoke]` runs the request-overhead
 //!   benchmark (`--smoke`: each benchmark once, nothing measured).
 //! - `cargo xtask bench-build` measures build cost (see [`bench_build`]).
+//! - `cargo xtask bench-fleet [--quick]` measures fleet work within the
+//!   vendors' rate limits (see [`bench_fleet`]).
 //! - `cargo xtask bench-sandbox [--quick]` measures the sandbox's throughput
 //!   and memory under a soak.
 #![forbid(unsafe_code)]
@@ -26,6 +28,7 @@ use chatbots_codegen::{Spec, operations};
 
 mod bench;
 mod bench_build;
+mod bench_fleet;
 mod bench_sandbox;
 mod blocks;
 mod package;
@@ -45,6 +48,7 @@ commands:
                builds from its own tarball); ARGS go to cargo package
   bench-build  measure build cost (cold, one-vendor, incremental, TLS); see `bench-build --help`
   bench-sandbox [--quick]  sandbox throughput (64 connections, mixed vendors) and a 1M-request soak
+  bench-fleet [--quick]  1,000 updates per vendor within the rate limits, list_stream memory over 10,000 bots
 ";
 
 fn main() -> ExitCode {
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&root, &args[1..]),
         Some("bench-build") => bench_build::run(&root, &args[1..]),
         Some("bench-sandbox") => bench_sandbox::run(&root, &args[1..]),
+        Some("bench-fleet") => bench_fleet::run(&root, &args[1..]),
         Some("package") => package::run(&root, &args[1..]),
         Some("spec") if args.len() > 1 => {
             let specs: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();

@@ -260,7 +260,7 @@ impl Chatbots {
     /// use chatbots::{Chatbots, Vendor};
     ///
     /// # async fn demo(bots: Chatbots) -> Result<(), chatbots::Error> {
-    /// let mut all = std::pin::pin!(bots.list_stream(Vendor::PureTalk));
+    /// let mut all = bots.list_stream(Vendor::PureTalk);
     /// while let Some(bot) = all.try_next().await? {
     ///     println!("{}: {:?}", bot.bot, bot.name);
     /// }
@@ -270,7 +270,7 @@ impl Chatbots {
     pub fn list_stream(
         &self,
         vendor: Vendor,
-    ) -> impl Stream<Item = Result<Chatbot, Error>> + Send + '_ {
+    ) -> impl Stream<Item = Result<Chatbot, Error>> + Send + Unpin + '_ {
         let driver = vendors::find(vendor).and_then(|registered| {
             if registered.list_operation.is_none() {
                 return Err(Error::unsupported(vendor, "list"));
@@ -278,7 +278,8 @@ impl Chatbots {
             self.driver(vendor)
         });
         match driver {
-            Ok(driver) => listing::every_bot(driver).left_stream(),
+            // Boxed, so that callers can `.next()` it without pinning.
+            Ok(driver) => listing::every_bot(driver).boxed().left_stream(),
             Err(e) => stream::once(future::ready(Err(e))).right_stream(),
         }
     }

@@ -273,6 +273,12 @@ impl Sandbox {
         vendors::seeded_bots(vendor, self.settings.bots)
     }
 
+    /// The ids `--bots count` seeds for `vendor` in any sandbox: for
+    /// clients of a standalone sandbox started elsewhere.
+    pub fn seeded_bots_of(vendor: Vendor, count: usize) -> Vec<String> {
+        vendors::seeded_bots(vendor, count)
+    }
+
     /// The settings it runs with.
     pub fn settings(&self) -> &Settings {
         &self.settings
