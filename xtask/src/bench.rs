@@ -64,10 +64,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             }
         }
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { root.join(p) })
-        .unwrap_or_else(|| root.join("target"));
+    let target = target_dir(root);
     let out = target.join("bench");
     let callgrind = out.join("callgrind");
     std::fs::create_dir_all(&callgrind)
@@ -127,6 +124,15 @@ pub(crate) fn cargo(
         return Err(format!("cargo {} failed ({status})", args.join(" ")));
     }
     Ok(())
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` (relative to the
+/// workspace root), or `target/`.
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root.join(p) })
+        .unwrap_or_else(|| root.join("target"))
 }
 
 /// The server process, killed when dropped.

@@ -19,7 +19,7 @@
 //! goes to stdout and `target/bench/fleet.md`. `--quick`: 200 updates.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
@@ -121,10 +121,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             }
         }
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { root.join(p) })
-        .unwrap_or_else(|| root.join("target"));
+    let target = crate::bench::target_dir(root);
     crate::bench::cargo(
         root,
         &[

@@ -9,7 +9,7 @@
 //! keep-alive connections. The table goes to stdout and to
 //! `target/bench/sandbox.md`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// Targets from the issue.
@@ -30,10 +30,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             }
         }
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { root.join(p) })
-        .unwrap_or_else(|| root.join("target"));
+    let target = crate::bench::target_dir(root);
     crate::bench::cargo(
         root,
         &[
