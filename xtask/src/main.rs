@@ -17,6 +17,8 @@
 //! - `cargo xtask bench-build` measures build cost (see [`bench_build`]).
 //! - `cargo xtask bench-sandbox [--quick]` measures the sandbox's throughput
 //!   and memory under a soak.
+//! - `cargo xtask contract [VENDOR…]` runs Schemathesis against the sandbox
+//!   for every spec (see [`contract`]).
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
@@ -28,6 +30,7 @@ mod bench;
 mod bench_build;
 mod bench_sandbox;
 mod blocks;
+mod contract;
 mod package;
 mod scaffold;
 mod vendors;
@@ -45,6 +48,8 @@ commands:
                builds from its own tarball); ARGS go to cargo package
   bench-build  measure build cost (cold, one-vendor, incremental, TLS); see `bench-build --help`
   bench-sandbox [--quick]  sandbox throughput (64 connections, mixed vendors) and a 1M-request soak
+  contract [VENDOR..]  Schemathesis against the standalone sandbox for every spec (or those named),
+               settings in contract/schemathesis.toml; fails on any disagreement
 ";
 
 fn main() -> ExitCode {
@@ -57,6 +62,7 @@ fn main() -> ExitCode {
         Some("bench-build") => bench_build::run(&root, &args[1..]),
         Some("bench-sandbox") => bench_sandbox::run(&root, &args[1..]),
         Some("package") => package::run(&root, &args[1..]),
+        Some("contract") => contract::run(&root, &args[1..]),
         Some("spec") if args.len() > 1 => {
             let specs: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
             validate(&specs).map(|_| ())
