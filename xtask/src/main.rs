@@ -19,6 +19,8 @@
 //!   vendors' rate limits (see [`bench_fleet`]).
 //! - `cargo xtask bench-sandbox [--quick]` measures the sandbox's throughput
 //!   and memory under a soak.
+//! - `cargo xtask contract [VENDOR…]` runs Schemathesis against the sandbox
+//!   for every spec (see [`contract`]).
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
@@ -31,6 +33,7 @@ mod bench_build;
 mod bench_fleet;
 mod bench_sandbox;
 mod blocks;
+mod contract;
 mod package;
 mod scaffold;
 mod vendors;
@@ -49,6 +52,8 @@ commands:
   bench-build  measure build cost (cold, one-vendor, incremental, TLS); see `bench-build --help`
   bench-sandbox [--quick]  sandbox throughput (64 connections, mixed vendors) and a 1M-request soak
   bench-fleet [--quick]  1,000 updates per vendor within the rate limits, list_stream memory over 10,000 bots
+  contract [VENDOR..]  Schemathesis against the standalone sandbox for every spec (or those named),
+               settings in contract/schemathesis.toml; fails on any disagreement
 ";
 
 fn main() -> ExitCode {
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         Some("bench-sandbox") => bench_sandbox::run(&root, &args[1..]),
         Some("bench-fleet") => bench_fleet::run(&root, &args[1..]),
         Some("package") => package::run(&root, &args[1..]),
+        Some("contract") => contract::run(&root, &args[1..]),
         Some("spec") if args.len() > 1 => {
             let specs: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
             validate(&specs).map(|_| ())

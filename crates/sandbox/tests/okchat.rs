@@ -328,41 +328,41 @@ async fn voice_agent_types_are_checked() {
     }
 }
 
+/// Issue 11: the docs require no field of Create Chatbot, Query Knowledge
+/// or Chat, so blank or missing values are accepted; the knowledge base
+/// item's `id` (required in the spec) still is.
 #[tokio::test]
-async fn missing_required_values_are_refused() {
+async fn only_documented_values_are_required() {
     let api = Api::start().await;
-    let (status, error) = api
+    let (status, created) = api
         .call(
             Method::POST,
             "/api/external/chatbots",
             Some(json!({"name": "  "})),
         )
         .await;
-    assert_eq!(status, 400);
-    assert_eq!(error["details"][0]["field"], "name");
-    let (status, error) = api
+    assert!(status == 200 || status == 201, "{status} {created}");
+    assert!(
+        created["chatbot"]["slug"]
+            .as_str()
+            .unwrap()
+            .starts_with("chatbot-")
+    );
+    let (status, found) = api
         .call(Method::POST, &bot("/query-knowledge"), Some(json!({})))
         .await;
-    assert_eq!(status, 400);
-    assert_eq!(error["details"][0]["field"], "query");
-    let (status, error) = api
-        .call(
-            Method::POST,
-            &bot("/chat"),
-            Some(json!({"platform": "web"})),
-        )
-        .await;
-    assert_eq!(status, 400);
-    assert_eq!(error["details"][0]["field"], "messages");
-    let (status, error) = api
-        .call(
-            Method::POST,
-            &bot("/chat"),
-            Some(json!({"messages": [{"role": "user"}]})),
-        )
-        .await;
-    assert_eq!(status, 400);
-    assert_eq!(error["details"][0]["field"], "messages[0].content");
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["results"], json!([]));
+    for body in [
+        json!({"platform": "web"}),
+        json!({"messages": [{"role": "user"}]}),
+        json!({"messages": [{"role": "user", "content": ""}]}),
+    ] {
+        let (status, answer) = api
+            .call(Method::POST, &bot("/chat"), Some(body.clone()))
+            .await;
+        assert_eq!(status, 200, "{body}: {answer}");
+    }
     let (status, error) = api
         .call(Method::DELETE, &bot("/knowledge-base"), None)
         .await;
@@ -692,11 +692,6 @@ async fn avatar_upload_refuses_bad_forms() {
     let api = Api::start().await;
     let path = bot("/update-avatar");
     let cases = [
-        (
-            Form::new().part("image", image(b"png", "a.png", "image/png")),
-            400,
-            "file",
-        ),
         (
             Form::new().part("file", image(b"text", "a.txt", "text/plain")),
             400,
@@ -1072,4 +1067,33 @@ async fn the_sdk_client_round_trips_against_the_sandbox() {
 
     let list = client.list_chatbots().send().await.expect("listChatbots");
     assert_eq!(list.chatbots.len(), 3);
+}
+
+/// Issue 11: the docs do not name the avatar's form field, so any part
+/// carries the image; a form without parts changes nothing.
+#[tokio::test]
+async fn avatar_upload_takes_any_field_name() {
+    let api = Api::start().await;
+    let path = bot("/update-avatar");
+    let (status, body) = api
+        .send(
+            api.request(Method::PATCH, &path)
+                .multipart(Form::new().part("image", image(b"png", "a.png", "image/png"))),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let avatar = body["chatbot"]["settings"]["avatar"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(avatar.ends_with(".png"), "{avatar}");
+    let (status, body) = api
+        .send(
+            api.request(Method::PATCH, &path)
+                .header("content-type", "multipart/form-data; boundary=x")
+                .body("--x--\r\n"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["chatbot"]["settings"]["avatar"], json!(avatar));
 }

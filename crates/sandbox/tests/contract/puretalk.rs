@@ -215,7 +215,7 @@ pub(crate) async fn exercise(contract: &mut Contract) {
         .json(
             Method::DELETE,
             "/ai-assistants/delete-llm-states",
-            Some(json!({"llm_states": []})),
+            Some(json!({"llm_states": [5]})),
         )
         .await;
     assert_eq!(status, 400, "documented 400");

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use chatbots_okchat::types;
 use serde_json::{Value, json};
 
-use super::errors::{Reply, error, invalid, ok};
+use super::errors::{Reply, error, ok};
 use super::input::{ChatbotId, ChatbotSession, OkChatAuth, query_pairs};
 use super::knowledge::search;
 use super::state::{App, new_id, now, str_of};
@@ -39,16 +39,12 @@ pub(super) async fn chat(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let Some(last) = messages.last() else {
-        return Err(invalid("messages", "must hold at least one message"));
-    };
-    let question = str_of(last, "content").to_string();
-    if question.trim().is_empty() {
-        return Err(invalid(
-            &format!("messages[{}].content", messages.len() - 1),
-            "is required",
-        ));
-    }
+    // The docs require none of these: no message, or an empty one, is a
+    // question nothing matches (answered with the greeting).
+    let question = messages
+        .last()
+        .map(|last| str_of(last, "content").to_string())
+        .unwrap_or_default();
     let platform = match str_of(&input, "platform") {
         "" => "web".to_string(),
         p => p.to_string(),

@@ -15,7 +15,8 @@ use crate::extract::{Refusal, SpecFields, documented};
 use crate::multipart;
 use crate::support::{self, Problem};
 
-/// The multipart field carrying the avatar image (as the SDK sends it).
+/// The multipart field the SDK sends the avatar image in (any other is
+/// taken too: the docs do not name it).
 const AVATAR_FIELD: &str = "file";
 
 pub(super) async fn list_chatbots(State(app): State<App>, _auth: OkChatAuth) -> Reply {
@@ -41,10 +42,8 @@ pub(super) async fn create_chatbot(
     SpecFields(_, sent): SpecFields<types::CreateChatbotRequest>,
 ) -> Reply {
     let input = Value::Object(documented::<types::CreateChatbotRequest>(&sent));
+    // The docs do not require `name` (nor any field): a blank one is kept.
     let name = str_of(&input, "name").trim().to_string();
-    if name.is_empty() {
-        return Err(invalid("name", "is required"));
-    }
     let id = new_id();
     let slug = match input.get("slug").and_then(Value::as_str) {
         Some(slug) if !slug.trim().is_empty() => slug.trim().to_string(),
@@ -154,11 +153,18 @@ pub(super) async fn update_avatar(
         .await
         .map_err(|problem| Refusal::from(render(problem)))?;
     let parts = multipart::parse(&bytes, &boundary).unwrap_or_default();
-    let Some(file) = parts.iter().find(|p| p.name == AVATAR_FIELD) else {
-        return Err(invalid(
-            AVATAR_FIELD,
-            "is required (send the image as multipart field `file`)",
-        ));
+    // The docs do not name the field (the spec's schema names none): the
+    // part named `file` (as the SDK sends it), else the first with a file
+    // name, else the first. A form without any part changes nothing.
+    let file = parts
+        .iter()
+        .find(|p| p.name == AVATAR_FIELD)
+        .or_else(|| parts.iter().find(|p| p.file_name.is_some()))
+        .or_else(|| parts.first());
+    let Some(file) = file else {
+        let db = app.db();
+        let bot = db.chatbot(&id)?;
+        return Ok(ok(json!({"chatbot": bot})));
     };
     let mime = file.content_type.as_deref().map(str::to_ascii_lowercase);
     if let Some(mime) = &mime

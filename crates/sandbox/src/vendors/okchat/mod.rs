@@ -42,10 +42,13 @@
 //!   spec does not document are ignored. Voice Agent and Chat Widget merge the
 //!   same way into the stored configs; Chat Widget also copies its snippet
 //!   fields into `settings.snippet`.
-//! - Create Chatbot requires a non-blank `name`; `slug` defaults to the
-//!   name, slugified, and must be unique.
-//! - Chatbot Avatar takes `multipart/form-data` with an image in field `file`
-//!   and sets `settings.avatar` to a (fake) Supabase storage URL.
+//! - Create Chatbot: `slug` defaults to the name, slugified (or
+//!   `chatbot-<id>` for a blank name), and must be unique. No field is
+//!   required (the docs require none).
+//! - Chatbot Avatar takes `multipart/form-data` with an image in any field
+//!   (the docs do not name it; `file`, as the SDK sends it, is preferred,
+//!   else the first file part) and sets `settings.avatar` to a (fake)
+//!   Supabase storage URL; a form with no part changes nothing.
 //! - Get Knowledge Base List answers `{data: [item]}`; Delete Knowledge Base
 //!   Data answers `{message, id}`.
 //! - Query Knowledge ranks the chatbot's items by the share of query words

@@ -49,20 +49,6 @@ fn voice_for(store: &Store, body: &Map<String, Value>) -> Result<Option<Value>, 
         })
 }
 
-/// 400 if a text field DRF would not allow blank is blank.
-pub(super) fn not_blank(body: &Map<String, Value>, fields: &[&str]) -> Result<(), Refusal> {
-    for field in fields {
-        if body
-            .get(*field)
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.trim().is_empty())
-        {
-            return Err(invalid(field, "This field may not be blank."));
-        }
-    }
-    Ok(())
-}
-
 /// Copies the fields of `body` an assistant keeps: every field `T`'s
 /// operation documents, but `voice` (stored as the voice object it names)
 /// and `template` (it only picks what a new assistant starts from).
@@ -99,7 +85,6 @@ pub(super) async fn create_assistant(
     _auth: PureTalkAuth,
     SpecFields(_, body): SpecFields<types::CreateAssistantRequest>,
 ) -> Reply {
-    not_blank(&body, &["name"])?;
     let mut store = app.lock();
     let voice = voice_for(&store, &body)?;
     let stamp = now();
@@ -167,7 +152,6 @@ pub(super) async fn update_assistant(
     // Like DRF: the object is looked up before the body is validated.
     let index = assistant_index(&store, id)?;
     let (_, body) = body.check_fields()?;
-    not_blank(&body, &["name"])?;
     let voice = voice_for(&store, &body)?;
     let Some(assistant) = store.assistants.get_mut(index) else {
         return Err(not_found_assistant());

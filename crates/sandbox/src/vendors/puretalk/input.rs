@@ -61,15 +61,22 @@ pub(super) fn query_of(params: Params) -> Result<HashMap<String, String>, Refusa
     })
 }
 
-pub(super) fn positive(
-    query: &HashMap<String, String>,
-    name: &str,
-) -> Result<Option<usize>, Refusal> {
+/// A query integer as the spec types `page` and `limit`: `integer`,
+/// `format: int32`. Anything else is a 400; the range within is the
+/// caller's.
+pub(super) fn int32(query: &HashMap<String, String>, name: &str) -> Result<Option<i32>, Refusal> {
     match query.get(name) {
         None => Ok(None),
         Some(text) => match text.trim().parse::<i64>() {
-            Ok(n) if n >= 1 => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
-            Ok(n) => Err(invalid(name, format!("must be at least 1 (got {n})"))),
+            Ok(n) => i32::try_from(n).map(Some).map_err(|_| {
+                invalid(
+                    name,
+                    format!(
+                        "must be a 32-bit integer (int32), at most {} (got {n})",
+                        i32::MAX
+                    ),
+                )
+            }),
             Err(_) => Err(invalid(
                 name,
                 format!("must be an integer (got {:?})", text),
@@ -78,13 +85,23 @@ pub(super) fn positive(
     }
 }
 
+/// `page` and `limit`. The docs set no range: as DRF does, a `limit` below
+/// 1 means the default (10) and one above 100 means 100, and a `page`
+/// below 1, like one past the last, is 404 `Invalid page.`.
 pub(super) fn paging(query: &HashMap<String, String>) -> Result<Paging, Refusal> {
-    Ok(Paging {
-        page: positive(query, "page")?.unwrap_or(1),
-        limit: positive(query, "limit")?
-            .unwrap_or(DEFAULT_LIMIT)
-            .min(MAX_LIMIT),
-    })
+    let page = int32(query, "page")?.unwrap_or(1);
+    let limit = int32(query, "limit")?;
+    let Ok(page) = usize::try_from(page) else {
+        return Err(fail(StatusCode::NOT_FOUND, "Invalid page."));
+    };
+    if page == 0 {
+        return Err(fail(StatusCode::NOT_FOUND, "Invalid page."));
+    }
+    let limit = match limit.map(usize::try_from) {
+        Some(Ok(n)) if n >= 1 => n.min(MAX_LIMIT),
+        _ => DEFAULT_LIMIT,
+    };
+    Ok(Paging { page, limit })
 }
 
 pub(super) fn encode(text: &str) -> String {

@@ -7,8 +7,9 @@
 //!   (the docs' examples show `err: true` on success; the sandbox answers
 //!   `false`, which the client reads as success). Assistants, calls and phone
 //!   numbers are DRF pages `{count, next, previous, results}` (query `page`,
-//!   `limit`; default limit 10, at most 100; a page past the last is 404
-//!   `Invalid page.`); campaigns are `{msg, err, results: {count, campaigns}}`.
+//!   `limit`, both `int32` as the spec says, else 400; default limit 10, at
+//!   most 100, a limit below 1 is the default; a page below 1 or past the last
+//!   is 404 `Invalid page.`); campaigns are `{msg, err, results: {count, campaigns}}`.
 //! - **Errors**: `{"err": true, "msg": "..."}` with the HTTP status: 400 for a
 //!   body that breaks the spec (the message names the field, e.g.
 //!   `voice: must be an integer (got a string)`), for a non-JSON body and for a
@@ -35,7 +36,7 @@
 //! `POST /ai-assistants` appends to the list. LLM states live in the
 //! assistant's `llm_states`: an upsert with a known `state_id` updates that
 //! state, otherwise adds one with a new id; the delete removes the listed ids
-//! anywhere (unknown ids are ignored; an empty list is 400).
+//! anywhere (unknown ids are ignored; an empty list deletes nothing).
 //! `POST /calls/web/register` adds an in-progress `web` call to `GET /calls`.
 //! `POST /v1/tts` answers silent audio (`application/octet-stream`) in the
 //! requested format, 60 ms per character. `POST /v1/tts/clone-voice` takes

@@ -9,7 +9,6 @@ use axum::response::IntoResponse;
 use chatbots_puretalk::types;
 use serde_json::{Value, json};
 
-use super::assistants::not_blank;
 use super::audio;
 use super::errors::{Refusal, Reply, fail, invalid, not_found_voice, success};
 use super::input::{PureTalkAuth, canonical_uuid};
@@ -23,7 +22,6 @@ pub(super) async fn text_to_speech(
     _auth: PureTalkAuth,
     SpecFields(_, body): SpecFields<types::TextToSpeechRequest>,
 ) -> Reply {
-    not_blank(&body, &["text"])?;
     let voice_id = body
         .get("voice_id")
         .and_then(Value::as_str)
@@ -122,7 +120,6 @@ pub(super) async fn clone_voice(
     }
     let name = match text("name") {
         None => return Err(invalid("name", "This field is required.")),
-        Some(n) if n.is_empty() => return Err(invalid("name", "This field may not be blank.")),
         Some(n) => n,
     };
     // The form is multipart, so no JSON schema checks it: its two enums are

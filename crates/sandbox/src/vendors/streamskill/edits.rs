@@ -49,11 +49,12 @@ fn current_u64(purchase: &Purchase, field: &str) -> Option<u64> {
     purchase.settings.get(field).and_then(Value::as_u64)
 }
 
-/// A channel name as the edits take it: no URL prefix, not blank.
-fn check_channel(errors: &mut Errors, fields: &Map<String, Value>) {
+/// A channel name as the edits take it: no URL prefix (both edits' docs);
+/// not blank after trimming only where documented (the followers' edit).
+fn check_channel(errors: &mut Errors, fields: &Map<String, Value>, not_blank: bool) {
     if let Some(channel) = fields.get("channel").and_then(Value::as_str) {
         let channel = channel.trim();
-        if channel.is_empty() {
+        if channel.is_empty() && not_blank {
             add(errors, "channel", "Channel cannot be blank.");
         } else if channel.contains('/') || channel.contains(':') {
             add(
@@ -125,20 +126,11 @@ fn check_rules(
             }
         }
         Edit::Chatbot => {
-            if let Some(phrases) = fields.get("phrases").and_then(Value::as_array) {
-                if phrases.is_empty() {
-                    add(&mut errors, "phrases", "Phrases cannot be empty.");
-                }
-                if phrases
-                    .iter()
-                    .any(|p| p.as_str().is_some_and(|p| p.trim().is_empty()))
-                {
-                    add(&mut errors, "phrases", "Phrases cannot be blank.");
-                }
-            }
+            // `phrases` is a string list; the docs set no rule on its length
+            // or on blank phrases, so none is checked.
         }
         Edit::TwitchViewers => {
-            check_channel(&mut errors, fields);
+            check_channel(&mut errors, fields, false);
             if let Some(threads) = fields.get("threads").and_then(Value::as_u64)
                 && threads > purchase.quantity
             {
@@ -193,7 +185,7 @@ fn check_rules(
             }
         }
         Edit::TwitchFollowers => {
-            check_channel(&mut errors, fields);
+            check_channel(&mut errors, fields, true);
             let current = purchase.settings.get("channel").and_then(Value::as_str);
             if let Some(channel) = fields.get("channel").and_then(Value::as_str)
                 && Some(channel.trim()) != current

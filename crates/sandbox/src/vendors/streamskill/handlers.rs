@@ -248,9 +248,8 @@ pub(super) async fn create_purchase(
         .unwrap_or_default()
         .trim()
         .to_string();
-    if channel.is_empty() {
-        add(&mut errors, "channel", "Channel cannot be blank.");
-    }
+    // A blank channel is not refused: the docs require the field, not text
+    // in it.
     let interval = value.get("interval").and_then(Value::as_u64);
     if let Some(interval) = interval {
         if !tarif.custom_interval {

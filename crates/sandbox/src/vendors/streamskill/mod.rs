@@ -51,7 +51,8 @@
 //! Content-Type → 415; too large → 413. Orders show two sandbox extras:
 //! `settings` (what the edit endpoints change) and `quantity`; `expand`
 //! understands `tarif` and `chatbot` (tariffs: `panel`). `Accept-Language:
-//! ru` localises tariff texts.
+//! ru` localises tariff texts; a value other than `en` or `ru` (the spec's
+//! `LanguageObject`) is a 422 naming the header.
 
 mod auth;
 mod edits;
@@ -147,10 +148,33 @@ pub(crate) fn router(settings: &Settings) -> Router {
         .method_not_allowed_fallback(|| async { render(Problem::MethodNotAllowed) })
         .fallback(|| async { render(Problem::NoRoute) })
         .with_state(app)
+        .layer(axum::middleware::from_fn(accept_language))
         .layer(axum::middleware::from_fn_with_state(
             limiter,
             limit::rate_limit,
         ))
+}
+
+/// The spec's `Accept-Language` (`LanguageObject`: `en` | `ru`, optional) on
+/// every operation: any other value is a 422 naming the header.
+async fn accept_language(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(value) = request.headers().get(header::ACCEPT_LANGUAGE)
+        && !matches!(value.as_bytes(), b"en" | b"ru")
+    {
+        let got = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        let mut errors = Errors::new();
+        errors.insert(
+            "Accept-Language".to_string(),
+            vec![format!(
+                "Accept-Language must be one of: en, ru (got \"{got}\")."
+            )],
+        );
+        return invalid(errors);
+    }
+    next.run(request).await
 }
 
 /// Field → messages, as in a 422's `errors`.

@@ -95,7 +95,7 @@ impl Purchase {
     }
 }
 
-/// The response language (`Accept-Language`; anything but `ru` is English).
+/// The response language (`Accept-Language`: `ru`, else English).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Lang {
     En,
