@@ -211,7 +211,8 @@ impl<A: Authenticate> Inner<A> {
                 Ok(response) => {
                     let status = response.status();
                     if let (Some(pacer), Some(permit)) = (&self.pacer, permit) {
-                        pacer.observe(permit, status, response.headers());
+                        let max_hold = self.retry.max_retry_after;
+                        pacer.observe(permit, status, response.headers(), max_hold);
                     }
                     // Only a retryable status makes the wait matter.
                     let asked = if is_retryable_status(status) {

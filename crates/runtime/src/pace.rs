@@ -36,6 +36,21 @@ use bucket::{Bucket, MAX_WAIT};
 /// `Retry-After`.
 const DEFAULT_HOLD: Duration = Duration::from_secs(1);
 
+/// The variation in latency a documented bucket leaves room for: requests
+/// sent in turn can reach the vendor closer together than they left (a new
+/// connection is slower than a pooled one).
+const JITTER: Duration = Duration::from_millis(100);
+
+/// The burst the client allows itself: the documented one less the
+/// tokens that [`JITTER`] refills (at least one), so that requests bunched
+/// on the way still find tokens at the vendor; at least 1. Costs 100 ms
+/// once, on a long queue.
+fn usable_burst(limit: RateLimit) -> u32 {
+    let spare = (limit.per_second * JITTER.as_secs_f64()).ceil().max(1.0);
+    // A float-to-int `as` saturates; `spare` is finite (the rate is).
+    limit.burst.saturating_sub(spare as u32).max(1)
+}
+
 /// A vendor's request budget as a token bucket: `burst` requests at once,
 /// refilled at `per_second`.
 ///
@@ -215,14 +230,9 @@ impl Pacer {
     fn new(limit: Option<RateLimit>) -> Pacer {
         let now = Instant::now();
         let mode = match limit {
-            // One request fewer than documented: a request's latency
-            // varies, and a spare token absorbs 1/rate of that, so that
-            // requests sent in turn do not reach the vendor too close.
-            Some(limit) => Mode::Documented(Bucket::full(
-                limit.burst.saturating_sub(1).max(1),
-                limit.per_second,
-                now,
-            )),
+            Some(limit) => {
+                Mode::Documented(Bucket::full(usable_burst(limit), limit.per_second, now))
+            }
             None => Mode::Learned(Adaptive::new(now)),
         };
         Pacer {
@@ -296,8 +306,17 @@ impl Pacer {
     /// Learns from a response: a 429 holds every request until its
     /// `Retry-After` (and lowers a learned rate); `X-Rate-Limit-Remaining`
     /// lowers a documented bucket; `Remaining: 0` holds a vendor without
-    /// one until `X-Rate-Limit-Reset`.
-    pub(crate) fn observe(&self, permit: Permit, status: StatusCode, headers: &HeaderMap) {
+    /// one until `X-Rate-Limit-Reset`. No hold is longer than `max_hold`
+    /// (the client's `RetryPolicy::max_retry_after`: a longer wait is one
+    /// the client does not accept, so its calls go out and get the
+    /// vendor's answer instead).
+    pub(crate) fn observe(
+        &self,
+        permit: Permit,
+        status: StatusCode,
+        headers: &HeaderMap,
+        max_hold: Duration,
+    ) {
         let now = Instant::now();
         let mut state = lock(&self.state);
         if status == StatusCode::TOO_MANY_REQUESTS {
@@ -305,7 +324,7 @@ impl Pacer {
                 learned.throttled(now, permit.sent_at);
             }
             let wait = retry_after(headers).unwrap_or(DEFAULT_HOLD);
-            state.hold(now, wait);
+            state.hold(now, wait.min(max_hold));
             return;
         }
         let Some(remaining) = remaining(headers) else {
@@ -315,7 +334,7 @@ impl Pacer {
             Mode::Documented(bucket) => bucket.at_most(now, remaining),
             Mode::Learned(_) if remaining < 1.0 => {
                 if let Some(reset) = rate_limit_reset(headers) {
-                    state.hold(now, reset);
+                    state.hold(now, reset.min(max_hold));
                 }
             }
             Mode::Learned(_) => {}

@@ -26,6 +26,10 @@ const QUIET: Duration = Duration::from_secs(60);
 /// The window the send rate is measured over.
 const WINDOW: Duration = Duration::from_secs(1);
 
+/// The shortest time sends are taken to have taken: a burst sent at once
+/// is a high rate, not an infinite one.
+const MIN_SPAN: Duration = Duration::from_millis(100);
+
 /// Sends remembered for the measurement: beyond this many per second the
 /// exact figure no longer matters (a 429 cuts it to 70 % of at least this).
 const MAX_SAMPLES: usize = 4096;
@@ -108,8 +112,17 @@ impl Adaptive {
             return;
         }
         self.forget(now);
-        // Sends in the last second, at least this one.
-        let sending = (self.sent.len().max(1) as f64) / WINDOW.as_secs_f64();
+        // Sends in the last second (at least this one), over the time they
+        // took: after a hold, a second's window would take the quiet part
+        // for slowness and undershoot.
+        let span = self
+            .sent
+            .front()
+            .map_or(0.0, |first| {
+                now.saturating_duration_since(*first).as_secs_f64()
+            })
+            .clamp(MIN_SPAN.as_secs_f64(), WINDOW.as_secs_f64());
+        let sending = (self.sent.len().max(1) as f64) / span;
         let current = self.bucket(now).map_or(f64::INFINITY, |b| b.rate());
         let rate = (BETA * current.min(sending)).max(MIN_RATE);
         match &mut self.bucket {
@@ -141,26 +154,27 @@ mod tests {
         }
         let now = start + secs(0.01);
         learned.throttled(now, start);
-        assert_eq!(learned.rate(), Some(70.0));
+        // 100 at once count as 100 in the shortest span, 0.1 s.
+        assert_eq!(learned.rate(), Some(700.0));
         // The rest of the storm was sent before the decrease.
         for _ in 0..99 {
             learned.throttled(now, start);
         }
-        assert_eq!(learned.rate(), Some(70.0));
+        assert_eq!(learned.rate(), Some(700.0));
 
         // A 429 to a request sent after it lowers it again, to 70 % of
-        // what was sent in the last second (5), not of the rate in force.
+        // the rate sent lately (5 in 0.5 s), not of the rate in force.
         let later = now + secs(2.0);
         for i in 0..5 {
-            learned.sent(later - secs(0.1 * f64::from(i)));
+            learned.sent(later - secs(0.5) + secs(0.1 * f64::from(i)));
         }
         learned.throttled(later, later);
         let rate = learned.rate().unwrap();
-        assert!((rate - 3.5).abs() < 1e-9, "{rate}");
+        assert!((rate - 7.0).abs() < 1e-9, "{rate}");
 
         // 5 % of that per second: 10 s later, 1.5 times.
         let rate = learned.bucket(later + secs(10.0)).unwrap().rate();
-        assert!((rate - 5.25).abs() < 1e-9, "{rate}");
+        assert!((rate - 10.5).abs() < 1e-9, "{rate}");
         assert!(learned.bucket(later + QUIET).is_none(), "quiet: unpaced");
         assert_eq!(learned.rate(), None);
     }

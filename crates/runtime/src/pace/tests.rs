@@ -7,6 +7,9 @@ use reqwest::header::{HeaderMap, HeaderValue};
 
 use super::*;
 
+/// A `max_retry_after` longer than any hold here.
+const LONG: Duration = MAX_WAIT;
+
 const DOCUMENTED: RateLimit = RateLimit {
     burst: 3,
     per_second: 2.0,
@@ -50,11 +53,22 @@ fn ok() -> StatusCode {
 async fn a_documented_limit_gives_a_burst_then_turns_at_its_rate() {
     let pacer = Arc::new(Pacer::new(Some(DOCUMENTED)));
     assert_eq!(pacer.rate(), Some(2.0));
-    // One token is kept spare: a burst of 2, then one every 500 ms.
+    // One token is kept spare (100 ms at 2/s is less than one): a burst
+    // of 2, then one every 500 ms.
     assert_eq!(turns(&pacer, 6).await, [0, 0, 500, 1000, 1500, 2000]);
     // The queue was served in full; the bucket refills from there.
     tokio::time::advance(Duration::from_secs(10)).await;
     assert_eq!(turns(&pacer, 3).await, [0, 0, 500]);
+}
+
+#[test]
+fn the_spare_tokens_cover_100_ms_of_refill() {
+    let burst = |burst, per_second| usable_burst(RateLimit { burst, per_second });
+    assert_eq!(burst(30, 2.0), 29);
+    assert_eq!(burst(30, 200.0), 10);
+    assert_eq!(burst(30, 1000.0), 1);
+    assert_eq!(burst(1, 0.5), 1);
+    assert_eq!(burst(u32::MAX, f64::MAX), 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -92,10 +106,16 @@ async fn remaining_lowers_a_documented_bucket() {
             ("x-rate-limit-remaining", "0"),
             ("x-rate-limit-reset", "15"),
         ]),
+        LONG,
     );
     assert_eq!(turns(&pacer, 2).await, [500, 1000]);
     // A higher count never raises it.
-    pacer.observe(permit, ok(), &headers(&[("x-rate-limit-remaining", "29")]));
+    pacer.observe(
+        permit,
+        ok(),
+        &headers(&[("x-rate-limit-remaining", "29")]),
+        LONG,
+    );
     assert_eq!(turns(&pacer, 1).await, [500]);
 }
 
@@ -109,6 +129,7 @@ async fn remaining_zero_holds_a_vendor_without_a_documented_limit_until_the_rese
         permit,
         ok(),
         &headers(&[("x-rate-limit-remaining", "0"), ("x-rate-limit-reset", "2")]),
+        LONG,
     );
     assert_eq!(turns(&pacer, 3).await, [2000, 2000, 2000]);
     // Remaining above zero says nothing to a vendor without a bucket.
@@ -116,6 +137,7 @@ async fn remaining_zero_holds_a_vendor_without_a_documented_limit_until_the_rese
         permit,
         ok(),
         &headers(&[("x-rate-limit-remaining", "3"), ("x-rate-limit-reset", "2")]),
+        LONG,
     );
     assert_eq!(turns(&pacer, 2).await, [0, 0]);
 }
@@ -129,20 +151,21 @@ async fn a_429_storm_slows_a_learned_vendor_once_and_it_recovers() {
         permits.push(pacer.acquire(far).await.unwrap());
     }
     // Every one of the storm comes back 429; only the first lowers the
-    // rate: to 70 % of the 20/s sent.
+    // rate: to 70 % of the rate sent (20 at once count as 20 in 0.1 s).
     for permit in permits {
         pacer.observe(
             permit,
             StatusCode::TOO_MANY_REQUESTS,
             &headers(&[("retry-after", "1")]),
+            LONG,
         );
     }
     let rate = pacer.rate().unwrap();
-    assert!((rate - 14.0).abs() < 0.01, "{rate}");
+    assert!((rate - 140.0).abs() < 0.01, "{rate}");
     // Nothing before the Retry-After; then one at a time at that rate.
     let times = turns(&pacer, 3).await;
     assert_eq!(times[0], 1000);
-    assert!(times[2] - times[0] >= 2 * 1000 / 15, "{times:?}");
+    assert!(times[2] - times[0] >= 2 * 1000 / 150, "{times:?}");
 
     // It grows back while no 429 comes, and after a quiet minute the
     // vendor is unpaced again.
@@ -162,6 +185,7 @@ async fn a_429_holds_a_documented_vendor_until_retry_after() {
         permit,
         StatusCode::TOO_MANY_REQUESTS,
         &headers(&[("retry-after", "3")]),
+        LONG,
     );
     assert_eq!(pacer.rate(), Some(2.0), "a documented rate is kept");
     assert_eq!(turns(&pacer, 2).await, [3000, 3500]);
@@ -219,7 +243,7 @@ async fn malformed_or_absurd_headers_neither_panic_nor_wait_forever() {
                 ("x-rate-limit-reset", "-5"),
             ],
         ] {
-            pacer.observe(permit, ok(), &headers(pairs));
+            pacer.observe(permit, ok(), &headers(pairs), LONG);
         }
         assert!(pacer.wait() <= Duration::from_secs(1), "{pacer:?}");
         // A hold as long as the vendor likes is capped, not an overflow.
@@ -231,14 +255,40 @@ async fn malformed_or_absurd_headers_neither_panic_nor_wait_forever() {
                     ("x-rate-limit-remaining", "0"),
                     ("x-rate-limit-reset", value),
                 ]),
+                LONG,
             );
             pacer.observe(
                 permit,
                 StatusCode::TOO_MANY_REQUESTS,
                 &headers(&[("retry-after", value)]),
+                LONG,
             );
         }
         assert!(pacer.wait() <= MAX_WAIT, "{pacer:?}");
         assert!(pacer.wait() >= Duration::from_secs(3600), "{pacer:?}");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_hold_is_longer_than_the_clients_max_retry_after() {
+    let pacer = Arc::new(Pacer::new(None));
+    let permit = pacer.acquire(Instant::now()).await.unwrap();
+    let max = Duration::from_secs(5);
+    pacer.observe(
+        permit,
+        StatusCode::TOO_MANY_REQUESTS,
+        &headers(&[("retry-after", "3600")]),
+        max,
+    );
+    assert_eq!(pacer.wait(), max);
+    pacer.observe(
+        permit,
+        ok(),
+        &headers(&[
+            ("x-rate-limit-remaining", "0"),
+            ("x-rate-limit-reset", "3600"),
+        ]),
+        max,
+    );
+    assert_eq!(pacer.wait(), max);
 }
