@@ -10,7 +10,8 @@
 //!   rate (`pace/adaptive.rs`).
 //! - Either way a 429 holds every request of the credential until its
 //!   `Retry-After`, and a vendor without a documented bucket that says
-//!   `X-Rate-Limit-Remaining: 0` is held until its `X-Rate-Limit-Reset`.
+//!   `X-Rate-Limit-Remaining: 0` is held until its `X-Rate-Limit-Reset`;
+//!   no hold is longer than the client's `RetryPolicy::max_retry_after`.
 //!
 //! Waiting for a turn is not an attempt ([`RetryPolicy`](crate::RetryPolicy)
 //! counts sends); [`Pacing::deadline`] bounds it.
