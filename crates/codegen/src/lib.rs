@@ -25,9 +25,11 @@ use openapiv3::{OpenAPI, Operation, ReferenceOr};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
+mod rate_limit;
 mod rules;
 mod schema;
 
+pub use rate_limit::{DocumentedLimit, RATE_LIMIT_EXTENSION, documented_limit};
 pub use rules::{MANUAL_EXTENSION, Problem};
 
 /// Prefix of every vendor crate's package name: `chatbots-<vendor>`.
@@ -133,7 +135,7 @@ pub fn settings() -> GenerationSettings {
 /// progenitor writes it, followed by data for the runtime: an `operations`
 /// module (one `chatbots_runtime::Operation` per operation) and a
 /// `chatbots_runtime::vendor_client!` call (vendor, base URL, security
-/// scheme), which writes the hooks and constructors.
+/// scheme, documented rate limit), which writes the hooks and constructors.
 pub fn generate(spec: &Spec) -> Result<String, SpecError> {
     if let Some(problem) = check(spec).into_iter().next() {
         return Err(SpecError {
@@ -378,8 +380,15 @@ fn glue(spec: &Spec) -> Result<(proc_macro2::TokenStream, String), SpecError> {
             format!("    header_auth: {{ scheme: {name:?}, header: {header:?}, prefix: {prefix:?} }},\n")
         })
         .unwrap_or_default();
+    let rate_limit = documented_limit(&spec.api)
+        .map(rate_limit::macro_argument)
+        .map_err(|reason| SpecError {
+            path: spec.path.clone(),
+            operation: None,
+            reason,
+        })?;
     let call = format!(
-        "\nchatbots_runtime::vendor_client! {{\n    vendor: {vendor:?},\n    default_base_url: {base_url:?},\n    operations: operations::ALL,\n    auth: crate::Auth,\n{header_auth}}}\n"
+        "\nchatbots_runtime::vendor_client! {{\n    vendor: {vendor:?},\n    default_base_url: {base_url:?},\n    operations: operations::ALL,\n    auth: crate::Auth,\n{header_auth}{rate_limit}}}\n"
     );
     Ok((operations, call))
 }

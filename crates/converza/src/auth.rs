@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::Duration;
 
 use chatbots_runtime::{
-    AuthContext, AuthError, Authenticate, ClientConfig, Envelope, ExposeSecret, SecretString,
+    AuthContext, AuthError, Authenticate, ClientConfig, CredentialId, Envelope, ExposeSecret,
+    SecretString,
 };
 use progenitor_client::Error;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
@@ -127,13 +128,17 @@ impl Auth {
             let client = Client::new_with_client(
                 &base_url,
                 http,
-                crate::Inner::new(
+                // The same pacer as the client's own calls (same server,
+                // same credential): the exchange counts against the budget.
+                crate::Inner::for_server(
                     VENDOR,
                     auth.clone(),
                     &ClientConfig {
                         retry,
                         ..ClientConfig::default()
                     },
+                    &base_url,
+                    crate::RATE_LIMIT,
                 ),
             );
             let body = types::TokenRequest {
@@ -279,6 +284,14 @@ impl Authenticate for Auth {
     /// Exchanges the key pair unless a fresh token is cached.
     async fn ready(&self, ctx: &AuthContext<'_>) -> Result<(), AuthError> {
         self.bearer(ctx).await.map(drop)
+    }
+
+    /// The key pair (not the token, which changes while the budget stays).
+    fn credential_id(&self) -> CredentialId {
+        CredentialId::of([
+            self.shared.key_id.expose_secret().as_bytes(),
+            self.shared.key_secret.expose_secret().as_bytes(),
+        ])
     }
 
     /// Hides the key pair and the cached JWT.

@@ -3,7 +3,8 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::Request;
@@ -49,6 +50,48 @@ pub trait Authenticate: Clone + fmt::Debug + Send + Sync + 'static {
     /// `text` with every credential this auth holds replaced by
     /// `[REDACTED]`: for vendor messages that echo what they were sent.
     fn redact(&self, text: &str) -> String;
+
+    /// Which credential this is, as [`CredentialId::of`] its secret parts:
+    /// clients with the same id share one rate-limit budget.
+    fn credential_id(&self) -> CredentialId;
+}
+
+/// Which credential a client uses, as a number that reveals nothing about
+/// it: a hash of its parts under a key drawn at random once per process.
+/// Two clients on the same credential get the same id (and share a
+/// [`Pacing`](crate::Pacing) budget); the id means nothing in another
+/// process and is never printed.
+///
+/// ```
+/// use chatbots_runtime::CredentialId;
+///
+/// let id = CredentialId::of([b"key-1".as_slice()]);
+/// assert_eq!(id, CredentialId::of([b"key-1".as_slice()]));
+/// assert_ne!(id, CredentialId::of([b"key-2".as_slice()]));
+/// assert_eq!(format!("{id:?}"), "CredentialId(..)");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CredentialId(u64);
+
+impl CredentialId {
+    /// The id of a credential made of `parts` (a key, or a key id and
+    /// secret).
+    pub fn of<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> CredentialId {
+        static KEY: OnceLock<RandomState> = OnceLock::new();
+        let mut hasher = KEY.get_or_init(RandomState::new).build_hasher();
+        for part in parts {
+            // The length first, so that `ab`+`c` and `a`+`bc` differ.
+            hasher.write_usize(part.len());
+            hasher.write(part);
+        }
+        CredentialId(hasher.finish())
+    }
+}
+
+impl fmt::Debug for CredentialId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CredentialId(..)")
+    }
 }
 
 /// `text` with each non-empty secret replaced by `[REDACTED]`.
@@ -137,6 +180,10 @@ impl Authenticate for HeaderAuth {
             .and_then(|v| v.get(self.secret_start..))
             .unwrap_or_default();
         redact_secrets(text, [secret])
+    }
+
+    fn credential_id(&self) -> CredentialId {
+        CredentialId::of([self.name.as_str().as_bytes(), self.value.as_bytes()])
     }
 }
 

@@ -2,17 +2,19 @@
 //! request goes through (prepare, send with retries, decode a hand-built
 //! request's answer).
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use progenitor_client::{Error, ResponseValue};
-use reqwest::header::HeaderName;
-use reqwest::{Request, Response};
+use reqwest::header::{HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Request, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use crate::pace::{Pacer, Permit};
 use crate::record::note;
 use crate::{
-    AuthContext, AuthError, Authenticate, ClientConfig, Operation, RetryPolicy,
+    AuthContext, AuthError, Authenticate, ClientConfig, Operation, RateLimit, RetryPolicy,
     is_retryable_status, retry_after,
 };
 
@@ -20,22 +22,60 @@ use crate::{
 /// `info.version`. No vendor documents it.
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
-/// The state behind every generated vendor client: vendor name, auth and
-/// retry policy. Cloning is cheap when the auth is.
+/// The header on a 429 the client makes itself, without sending, when a
+/// call's turn would come after its deadline.
+const PACED_OUT: HeaderName = HeaderName::from_static("x-chatbots-paced-out");
+
+/// The state behind every generated vendor client: vendor name, auth, retry
+/// policy and pacer. Cloning is cheap when the auth is; clones share the
+/// pacer.
 #[derive(Clone, Debug)]
 pub struct Inner<A> {
     vendor: &'static str,
     auth: A,
     retry: RetryPolicy,
+    /// `None`: pacing off.
+    pacer: Option<Arc<Pacer>>,
+    deadline: Duration,
 }
 
 impl<A: Authenticate> Inner<A> {
-    /// Runtime state for one vendor client.
+    /// Runtime state for one vendor client, paced by a limit learned from
+    /// 429s (or `config.pacing.limit`), shared with other clients of the
+    /// vendor on the same credential built this way. Generated clients use
+    /// [`Inner::for_server`].
     pub fn new(vendor: &'static str, auth: A, config: &ClientConfig) -> Self {
+        Self::for_server(vendor, auth, config, "", None)
+    }
+
+    /// Runtime state for one vendor client of the server at `base_url`.
+    /// `documented` is the vendor's documented limit (the spec's
+    /// `x-chatbots-rate-limit`; `config.pacing.limit` replaces it). Every
+    /// client of `vendor` on `base_url` with the same credential
+    /// ([`Authenticate::credential_id`]) and limit shares one pacer, so
+    /// they share one budget.
+    pub fn for_server(
+        vendor: &'static str,
+        auth: A,
+        config: &ClientConfig,
+        base_url: &str,
+        documented: Option<RateLimit>,
+    ) -> Self {
+        let pacing = &config.pacing;
+        let pacer = pacing.enabled.then(|| {
+            Pacer::shared(
+                vendor,
+                base_url,
+                auth.credential_id(),
+                pacing.limit.or(documented),
+            )
+        });
         Self {
             vendor,
             auth,
             retry: config.retry.clone(),
+            pacer,
+            deadline: pacing.deadline,
         }
     }
 
@@ -52,6 +92,14 @@ impl<A: Authenticate> Inner<A> {
     /// The retry policy in use.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
+    }
+
+    /// Requests per second the client is paced at now: the documented (or
+    /// configured) refill rate, or the rate learned after a 429. `None`
+    /// while unpaced (no documented limit and no 429 lately) or with
+    /// pacing off.
+    pub fn pacing_rate(&self) -> Option<f64> {
+        self.pacer.as_ref()?.rate()
     }
 
     /// `text` without any credential of this client.
@@ -93,10 +141,16 @@ impl<A: Authenticate> Inner<A> {
         self.auth.authenticate(&ctx, request).await
     }
 
-    /// Sends a request (the `exec` hook), retrying transient failures of
-    /// retry-safe operations, inside a `chatbots.request` tracing span
-    /// (vendor, operation, method, attempt, status, latency; never a header
-    /// or a body).
+    /// Sends a request (the `exec` hook) when the pacer gives it a turn,
+    /// retrying transient failures of retry-safe operations, inside a
+    /// `chatbots.request` tracing span (vendor, operation, method, attempt,
+    /// status, latency; never a header or a body).
+    ///
+    /// Waiting for a turn is not an attempt. A call whose turn would come
+    /// after the pacing deadline is not sent (or not sent again): it gets
+    /// the vendor's last answer, or before any attempt a 429 made by the
+    /// client (`Retry-After`: the wait; header `x-chatbots-paced-out`; a
+    /// JSON `message`), and [`CallRecord::deadline_exceeded`](crate::CallRecord::deadline_exceeded).
     pub async fn execute(
         &self,
         http: &reqwest::Client,
@@ -132,8 +186,15 @@ impl<A: Authenticate> Inner<A> {
         retry_safe: bool,
         span: tracing::Span,
     ) -> reqwest::Result<Response> {
+        let deadline = tokio::time::Instant::now()
+            .checked_add(self.deadline)
+            .unwrap_or_else(far_future);
         let mut delays = self.retry.delays();
         let mut attempt = 1u32;
+        let mut permit = match self.turn(deadline).await {
+            Ok(permit) => permit,
+            Err(wait) => return Ok(self.paced_out(wait)),
+        };
         loop {
             // `None` for a streaming body, which cannot be sent twice.
             let next = if retry_safe && attempt < self.retry.max_attempts {
@@ -149,6 +210,10 @@ impl<A: Authenticate> Inner<A> {
             let hint = match &result {
                 Ok(response) => {
                     let status = response.status();
+                    if let (Some(pacer), Some(permit)) = (&self.pacer, permit) {
+                        let max_hold = self.retry.max_retry_after;
+                        pacer.observe(permit, status, response.headers(), max_hold);
+                    }
                     // Only a retryable status makes the wait matter.
                     let asked = if is_retryable_status(status) {
                         retry_after(response.headers())
@@ -163,7 +228,7 @@ impl<A: Authenticate> Inner<A> {
                         r.attempts = attempt;
                         r.timed_out = false;
                     });
-                    is_retryable_status(status).then_some(asked)
+                    is_retryable_status(status).then_some((status, asked))
                 }
                 Err(e) => {
                     tracing::debug!(attempt, latency_ms, error = %e, "transport error");
@@ -175,10 +240,10 @@ impl<A: Authenticate> Inner<A> {
                         r.timed_out = timed_out;
                     });
                     (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body())
-                        .then_some(None)
+                        .then_some((StatusCode::OK, None))
                 }
             };
-            let (Some(again), Some(asked)) = (next, hint) else {
+            let (Some(again), Some((status, asked))) = (next, hint) else {
                 return result;
             };
             let Some(computed) = delays.next() else {
@@ -186,15 +251,83 @@ impl<A: Authenticate> Inner<A> {
             };
             let delay = match asked {
                 Some(asked) if asked > self.retry.max_retry_after => return result,
+                // The pacer holds every request of the credential until the
+                // vendor's time; waiting here as well would wait twice.
+                _ if self.pacer.is_some() && status == StatusCode::TOO_MANY_REQUESTS => {
+                    Duration::ZERO
+                }
                 Some(asked) => asked,
                 None => computed,
             };
+            // Decided before letting go of the answer: past the deadline,
+            // the caller gets the vendor's answer rather than one made up.
+            if let Some(pacer) = &self.pacer {
+                let ready = tokio::time::Instant::now() + delay.min(self.deadline);
+                if ready + pacer.wait() > deadline {
+                    tracing::debug!(attempt, "not retried: the pacing deadline would pass");
+                    note(|r| r.deadline_exceeded = true);
+                    return result;
+                }
+            }
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
             drop(result);
             tokio::time::sleep(delay).await;
+            permit = match self.turn(deadline).await {
+                Ok(permit) => permit,
+                Err(wait) => return Ok(self.paced_out(wait)),
+            };
             request = again;
             attempt += 1;
         }
+    }
+
+    /// Waits for the pacer's turn (none with pacing off), noting the wait.
+    /// `Err` with the wait needed when the turn would come after `deadline`.
+    async fn turn(&self, deadline: tokio::time::Instant) -> Result<Option<Permit>, Duration> {
+        let Some(pacer) = &self.pacer else {
+            return Ok(None);
+        };
+        let permit = pacer.acquire(deadline).await?;
+        let waited = permit.waited;
+        if !waited.is_zero() {
+            tracing::debug!(
+                waited_ms = waited.as_millis() as u64,
+                "waited for the rate limit"
+            );
+            note(|r| r.paced += waited);
+        }
+        Ok(Some(permit))
+    }
+
+    /// The 429 a call gets, without anything sent, when its turn would come
+    /// `wait` from now, past its deadline.
+    fn paced_out(&self, wait: Duration) -> Response {
+        // Whole seconds, rounded up, as `Retry-After` takes them.
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        tracing::debug!(wait_s = seconds, "not sent: the pacing deadline would pass");
+        note(|r| {
+            r.status = Some(StatusCode::TOO_MANY_REQUESTS);
+            r.retry_after = Some(wait);
+            r.timed_out = false;
+            r.deadline_exceeded = true;
+        });
+        let message = format!(
+            "{}: not sent: the rate limit gives this call a turn in {seconds} s, \
+             after its pacing deadline of {} s",
+            self.vendor,
+            self.deadline.as_secs()
+        );
+        let body = serde_json::json!({ "message": message }).to_string();
+        let mut response = http::Response::new(body);
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        let headers = response.headers_mut();
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(PACED_OUT, HeaderValue::from_static("deadline"));
+        Response::from(response)
     }
 
     /// Sends a request built by hand (a multipart upload, which progenitor
@@ -226,6 +359,11 @@ impl<A: Authenticate> Inner<A> {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+}
+
+/// A deadline too far to represent: none, in effect.
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
 
 /// An [`AuthError`] as the `pre` hook can return it: as text. Callers that
@@ -335,5 +473,144 @@ mod tests {
         let (response, record) = crate::record(inner.execute(&http, request, "upload", true)).await;
         assert_eq!(response.unwrap().status(), 503);
         assert_eq!(record.attempts, 1);
+    }
+
+    /// A client of `server` with `pacing`, fast retries and its own key.
+    fn client(server: &MockServer, key: &str, pacing: crate::Pacing) -> Inner<HeaderAuth> {
+        let auth = HeaderAuth::new("test", "x-key", "", &SecretString::from(key)).unwrap();
+        let config = ClientConfig {
+            retry: RetryPolicy {
+                min_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(1),
+                ..RetryPolicy::default()
+            },
+            pacing,
+            ..ClientConfig::default()
+        };
+        Inner::for_server("test", auth, &config, &server.uri(), None)
+    }
+
+    async fn get(inner: &Inner<HeaderAuth>, server: &MockServer) -> (Response, crate::CallRecord) {
+        let http = ClientConfig::default().http_client().unwrap();
+        let request = http.get(format!("{}/bots", server.uri())).build().unwrap();
+        let (response, record) = crate::record(inner.execute(&http, request, "get", true)).await;
+        (response.unwrap(), record)
+    }
+
+    /// Four calls at once, timed.
+    async fn four_at_once(inner: &Inner<HeaderAuth>, server: &MockServer) -> Duration {
+        let started = Instant::now();
+        let calls = (0..4).map(|_| get(inner, server));
+        for (response, _) in futures::future::join_all(calls).await {
+            assert_eq!(response.status(), 200);
+        }
+        started.elapsed()
+    }
+
+    const FOUR_PER_SECOND: crate::RateLimit = crate::RateLimit {
+        burst: 2,
+        per_second: 4.0,
+    };
+
+    #[tokio::test]
+    async fn pacing_spaces_calls_out_and_off_sends_them_at_once() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let on = crate::Pacing {
+            limit: Some(FOUR_PER_SECOND),
+            ..crate::Pacing::default()
+        };
+        // A burst of one (one token spare), then 250 ms apart.
+        let paced = four_at_once(&client(&server, "on", on.clone()), &server).await;
+        assert!(paced >= Duration::from_millis(740), "{paced:?}");
+        let off = crate::Pacing {
+            enabled: false,
+            ..on
+        };
+        let unpaced = four_at_once(&client(&server, "off", off), &server).await;
+        assert!(unpaced < Duration::from_millis(500), "{unpaced:?}");
+    }
+
+    #[tokio::test]
+    async fn a_call_whose_turn_is_past_its_deadline_is_not_sent() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let pacing = crate::Pacing {
+            limit: Some(crate::RateLimit {
+                burst: 1,
+                per_second: 0.01,
+            }),
+            deadline: Duration::from_secs(1),
+            ..crate::Pacing::default()
+        };
+        let inner = client(&server, "deadline", pacing);
+        let (first, _) = get(&inner, &server).await;
+        assert_eq!(first.status(), 200);
+
+        let started = Instant::now();
+        let (refused, record) = get(&inner, &server).await;
+        assert!(started.elapsed() < Duration::from_millis(500));
+        assert_eq!(refused.status(), 429);
+        assert_eq!(refused.headers()["x-chatbots-paced-out"], "deadline");
+        assert_eq!(refused.headers()["retry-after"], "100");
+        assert!(record.deadline_exceeded);
+        assert_eq!(record.attempts, 0);
+        assert_eq!(record.status, Some(StatusCode::TOO_MANY_REQUESTS));
+        assert!(record.retry_after > Some(Duration::from_secs(99)));
+        let body: serde_json::Value = refused.json().await.unwrap();
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains("deadline of 1 s"), "{message}");
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_429_holds_the_next_attempt_until_retry_after_and_waits_once() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let inner = client(&server, "hold", crate::Pacing::default());
+        assert_eq!(inner.pacing_rate(), None, "no documented limit: unpaced");
+        let started = Instant::now();
+        let (response, record) = get(&inner, &server).await;
+        let took = started.elapsed();
+        assert_eq!(response.status(), 200);
+        assert_eq!(record.attempts, 2);
+        assert!(took >= Duration::from_millis(990), "{took:?}");
+        assert!(took < Duration::from_millis(1900), "waited twice: {took:?}");
+        assert!(record.paced >= Duration::from_millis(900), "{record:?}");
+        assert!(inner.pacing_rate().is_some(), "learned from the 429");
+    }
+
+    #[tokio::test]
+    async fn remaining_zero_holds_the_next_call_until_the_reset() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-rate-limit-remaining", "0")
+                    .insert_header("x-rate-limit-reset", "1"),
+            )
+            .mount(&server)
+            .await;
+        let inner = client(&server, "reset", crate::Pacing::default());
+        let (_, first) = get(&inner, &server).await;
+        assert_eq!(first.paced, Duration::ZERO);
+        let started = Instant::now();
+        let (_, second) = get(&inner, &server).await;
+        assert!(started.elapsed() >= Duration::from_millis(990));
+        assert!(second.paced >= Duration::from_millis(900), "{second:?}");
     }
 }

@@ -9,7 +9,7 @@
 
 use std::future::Future;
 
-use crate::{AuthError, Authenticate, ClientConfig, ConfigError, Inner, check_base_url};
+use crate::{AuthError, Authenticate, ClientConfig, ConfigError, Inner, RateLimit, check_base_url};
 
 /// What every generated vendor client offers beyond its operations, for code
 /// that drives several vendors generically (the facade).
@@ -27,23 +27,25 @@ pub trait VendorClient: Clone + Send + Sync + 'static {
 }
 
 /// What a generated client is made of, from its settings: the base URL
-/// (without a trailing `/`) and the runtime state. For [`vendor_client!`](crate::vendor_client).
+/// (without a trailing `/`) and the runtime state, paced by `rate_limit`
+/// (the spec's) unless the settings say otherwise. For
+/// [`vendor_client!`](crate::vendor_client).
 pub fn client_parts<A: Authenticate>(
     vendor: &'static str,
     default_base_url: &'static str,
+    rate_limit: Option<RateLimit>,
     auth: A,
     config: &ClientConfig,
 ) -> Result<(String, Inner<A>), ConfigError> {
     let base_url = config.base_url.as_deref().unwrap_or(default_base_url);
     check_base_url(vendor, base_url)?;
-    Ok((
-        base_url.trim_end_matches('/').to_owned(),
-        Inner::new(vendor, auth, config),
-    ))
+    let base_url = base_url.trim_end_matches('/').to_owned();
+    let inner = Inner::for_server(vendor, auth, config, &base_url, rate_limit);
+    Ok((base_url, inner))
 }
 
 /// Writes what every vendor crate adds to its generated `Client`: `VENDOR`,
-/// `DEFAULT_BASE_URL`, the `Inner` type, `is_retry_safe`,
+/// `DEFAULT_BASE_URL`, `RATE_LIMIT`, the `Inner` type, `is_retry_safe`,
 /// `request_body_schema`, the `ClientHooks` impl into [`Inner`], the
 /// constructors (`from_auth`, `with_config`, `with_http`), `runtime()`,
 /// `ready()`, `send_manual`, the [`VendorClient`] impl and, for a spec whose
@@ -51,23 +53,38 @@ pub fn client_parts<A: Authenticate>(
 ///
 /// Called by the code `chatbots-codegen` generates, in the vendor crate's
 /// root, after progenitor's `Client` and the generated `operations` module;
-/// `auth` is the crate's hand-written auth type.
+/// `auth` is the crate's hand-written auth type; `rate_limit` the spec's
+/// `x-chatbots-rate-limit` (authenticated), when it has one.
 #[macro_export]
 macro_rules! vendor_client {
+    (@rate_limit) => { ::std::option::Option::None };
+    (@rate_limit { burst: $burst:literal, per_second: $per_second:literal }) => {
+        ::std::option::Option::Some($crate::RateLimit { burst: $burst, per_second: $per_second })
+    };
     (
         vendor: $vendor:literal,
         default_base_url: $base_url:literal,
         operations: $operations:expr,
         auth: $auth:ty,
         $(header_auth: { scheme: $scheme:literal, header: $header:literal, prefix: $prefix:literal },)?
+        $(rate_limit: $rate_limit:tt,)?
     ) => {
-        pub use $crate::{ClientConfig, Envelope, RetryPolicy, SecretString, VendorFailure};
+        pub use $crate::{
+            ClientConfig, Envelope, Pacing, RateLimit, RetryPolicy, SecretString, VendorFailure,
+        };
 
         /// The vendor name, as in `specs/<vendor>.yaml`.
         pub const VENDOR: &str = $vendor;
 
         /// The vendor's production base URL (the spec's first `servers` entry).
         pub const DEFAULT_BASE_URL: &str = $base_url;
+
+        /// The vendor's documented rate limit for an authenticated client
+        /// (the spec's `x-chatbots-rate-limit`), which clients are paced by
+        /// unless [`Pacing`] says otherwise; `None`: none documented, so a
+        /// client learns one from 429 answers.
+        pub const RATE_LIMIT: ::std::option::Option<$crate::RateLimit> =
+            $crate::vendor_client!(@rate_limit $($rate_limit)?);
 
         /// The runtime state every generated call goes through: auth, retry
         /// policy, tracing.
@@ -156,7 +173,8 @@ macro_rules! vendor_client {
                 Self::with_config(auth, &$crate::ClientConfig::default())
             }
 
-            /// A client with explicit settings (base URL, timeouts, retries).
+            /// A client with explicit settings (base URL, timeouts, retries,
+            /// pacing).
             pub fn with_config(
                 auth: $auth,
                 config: &$crate::ClientConfig,
@@ -172,8 +190,13 @@ macro_rules! vendor_client {
                 config: &$crate::ClientConfig,
                 http: ::reqwest::Client,
             ) -> ::std::result::Result<Self, $crate::ConfigError> {
-                let (base_url, inner) =
-                    $crate::__private::client_parts(VENDOR, DEFAULT_BASE_URL, auth, config)?;
+                let (base_url, inner) = $crate::__private::client_parts(
+                    VENDOR,
+                    DEFAULT_BASE_URL,
+                    RATE_LIMIT,
+                    auth,
+                    config,
+                )?;
                 Ok(Self::new_with_client(&base_url, http, inner))
             }
 

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use crate::RetryPolicy;
+use crate::{Pacing, RetryPolicy};
 
 /// Settings shared by every vendor client: where to connect, how long to
-/// wait, how to retry.
+/// wait, how to retry, how fast to send.
 ///
 /// ```
 /// use std::time::Duration;
@@ -31,6 +31,9 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// What is retried, how often and how long to wait.
     pub retry: RetryPolicy,
+    /// How requests are paced under the vendor's rate limit. Default: on,
+    /// by the documented limit or one learned from 429s.
+    pub pacing: Pacing,
     /// The `User-Agent` header.
     pub user_agent: String,
 }
@@ -42,6 +45,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            pacing: Pacing::default(),
             user_agent: concat!("chatbots-rust/", env!("CARGO_PKG_VERSION")).to_string(),
         }
     }

@@ -7,9 +7,10 @@
 //! - [`Inner::prepare`] runs before a request leaves: it removes the
 //!   `api-version` header progenitor adds and applies the vendor's
 //!   [`Authenticate`] implementation;
-//! - [`Inner::execute`] sends it with the configured [`RetryPolicy`], inside a
-//!   `tracing` span that never carries a secret, and notes what happened for
-//!   [`record`].
+//! - [`Inner::execute`] waits for the request's turn under the vendor's rate
+//!   limit ([`Pacing`]), sends it with the configured [`RetryPolicy`], inside
+//!   a `tracing` span that never carries a secret, and notes what happened
+//!   for [`record`].
 //!
 //! Credentials are [`SecretString`]s; the `Debug` of every type here redacts
 //! them.
@@ -21,17 +22,19 @@ mod client;
 mod config;
 mod envelope;
 mod operation;
+mod pace;
 mod record;
 mod retry;
 mod schema;
 mod vendor;
 
-pub use auth::{AuthContext, AuthError, Authenticate, HeaderAuth, redact_secrets};
+pub use auth::{AuthContext, AuthError, Authenticate, CredentialId, HeaderAuth, redact_secrets};
 pub use call::Inner;
 pub use client::VendorClient;
 pub use config::{ClientConfig, ConfigError, check_base_url};
 pub use envelope::{Envelope, VendorFailure};
 pub use operation::Operation;
+pub use pace::{Pacing, RateLimit};
 pub use record::{CallRecord, record};
 pub use retry::{RetryPolicy, is_retryable_status, retry_after};
 pub use schema::{Schema, SchemaError, Violation, validate};

@@ -23,6 +23,14 @@ pub struct CallRecord {
     pub attempts: u32,
     /// Whether the last attempt timed out.
     pub timed_out: bool,
+    /// Time spent waiting for turns under the vendor's rate limit (not
+    /// counted as attempts).
+    pub paced: Duration,
+    /// Whether the call stopped because its next turn under the rate limit
+    /// would have come after its pacing deadline: the answer is the
+    /// vendor's last one, or a 429 the client made without sending (then
+    /// `attempts` does not count it).
+    pub deadline_exceeded: bool,
 }
 
 tokio::task_local! {

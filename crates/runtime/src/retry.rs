@@ -84,7 +84,18 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
             return Some(when.duration_since(SystemTime::now()).unwrap_or_default());
         }
     }
-    let reset = text("x-rate-limit-reset")?.parse::<f64>().ok()?;
+    rate_limit_reset(headers)
+}
+
+/// `X-Rate-Limit-Reset` (seconds, or a Unix time) as a wait from now.
+pub(crate) fn rate_limit_reset(headers: &HeaderMap) -> Option<Duration> {
+    let reset = headers
+        .get("x-rate-limit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()?;
     if !reset.is_finite() || reset < 0.0 {
         return None;
     }

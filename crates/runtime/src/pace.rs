@@ -1,0 +1,434 @@
+//! Pacing: each client sends no faster than its vendor allows, whatever
+//! the caller's concurrency. [`Pacing`] is the setting, [`RateLimit`] a
+//! documented budget, `Pacer` the state that every clone of a client —
+//! and every client on the same credential — shares.
+//!
+//! - A vendor whose spec documents a limit (`x-chatbots-rate-limit`) is
+//!   paced by a token bucket of that size (`pace/bucket.rs`), lowered to
+//!   what `X-Rate-Limit-Remaining` says is left.
+//! - A vendor without one is unpaced until its first 429, then learns a
+//!   rate (`pace/adaptive.rs`).
+//! - Either way a 429 holds every request of the credential until its
+//!   `Retry-After`, and a vendor without a documented bucket that says
+//!   `X-Rate-Limit-Remaining: 0` is held until its `X-Rate-Limit-Reset`;
+//!   no hold is longer than the client's `RetryPolicy::max_retry_after`.
+//!
+//! Waiting for a turn is not an attempt ([`RetryPolicy`](crate::RetryPolicy)
+//! counts sends); [`Pacing::deadline`] bounds it.
+
+mod adaptive;
+mod bucket;
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use tokio::time::Instant;
+
+use crate::CredentialId;
+use crate::retry::{rate_limit_reset, retry_after};
+
+use adaptive::Adaptive;
+use bucket::{Bucket, MAX_WAIT};
+
+/// How long every request is held after a 429 without a usable
+/// `Retry-After`.
+const DEFAULT_HOLD: Duration = Duration::from_secs(1);
+
+/// The variation in latency a documented bucket leaves room for: requests
+/// sent in turn can reach the vendor closer together than they left (a new
+/// connection is slower than a pooled one).
+const JITTER: Duration = Duration::from_millis(100);
+
+/// The burst the client allows itself: the documented one less the
+/// tokens that [`JITTER`] refills (at least one), so that requests bunched
+/// on the way still find tokens at the vendor; at least 1. Costs 100 ms
+/// once, on a long queue.
+fn usable_burst(limit: RateLimit) -> u32 {
+    let spare = (limit.per_second * JITTER.as_secs_f64()).ceil().max(1.0);
+    // A float-to-int `as` saturates; `spare` is finite (the rate is).
+    limit.burst.saturating_sub(spare as u32).max(1)
+}
+
+/// A vendor's request budget as a token bucket: `burst` requests at once,
+/// refilled at `per_second`.
+///
+/// ```
+/// use chatbots_runtime::RateLimit;
+///
+/// // StreamSkill's documented budget for an API token.
+/// let limit = RateLimit { burst: 30, per_second: 2.0 };
+/// assert_eq!(limit.to_string(), "30 at once, then 2/s");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    /// Requests a full bucket allows at once (0 is taken as 1).
+    pub burst: u32,
+    /// Requests per second the bucket refills at; a value that is not a
+    /// finite number > 0 leaves the vendor unpaced until a 429.
+    pub per_second: f64,
+}
+
+impl RateLimit {
+    /// The limit, if it describes a bucket that refills.
+    fn checked(self) -> Option<RateLimit> {
+        (self.per_second.is_finite() && self.per_second > 0.0).then_some(RateLimit {
+            burst: self.burst.max(1),
+            per_second: self.per_second,
+        })
+    }
+}
+
+impl std::fmt::Display for RateLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at once, then {}/s", self.burst, self.per_second)
+    }
+}
+
+/// How a client paces its requests: part of [`ClientConfig`](crate::ClientConfig).
+///
+/// By default a client follows its vendor's documented limit (from the
+/// spec), or learns one from 429 answers if none is documented, and a call
+/// waits at most 10 minutes for its turns.
+///
+/// ```
+/// use std::time::Duration;
+/// use chatbots_runtime::{ClientConfig, Pacing, RateLimit};
+///
+/// // A plan with a higher limit than the documented one, and callers that
+/// // would rather fail than wait more than 30 s.
+/// let config = ClientConfig {
+///     pacing: Pacing {
+///         limit: Some(RateLimit { burst: 60, per_second: 10.0 }),
+///         deadline: Duration::from_secs(30),
+///         ..Pacing::default()
+///     },
+///     ..ClientConfig::default()
+/// };
+/// assert!(config.pacing.enabled);
+/// assert!(!Pacing::off().enabled);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pacing {
+    /// Whether requests are paced at all. Off, every request is sent at
+    /// once and a 429 is only retried (see [`RetryPolicy`](crate::RetryPolicy)).
+    pub enabled: bool,
+    /// Replaces the vendor's documented limit (a plan with a higher one, a
+    /// test server). `None`: the spec's, or learned from 429s.
+    pub limit: Option<RateLimit>,
+    /// The longest one call waits for its turns, all attempts together. A
+    /// call whose turn would come later is not sent: it fails at once with
+    /// a 429 (see [`CallRecord::deadline_exceeded`](crate::CallRecord::deadline_exceeded)).
+    /// Default 10 minutes: long enough for 1,000 calls queued at once on
+    /// StreamSkill's 2 requests/s; interactive callers may want less.
+    pub deadline: Duration,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            limit: None,
+            deadline: Duration::from_secs(600),
+        }
+    }
+}
+
+impl Pacing {
+    /// No pacing: every request is sent at once.
+    pub fn off() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+}
+
+/// The pacing state of one credential at one vendor, shared by every clone
+/// of a client and by every client built with that credential (see
+/// [`Pacer::shared`]).
+#[derive(Debug)]
+pub(crate) struct Pacer {
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    mode: Mode,
+    /// No request leaves before this (a 429's `Retry-After`).
+    hold_until: Option<Instant>,
+    /// Bumped whenever reserved turns are cancelled (a new hold), so that
+    /// their holders reserve again.
+    epoch: u64,
+}
+
+#[derive(Debug)]
+enum Mode {
+    /// A documented (or configured) limit.
+    Documented(Bucket),
+    /// Unpaced until a 429, then learned.
+    Learned(Adaptive),
+}
+
+/// A request's turn: when it was granted (for telling a 429 of the same
+/// storm from a new one) and how long it was waited for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Permit {
+    sent_at: Instant,
+    pub(crate) waited: Duration,
+}
+
+/// Where the pacers of live clients are found, so that two clients on one
+/// credential share one. Weak: a pacer goes when its last client does.
+static PACERS: LazyLock<Mutex<HashMap<Key, Weak<Pacer>>>> = LazyLock::new(Default::default);
+
+/// What makes two clients share a pacer: the same vendor, server,
+/// credential and limit. The credential is a [`CredentialId`], never the
+/// secret; the server matters because each test server has its own budget.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    vendor: &'static str,
+    base_url: String,
+    credential: CredentialId,
+    /// `(burst, per_second bits)`; `None`: learned.
+    limit: Option<(u32, u64)>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every update leaves the state consistent, so a panic elsewhere while
+    // holding the lock does not make it unusable.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Pacer {
+    /// The pacer of `credential` at `vendor` on `base_url` with `limit`
+    /// (`None`: learned), created on first use.
+    pub(crate) fn shared(
+        vendor: &'static str,
+        base_url: &str,
+        credential: CredentialId,
+        limit: Option<RateLimit>,
+    ) -> Arc<Pacer> {
+        let limit = limit.and_then(RateLimit::checked);
+        let key = Key {
+            vendor,
+            base_url: base_url.to_owned(),
+            credential,
+            limit: limit.map(|l| (l.burst, l.per_second.to_bits())),
+        };
+        let mut pacers = lock(&PACERS);
+        if let Some(pacer) = pacers.get(&key).and_then(Weak::upgrade) {
+            return pacer;
+        }
+        pacers.retain(|_, pacer| pacer.strong_count() > 0);
+        let pacer = Arc::new(Pacer::new(limit));
+        pacers.insert(key, Arc::downgrade(&pacer));
+        pacer
+    }
+
+    fn new(limit: Option<RateLimit>) -> Pacer {
+        let now = Instant::now();
+        let mode = match limit {
+            Some(limit) => {
+                Mode::Documented(Bucket::full(usable_burst(limit), limit.per_second, now))
+            }
+            None => Mode::Learned(Adaptive::new(now)),
+        };
+        Pacer {
+            state: Mutex::new(State {
+                mode,
+                hold_until: None,
+                epoch: 0,
+            }),
+        }
+    }
+
+    /// Requests per second now allowed; `None` while unpaced.
+    pub(crate) fn rate(&self) -> Option<f64> {
+        let mut state = lock(&self.state);
+        match &mut state.mode {
+            Mode::Documented(bucket) => Some(bucket.rate()),
+            Mode::Learned(learned) => learned.bucket(Instant::now()).map(|b| b.rate()),
+        }
+    }
+
+    /// Waits for this request's turn. `Err` with the wait it would need
+    /// when the turn would come after `deadline`; nothing is reserved then.
+    pub(crate) async fn acquire(&self, deadline: Instant) -> Result<Permit, Duration> {
+        let asked = Instant::now();
+        let mut now = asked;
+        loop {
+            // In a block: the guard must be gone before the await.
+            let (turn, reserved) = {
+                let mut state = lock(&self.state);
+                let (turn, reserved) = state.turn(now);
+                if turn <= now {
+                    return Ok(state.granted(asked, now));
+                }
+                if turn > deadline {
+                    if let Some(epoch) = reserved {
+                        state.give_back(epoch);
+                    }
+                    return Err(turn - now);
+                }
+                (turn, reserved)
+            };
+            // Gives the turn back if the caller gives up while waiting.
+            let mut guard = Reserved {
+                pacer: self,
+                epoch: reserved,
+            };
+            tokio::time::sleep_until(turn).await;
+            if let Some(epoch) = guard.epoch.take() {
+                let mut state = lock(&self.state);
+                if state.epoch == epoch {
+                    return Ok(state.granted(asked, Instant::now()));
+                }
+            }
+            // A hold ended, or one that came meanwhile cancelled the turn:
+            // look again.
+            now = Instant::now();
+        }
+    }
+
+    /// How long a request would wait for its turn now (nothing reserved).
+    pub(crate) fn wait(&self) -> Duration {
+        let now = Instant::now();
+        let mut state = lock(&self.state);
+        let (turn, reserved) = state.turn(now);
+        if let Some(epoch) = reserved {
+            state.give_back(epoch);
+        }
+        turn - now
+    }
+
+    /// Learns from a response: a 429 holds every request until its
+    /// `Retry-After` (and lowers a learned rate); `X-Rate-Limit-Remaining`
+    /// lowers a documented bucket; `Remaining: 0` holds a vendor without
+    /// one until `X-Rate-Limit-Reset`. No hold is longer than `max_hold`
+    /// (the client's `RetryPolicy::max_retry_after`: a longer wait is one
+    /// the client does not accept, so its calls go out and get the
+    /// vendor's answer instead).
+    pub(crate) fn observe(
+        &self,
+        permit: Permit,
+        status: StatusCode,
+        headers: &HeaderMap,
+        max_hold: Duration,
+    ) {
+        let now = Instant::now();
+        let mut state = lock(&self.state);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            if let Mode::Learned(learned) = &mut state.mode {
+                learned.throttled(now, permit.sent_at);
+            }
+            let wait = retry_after(headers).unwrap_or(DEFAULT_HOLD);
+            state.hold(now, wait.min(max_hold));
+            return;
+        }
+        let Some(remaining) = remaining(headers) else {
+            return;
+        };
+        match &mut state.mode {
+            Mode::Documented(bucket) => bucket.at_most(now, remaining),
+            Mode::Learned(_) if remaining < 1.0 => {
+                if let Some(reset) = rate_limit_reset(headers) {
+                    state.hold(now, reset.min(max_hold));
+                }
+            }
+            Mode::Learned(_) => {}
+        }
+    }
+}
+
+impl State {
+    /// When the next request may leave, and the epoch of the turn taken
+    /// for it (`None`: none taken, because of a hold or no pacing).
+    fn turn(&mut self, now: Instant) -> (Instant, Option<u64>) {
+        if let Some(until) = self.hold_until.filter(|until| *until > now) {
+            return (until, None);
+        }
+        let bucket = match &mut self.mode {
+            Mode::Documented(bucket) => Some(bucket),
+            Mode::Learned(learned) => learned.bucket(now),
+        };
+        match bucket {
+            Some(bucket) => (bucket.reserve(now), Some(self.epoch)),
+            None => (now, None),
+        }
+    }
+
+    fn give_back(&mut self, epoch: u64) {
+        if epoch != self.epoch {
+            return;
+        }
+        match &mut self.mode {
+            Mode::Documented(bucket) => bucket.give_back(),
+            Mode::Learned(learned) => {
+                if let Some(bucket) = learned.bucket(Instant::now()) {
+                    bucket.give_back();
+                }
+            }
+        }
+    }
+
+    /// A turn asked for at `asked`, taken at `now`.
+    fn granted(&mut self, asked: Instant, now: Instant) -> Permit {
+        if let Mode::Learned(learned) = &mut self.mode {
+            learned.sent(now);
+        }
+        Permit {
+            sent_at: now,
+            waited: now - asked,
+        }
+    }
+
+    /// Holds every request until `now + wait`, cancelling turns reserved
+    /// before (they were planned on a budget the vendor says is spent).
+    fn hold(&mut self, now: Instant, wait: Duration) {
+        let until = now + wait.min(MAX_WAIT);
+        if self.hold_until.is_some_and(|held| held >= until) {
+            return;
+        }
+        self.hold_until = Some(until);
+        self.epoch = self.epoch.wrapping_add(1);
+        let bucket = match &mut self.mode {
+            Mode::Documented(bucket) => Some(bucket),
+            Mode::Learned(learned) => learned.bucket(now),
+        };
+        if let Some(bucket) = bucket {
+            bucket.empty_until(until);
+        }
+    }
+}
+
+/// A turn taken and not yet used: given back if the waiting call is
+/// dropped (a caller's timeout), so that the queue does not stall.
+struct Reserved<'a> {
+    pacer: &'a Pacer,
+    /// `None` once used, or when nothing was reserved.
+    epoch: Option<u64>,
+}
+
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        if let Some(epoch) = self.epoch {
+            lock(&self.pacer.state).give_back(epoch);
+        }
+    }
+}
+
+/// `X-Rate-Limit-Remaining` as a number of requests (any digits; an absurd
+/// count is just large).
+fn remaining(headers: &HeaderMap) -> Option<f64> {
+    let text = headers.get("x-rate-limit-remaining")?.to_str().ok()?.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+#[cfg(test)]
+mod tests;
