@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chatbots_runtime::{ClientConfig, RetryPolicy, SecretString};
+use chatbots_runtime::{ClientConfig, Pacing, RateLimit, RetryPolicy, SecretString};
 use futures::future;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 
@@ -20,7 +20,7 @@ pub fn credential_variables(vendor: Vendor) -> &'static [&'static str] {
 }
 
 /// Configures a [`Chatbots`] client: credentials per vendor, base URLs,
-/// timeouts and retries. Only vendors with credentials are usable; using
+/// timeouts, retries and pacing. Only vendors with credentials are usable; using
 /// another one is an [`ErrorKind::Config`] error naming its variable.
 ///
 /// ```
@@ -41,6 +41,7 @@ pub struct ChatbotsBuilder {
     /// Per vendor, one secret per variable of [`credential_variables`].
     credentials: BTreeMap<Vendor, Vec<SecretString>>,
     base_urls: BTreeMap<Vendor, String>,
+    rate_limits: BTreeMap<Vendor, RateLimit>,
     config: ClientConfig,
 }
 
@@ -81,6 +82,33 @@ impl ChatbotsBuilder {
     /// Retry policy; [`RetryPolicy::disabled`] switches retries off.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.config.retry = policy;
+        self
+    }
+
+    /// How every vendor's requests are paced within its rate limit
+    /// (default: on, the spec's documented limit or one learned from 429s,
+    /// a 10-minute deadline per call); [`Pacing::off`] sends at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chatbots::{Chatbots, Pacing};
+    ///
+    /// let bots = Chatbots::builder()
+    ///     .okchat_api_key("0123abcd")
+    ///     .pacing(Pacing { deadline: Duration::from_secs(30), ..Pacing::default() })
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(bots);
+    /// ```
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.config.pacing = pacing;
+        self
+    }
+
+    /// Paces `vendor`'s requests to `limit` instead of its documented (or
+    /// learned) limit: a plan with a higher one, or a test server.
+    pub fn rate_limit(mut self, vendor: Vendor, limit: RateLimit) -> Self {
+        self.rate_limits.insert(vendor, limit);
         self
     }
 
@@ -159,6 +187,9 @@ impl ChatbotsBuilder {
             let vendor = registered.vendor;
             let mut config = self.config.clone();
             config.base_url = self.base_urls.get(&vendor).cloned();
+            if let Some(limit) = self.rate_limits.get(&vendor) {
+                config.pacing.limit = Some(*limit);
+            }
             let with = match (self.credentials.get(&vendor), &http) {
                 (Some(secrets), Some(http)) => Some(Connect {
                     secrets,

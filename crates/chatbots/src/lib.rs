@@ -69,7 +69,7 @@ mod model;
 mod vendors;
 
 pub use bulk::{BulkOptions, BulkOutcome, BulkRefused, Progress};
-pub use chatbots_runtime::{AuthError, ClientConfig, RetryPolicy, SecretString};
+pub use chatbots_runtime::{AuthError, ClientConfig, Pacing, RateLimit, RetryPolicy, SecretString};
 pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
 pub use error::{Error, ErrorKind};
 pub use mapping::{capability_table, vendor_field};

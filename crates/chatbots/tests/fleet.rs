@@ -383,3 +383,59 @@ async fn update_many_sends_nothing_when_a_patch_is_refused() {
         "nothing sent"
     );
 }
+
+#[tokio::test]
+async fn a_hundred_concurrent_updates_on_one_streamskill_credential_all_succeed() {
+    // StreamSkill's documented bucket, refilled faster so the test runs in
+    // well under a second; the client is told the same limit.
+    let limit = chatbots::RateLimit {
+        burst: 30,
+        per_second: 200.0,
+    };
+    let sandbox = Sandbox::builder()
+        .bots(100)
+        .rate_limit(
+            chatbots_sandbox::Vendor::StreamSkill,
+            Some(chatbots_sandbox::RateLimit {
+                burst: limit.burst,
+                per_second: limit.per_second,
+            }),
+        )
+        .start()
+        .await
+        .expect("sandbox starts");
+    let bots = std::sync::Arc::new(
+        Chatbots::builder()
+            .streamskill_token(
+                sandbox
+                    .credentials(chatbots_sandbox::Vendor::StreamSkill)
+                    .key,
+            )
+            .base_url(
+                Vendor::StreamSkill,
+                sandbox.base_url(chatbots_sandbox::Vendor::StreamSkill),
+            )
+            .rate_limit(Vendor::StreamSkill, limit)
+            // A 429 would fail the call: only pacing keeps them all inside.
+            .retry(chatbots::RetryPolicy::disabled())
+            .build()
+            .expect("client builds"),
+    );
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in sandbox.seeded_bots(chatbots_sandbox::Vendor::StreamSkill) {
+        let bots = bots.clone();
+        tasks.spawn(async move {
+            bots.update(
+                &BotRef::new(Vendor::StreamSkill, id),
+                &ChatbotPatch::new().language("de"),
+            )
+            .await
+        });
+    }
+    let mut succeeded = 0;
+    while let Some(result) = tasks.join_next().await {
+        result.expect("task").expect("update within the limit");
+        succeeded += 1;
+    }
+    assert_eq!(succeeded, 100);
+}
