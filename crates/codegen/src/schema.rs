@@ -115,6 +115,7 @@ impl Converter<'_> {
             };
             out.insert(keyword.clone(), converted);
         }
+        bound_integer_format(&mut out);
         if map.get("nullable") == Some(&Value::Bool(true)) {
             allow_null(&mut out);
         }
@@ -183,6 +184,48 @@ impl Converter<'_> {
     }
 }
 
+/// An integer's `format: int32` or `int64` (OpenAPI's, unknown to JSON
+/// Schema validators) as the range it implies: `minimum`/`maximum` where
+/// the schema declares none as tight, so that a number the generated type
+/// cannot hold is a schema violation, said like any other range.
+fn bound_integer_format(schema: &mut Map<String, Value>) {
+    let integer = match schema.get("type") {
+        Some(Value::String(t)) => t == "integer",
+        Some(Value::Array(types)) => types.iter().any(|t| t == "integer"),
+        _ => false,
+    };
+    let (min, max) = match schema.get("format").and_then(Value::as_str) {
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        Some("int64") => (i64::MIN, i64::MAX),
+        _ => return,
+    };
+    if !integer {
+        return;
+    }
+    // A declared bound at least as tight stays (compared as integers where
+    // it is one: at 64 bits an `f64` would round).
+    let keep_min = match schema.get("minimum") {
+        Some(v) if v.as_u64().is_some() => true,
+        Some(v) => v
+            .as_i64()
+            .map_or_else(|| v.as_f64().is_some_and(|f| f >= min as f64), |i| i >= min),
+        None => false,
+    };
+    let keep_max = match schema.get("maximum") {
+        Some(v) => v.as_i64().map_or_else(
+            || v.as_u64().is_none() && v.as_f64().is_some_and(|f| f < max as f64),
+            |i| i <= max,
+        ),
+        None => false,
+    };
+    if !keep_min {
+        schema.insert("minimum".into(), min.into());
+    }
+    if !keep_max {
+        schema.insert("maximum".into(), max.into());
+    }
+}
+
 /// `nullable: true`: `null` joins the allowed types, and the allowed values
 /// when there is an `enum`. OpenAPI 3.0.3 gives `nullable` effect only next
 /// to an explicit `type`.
@@ -233,6 +276,42 @@ mod tests {
                     "x-internal": {"type": "boolean"},
                 },
             })
+        );
+    }
+
+    #[test]
+    fn integer_formats_become_their_range() {
+        let schema = json!({"type": "object", "properties": {
+            "a": {"type": "integer", "format": "int64"},
+            "b": {"type": "integer", "format": "int64", "minimum": 1},
+            "c": {"type": "integer", "format": "int32", "maximum": 1e12},
+            "d": {"type": "integer", "format": "int64", "maximum": 18446744073709551615u64},
+            "e": {"type": "number", "format": "int64"},
+            "f": {"type": "integer", "format": "int32", "minimum": 0, "maximum": 60},
+        }});
+        let converted = convert(&schema, &schema).unwrap();
+        let p = &converted["properties"];
+        assert_eq!(
+            p["a"],
+            json!({"type": "integer", "format": "int64",
+            "minimum": i64::MIN, "maximum": i64::MAX})
+        );
+        assert_eq!(
+            p["b"],
+            json!({"type": "integer", "format": "int64",
+            "minimum": 1, "maximum": i64::MAX})
+        );
+        assert_eq!(
+            p["c"],
+            json!({"type": "integer", "format": "int32",
+            "minimum": i32::MIN, "maximum": i32::MAX})
+        );
+        assert_eq!(p["d"]["maximum"], json!(i64::MAX));
+        assert_eq!(p["e"], json!({"type": "number", "format": "int64"}));
+        assert_eq!(
+            p["f"],
+            json!({"type": "integer", "format": "int32",
+            "minimum": 0, "maximum": 60})
         );
     }
 

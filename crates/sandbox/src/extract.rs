@@ -139,11 +139,6 @@ impl<S: Send + Sync, T: SpecBody> FromRequest<S> for SpecFields<T> {
 pub(crate) struct PendingJson<T>(Value, PhantomData<T>);
 
 impl<T: SpecBody> PendingJson<T> {
-    /// The body as sent, not yet checked.
-    pub(crate) fn sent(&self) -> &Value {
-        &self.0
-    }
-
     /// The body checked against the spec and decoded, or why not (for the
     /// vendor's `render`).
     pub(crate) fn check(self) -> Result<T, Problem> {

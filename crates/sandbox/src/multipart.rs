@@ -46,8 +46,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// The parts of `body`, split at `--boundary`; `None` when the body does not
-/// contain the boundary or lacks the closing one (truncated). Parts without
-/// a `Content-Disposition` name are skipped.
+/// contain the boundary or lacks the closing one (truncated), or when a
+/// part has no `Content-Disposition` with a `name` (RFC 7578, section 4.2:
+/// every part of a form has one; without it the body is no form).
 pub(crate) fn parse<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>> {
     let delimiter = format!("--{boundary}");
     let delimiter = delimiter.as_bytes();
@@ -64,9 +65,7 @@ pub(crate) fn parse<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>>
         rest = rest.get(next + delimiter.len()..).unwrap_or_default();
         let chunk = chunk.strip_prefix(b"\r\n").unwrap_or(chunk);
         let chunk = chunk.strip_suffix(b"\r\n").unwrap_or(chunk);
-        let Some(split) = find(chunk, b"\r\n\r\n") else {
-            continue;
-        };
+        let split = find(chunk, b"\r\n\r\n")?;
         let head = String::from_utf8_lossy(chunk.get(..split).unwrap_or_default());
         let data = chunk.get(split + 4..).unwrap_or_default();
         let header = |wanted: &str| {
@@ -77,9 +76,7 @@ pub(crate) fn parse<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>>
                     .then(|| value.trim().to_string())
             })
         };
-        let Some(disposition) = header("content-disposition") else {
-            continue;
-        };
+        let disposition = header("content-disposition")?;
         let parameter = |wanted: &str| {
             disposition.split(';').find_map(|p| {
                 let (k, v) = p.split_once('=')?;
@@ -88,9 +85,7 @@ pub(crate) fn parse<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>>
                     .then(|| v.trim().trim_matches('"').to_string())
             })
         };
-        let Some(name) = parameter("name") else {
-            continue;
-        };
+        let name = parameter("name")?;
         parts.push(Part {
             name,
             file_name: parameter("filename"),
@@ -127,6 +122,29 @@ mod tests {
         for cut in 0..FORM.len() {
             let _ = parse(&FORM[..cut], "XyZ");
         }
+    }
+
+    #[test]
+    fn a_part_without_a_name_is_no_form() {
+        // What a client sends when it serialises something that is no form
+        // (here a JSON array) between boundaries.
+        assert!(parse(b"--XyZ\r\n[]--XyZ--\r\n", "XyZ").is_none());
+        assert!(
+            parse(
+                b"--XyZ\r\nContent-Type: image/png\r\n\r\nx\r\n--XyZ--\r\n",
+                "XyZ"
+            )
+            .is_none()
+        );
+        assert!(
+            parse(
+                b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--\r\n",
+                "XyZ"
+            )
+            .is_none()
+        );
+        // A form without parts is a form.
+        assert_eq!(parse(b"--XyZ--\r\n", "XyZ").map(|p| p.len()), Some(0));
     }
 
     #[test]

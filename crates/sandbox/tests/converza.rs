@@ -855,6 +855,34 @@ async fn lists_paginate_and_filter() {
 }
 
 #[tokio::test]
+async fn page_is_the_specs_int64() {
+    let cvz = Cvz::start().await;
+    // 2^63 − 1 is the spec's largest `page` (`format: int64`): an empty page.
+    let (status, last) = cvz
+        .call(
+            Method::GET,
+            &format!("{TEAMS}?page=9223372036854775807"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{last}");
+    assert_eq!(last["data"], json!([]));
+    // Beyond 64 bits the message says why, not "at least 1".
+    for page in ["9223372036854775808", "36893488147419103232"] {
+        let answer = cvz
+            .call(Method::GET, &format!("{TEAMS}?page={page}"), None)
+            .await;
+        assert_failure(&answer, 422, "VALIDATION_ERROR");
+        assert_eq!(fields(&answer.1), ["page"]);
+        let message = answer.1["error"]["details"][0]["message"].as_str().unwrap();
+        assert_eq!(
+            message,
+            format!("must be a 64-bit integer of at least 1 (got \"{page}\")")
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_created_team_is_listed_and_emails_are_unique() {
     let cvz = Cvz::start().await;
     let (status, created) = cvz

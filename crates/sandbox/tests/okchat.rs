@@ -691,18 +691,11 @@ async fn avatar_upload_sets_settings_avatar() {
 async fn avatar_upload_refuses_bad_forms() {
     let api = Api::start().await;
     let path = bot("/update-avatar");
-    let cases = [
-        (
-            Form::new().part("file", image(b"text", "a.txt", "text/plain")),
-            400,
-            "image",
-        ),
-        (
-            Form::new().part("file", image(b"", "a.png", "image/png")),
-            400,
-            "empty",
-        ),
-    ];
+    let cases = [(
+        Form::new().part("file", image(b"text", "a.txt", "text/plain")),
+        400,
+        "image",
+    )];
     for (form, expected, part) in cases {
         let (status, error) = api
             .send(api.request(Method::PATCH, &path).multipart(form))
@@ -736,7 +729,25 @@ async fn avatar_upload_refuses_bad_forms() {
         )
         .await;
     assert_eq!(status, 404);
+    // A part without a name is no form (RFC 7578; Schemathesis sends one
+    // for a body that is not an object).
+    let (status, error) = api
+        .send(
+            api.request(Method::PATCH, &path)
+                .header("content-type", "multipart/form-data; boundary=XyZ")
+                .body("--XyZ\r\n[]--XyZ--\r\n"),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_error(&error, "Bad Request", "multipart form");
     assert!(api.chatbot(BOT).await["settings"].get("avatar").is_none());
+    // No source refuses an empty image (issue 11).
+    let form = Form::new().part("file", image(b"", "a.png", "image/png"));
+    let (status, _) = api
+        .send(api.request(Method::PATCH, &path).multipart(form))
+        .await;
+    assert_eq!(status, 200);
+    assert!(api.chatbot(BOT).await["settings"]["avatar"].is_string());
 }
 
 // ------------------------------------------------------------------ widgets

@@ -811,6 +811,57 @@ async fn accept_language_outside_the_enum_is_refused() {
 /// Issue 11: rules no source documents are not enforced: an empty
 /// `channel` on create and on the viewers' edit, an empty or blank
 /// `phrases` list. The followers' edit documents a non-blank channel.
+/// Request integers are the spec's `format: int64` (issue 11): one beyond
+/// 2^63 − 1 is refused by the schema, also where the generated type (a
+/// `NonZeroU64` for `minimum: 1`) could hold it, and one wider than 64 bits
+/// is refused naming its field.
+#[tokio::test]
+async fn integers_are_the_specs_int64() {
+    let api = Api::start().await;
+    let beyond = u64::try_from(i64::MAX).unwrap() + 1;
+    for (path, body, field) in [
+        (
+            "/purchases/12348/edit-chatbot",
+            json!({"interval": beyond}),
+            "interval",
+        ),
+        (
+            "/purchases/12345/prolong",
+            json!({"count": beyond}),
+            "count",
+        ),
+        (
+            "/purchases/bulk-stop",
+            json!({"ids": [1, beyond]}),
+            "ids[1]",
+        ),
+    ] {
+        let (status, error) = api.post(path, body.clone()).await;
+        assert_eq!(status, 422, "{body}: {error}");
+        let messages = error["errors"][field].to_string();
+        assert!(
+            messages.contains("9223372036854775807 (got 9223372036854775808)"),
+            "{body}: {error}"
+        );
+    }
+    let (status, error) = api
+        .send(
+            api.request(Method::POST, "/purchases/12348/edit-chatbot")
+                .header("content-type", "application/json")
+                .body(r#"{"interval": 73341301292037873664}"#),
+        )
+        .await;
+    assert_eq!(status, 422, "{error}");
+    assert!(error["errors"]["interval"].is_array(), "{error}");
+    let (status, _) = api
+        .post(
+            "/purchases/12348/edit-chatbot",
+            json!({"interval": i64::MAX}),
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
 #[tokio::test]
 async fn undocumented_non_empty_rules_are_gone() {
     let api = Api::start().await;

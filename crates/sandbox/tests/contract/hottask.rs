@@ -269,12 +269,6 @@ pub(crate) async fn exercise(contract: &mut Contract) {
         ),
         (
             Method::POST,
-            "/chat/Chatbot/Add",
-            json!({"timeZone": "UTC", "type": -1}),
-            "type must be at least 0",
-        ),
-        (
-            Method::POST,
             "/chat/Chatbot/EditKnowledge",
             json!({"serialNumber": BISTRO, "SyncSiteMapDays": 3}),
             "SyncSiteMapDays must be one of",
@@ -284,12 +278,6 @@ pub(crate) async fn exercise(contract: &mut Contract) {
             "/chat/Chat/ClientAsk",
             json!({"sessionID": 123456, "content": "hi", "chatAskType": "Smell"}),
             "chatAskType must be one of",
-        ),
-        (
-            Method::GET,
-            "/chat/Chatbot/GetGoogleGoolgeSheetData",
-            json!({"serialNumber": SUPPORT, "pageSize": 0}),
-            "pageSize must be between 1 and 100",
         ),
         (
             Method::POST,

@@ -163,7 +163,7 @@ pub(crate) async fn exercise(contract: &mut Contract) {
             .as_str()
             .is_some_and(|url| url.ends_with(".png"))
     );
-    // An empty file is no image.
+    // No source refuses an empty file (issue 11).
     let form = Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(Vec::new()).file_name("a.png"),
@@ -173,6 +173,16 @@ pub(crate) async fn exercise(contract: &mut Contract) {
             contract
                 .request(Method::PATCH, &bot("/update-avatar"))
                 .multipart(form),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // A part without a name is no form (RFC 7578): 400 in the error shape.
+    let (status, _) = contract
+        .check(
+            contract
+                .request(Method::PATCH, &bot("/update-avatar"))
+                .header("content-type", "multipart/form-data; boundary=XyZ")
+                .body("--XyZ\r\n[]--XyZ--\r\n"),
         )
         .await;
     assert_eq!(status, 400);

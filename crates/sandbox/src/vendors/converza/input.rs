@@ -63,11 +63,15 @@ pub(super) fn query(query: Result<Query<Params>, QueryRejection>) -> Result<Para
     })
 }
 
-/// `page` (≥ 1, default 1) and `limit` (1–100, default 20).
+/// `page` (≥ 1, default 1; the spec's `int64`, so at most 2^63 − 1) and
+/// `limit` (1–100, default 20).
 pub(super) struct Paging {
     page: u64,
     limit: u64,
 }
+
+/// The largest `format: int64` value, as the `u64` the paging holds.
+const INT64_MAX: u64 = i64::MAX.unsigned_abs();
 
 pub(super) fn paging(params: &Params, violations: &mut Vec<Violation>) -> Paging {
     let mut number = |name: &str, default: u64, min: u64, max: u64| -> u64 {
@@ -77,8 +81,8 @@ pub(super) fn paging(params: &Params, violations: &mut Vec<Violation>) -> Paging
         match raw.trim().parse::<u64>() {
             Ok(n) if (min..=max).contains(&n) => n,
             _ => {
-                let rule = if max == u64::MAX {
-                    format!("must be an integer of at least {min} (got {raw:?})")
+                let rule = if max == INT64_MAX {
+                    format!("must be a 64-bit integer of at least {min} (got {raw:?})")
                 } else {
                     format!("must be an integer between {min} and {max} (got {raw:?})")
                 };
@@ -87,7 +91,7 @@ pub(super) fn paging(params: &Params, violations: &mut Vec<Violation>) -> Paging
             }
         }
     };
-    let page = number("page", 1, 1, u64::MAX);
+    let page = number("page", 1, 1, INT64_MAX);
     let limit = number("limit", 20, 1, 100);
     Paging { page, limit }
 }

@@ -7,10 +7,10 @@ use chatbots_hottask::types;
 use serde_json::{Value, json};
 
 use super::auth::HotTaskAuth;
-use super::envelope::{Fail, failure, ok, render, respond};
+use super::envelope::{Fail, ok, respond};
 use super::fixtures::{default_settings, sample_sheet};
 use super::state::{App, Chatbot, Knowledge, MODELS, Store, new_serial};
-use crate::extract::{PendingJson, SpecFields, SpecJson};
+use crate::extract::{SpecFields, SpecJson};
 
 pub(super) async fn add_chatbot(
     State(app): State<App>,
@@ -18,18 +18,9 @@ pub(super) async fn add_chatbot(
     SpecJson(body): SpecJson<types::AddChatbotRequest>,
 ) -> Response {
     respond(app.with(|store| {
-        // TODO(issue 11): `type` ≥ 0 and a non-blank `timeZone` are the
-        // sandbox's rules; the spec states neither.
-        if body.type_ < 0 {
-            return Err(Fail::invalid(format!(
-                "type must be at least 0 (got {})",
-                body.type_
-            )));
-        }
-        let time_zone = body.time_zone.trim();
-        if time_zone.is_empty() {
-            return Err(Fail::invalid("timeZone must not be empty"));
-        }
+        // The docs name `0` (generic) as a `type` and an IANA name as the
+        // `timeZone`, but bound neither: any integer and any text is kept.
+        let time_zone = body.time_zone.as_str();
         let serial = new_serial();
         store.chatbots.insert(
             serial.clone(),
@@ -73,17 +64,6 @@ pub(super) async fn edit_chatbot(
         ] {
             if let Some(id) = id.as_deref().filter(|id| !id.is_empty()) {
                 store.file(field, id)?;
-            }
-        }
-        // TODO(issue 11): the spec sets no minimum for these two.
-        for (field, n) in [
-            ("RateLimitCount", body.rate_limit_count),
-            ("RateLimitTime", body.rate_limit_time),
-        ] {
-            if let Some(n) = n.filter(|n| *n < 0) {
-                return Err(Fail::invalid(format!(
-                    "{field} must be at least 0 (got {n})"
-                )));
             }
         }
         // The settings are the request's fields (the generated type's, so
@@ -200,32 +180,30 @@ pub(super) async fn edit_knowledge(
         for id in files.into_iter().flatten() {
             store.file("fileList", id)?;
         }
-        // TODO(issue 11): the spec does not say `url` and `key` are required
-        // ("the docs do not say which keys are required").
-        let mut websites = None;
-        if sent.contains_key("websiteList") {
-            let mut out = Vec::new();
-            for (i, site) in body.website_list.iter().enumerate() {
-                let url = site.url.as_deref().unwrap_or("").trim();
-                if url.is_empty() {
-                    return Err(Fail::invalid(format!("websiteList[{i}].url is required")));
-                }
-                out.push((url.to_string(), site.retrain.unwrap_or(false)));
-            }
-            websites = Some(out);
-        }
-        let mut qa = None;
-        if sent.contains_key("qaList") {
-            let mut out = Vec::new();
-            for (i, pair) in body.qa_list.iter().enumerate() {
-                let question = pair.key.as_deref().unwrap_or("").trim();
-                if question.is_empty() {
-                    return Err(Fail::invalid(format!("qaList[{i}].key is required")));
-                }
-                out.push((question.to_string(), pair.value.clone().unwrap_or_default()));
-            }
-            qa = Some(out);
-        }
+        // The docs do not say which keys of an entry are required: a
+        // missing one is kept as empty.
+        let websites = sent.contains_key("websiteList").then(|| {
+            body.website_list
+                .iter()
+                .map(|site| {
+                    (
+                        site.url.clone().unwrap_or_default(),
+                        site.retrain.unwrap_or(false),
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
+        let qa = sent.contains_key("qaList").then(|| {
+            body.qa_list
+                .iter()
+                .map(|pair| {
+                    (
+                        pair.key.clone().unwrap_or_default(),
+                        pair.value.clone().unwrap_or_default(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
         let bot = store.chatbot_mut(serial)?;
         let k = &mut bot.knowledge;
         if let Some(url) = &body.site_map_url {
@@ -269,30 +247,11 @@ pub(super) async fn edit_knowledge(
 pub(super) async fn get_google_sheet_data(
     State(app): State<App>,
     _auth: HotTaskAuth,
-    body: PendingJson<types::GetGoogleSheetDataRequest>,
+    SpecJson(body): SpecJson<types::GetGoogleSheetDataRequest>,
 ) -> Response {
-    // TODO(issue 11): the spec documents the defaults, not these ranges. They
-    // are checked on the body as sent: without a maximum in the spec, a
-    // `pageSize` beyond the generated type's i64 passes the schema.
-    let page = |name: &str, default: i64| match body.sent().get(name) {
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(i64::MAX),
-        _ => default,
-    };
-    let (size, number) = (page("pageSize", 10), page("pageNumber", 1));
-    if !(1..=100).contains(&size) {
-        return failure(Fail::invalid(format!(
-            "pageSize must be between 1 and 100 (got {size})"
-        )));
-    }
-    if number < 1 {
-        return failure(Fail::invalid(format!(
-            "pageNumber must be at least 1 (got {number})"
-        )));
-    }
-    let body = match body.check() {
-        Ok(body) => body,
-        Err(problem) => return render(problem),
-    };
+    // The docs give the defaults (10, 1), no range: a page before the first
+    // or of no rows is empty.
+    let (size, number) = (body.page_size, body.page_number);
     respond(app.with(|store| {
         let bot = store.chatbot(&body.serial_number)?;
         if bot.kind != 0 {
@@ -312,8 +271,9 @@ pub(super) async fn get_google_sheet_data(
             rows.reverse();
         }
         let total = rows.len();
-        let skip = usize::try_from((number - 1).saturating_mul(size)).unwrap_or(usize::MAX);
-        let take = usize::try_from(size).unwrap_or(10);
+        let skip =
+            usize::try_from(number.saturating_sub(1).saturating_mul(size)).unwrap_or(usize::MAX);
+        let take = usize::try_from(size).unwrap_or(0);
         let page: Vec<Value> = rows.into_iter().skip(skip).take(take).cloned().collect();
         Ok(json!({
             "Total": total,

@@ -152,7 +152,12 @@ pub(super) async fn update_avatar(
     let bytes = support::read_body(body, app.body_limit)
         .await
         .map_err(|problem| Refusal::from(render(problem)))?;
-    let parts = multipart::parse(&bytes, &boundary).unwrap_or_default();
+    let parts = multipart::parse(&bytes, &boundary).ok_or_else(|| {
+        error::<Refusal>(
+            StatusCode::BAD_REQUEST,
+            "the body is not a complete multipart form (a part without a name, or no closing boundary)",
+        )
+    })?;
     // The docs do not name the field (the spec's schema names none): the
     // part named `file` (as the SDK sends it), else the first with a file
     // name, else the first. A form without any part changes nothing.
@@ -174,9 +179,6 @@ pub(super) async fn update_avatar(
             AVATAR_FIELD,
             &format!("must be an image (got {mime})"),
         ));
-    }
-    if file.data.is_empty() {
-        return Err(invalid(AVATAR_FIELD, "must not be empty"));
     }
     let extension = file
         .file_name

@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use chatbots_puretalk::types;
 use serde_json::{Map, Value, json};
 
-use super::errors::{Refusal, Reply, invalid, not_found_assistant, success};
+use super::errors::{Reply, not_found_assistant, success};
 use super::fixtures;
 use super::input::{Params, PureTalkAuth, drf_page, paging, query_of};
 use super::state::{App, Store, assistant_index, new_id, now};
@@ -31,22 +31,18 @@ pub(super) async fn list_assistants(
     drf_page(items, &paging, &headers, &uri, &query)
 }
 
-/// The voice (its response object) a request's `voice` id names, or 400.
-fn voice_for(store: &Store, body: &Map<String, Value>) -> Result<Option<Value>, Refusal> {
-    let Some(id) = body.get("voice").and_then(Value::as_i64) else {
-        return Ok(None);
-    };
-    store
-        .voices
-        .iter()
-        .find(|v| v.id == id)
-        .map(|v| Some(v.body.clone()))
-        .ok_or_else(|| {
-            invalid(
-                "voice",
-                format!("Invalid pk \"{id}\" - object does not exist."),
-            )
-        })
+/// What an assistant stores for a request's `voice` id: the stored voice's
+/// response object, or the id itself (the docs document no refusal of an
+/// unknown voice, and one page version answers `voice` as an integer).
+fn voice_for(store: &Store, body: &Map<String, Value>) -> Option<Value> {
+    let id = body.get("voice").and_then(Value::as_i64)?;
+    Some(
+        store
+            .voices
+            .iter()
+            .find(|v| v.id == id)
+            .map_or_else(|| Value::from(id), |v| v.body.clone()),
+    )
 }
 
 /// Copies the fields of `body` an assistant keeps: every field `T`'s
@@ -86,7 +82,7 @@ pub(super) async fn create_assistant(
     SpecFields(_, body): SpecFields<types::CreateAssistantRequest>,
 ) -> Reply {
     let mut store = app.lock();
-    let voice = voice_for(&store, &body)?;
+    let voice = voice_for(&store, &body);
     let stamp = now();
     let mut assistant = match json!({
         "assistant_id": new_id(),
@@ -152,7 +148,7 @@ pub(super) async fn update_assistant(
     // Like DRF: the object is looked up before the body is validated.
     let index = assistant_index(&store, id)?;
     let (_, body) = body.check_fields()?;
-    let voice = voice_for(&store, &body)?;
+    let voice = voice_for(&store, &body);
     let Some(assistant) = store.assistants.get_mut(index) else {
         return Err(not_found_assistant());
     };

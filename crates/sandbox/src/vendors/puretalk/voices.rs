@@ -113,9 +113,6 @@ pub(super) async fn clone_voice(
                 "The submitted data was not a file. Check the encoding type on the form.",
             ));
         }
-        Some(p) if p.data.is_empty() => {
-            return Err(invalid("audio_clip", "The submitted file is empty."));
-        }
         Some(_) => {}
     }
     let name = match text("name") {
@@ -136,8 +133,9 @@ pub(super) async fn clone_voice(
             }
         },
     };
+    // Required by the page and the spec (its "default en" notwithstanding).
     let language = match text("language") {
-        None => types::VoiceLanguage::En.to_string(),
+        None => return Err(invalid("language", "This field is required.")),
         Some(l) => match l.parse::<types::VoiceLanguage>() {
             Ok(_) => l,
             Err(_) => {
