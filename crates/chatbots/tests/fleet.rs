@@ -97,7 +97,7 @@ fn puretalk_page(ids: &[&str]) -> serde_json::Value {
         .iter()
         .map(|id| json!({"assistant_id": id, "name": format!("bot {id}")}))
         .collect();
-    json!({"count": 1000, "next": "https://api.puretalk.ai/api/ai-assistants?page=9", "previous": null, "results": results})
+    json!({"count": 1000, "next": "http://127.0.0.1:9/ai-assistants?page=9", "previous": null, "results": results})
 }
 
 fn puretalk_client(server: &MockServer) -> Chatbots {
