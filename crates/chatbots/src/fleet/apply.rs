@@ -6,12 +6,19 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::plan::Plan;
-use super::problem::FleetError;
-use crate::Chatbots;
+use std::collections::HashMap;
+
+use serde_json::Map;
+
+use super::check;
+use super::compare::{self, Verdict};
+use super::plan::{self, BotPlan, PLAN_FORMAT, Plan, PlanOptions};
+use super::problem::{FleetError, Problem};
+use super::read::{self, State};
 use crate::bulk::{BulkOptions, Progress};
-use crate::error::Error;
-use crate::model::BotRef;
+use crate::error::{Error, ErrorKind};
+use crate::model::{BotRef, Chatbot, ChatbotPatch, Field};
+use crate::{Chatbots, VendorPatch};
 
 type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
 
@@ -166,18 +173,187 @@ impl Chatbots {
     /// unknown; bots with nothing to change are not sent, bots whose read
     /// failed at planning are reported failed. One outcome per bot, in the
     /// plan's order; one bot's failure never stops the others.
-    pub async fn apply(
-        &self,
-        plan: &Plan,
-        options: &ApplyOptions,
-    ) -> Result<ApplyReport, ApplyError> {
-        let _ = (plan, options.bulk());
-        Err(ApplyError::Refused(FleetError {
-            problems: vec![super::problem::Problem::new(
-                &plan.origin,
+    pub async fn apply(&self, plan: &Plan, options: &ApplyOptions) -> Result<ApplyReport, ApplyError> {
+        let origin = plan.origin.as_str();
+        if plan.format != PLAN_FORMAT {
+            return Err(refused(vec![Problem::new(
+                origin,
                 None,
-                "apply is not implemented yet",
-            )],
-        }))
+                format!(
+                    "the plan's format is {}; this version applies format {PLAN_FORMAT}: plan again",
+                    plan.format
+                ),
+            )]));
+        }
+        // Re-read what the plan read, the same way.
+        let reread: Vec<&BotPlan> = plan
+            .bots
+            .iter()
+            .filter(|b| b.error.is_none() && b.current.is_some() && b.has_changes())
+            .collect();
+        let refs: Vec<BotRef> = reread.iter().map(|b| b.bot.clone()).collect();
+        let states = read::read_all(self, &refs, &PlanOptions::new()).await;
+        let mut stale = Vec::new();
+        // Bots whose re-read failed: not sent, reported failed.
+        let mut unread: HashMap<usize, Error> = HashMap::new();
+        for (bot, state) in reread.iter().zip(states) {
+            match state {
+                State::Read(found) => stale.extend(moved_on(bot, &found)),
+                State::Unreadable => {}
+                State::Failed(e) => {
+                    let index = plan.bots.iter().position(|b| std::ptr::eq(b, *bot));
+                    if let Some(index) = index {
+                        unread.insert(index, e);
+                    }
+                }
+            }
+        }
+        if !stale.is_empty() {
+            return Err(ApplyError::Stale { bots: stale });
+        }
+
+        // The patches, checked like a fleet before anything is sent.
+        let mut problems = Vec::new();
+        let mut items: Vec<(usize, BotRef, ChatbotPatch, Vec<String>)> = Vec::new();
+        for (index, bot) in plan.bots.iter().enumerate() {
+            if !bot.has_changes() || unread.contains_key(&index) {
+                continue;
+            }
+            let at = |field: &str, rule: String| {
+                Problem::new(origin, (bot.line > 0).then_some(bot.line), rule)
+                    .bot(bot.bot.to_string())
+                    .field(field)
+            };
+            match patch_of(bot) {
+                Err((field, rule)) => problems.push(at(&field, rule)),
+                Ok((patch, sent)) => match self.check_update(&bot.bot, &patch) {
+                    Err(e) => problems.push(at("(patch)", check::rule(&e))),
+                    Ok(()) => items.push((index, bot.bot.clone(), patch, sent)),
+                },
+            }
+        }
+        FleetError::check(problems).map_err(ApplyError::Refused)?;
+
+        let batch = items.iter().map(|(_, bot, patch, _)| (bot.clone(), patch.clone()));
+        let outcomes = self
+            .update_many(batch, &options.bulk())
+            .await
+            .map_err(|refused_batch| {
+                let problems = refused_batch
+                    .refused
+                    .iter()
+                    .filter_map(|o| o.result.as_ref().err().map(|e| (o, e)))
+                    .map(|(o, e)| Problem::new(origin, None, check::rule(e)).bot(o.bot.to_string()))
+                    .collect();
+                ApplyError::Refused(FleetError { problems })
+            })?;
+        let mut results: HashMap<usize, (Vec<String>, Result<(), Error>)> = HashMap::new();
+        for ((index, _, _, sent), outcome) in items.into_iter().zip(outcomes) {
+            results.insert(index, (sent, outcome.result));
+        }
+        let outcomes = plan
+            .bots
+            .iter()
+            .enumerate()
+            .map(|(index, bot)| {
+                let (sent, result) = if let Some(error) = &bot.error {
+                    (Vec::new(), Err(not_read(bot, error)))
+                } else if let Some(e) = unread.remove(&index) {
+                    (Vec::new(), Err(e))
+                } else {
+                    results.remove(&index).unwrap_or((Vec::new(), Ok(())))
+                };
+                ApplyOutcome {
+                    bot: bot.bot.clone(),
+                    sent,
+                    result,
+                }
+            })
+            .collect();
+        Ok(ApplyReport { outcomes })
     }
+}
+
+fn refused(problems: Vec<Problem>) -> ApplyError {
+    ApplyError::Refused(FleetError { problems })
+}
+
+/// A bot the plan could not read: not applied.
+fn not_read(bot: &BotPlan, error: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput {
+            field: "(plan)".into(),
+            rule: format!("was not read when planning ({error}): plan again"),
+        },
+        Some(bot.bot.vendor),
+        format!("{} was not read when planning ({error}): plan again", bot.bot),
+    )
+}
+
+/// Each field whose current value is no longer the one the plan saw.
+fn moved_on(bot: &BotPlan, found: &Chatbot) -> Vec<StaleBot> {
+    let planned = bot.current.as_ref().and_then(Value::as_object);
+    let wanted = bot
+        .fields
+        .iter()
+        .map(|f| (f.field.clone(), f.change.desired().clone()))
+        .collect();
+    let (_, now) = plan::compare(found, wanted);
+    bot.fields
+        .iter()
+        .filter_map(|f| {
+            let then = planned.and_then(|p| p.get(&f.field));
+            let still = match (then, now.get(&f.field)) {
+                (None, None) => true,
+                (Some(then), Some(now)) => compare::verdict(then, now) == Verdict::Same,
+                _ => false,
+            };
+            (!still).then(|| StaleBot {
+                bot: bot.bot.clone(),
+                field: f.field.clone(),
+                planned: then.cloned().unwrap_or(Value::Null),
+                now: now.get(&f.field).cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect()
+}
+
+/// The patch of a bot's fields that differ or are unknown, and their
+/// names; or the field and rule that cannot become one.
+fn patch_of(bot: &BotPlan) -> Result<(ChatbotPatch, Vec<String>), (String, String)> {
+    let mut patch = ChatbotPatch::new();
+    let mut vendor_fields = Map::new();
+    let mut sent = Vec::new();
+    for field in bot.fields.iter().filter(|f| f.change.sends()) {
+        let value = field.change.desired();
+        let bad = |rule: &str| Err((field.field.clone(), rule.to_string()));
+        if let Some(key) = field.field.strip_prefix("vendor.") {
+            vendor_fields.insert(key.to_string(), value.clone());
+        } else {
+            let Some(shared) = Field::ALL.into_iter().find(|f| f.name() == field.field) else {
+                return bad("is not a field of a fleet (edited by hand?)");
+            };
+            let text = || value.as_str().map(str::to_string);
+            let set = match shared {
+                Field::Temperature => value.as_f64().map(|t| patch.temperature = Some(t)),
+                Field::Name => text().map(|t| patch.name = Some(t)),
+                Field::Description => text().map(|t| patch.description = Some(t)),
+                Field::Instructions => text().map(|t| patch.instructions = Some(t)),
+                Field::Model => text().map(|t| patch.model = Some(t)),
+                Field::Greeting => text().map(|t| patch.greeting = Some(t)),
+                Field::Language => text().map(|t| patch.language = Some(t)),
+                Field::Timezone => text().map(|t| patch.timezone = Some(t)),
+            };
+            if set.is_none() {
+                return bad("has a value of the wrong type (edited by hand?)");
+            }
+        }
+        sent.push(field.field.clone());
+    }
+    if !vendor_fields.is_empty() {
+        let own = VendorPatch::from_json(bot.bot.vendor, &vendor_fields)
+            .map_err(|e| ("vendor".to_string(), check::rule(&e)))?;
+        patch = patch.vendor_patch(own);
+    }
+    Ok((patch, sent))
 }

@@ -68,6 +68,7 @@
 
 mod apply;
 mod check;
+mod compare;
 mod export;
 mod file;
 mod plan;

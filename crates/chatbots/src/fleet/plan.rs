@@ -6,7 +6,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::BotRef;
+use serde_json::Map;
+
+use super::compare::{self, Verdict};
+use super::file::FleetBot;
+use super::read::{self, State};
+use crate::model::{BotRef, Chatbot, Field};
 
 /// The version of the plan format [`Plan::format`] holds.
 pub const PLAN_FORMAT: u32 = 1;
@@ -71,7 +76,7 @@ pub struct BotPlan {
     /// The line of the bot in the fleet file (0: built in code).
     pub line: usize,
     /// Shared fields in [`Field::ALL`](crate::Field::ALL) order, then
-    /// vendor fields (`vendor.<key>`) in the file's order.
+    /// vendor fields (`vendor.<key>`) in key order.
     pub fields: Vec<FieldPlan>,
     /// What the read said of the compared fields, to detect a stale plan
     /// (`None`: the vendor cannot read this bot).
@@ -241,17 +246,120 @@ impl crate::Chatbots {
     /// list; nothing at a vendor that cannot read) and compares field by
     /// field. `Err` only when the fleet is refused; a bot whose read fails
     /// is in the plan as failed.
+    ///
+    /// ```no_run
+    /// use chatbots::Chatbots;
+    /// use chatbots::fleet::{ApplyOptions, Fleet, PlanOptions};
+    ///
+    /// # async fn demo(bots: Chatbots) -> Result<(), Box<dyn std::error::Error>> {
+    /// let fleet = Fleet::load("fleet.yaml")?;
+    /// let plan = bots.plan(&fleet, &PlanOptions::new()).await?;
+    /// print!("{plan}");
+    /// std::fs::write("plan.json", serde_json::to_string_pretty(&plan)?)?;
+    /// // Later, once approved:
+    /// let plan = serde_json::from_str(&std::fs::read_to_string("plan.json")?)?;
+    /// let report = bots.apply(&plan, &ApplyOptions::new()).await?;
+    /// println!("{} changed, {} failed", report.changed(), report.failed());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn plan(
         &self,
         fleet: &super::Fleet,
         options: &PlanOptions,
     ) -> Result<Plan, super::FleetError> {
-        let _ = options;
         self.check_fleet(fleet)?;
+        let refs: Vec<BotRef> = fleet.bots().iter().map(|b| b.bot.clone()).collect();
+        let states = read::read_all(self, &refs, options).await;
         Ok(Plan {
             format: PLAN_FORMAT,
             origin: fleet.origin().to_string(),
-            bots: Vec::new(),
+            bots: fleet
+                .bots()
+                .iter()
+                .zip(states)
+                .map(|(bot, state)| bot_plan(bot, state))
+                .collect(),
         })
     }
+}
+
+/// The desired value of each field a bot sets: shared fields in
+/// [`Field::ALL`] order, then vendor fields as `vendor.<key>`.
+fn desired(bot: &FleetBot) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for field in Field::ALL {
+        let value = match field {
+            Field::Temperature => bot
+                .patch
+                .temperature
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number),
+            _ => bot.patch.field(field).map(Value::String),
+        };
+        if let Some(value) = value {
+            out.push((field.name().to_string(), value));
+        }
+    }
+    for (key, value) in &bot.vendor_fields {
+        out.push((format!("vendor.{key}"), value.clone()));
+    }
+    out
+}
+
+/// One bot's plan from its desired fields and what is known of it now.
+fn bot_plan(bot: &FleetBot, state: State) -> BotPlan {
+    let wanted = desired(bot);
+    let unknown = |wanted: Vec<(String, Value)>| -> Vec<FieldPlan> {
+        wanted
+            .into_iter()
+            .map(|(field, new)| FieldPlan {
+                field,
+                change: Change::Unknown { new },
+            })
+            .collect()
+    };
+    let (fields, current, error) = match state {
+        State::Read(found) => {
+            let (fields, snapshot) = compare(&found, wanted);
+            (fields, Some(Value::Object(snapshot)), None)
+        }
+        State::Unreadable => (unknown(wanted), None, None),
+        State::Failed(e) => (unknown(wanted), None, Some(e.to_string())),
+    };
+    BotPlan {
+        bot: bot.bot.clone(),
+        line: bot.line,
+        fields,
+        current,
+        error,
+    }
+}
+
+/// Each wanted field against the bot as read, and the snapshot of the
+/// values compared (fields not reported are left out).
+pub(crate) fn compare(
+    found: &Chatbot,
+    wanted: Vec<(String, Value)>,
+) -> (Vec<FieldPlan>, Map<String, Value>) {
+    let mut snapshot = Map::new();
+    let fields = wanted
+        .into_iter()
+        .map(|(field, new)| {
+            let change = match compare::current(found, &field) {
+                None => Change::Unknown { new },
+                Some(have) => {
+                    let old = compare::project(&new, &have);
+                    snapshot.insert(field.clone(), old.clone());
+                    match compare::verdict(&new, &have) {
+                        Verdict::Same => Change::Unchanged { value: new },
+                        Verdict::Differs => Change::Update { old, new },
+                        Verdict::Unknown => Change::Unknown { new },
+                    }
+                }
+            };
+            FieldPlan { field, change }
+        })
+        .collect();
+    (fields, snapshot)
 }
