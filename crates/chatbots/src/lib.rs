@@ -63,6 +63,7 @@
 mod bulk;
 mod client;
 mod error;
+pub mod fleet;
 mod listing;
 mod mapping;
 mod model;
@@ -73,6 +74,6 @@ pub use chatbots_runtime::{AuthError, ClientConfig, Pacing, RateLimit, RetryPoli
 pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
 pub use error::{Error, ErrorKind};
 pub use mapping::{capability_table, vendor_field};
-pub use model::{BotRef, Chatbot, ChatbotPatch, Field, Vendor};
+pub use model::{BotRef, Chatbot, ChatbotPatch, Field, ParseBotRefError, Vendor};
 pub use vendors::VendorPatch;
 pub use vendors::crates::*;
