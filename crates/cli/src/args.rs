@@ -46,13 +46,11 @@ pub enum Command {
     /// One bot: the shared fields and the vendor's own object.
     Get {
         /// The bot, as `vendor:id`.
-        #[arg(value_parser = parse_bot)]
         bot: BotRef,
     },
     /// Change one bot's settings.
     Update {
         /// The bot, as `vendor:id`.
-        #[arg(value_parser = parse_bot)]
         bot: BotRef,
         #[command(flatten)]
         fields: UpdateFields,
@@ -131,18 +129,6 @@ pub struct UpdateFields {
     pub set: Vec<(String, serde_json::Value)>,
 }
 
-/// `vendor:id`.
-fn parse_bot(text: &str) -> Result<BotRef, String> {
-    let (vendor, id) = text
-        .split_once(':')
-        .ok_or_else(|| format!("`{text}` is not `vendor:id` (no `:`)"))?;
-    let vendor: Vendor = vendor.parse().map_err(|e| format!("{e}"))?;
-    if id.trim().is_empty() {
-        return Err(format!("`{text}` has an empty id"));
-    }
-    Ok(BotRef::new(vendor, id))
-}
-
 /// `FIELD=JSON`.
 fn parse_set(text: &str) -> Result<(String, serde_json::Value), String> {
     let (field, json) = text
@@ -168,14 +154,7 @@ mod tests {
     }
 
     #[test]
-    fn bots_and_vendor_fields_parse_with_clear_errors() {
-        assert_eq!(
-            parse_bot("okchat:abc").unwrap(),
-            BotRef::new(Vendor::OkChat, "abc")
-        );
-        assert!(parse_bot("acme:1").unwrap_err().contains("unknown vendor"));
-        assert!(parse_bot("okchat").unwrap_err().contains("no `:`"));
-        assert!(parse_bot("okchat:").unwrap_err().contains("empty id"));
+    fn vendor_fields_parse_with_clear_errors() {
         assert_eq!(
             parse_set("is_public=true").unwrap(),
             ("is_public".into(), serde_json::json!(true))

@@ -7,7 +7,6 @@ use chatbots::{
     vendor_field,
 };
 use futures::StreamExt;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::args::UpdateFields;
@@ -253,7 +252,7 @@ fn patch_of(bot: &BotRef, fields: UpdateFields) -> Result<(ChatbotPatch, Vec<Str
             }
             names.push(format!("vendor.{key}"));
         }
-        patch = patch.vendor_patch(vendor_patch(bot, map)?);
+        patch = patch.vendor_patch(VendorPatch::from_json(bot.vendor, &map)?);
     }
     if names.is_empty() {
         return Err(Failure::message(
@@ -262,46 +261,4 @@ fn patch_of(bot: &BotRef, fields: UpdateFields) -> Result<(ChatbotPatch, Vec<Str
         ));
     }
     Ok((patch, names))
-}
-
-/// The vendor's own update request with `fields` set. A key the request
-/// does not have is refused, never dropped.
-fn vendor_patch(bot: &BotRef, fields: Map<String, Value>) -> Result<VendorPatch, Failure> {
-    fn decode<T>(bot: &BotRef, fields: Map<String, Value>) -> Result<VendorPatch, Failure>
-    where
-        T: DeserializeOwned + serde::Serialize + Into<VendorPatch>,
-    {
-        let refused = |rule: String| {
-            Failure::message(format!(
-                "{bot}: --set: {rule} ({}'s update request)",
-                bot.vendor.title()
-            ))
-        };
-        let body: T = serde_json::from_value(Value::Object(fields.clone()))
-            .map_err(|e| refused(e.to_string()))?;
-        // The generated types ignore keys they do not know; compare.
-        let kept = serde_json::to_value(&body).map_err(|e| refused(e.to_string()))?;
-        for key in fields.keys() {
-            if kept.get(key).is_none() {
-                return Err(refused(format!("no field `{key}`")));
-            }
-        }
-        Ok(body.into())
-    }
-    use chatbots::{converza, hottask, okchat, puretalk, streamskill};
-    match bot.vendor {
-        Vendor::Converza => decode::<converza::types::UpdateBotRequest>(bot, fields),
-        Vendor::HotTask => {
-            // The bot's serial number travels in the body; the facade sets
-            // it from the bot, but the type needs it to exist.
-            let mut fields = fields;
-            fields
-                .entry("serialNumber")
-                .or_insert_with(|| Value::from(bot.id.clone()));
-            decode::<hottask::types::EditChatbotRequest>(bot, fields)
-        }
-        Vendor::OkChat => decode::<okchat::types::UpdateChatbotRequest>(bot, fields),
-        Vendor::PureTalk => decode::<puretalk::types::UpdateAssistantRequest>(bot, fields),
-        Vendor::StreamSkill => decode::<streamskill::types::EditAiChatbotsObject>(bot, fields),
-    }
 }
