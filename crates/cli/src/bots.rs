@@ -252,7 +252,9 @@ fn patch_of(bot: &BotRef, fields: UpdateFields) -> Result<(ChatbotPatch, Vec<Str
             }
             names.push(format!("vendor.{key}"));
         }
-        patch = patch.vendor_patch(VendorPatch::from_json(bot.vendor, &map)?);
+        let vendor_patch = VendorPatch::from_json(bot.vendor, &map)
+            .map_err(|e| Failure::message(format!("--set: {e} (the vendor's update request)")))?;
+        patch = patch.vendor_patch(vendor_patch);
     }
     if names.is_empty() {
         return Err(Failure::message(

@@ -206,8 +206,8 @@ fn the_readme_walkthrough_runs_as_written() {
 
     // The edit reached the bots.
     let fleet = std::fs::read_to_string(harness.path("fleet.yaml")).expect("fleet.yaml");
-    assert!(fleet.contains(PURETALK_BOT), "{fleet}");
-    let get = run(&mut harness.chatbots(&["--json", "get", PURETALK_BOT]));
+    assert!(fleet.contains(OKCHAT_BOT), "{fleet}");
+    let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
     let bot = &json_lines(&get)[0];
     assert_eq!(bot["fields"]["greeting"], "Welcome back!", "{}", show(&get));
 }
@@ -525,7 +525,7 @@ fn refusals_and_usage_errors_exit_1_with_a_clear_message() {
         ),
         (
             &["update", OKCHAT_BOT, "--set", "bogus=1"],
-            "no field `bogus`",
+            "--set: okchat: unsupported, nothing sent: okchat does not support `bogus`",
         ),
         (&["update", OKCHAT_BOT], "nothing to change"),
         (&["get", "hottask:1"], "does not support `get`"),
