@@ -376,6 +376,15 @@ fn default_base_url(vendor: Vendor) -> Option<&'static str> {
     }
 }
 
+pub(crate) fn not_configured(vendor: Vendor) -> Error {
+    let vars = credential_variables(vendor).join(" and ");
+    Error::new(
+        ErrorKind::Config,
+        Some(vendor),
+        format!("no credentials: {vars} is not set (or configure it with Chatbots::builder())"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,13 +401,4 @@ mod tests {
             );
         }
     }
-}
-
-pub(crate) fn not_configured(vendor: Vendor) -> Error {
-    let vars = credential_variables(vendor).join(" and ");
-    Error::new(
-        ErrorKind::Config,
-        Some(vendor),
-        format!("no credentials: {vars} is not set (or configure it with Chatbots::builder())"),
-    )
 }

@@ -53,7 +53,7 @@ pub enum Command {
         /// The bot, as `vendor:id`.
         bot: BotRef,
         #[command(flatten)]
-        fields: UpdateFields,
+        fields: Box<UpdateFields>,
     },
     /// Write the current settings of every bot at the vendors as a fleet
     /// file.

@@ -180,10 +180,10 @@ pub async fn get(bots: &Chatbots, bot: &BotRef, out: Output) -> Result<ExitCode,
 pub async fn update(
     bots: &Chatbots,
     bot: &BotRef,
-    fields: UpdateFields,
+    fields: Box<UpdateFields>,
     out: Output,
 ) -> Result<ExitCode, Failure> {
-    let (patch, names) = patch_of(bot, fields)?;
+    let (patch, names) = patch_of(bot, *fields)?;
     let result = bots.update(bot, &patch).await;
     let failed = result.is_err();
     if out.json() {
