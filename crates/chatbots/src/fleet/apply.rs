@@ -173,7 +173,11 @@ impl Chatbots {
     /// unknown; bots with nothing to change are not sent, bots whose read
     /// failed at planning are reported failed. One outcome per bot, in the
     /// plan's order; one bot's failure never stops the others.
-    pub async fn apply(&self, plan: &Plan, options: &ApplyOptions) -> Result<ApplyReport, ApplyError> {
+    pub async fn apply(
+        &self,
+        plan: &Plan,
+        options: &ApplyOptions,
+    ) -> Result<ApplyReport, ApplyError> {
         let origin = plan.origin.as_str();
         if plan.format != PLAN_FORMAT {
             return Err(refused(vec![Problem::new(
@@ -234,7 +238,9 @@ impl Chatbots {
         }
         FleetError::check(problems).map_err(ApplyError::Refused)?;
 
-        let batch = items.iter().map(|(_, bot, patch, _)| (bot.clone(), patch.clone()));
+        let batch = items
+            .iter()
+            .map(|(_, bot, patch, _)| (bot.clone(), patch.clone()));
         let outcomes = self
             .update_many(batch, &options.bulk())
             .await
@@ -286,7 +292,10 @@ fn not_read(bot: &BotPlan, error: &str) -> Error {
             rule: format!("was not read when planning ({error}): plan again"),
         },
         Some(bot.bot.vendor),
-        format!("{} was not read when planning ({error}): plan again", bot.bot),
+        format!(
+            "{} was not read when planning ({error}): plan again",
+            bot.bot
+        ),
     )
 }
 

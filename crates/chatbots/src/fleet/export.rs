@@ -45,9 +45,8 @@ impl Chatbots {
                         // As the vendor would take it back: a 32-bit
                         // float's shortest decimal.
                         Field::Temperature => {
-                            patch.temperature = found
-                                .temperature
-                                .and_then(|t| compare::number(t).as_f64());
+                            patch.temperature =
+                                found.temperature.and_then(|t| compare::number(t).as_f64());
                         }
                         _ => {
                             if let Some(value) = found.field(field) {

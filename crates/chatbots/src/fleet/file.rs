@@ -314,8 +314,10 @@ impl Fleet {
                 Err(rule) => problems.push(problem(node.line, rule).field("bots")),
                 Ok(entries) => {
                     for (key, value) in entries {
-                        if let Some(bot) = Self::bot(origin, key, value, &mut problems) {
-                            if let Some(first) = seen.get(&bot.bot) {
+                        // Duplicates by the bot they name, whether or not
+                        // the first entry was valid.
+                        if let Some(bot) = key.key_text().and_then(|k| k.parse::<BotRef>().ok()) {
+                            if let Some(first) = seen.get(&bot) {
                                 problems.push(
                                     problem(
                                         key.line,
@@ -325,7 +327,9 @@ impl Fleet {
                                 );
                                 continue;
                             }
-                            seen.insert(bot.bot.clone(), key.line);
+                            seen.insert(bot, key.line);
+                        }
+                        if let Some(bot) = Self::bot(origin, key, value, &mut problems) {
                             fleet_bots.push(bot);
                         }
                     }
