@@ -381,3 +381,39 @@ async fn progress_is_reported_for_every_bot() {
     seen.sort();
     assert_eq!(seen, [(1, 3), (2, 3), (3, 3)]);
 }
+
+#[tokio::test]
+async fn a_bot_whose_read_fails_is_planned_as_failed_and_not_applied() {
+    let sandbox = sandbox(0).await;
+    let bots = client_with(&sandbox, Some(RetryPolicy::disabled()));
+    let text = format!("bots:\n  {PURETALK}:\n    name: Desk\n  {OKCHAT}:\n    greeting: Hi\n");
+    let fleet = Fleet::parse(&text, "fleet.yaml").expect("parses");
+    // The listing and then the bot's own read fail.
+    sandbox.faults().inject(
+        FaultRule::new(Fault::Status(503))
+            .vendor(Vendor::PureTalk)
+            .method("GET")
+            .times(2),
+    );
+    let plan = bots.plan(&fleet, &PlanOptions::new()).await.expect("plan");
+    let summary = plan.summary();
+    assert_eq!((summary.failed, summary.to_change), (1, 1), "{plan}");
+    assert!(
+        plan.to_string()
+            .contains(&format!("! {PURETALK}: cannot be read:")),
+        "{plan}"
+    );
+
+    let report = bots
+        .apply(&plan, &ApplyOptions::new())
+        .await
+        .expect("applied");
+    assert_eq!((report.failed(), report.changed()), (1, 1), "{report:?}");
+    assert!(report.outcomes[0].sent.is_empty());
+    let puretalk = bots.get(&bot(PURETALK)).await.expect("read");
+    assert_ne!(
+        puretalk.name.as_deref(),
+        Some("Desk"),
+        "a bot not read is not sent"
+    );
+}

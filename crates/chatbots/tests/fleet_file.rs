@@ -143,7 +143,7 @@ fn bad_bot_keys_and_wrong_types_are_refused() {
 #[test]
 fn defaults_apply_where_the_vendor_supports_the_field_and_the_bot_does_not_set_it() {
     let text = format!(
-        "defaults:\n  greeting: Hello\n  instructions: Be brief.\nbots:\n  {OKCHAT}:\n    greeting: Hi\n  {PURETALK}: {{}}\n  {CONVERZA}:\n    name: Sales\n"
+        "defaults:\n  greeting: Hello\n  instructions: Be brief.\nbots:\n  {OKCHAT}:\n    greeting: Hi\n  {PURETALK}:\n    vendor: {{voice_boost: true, voice_speed: 1.5}}\n  {CONVERZA}:\n    name: Sales\n"
     );
     let fleet = Fleet::parse(&text, "fleet.yaml").expect("parses");
     let [okchat, puretalk, converza] = fleet.bots() else {
@@ -156,11 +156,15 @@ fn defaults_apply_where_the_vendor_supports_the_field_and_the_bot_does_not_set_i
     );
     assert_eq!(okchat.patch.instructions.as_deref(), Some("Be brief."));
     assert_eq!(puretalk.patch.greeting.as_deref(), Some("Hello"));
+    assert_eq!(
+        serde_json::Value::Object(puretalk.vendor_fields.clone()),
+        serde_json::json!({"voice_boost": true, "voice_speed": 1.5})
+    );
     // Converza has no greeting: the default does not apply there.
     assert_eq!(converza.patch.greeting, None);
     assert_eq!(converza.patch.instructions.as_deref(), Some("Be brief."));
     assert_eq!(converza.patch.name.as_deref(), Some("Sales"));
-    assert_eq!((okchat.line, puretalk.line, converza.line), (5, 7, 8));
+    assert_eq!((okchat.line, puretalk.line, converza.line), (5, 7, 9));
     // Written out and read back, the fleet is the same.
     assert_eq!(
         Fleet::parse(&fleet.to_yaml(), "again.yaml").expect("reparses"),
