@@ -299,6 +299,43 @@ async fn a_plan_saved_as_json_applies_as_approved() {
     let okchat = bots.get(&bot(OKCHAT)).await.expect("read");
     assert_eq!(okchat.greeting.as_deref(), Some("From JSON"));
 
+    // A plan edited by hand to break a vendor rule is refused, nothing sent.
+    let mut edited: serde_json::Value = serde_json::from_str(&saved).expect("json");
+    let mut hottask = edited["bots"][1].clone();
+    hottask["fields"][0] = json!({"field": "temperature", "change": "unknown", "new": 0.5});
+    edited["bots"] = json!([hottask]);
+    let edited: Plan = serde_json::from_value(edited).expect("deserialises");
+    let before = sandbox.requests(Vendor::HotTask);
+    let err = bots
+        .apply(&edited, &ApplyOptions::new())
+        .await
+        .expect_err("refused");
+    let ApplyError::Refused(refused) = &err else {
+        panic!("{err}");
+    };
+    let problem = &refused.problems[0];
+    assert_eq!(
+        (
+            problem.line,
+            problem.bot.as_deref(),
+            problem.field.as_deref()
+        ),
+        (Some(4), Some(HOTTASK), Some("temperature")),
+        "{err}"
+    );
+    assert!(problem.rule.contains("whole number"), "{err}");
+    assert_eq!(
+        sandbox.requests(Vendor::HotTask),
+        before,
+        "nothing sent to HotTask"
+    );
+
+    // Applied, the plan is stale: applying it again is refused.
+    assert!(matches!(
+        bots.apply(&loaded, &ApplyOptions::new()).await,
+        Err(ApplyError::Stale { .. })
+    ));
+
     // A plan of another format is refused, nothing sent.
     let mut other: serde_json::Value = serde_json::from_str(&saved).expect("json");
     other["format"] = json!(2);
@@ -400,7 +437,7 @@ async fn a_bot_whose_read_fails_is_planned_as_failed_and_not_applied() {
     assert_eq!((summary.failed, summary.to_change), (1, 1), "{plan}");
     assert!(
         plan.to_string()
-            .contains(&format!("! {PURETALK}: cannot be read:")),
+            .contains(&format!("! {PURETALK}: cannot be read, not applied:")),
         "{plan}"
     );
 

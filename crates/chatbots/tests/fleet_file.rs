@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use chatbots::fleet::{Fleet, FleetError, PlanOptions, Problem};
-use chatbots::{Chatbots, Vendor};
+use chatbots::fleet::{Fleet, FleetBot, FleetError, PlanOptions, Problem};
+use chatbots::{BotRef, ChatbotPatch, Chatbots, Vendor};
 use chatbots_sandbox::Sandbox;
 
 const OKCHAT: &str = "okchat:3317853e-0af2-427d-a56f-351a9587f48f";
@@ -274,4 +274,58 @@ async fn a_bot_at_a_vendor_without_credentials_is_refused() {
         "no credentials for puretalk: PURETALK_API_KEY",
     );
     assert_eq!(sandbox.requests(Vendor::OkChat), 0);
+}
+
+#[test]
+fn text_that_looks_like_another_type_survives_to_yaml_and_back() {
+    let tricky = [
+        "yes",
+        "no",
+        "on",
+        "0o17",
+        "0x1F",
+        "1e3",
+        "~",
+        "null",
+        "true",
+        "-.5",
+        ".5",
+        "+1",
+        "1_000",
+        "0b11",
+        "12:30",
+        ".inf",
+        "-",
+        "'quoted'",
+        "a: b",
+        "# not a comment",
+        "",
+        " padded ",
+        "line\nbreak",
+        "@at",
+        "`tick`",
+        "[x]",
+        "{y}",
+        "*star",
+        "&amp",
+        "!bang",
+        "%pct",
+        "2024-01-01",
+    ];
+    let bots = tricky
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let patch = ChatbotPatch::new().name(*name).temperature(0.1 * i as f64);
+            FleetBot::new(
+                BotRef::new(Vendor::Converza, format!("bot-{i}")),
+                patch,
+                Default::default(),
+            )
+        })
+        .collect();
+    let fleet = Fleet::from_bots("code", bots).with_header(["two\nlines"]);
+    let yaml = fleet.to_yaml();
+    let again = Fleet::parse(&yaml, "again.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    assert_eq!(again, fleet, "{yaml}");
 }

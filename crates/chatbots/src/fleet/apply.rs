@@ -231,7 +231,7 @@ impl Chatbots {
             match patch_of(bot) {
                 Err((field, rule)) => problems.push(at(&field, rule)),
                 Ok((patch, sent)) => match self.check_update(&bot.bot, &patch) {
-                    Err(e) => problems.push(at("(patch)", check::rule(&e))),
+                    Err(e) => problems.push(at(&field_named(bot, &e), check::rule(&e))),
                     Ok(()) => items.push((index, bot.bot.clone(), patch, sent)),
                 },
             }
@@ -278,6 +278,20 @@ impl Chatbots {
             .collect();
         Ok(ApplyReport { outcomes })
     }
+}
+
+/// The plan's field an error is about: a shared field by name, a vendor
+/// field by its first key; `(patch)` when it cannot be told.
+fn field_named(bot: &BotPlan, e: &Error) -> String {
+    let named = match e.kind() {
+        ErrorKind::InvalidInput { field, .. } | ErrorKind::Unsupported { field } => field.as_str(),
+        _ => "",
+    };
+    let first = named.split(['.', '[']).next().unwrap_or_default();
+    [named.to_string(), format!("vendor.{first}")]
+        .into_iter()
+        .find(|candidate| bot.fields.iter().any(|f| &f.field == candidate))
+        .unwrap_or_else(|| "(patch)".to_string())
 }
 
 fn refused(problems: Vec<Problem>) -> ApplyError {

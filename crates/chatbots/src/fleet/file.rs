@@ -514,7 +514,12 @@ impl Fleet {
         }
         let mut root = Mapping::new();
         root.insert(Yaml::String("bots".into()), Yaml::Mapping(bots));
-        let mut out: String = self.header.iter().map(|l| format!("# {l}\n")).collect();
+        // A header line with a line break would end the comment.
+        let mut out: String = self
+            .header
+            .iter()
+            .map(|l| format!("# {}\n", l.replace(['\n', '\r'], " ")))
+            .collect();
         // A mapping of text and numbers always serialises.
         out.push_str(&serde_norway::to_string(&Yaml::Mapping(root)).unwrap_or_default());
         out
