@@ -191,11 +191,12 @@ impl Plan {
 }
 
 /// Plain text, Terraform-like and deterministic: each bot with something
-/// to change (`~ okchat:…`), its fields (`  - greeting:
-/// "old"` / `  + greeting: "new"`, `  ? language: (current value unknown)
-/// + "en"`), then each bot whose read failed (`! puretalk:…: cannot be
-/// read, not applied: …`), then the summary line. No colour codes: a terminal front end
-/// colours lines starting with `-` / `+`.
+/// to change (`~ okchat:…`) and its fields, an update as two lines
+/// (`  - greeting: "old"` then `  + greeting: "new"`), an unknown value as
+/// one (`  ? language: (current value unknown) + "en"`); then each bot
+/// whose read failed (`! puretalk:…: cannot be read, not applied: …`);
+/// then the summary line. No colour codes: a terminal front end colours
+/// lines starting with `-` / `+`.
 ///
 /// ```
 /// use chatbots::fleet::Plan;
