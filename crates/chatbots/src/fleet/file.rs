@@ -147,10 +147,8 @@ fn set_field(patch: &mut ChatbotPatch, field: Field, value: &Node) -> Result<(),
                 }
                 None => Err("must be a number".into()),
             },
-            Some(Value::String(t)) if !value.is_null() => {
-                Err(format!("must be a number, not text (`{t}`)"))
-            }
-            _ if value.is_null() => {
+            Some(Value::String(t)) => Err(format!("must be a number, not text (`{t}`)")),
+            Some(Value::Null) => {
                 Err("has no value (leave the field out to keep the vendor's)".into())
             }
             _ => Err("must be a number".into()),
