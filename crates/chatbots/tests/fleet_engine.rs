@@ -348,7 +348,8 @@ async fn a_plan_saved_as_json_applies_as_approved() {
 
 #[tokio::test]
 async fn an_exported_fleet_plans_no_change() {
-    let sandbox = sandbox(3).await;
+    // More than one page at Converza and PureTalk (100 a page).
+    let sandbox = sandbox(120).await;
     let bots = client(&sandbox);
     let vendors = [
         Vendor::StreamSkill,
@@ -452,5 +453,52 @@ async fn a_bot_whose_read_fails_is_planned_as_failed_and_not_applied() {
         puretalk.name.as_deref(),
         Some("Desk"),
         "a bot not read is not sent"
+    );
+}
+
+#[tokio::test]
+async fn apply_stays_within_a_vendors_rate_limit() {
+    let limit = chatbots_sandbox::RateLimit {
+        burst: 5,
+        per_second: 20.0,
+    };
+    let sandbox = Sandbox::builder()
+        .bots(30)
+        .rate_limit(Vendor::OkChat, Some(limit))
+        .start()
+        .await
+        .expect("sandbox starts");
+    // Retries off: a 429 would fail a bot; only pacing keeps them inside.
+    let bots = Chatbots::builder()
+        .okchat_api_key(sandbox.credentials(Vendor::OkChat).key)
+        .base_url(Vendor::OkChat, sandbox.base_url(Vendor::OkChat))
+        .rate_limit(
+            Vendor::OkChat,
+            chatbots::RateLimit {
+                burst: limit.burst,
+                per_second: limit.per_second,
+            },
+        )
+        .retry(RetryPolicy::disabled())
+        .build()
+        .expect("client builds");
+    let mut text = String::from("defaults:\n  greeting: Paced\nbots:\n");
+    for id in sandbox.seeded_bots(Vendor::OkChat) {
+        text.push_str(&format!("  okchat:{id}:\n"));
+    }
+    let fleet = Fleet::parse(&text, "fleet.yaml").expect("parses");
+    let plan = bots.plan(&fleet, &PlanOptions::new()).await.expect("plan");
+    assert_eq!(plan.summary().to_change, 30, "{plan}");
+    let report = bots
+        .apply(&plan, &ApplyOptions::new().concurrency(16))
+        .await
+        .expect("applied");
+    assert_eq!((report.failed(), report.changed()), (0, 30), "{report:?}");
+    assert!(
+        !bots
+            .plan(&fleet, &PlanOptions::new())
+            .await
+            .expect("plan")
+            .has_changes()
     );
 }
