@@ -37,6 +37,12 @@
 //!
 #![doc = include_str!("../CAPABILITIES.md")]
 //!
+//! # Fleets
+//!
+//! [`fleet`] keeps many bots in a desired state described in a YAML file:
+//! plan the difference, apply it within the vendors' limits, export what
+//! the vendors hold now.
+//!
 //! # Errors
 //!
 //! One [`Error`] for every vendor, with a [`kind`](Error::kind) to match

@@ -173,7 +173,11 @@ impl Chatbots {
     /// unknown; bots with nothing to change are not sent, bots whose read
     /// failed at planning are reported failed. One outcome per bot, in the
     /// plan's order; one bot's failure never stops the others.
-    pub async fn apply(&self, plan: &Plan, options: &ApplyOptions) -> Result<ApplyReport, ApplyError> {
+    pub async fn apply(
+        &self,
+        plan: &Plan,
+        options: &ApplyOptions,
+    ) -> Result<ApplyReport, ApplyError> {
         let origin = plan.origin.as_str();
         if plan.format != PLAN_FORMAT {
             return Err(refused(vec![Problem::new(
@@ -227,14 +231,16 @@ impl Chatbots {
             match patch_of(bot) {
                 Err((field, rule)) => problems.push(at(&field, rule)),
                 Ok((patch, sent)) => match self.check_update(&bot.bot, &patch) {
-                    Err(e) => problems.push(at("(patch)", check::rule(&e))),
+                    Err(e) => problems.push(at(&field_named(bot, &e), check::rule(&e))),
                     Ok(()) => items.push((index, bot.bot.clone(), patch, sent)),
                 },
             }
         }
         FleetError::check(problems).map_err(ApplyError::Refused)?;
 
-        let batch = items.iter().map(|(_, bot, patch, _)| (bot.clone(), patch.clone()));
+        let batch = items
+            .iter()
+            .map(|(_, bot, patch, _)| (bot.clone(), patch.clone()));
         let outcomes = self
             .update_many(batch, &options.bulk())
             .await
@@ -274,6 +280,20 @@ impl Chatbots {
     }
 }
 
+/// The plan's field an error is about: a shared field by name, a vendor
+/// field by its first key; `(patch)` when it cannot be told.
+fn field_named(bot: &BotPlan, e: &Error) -> String {
+    let named = match e.kind() {
+        ErrorKind::InvalidInput { field, .. } | ErrorKind::Unsupported { field } => field.as_str(),
+        _ => "",
+    };
+    let first = named.split(['.', '[']).next().unwrap_or_default();
+    [named.to_string(), format!("vendor.{first}")]
+        .into_iter()
+        .find(|candidate| bot.fields.iter().any(|f| &f.field == candidate))
+        .unwrap_or_else(|| "(patch)".to_string())
+}
+
 fn refused(problems: Vec<Problem>) -> ApplyError {
     ApplyError::Refused(FleetError { problems })
 }
@@ -286,7 +306,10 @@ fn not_read(bot: &BotPlan, error: &str) -> Error {
             rule: format!("was not read when planning ({error}): plan again"),
         },
         Some(bot.bot.vendor),
-        format!("{} was not read when planning ({error}): plan again", bot.bot),
+        format!(
+            "{} was not read when planning ({error}): plan again",
+            bot.bot
+        ),
     )
 }
 

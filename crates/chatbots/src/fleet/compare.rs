@@ -123,6 +123,9 @@ mod tests {
         assert_eq!(verdict(&json!({"snippet": "a"}), &have), Verdict::Same);
         assert_eq!(verdict(&json!({"snippet": "b"}), &have), Verdict::Differs);
         assert_eq!(verdict(&json!({"other": 1}), &have), Verdict::Unknown);
-        assert_eq!(project(&json!({"snippet": "b"}), &have), json!({"snippet": "a"}));
+        assert_eq!(
+            project(&json!({"snippet": "b"}), &have),
+            json!({"snippet": "a"})
+        );
     }
 }

@@ -3,9 +3,9 @@
 
 use serde_json::Map;
 
-use super::compare;
 use super::file::{Fleet, FleetBot};
 use super::plan::PlanOptions;
+use super::{check, compare};
 use crate::Chatbots;
 use crate::error::Error;
 use crate::model::{ChatbotPatch, Field, Vendor};
@@ -15,7 +15,10 @@ impl Chatbots {
     /// A fleet describing the current state of every bot at `vendors`: the
     /// shared fields the vendor both reads and writes (vendor fields are
     /// not exported), vendors in the order given, each vendor's bots in
-    /// listing order. Planning it shows no change. A vendor that cannot
+    /// listing order. Planning it shows no change. A value the vendor
+    /// reports but its update would refuse (a retired model name) is left
+    /// out, and listed in the header comment of
+    /// [`Fleet::to_yaml`](super::Fleet::to_yaml). A vendor that cannot
     /// list, or whose listing fails, is an error.
     ///
     /// ```no_run
@@ -30,6 +33,9 @@ impl Chatbots {
     /// ```
     pub async fn export(&self, vendors: &[Vendor], options: &PlanOptions) -> Result<Fleet, Error> {
         let mut bots = Vec::new();
+        // Values the vendor reports but its update would refuse (an old
+        // model name, say): left out of the fleet, and said in its header.
+        let mut left_out = Vec::new();
         for &vendor in vendors {
             let registered = vendors::find(vendor)?;
             if registered.list_operation.is_none() {
@@ -45,15 +51,23 @@ impl Chatbots {
                         // As the vendor would take it back: a 32-bit
                         // float's shortest decimal.
                         Field::Temperature => {
-                            patch.temperature = found
-                                .temperature
-                                .and_then(|t| compare::number(t).as_f64());
+                            patch.temperature =
+                                found.temperature.and_then(|t| compare::number(t).as_f64());
                         }
                         _ => {
                             if let Some(value) = found.field(field) {
                                 patch = set(patch, field, value);
                             }
                         }
+                    }
+                }
+                for field in Field::ALL {
+                    if !patch.sets(field) {
+                        continue;
+                    }
+                    if let Err(e) = self.check_update(&found.bot, &check::only(&patch, field)) {
+                        left_out.push(format!("  {}: {field}: {}", found.bot, check::rule(&e)));
+                        patch = unset(patch, field);
                     }
                 }
                 bots.push(FleetBot::new(found.bot, patch, Map::new()));
@@ -63,11 +77,32 @@ impl Chatbots {
             }
         }
         let names: Vec<&str> = vendors.iter().map(|v| v.name()).collect();
-        Ok(Fleet::from_bots("export", bots).with_header([
+        let mut header = vec![
             format!("Exported by chatbots from: {}.", names.join(", ")),
             "Shared fields only; add a bot's own fields under `vendor:`.".to_string(),
-        ]))
+        ];
+        if !left_out.is_empty() {
+            header
+                .push("Left out, as the vendor's update would refuse the value it reports:".into());
+            header.extend(left_out);
+        }
+        Ok(Fleet::from_bots("export", bots).with_header(header))
     }
+}
+
+/// `patch` without `field`.
+fn unset(mut patch: ChatbotPatch, field: Field) -> ChatbotPatch {
+    match field {
+        Field::Name => patch.name = None,
+        Field::Description => patch.description = None,
+        Field::Instructions => patch.instructions = None,
+        Field::Model => patch.model = None,
+        Field::Temperature => patch.temperature = None,
+        Field::Greeting => patch.greeting = None,
+        Field::Language => patch.language = None,
+        Field::Timezone => patch.timezone = None,
+    }
+    patch
 }
 
 /// `patch` with the text `field` set to `value`.

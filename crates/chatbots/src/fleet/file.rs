@@ -147,10 +147,8 @@ fn set_field(patch: &mut ChatbotPatch, field: Field, value: &Node) -> Result<(),
                 }
                 None => Err("must be a number".into()),
             },
-            Some(Value::String(t)) if !value.is_null() => {
-                Err(format!("must be a number, not text (`{t}`)"))
-            }
-            _ if value.is_null() => {
+            Some(Value::String(t)) => Err(format!("must be a number, not text (`{t}`)")),
+            Some(Value::Null) => {
                 Err("has no value (leave the field out to keep the vendor's)".into())
             }
             _ => Err("must be a number".into()),
@@ -314,8 +312,10 @@ impl Fleet {
                 Err(rule) => problems.push(problem(node.line, rule).field("bots")),
                 Ok(entries) => {
                     for (key, value) in entries {
-                        if let Some(bot) = Self::bot(origin, key, value, &mut problems) {
-                            if let Some(first) = seen.get(&bot.bot) {
+                        // Duplicates by the bot they name, whether or not
+                        // the first entry was valid.
+                        if let Some(bot) = key.key_text().and_then(|k| k.parse::<BotRef>().ok()) {
+                            if let Some(first) = seen.get(&bot) {
                                 problems.push(
                                     problem(
                                         key.line,
@@ -325,7 +325,9 @@ impl Fleet {
                                 );
                                 continue;
                             }
-                            seen.insert(bot.bot.clone(), key.line);
+                            seen.insert(bot, key.line);
+                        }
+                        if let Some(bot) = Self::bot(origin, key, value, &mut problems) {
                             fleet_bots.push(bot);
                         }
                     }
@@ -510,7 +512,12 @@ impl Fleet {
         }
         let mut root = Mapping::new();
         root.insert(Yaml::String("bots".into()), Yaml::Mapping(bots));
-        let mut out: String = self.header.iter().map(|l| format!("# {l}\n")).collect();
+        // A header line with a line break would end the comment.
+        let mut out: String = self
+            .header
+            .iter()
+            .map(|l| format!("# {}\n", l.replace(['\n', '\r'], " ")))
+            .collect();
         // A mapping of text and numbers always serialises.
         out.push_str(&serde_norway::to_string(&Yaml::Mapping(root)).unwrap_or_default());
         out

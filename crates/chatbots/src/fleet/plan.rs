@@ -191,10 +191,12 @@ impl Plan {
 }
 
 /// Plain text, Terraform-like and deterministic: each bot with something
-/// to change or a failed read (`~ okchat:…`), its fields (`  - greeting:
-/// "old"` / `  + greeting: "new"`, `  ? language: (current value unknown)
-/// + "en"`), then the summary line. No colour codes: a terminal front end
-/// colours lines starting with `-` / `+`.
+/// to change (`~ okchat:…`) and its fields, an update as two lines
+/// (`  - greeting: "old"` then `  + greeting: "new"`), an unknown value as
+/// one (`  ? language: (current value unknown) + "en"`); then each bot
+/// whose read failed (`! puretalk:…: cannot be read, not applied: …`);
+/// then the summary line. No colour codes: a terminal front end colours
+/// lines starting with `-` / `+`.
 ///
 /// ```
 /// use chatbots::fleet::Plan;
@@ -204,10 +206,6 @@ impl Plan {
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for bot in &self.bots {
-            if let Some(error) = &bot.error {
-                writeln!(f, "! {}: cannot be read: {error}", bot.bot)?;
-                continue;
-            }
             if !bot.has_changes() {
                 continue;
             }
@@ -223,6 +221,11 @@ impl fmt::Display for Plan {
                         writeln!(f, "  ? {}: (current value unknown) + {new}", field.field)?;
                     }
                 }
+            }
+        }
+        for bot in &self.bots {
+            if let Some(error) = &bot.error {
+                writeln!(f, "! {}: cannot be read, not applied: {error}", bot.bot)?;
             }
         }
         let s = self.summary();

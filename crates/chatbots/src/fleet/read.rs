@@ -31,7 +31,11 @@ pub(crate) enum State {
 
 /// The state of each of `bots`, in their order. Vendors are read side by
 /// side.
-pub(crate) async fn read_all(chatbots: &Chatbots, bots: &[BotRef], options: &PlanOptions) -> Vec<State> {
+pub(crate) async fn read_all(
+    chatbots: &Chatbots,
+    bots: &[BotRef],
+    options: &PlanOptions,
+) -> Vec<State> {
     let total = bots.len();
     let done = AtomicUsize::new(0);
     let known = || {
@@ -48,14 +52,20 @@ pub(crate) async fn read_all(chatbots: &Chatbots, bots: &[BotRef], options: &Pla
         .into_iter()
         .map(|(vendor, wanted)| read_vendor(chatbots, vendor, wanted, &known));
     let mut states: Vec<Option<State>> = (0..total).map(|_| None).collect();
-    for (index, state) in futures::future::join_all(per_vendor).await.into_iter().flatten() {
+    for (index, state) in futures::future::join_all(per_vendor)
+        .await
+        .into_iter()
+        .flatten()
+    {
         states[index] = Some(state);
     }
     states
         .into_iter()
         .map(|s| {
             // Every index was read above, by its vendor.
-            s.unwrap_or_else(|| State::Failed(Error::config(None, "the bot was not read (a bug in plan)")))
+            s.unwrap_or_else(|| {
+                State::Failed(Error::config(None, "the bot was not read (a bug in plan)"))
+            })
         })
         .collect()
 }

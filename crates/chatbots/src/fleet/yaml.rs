@@ -268,3 +268,74 @@ fn number(text: &str) -> Option<Value> {
     let n: f64 = text.parse().ok()?;
     serde_json::Number::from_f64(n).map(Value::Number)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn json_of(text: &str) -> Value {
+        let node = parse(text).expect("parses").expect("a document");
+        node.to_json().expect("converts")
+    }
+
+    #[test]
+    fn scalars_follow_the_core_schema_and_quotes_keep_text() {
+        let value = json_of(
+            "a: yes\nb: 0x1F\nc: 1e3\nd: -2\ne: '12'\nf: ~\ng: True\nh: 0.50\ni: !!str 7\nj: 1.2.3\n",
+        );
+        assert_eq!(
+            value,
+            json!({"a": "yes", "b": 31, "c": 1000.0, "d": -2, "e": "12", "f": null,
+                   "g": true, "h": 0.5, "i": "7", "j": "1.2.3"})
+        );
+    }
+
+    #[test]
+    fn lines_count_from_one_in_block_and_flow_style() {
+        let root = parse("# comment\nbots:\n  a: {x: 1,\n    y: 2}\n")
+            .unwrap()
+            .unwrap();
+        let Kind::Map(top) = &root.kind else {
+            panic!("map")
+        };
+        assert_eq!(top[0].0.line, 2);
+        let Kind::Map(bots) = &top[0].1.kind else {
+            panic!("map")
+        };
+        assert_eq!(bots[0].0.line, 3);
+        let Kind::Map(fields) = &bots[0].1.kind else {
+            panic!("map")
+        };
+        assert_eq!((fields[0].0.line, fields[1].0.line), (3, 4));
+    }
+
+    #[test]
+    fn aliases_resolve_and_duplicates_inside_values_are_refused() {
+        assert_eq!(
+            json_of("a: &x {k: 1}\nb: *x\n"),
+            json!({"a": {"k": 1}, "b": {"k": 1}})
+        );
+        let node = parse("v:\n  k: 1\n  k: 2\n").unwrap().unwrap();
+        assert_eq!(
+            node.to_json().unwrap_err(),
+            (3, "`k` is set twice".to_string())
+        );
+        let node = parse("v: .inf\n").unwrap().unwrap();
+        assert_eq!(node.to_json().unwrap_err().0, 1);
+    }
+
+    #[test]
+    fn a_second_document_and_deep_nesting_are_errors_not_panics() {
+        assert_eq!(parse("a: 1\n---\nb: 2\n").unwrap_err().line, 2);
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        assert!(
+            parse(&deep)
+                .unwrap_err()
+                .message
+                .contains("nested more than")
+        );
+        assert!(parse("").unwrap().is_none());
+    }
+}
