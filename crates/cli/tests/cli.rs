@@ -206,7 +206,7 @@ fn the_readme_walkthrough_runs_as_written() {
 
     // The edit reached the bots.
     let fleet = std::fs::read_to_string(harness.path("fleet.yaml")).expect("fleet.yaml");
-    assert!(fleet.contains(OKCHAT_BOT), "{fleet}");
+    assert!(fleet.contains(OKCHAT_BOT) && fleet.contains(PURETALK_BOT), "{fleet}");
     let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
     let bot = &json_lines(&get)[0];
     assert_eq!(bot["fields"]["greeting"], "Welcome back!", "{}", show(&get));
