@@ -279,7 +279,8 @@ pub async fn apply(
     if plan.has_changes() && !yes {
         confirm(&plan)?;
     }
-    let bar = output::progress(0, "applying");
+    let sending = plan.bots.iter().filter(|b| b.has_changes()).count();
+    let bar = output::progress(sending, "applying");
     let progress = bar.clone();
     let options = ApplyOptions::new()
         .concurrency(concurrency)

@@ -154,7 +154,8 @@ pub fn cell(text: &str, max: usize) -> String {
     }
 }
 
-/// A progress bar on stderr, drawn only when stderr is a terminal.
+/// A progress bar on stderr, drawn only when stderr is a terminal; with
+/// `total` 0 (not known yet) it waits for its length before drawing.
 pub fn progress(total: usize, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();

@@ -206,7 +206,10 @@ fn the_readme_walkthrough_runs_as_written() {
 
     // The edit reached the bots.
     let fleet = std::fs::read_to_string(harness.path("fleet.yaml")).expect("fleet.yaml");
-    assert!(fleet.contains(OKCHAT_BOT) && fleet.contains(PURETALK_BOT), "{fleet}");
+    assert!(
+        fleet.contains(OKCHAT_BOT) && fleet.contains(PURETALK_BOT),
+        "{fleet}"
+    );
     let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
     let bot = &json_lines(&get)[0];
     assert_eq!(bot["fields"]["greeting"], "Welcome back!", "{}", show(&get));
@@ -557,4 +560,51 @@ fn an_unreachable_sandbox_is_a_clear_error() {
         "{}",
         show(&output)
     );
+}
+
+// ---- on a terminal ----
+
+/// `chatbots --sandbox <url> ARGS` on a pseudo-terminal (util-linux
+/// `script`), with `input` typed into it: stdin, stdout and stderr are a
+/// terminal, as for a person.
+fn on_terminal(harness: &Harness, args: &str, input: &str) -> Output {
+    let script = Path::new("/usr/bin/script");
+    assert!(
+        script.exists(),
+        "the terminal tests need util-linux's `script` (/usr/bin/script)"
+    );
+    let command = format!(
+        "'{}' --sandbox '{}' {args}",
+        env!("CARGO_BIN_EXE_chatbots"),
+        harness.url()
+    );
+    let mut shell = Command::new(script);
+    clean_env(&mut shell);
+    run(shell
+        .current_dir(harness.dir.path())
+        .args(["-qec", &command, "/dev/null"])
+        .write_stdin(input)
+        .timeout(std::time::Duration::from_secs(120)))
+}
+
+#[test]
+fn on_a_terminal_apply_asks_and_only_yes_goes_ahead() {
+    let harness = Harness::start();
+    greeting_fleet(&harness, "Asked first");
+
+    let declined = on_terminal(&harness, "apply fleet.yaml", "no\n");
+    assert_eq!(declined.status.code(), Some(1), "{}", show(&declined));
+    let shown = text(&declined.stdout);
+    assert!(shown.contains("Only `yes` goes ahead"), "{shown}");
+    assert!(shown.contains("not confirmed"), "{shown}");
+    let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
+    assert_ne!(json_lines(&get)[0]["fields"]["greeting"], "Asked first");
+
+    let accepted = on_terminal(&harness, "apply fleet.yaml", "yes\n");
+    assert_eq!(accepted.status.code(), Some(0), "{}", show(&accepted));
+    let shown = text(&accepted.stdout);
+    // Colour on a terminal: the plan's `+` lines green.
+    assert!(shown.contains("\u{1b}[32m  + greeting"), "{shown:?}");
+    let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
+    assert_eq!(json_lines(&get)[0]["fields"]["greeting"], "Asked first");
 }
