@@ -94,10 +94,7 @@ fn fleet_failure(error: FleetError) -> Failure {
 /// A plan's read progress as a bar (only on a terminal).
 fn plan_options(bar: &ProgressBar) -> PlanOptions {
     let bar = bar.clone();
-    PlanOptions::new().on_progress(move |done, total| {
-        bar.set_length(u64::try_from(total).unwrap_or(u64::MAX));
-        bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
-    })
+    PlanOptions::new().on_progress(move |done, total| output::advance(&bar, done, total))
 }
 
 /// A fleet bot's shared fields as JSON: those it sets.
@@ -284,10 +281,7 @@ pub async fn apply(
     let progress = bar.clone();
     let options = ApplyOptions::new()
         .concurrency(concurrency)
-        .on_progress(move |p| {
-            progress.set_length(u64::try_from(p.total).unwrap_or(u64::MAX));
-            progress.set_position(u64::try_from(p.done).unwrap_or(u64::MAX));
-        });
+        .on_progress(move |p| output::advance(&progress, p.done, p.total));
     let report = bots.apply(&plan, &options).await;
     bar.finish_and_clear();
     let report = report.map_err(apply_failure)?;

@@ -155,20 +155,32 @@ pub fn cell(text: &str, max: usize) -> String {
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal; with
-/// `total` 0 (not known yet) it waits for its length before drawing.
+/// `total` 0 (not known yet) it stays out of sight until [`advance`]
+/// gives it a length.
 pub fn progress(total: usize, what: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(
-        Some(u64::try_from(total).unwrap_or(u64::MAX)),
-        ProgressDrawTarget::stderr(),
-    );
+    let bar = ProgressBar::with_draw_target(Some(to_u64(total)), ProgressDrawTarget::hidden());
     if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}") {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message(what.to_string());
+    if total > 0 && std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+    }
     bar
+}
+
+/// Moves `bar` to `done` of `total`, showing it (on a terminal) once it
+/// has a length.
+pub fn advance(bar: &ProgressBar, done: usize, total: usize) {
+    bar.set_length(to_u64(total));
+    bar.set_position(to_u64(done));
+    if bar.is_hidden() && total > 0 && std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+    }
+}
+
+fn to_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
