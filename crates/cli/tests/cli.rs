@@ -26,13 +26,23 @@ struct Harness {
 
 impl Harness {
     fn start() -> Harness {
+        Harness::with_bots(0)
+    }
+
+    /// With `bots` more bots seeded per vendor (lists of several pages).
+    fn with_bots(bots: usize) -> Harness {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
         let sandbox = runtime
-            .block_on(Sandbox::builder().streamskill_rate_limit(None).start())
+            .block_on(
+                Sandbox::builder()
+                    .streamskill_rate_limit(None)
+                    .bots(bots)
+                    .start(),
+            )
             .expect("sandbox");
         Harness {
             sandbox,
@@ -480,6 +490,54 @@ fn vendors_shows_every_vendor_and_its_sandbox_base_url() {
             .all(|l| l["configured"] == false)
     );
     assert_eq!(lines.last().unwrap()["configured"], 0);
+}
+
+#[test]
+fn list_reads_every_page_and_vendors_shows_no_secret() {
+    let harness = Harness::with_bots(25);
+    // PureTalk pages by 10: 3 fixtures + 25 seeded = 3 pages.
+    let output = run(&mut harness.chatbots(&["--json", "list", "puretalk"]));
+    assert!(output.status.success(), "{}", show(&output));
+    let lines = json_lines(&output);
+    assert_eq!(lines.last().unwrap()["bots"], 28, "{}", show(&output));
+    for id in harness.sandbox.seeded_bots(Vendor::PureTalk) {
+        let bot = format!("puretalk:{id}");
+        assert!(
+            lines.iter().any(|l| l["bot"] == bot.as_str()),
+            "{bot} missing"
+        );
+    }
+    for args in [&["vendors"][..], &["--json", "vendors"][..]] {
+        let output = run(&mut harness.chatbots(args));
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        for vendor in Vendor::ALL {
+            let credentials = chatbots_sandbox::Credentials::of(vendor);
+            assert!(
+                !all.contains(credentials.key),
+                "{vendor}'s key shown: {all}"
+            );
+            if let Some(secret) = credentials.secret {
+                assert!(!all.contains(secret), "{vendor}'s secret shown: {all}");
+            }
+        }
+    }
+}
+
+#[test]
+fn apply_takes_a_concurrency_of_at_least_1() {
+    let harness = Harness::start();
+    let fleet = greeting_fleet(&harness, "One at a time");
+    let fleet = fleet.to_str().unwrap();
+    let zero = run(&mut harness.chatbots(&["apply", fleet, "--yes", "--concurrency", "0"]));
+    assert_eq!(zero.status.code(), Some(1), "{}", show(&zero));
+    assert!(
+        text(&zero.stderr).contains("--concurrency"),
+        "{}",
+        show(&zero)
+    );
+    let one = run(&mut harness.chatbots(&["apply", fleet, "--yes", "--concurrency", "1"]));
+    assert_eq!(one.status.code(), Some(0), "{}", show(&one));
+    assert!(text(&one.stdout).contains("2 changed"), "{}", show(&one));
 }
 
 #[test]
