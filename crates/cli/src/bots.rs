@@ -125,10 +125,13 @@ pub async fn list(bots: &Chatbots, vendor: Vendor, out: Output) -> Result<ExitCo
         out.text(table);
     }
     if let Some(e) = failure {
-        return Err(Failure::message(match count {
-            0 => e.to_string(),
-            n => format!("{e} (after {n} bot(s), shown above)"),
-        }));
+        return Err(match count {
+            0 => Failure::from(e),
+            n => Failure::message(format!(
+                "{} (after {n} bot(s), shown above)",
+                Failure::from(e)
+            )),
+        });
     }
     if out.json() {
         out.line(&json!({"type": "summary", "bots": count}));
@@ -209,7 +212,7 @@ pub async fn update(
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            let failure = Failure::message(e.to_string());
+            let failure = Failure::from(e);
             if out.json() {
                 // Already reported as the bot's line; the message for people.
                 out.note(format!("error: {failure}"));

@@ -47,7 +47,16 @@ impl fmt::Display for Failure {
 
 impl From<chatbots::Error> for Failure {
     fn from(error: chatbots::Error) -> Self {
-        Failure::message(error.to_string())
+        let hint = match error.kind() {
+            // The library's message speaks of the builder; here the way
+            // out is the environment, or the sandbox.
+            chatbots::ErrorKind::Config => {
+                " (set the vendor's variables, or try everything on a sandbox: \
+                 `cargo run -p chatbots-sandbox`, then --sandbox http://127.0.0.1:8080)"
+            }
+            _ => "",
+        };
+        Failure::message(format!("{error}{hint}"))
     }
 }
 

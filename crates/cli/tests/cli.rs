@@ -490,6 +490,16 @@ fn vendors_shows_every_vendor_and_its_sandbox_base_url() {
             .all(|l| l["configured"] == false)
     );
     assert_eq!(lines.last().unwrap()["configured"], 0);
+    // A command that needs credentials says which, and how to do without.
+    let mut bare = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+    clean_env(&mut bare);
+    let output = run(bare.args(["list", "okchat"]));
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("OKCHAT_API_KEY") && stderr.contains("--sandbox"),
+        "{stderr}"
+    );
 }
 
 #[test]
