@@ -329,3 +329,20 @@ fn text_that_looks_like_another_type_survives_to_yaml_and_back() {
     let again = Fleet::parse(&yaml, "again.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
     assert_eq!(again, fleet, "{yaml}");
 }
+
+proptest::proptest! {
+    /// Whatever the file holds, parsing answers (a fleet or problems) and
+    /// never panics; a fleet it reads is written back as itself.
+    #[test]
+    fn any_text_parses_or_is_refused_without_panicking(
+        text in "(bots:|defaults:|vendor:|okchat:1:|  |- |\\{|\\}|\\[|\\]|&a|\\*a|'|\"|#|:|,|\\n|[a-z0-9 .~!?-]){0,60}"
+    ) {
+        match Fleet::parse(&text, "fuzz.yaml") {
+            Ok(fleet) => {
+                let again = Fleet::parse(&fleet.to_yaml(), "again.yaml");
+                proptest::prop_assert_eq!(again.ok(), Some(fleet));
+            }
+            Err(e) => proptest::prop_assert!(!e.problems.is_empty()),
+        }
+    }
+}
