@@ -200,9 +200,19 @@ impl ChatbotsBuilder {
             };
             drivers.insert(vendor, (registered.connect)(with)?);
         }
+        let base_urls = vendors::registered()
+            .filter_map(|r| {
+                let url = match self.base_urls.get(&r.vendor) {
+                    Some(url) => url.trim_end_matches('/').to_string(),
+                    None => default_base_url(r.vendor)?.to_string(),
+                };
+                Some((r.vendor, url))
+            })
+            .collect();
         Ok(Chatbots {
             drivers,
             configured: self.credentials.keys().copied().collect(),
+            base_urls,
         })
     }
 }
@@ -217,6 +227,8 @@ pub struct Chatbots {
     /// Every vendor compiled in, with its client where it has credentials.
     drivers: BTreeMap<Vendor, Arc<dyn Driver>>,
     configured: Vec<Vendor>,
+    /// Every vendor compiled in: the base URL its requests go to.
+    base_urls: BTreeMap<Vendor, String>,
 }
 
 impl Chatbots {
@@ -234,6 +246,33 @@ impl Chatbots {
     /// The vendors that have credentials.
     pub fn vendors(&self) -> &[Vendor] {
         &self.configured
+    }
+
+    /// The base URL `vendor`'s requests go to: the one configured
+    /// ([`ChatbotsBuilder::base_url`], `<VENDOR>_BASE_URL`), else the
+    /// vendor's production URL. `None` for a vendor not compiled in.
+    ///
+    /// ```
+    /// use chatbots::{Chatbots, Vendor};
+    ///
+    /// let bots = Chatbots::builder().base_url(Vendor::OkChat, "http://127.0.0.1:9/okchat").build().unwrap();
+    /// assert_eq!(bots.base_url(Vendor::OkChat), Some("http://127.0.0.1:9/okchat"));
+    /// assert!(bots.base_url(Vendor::PureTalk).is_some_and(|url| url.starts_with("https://")));
+    /// ```
+    pub fn base_url(&self, vendor: Vendor) -> Option<&str> {
+        self.base_urls.get(&vendor).map(String::as_str)
+    }
+
+    /// Whether the facade can read one of `vendor`'s bots
+    /// ([`get`](Self::get)): the vendor has a read endpoint and is compiled in.
+    pub fn can_get(vendor: Vendor) -> bool {
+        vendors::find(vendor).is_ok_and(|r| r.get_operation.is_some())
+    }
+
+    /// Whether the facade can list `vendor`'s bots ([`list`](Self::list)):
+    /// the vendor has a list endpoint and is compiled in.
+    pub fn can_list(vendor: Vendor) -> bool {
+        vendors::find(vendor).is_ok_and(|r| r.list_operation.is_some())
     }
 
     fn driver(&self, vendor: Vendor) -> Result<&dyn Driver, Error> {
@@ -316,6 +355,27 @@ impl Chatbots {
     }
 }
 
+/// The production base URL of a vendor compiled in, from its crate (the
+/// spec's first `servers` entry). The `base_urls_are_known_for_every_vendor`
+/// test fails for a registered vendor missing here.
+fn default_base_url(vendor: Vendor) -> Option<&'static str> {
+    match vendor {
+        #[cfg(feature = "converza")]
+        Vendor::Converza => Some(crate::converza::DEFAULT_BASE_URL),
+        #[cfg(feature = "hottask")]
+        Vendor::HotTask => Some(crate::hottask::DEFAULT_BASE_URL),
+        #[cfg(feature = "okchat")]
+        Vendor::OkChat => Some(crate::okchat::DEFAULT_BASE_URL),
+        #[cfg(feature = "puretalk")]
+        Vendor::PureTalk => Some(crate::puretalk::DEFAULT_BASE_URL),
+        #[cfg(feature = "streamskill")]
+        Vendor::StreamSkill => Some(crate::streamskill::DEFAULT_BASE_URL),
+        // A vendor whose feature is off: not compiled in, no client.
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
 pub(crate) fn not_configured(vendor: Vendor) -> Error {
     let vars = credential_variables(vendor).join(" and ");
     Error::new(
@@ -323,4 +383,22 @@ pub(crate) fn not_configured(vendor: Vendor) -> Error {
         Some(vendor),
         format!("no credentials: {vars} is not set (or configure it with Chatbots::builder())"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_known_for_every_vendor() {
+        let bots = Chatbots::builder().build().unwrap();
+        for registered in vendors::registered() {
+            let url = bots.base_url(registered.vendor);
+            assert!(
+                url.is_some_and(|u| u.starts_with("https://")),
+                "{}: {url:?}",
+                registered.vendor
+            );
+        }
+    }
 }

@@ -37,6 +37,12 @@
 //!
 #![doc = include_str!("../CAPABILITIES.md")]
 //!
+//! # Fleets
+//!
+//! [`fleet`] keeps many bots in a desired state described in a YAML file:
+//! plan the difference, apply it within the vendors' limits, export what
+//! the vendors hold now.
+//!
 //! # Errors
 //!
 //! One [`Error`] for every vendor, with a [`kind`](Error::kind) to match
@@ -63,6 +69,7 @@
 mod bulk;
 mod client;
 mod error;
+pub mod fleet;
 mod listing;
 mod mapping;
 mod model;
@@ -73,6 +80,6 @@ pub use chatbots_runtime::{AuthError, ClientConfig, Pacing, RateLimit, RetryPoli
 pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
 pub use error::{Error, ErrorKind};
 pub use mapping::{capability_table, vendor_field};
-pub use model::{BotRef, Chatbot, ChatbotPatch, Field, Vendor};
+pub use model::{BotRef, Chatbot, ChatbotPatch, Field, ParseBotRefError, Vendor};
 pub use vendors::VendorPatch;
 pub use vendors::crates::*;

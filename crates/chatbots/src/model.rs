@@ -36,6 +36,72 @@ impl fmt::Display for BotRef {
     }
 }
 
+/// Why text is not a [`BotRef`]: it names the part at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseBotRefError {
+    text: String,
+    rule: String,
+}
+
+impl fmt::Display for ParseBotRefError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a bot (`vendor:id`): {}",
+            self.text, self.rule
+        )
+    }
+}
+
+impl std::error::Error for ParseBotRefError {}
+
+/// Parses `vendor:id`, as [`BotRef`] displays itself. The id is everything
+/// after the first `:`.
+///
+/// ```
+/// use chatbots::{BotRef, Vendor};
+/// let bot: BotRef = "okchat:3317853e-0af2-427d-a56f-351a9587f48f".parse().unwrap();
+/// assert_eq!(bot.vendor, Vendor::OkChat);
+/// assert!("acme:1".parse::<BotRef>().unwrap_err().to_string().contains("unknown vendor `acme`"));
+/// assert!("okchat:".parse::<BotRef>().unwrap_err().to_string().contains("empty id"));
+/// ```
+impl std::str::FromStr for BotRef {
+    type Err = ParseBotRefError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let refused = |rule: String| ParseBotRefError {
+            text: text.to_string(),
+            rule,
+        };
+        let (vendor, id) = text
+            .split_once(':')
+            .ok_or_else(|| refused("no `:` between vendor and id".into()))?;
+        let vendor: Vendor = vendor.parse().map_err(|e| refused(format!("{e}")))?;
+        if id.trim().is_empty() {
+            return Err(refused("empty id".into()));
+        }
+        if id.trim() != id {
+            return Err(refused("the id starts or ends with white space".into()));
+        }
+        Ok(BotRef::new(vendor, id))
+    }
+}
+
+/// As the `vendor:id` text.
+impl serde::Serialize for BotRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// From the `vendor:id` text.
+impl<'de> serde::Deserialize<'de> for BotRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A setting several vendors share.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]

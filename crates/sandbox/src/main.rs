@@ -24,6 +24,8 @@ usage: chatbots-sandbox [--port N] [--host ADDR] [--fault RULE]... [--rate-limit
                          --fault latency=1500,fraction=0.1
                     While running: POST the same text to /_sandbox/faults,
                     DELETE /_sandbox/faults to clear.
+                    GET /_sandbox/credentials answers every vendor's base URL
+                    and credentials as JSON (what `chatbots --sandbox URL` reads).
   --rate-limit LIMIT  a vendor's rate limit; repeatable. LIMIT is
                     <vendor>=<rate>/s[,burst=<n>] or <vendor>=off: a token bucket
                     per credential (burst by default <rate> rounded up), 429 with
@@ -162,7 +164,11 @@ fn run(builder: chatbots_sandbox::SandboxBuilder) -> ExitCode {
         if !rules.is_empty() {
             println!("\nfaults: {rules:?}");
         }
-        println!("\nCtrl-C stops it.");
+        println!(
+            "\nGET http://{}/_sandbox/credentials lists these as JSON.",
+            sandbox.addr()
+        );
+        println!("Ctrl-C stops it.");
         let _ = tokio::signal::ctrl_c().await;
         ExitCode::SUCCESS
     })

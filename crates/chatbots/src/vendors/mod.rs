@@ -337,6 +337,44 @@ macro_rules! registry {
             }
         }
 
+        impl VendorPatch {
+            /// `vendor`'s own update-request fields from JSON, as its spec
+            /// names them, read into the generated request type. A key the
+            /// type does not have (at any depth) is refused as
+            /// [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported),
+            /// a value of the wrong type or a `null` as
+            /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput):
+            /// nothing is dropped silently. Ranges and enums are checked
+            /// when the patch is used ([`Chatbots::check_update`](crate::Chatbots::check_update)).
+            ///
+            /// ```
+            /// use chatbots::{ErrorKind, Vendor, VendorPatch};
+            /// let fields = serde_json::json!({"voice_boost": true});
+            /// let patch = VendorPatch::from_json(Vendor::PureTalk, fields.as_object().unwrap()).unwrap();
+            /// assert_eq!(patch.vendor(), Vendor::PureTalk);
+            /// let typo = serde_json::json!({"voice_bost": true});
+            /// let err = VendorPatch::from_json(Vendor::PureTalk, typo.as_object().unwrap()).unwrap_err();
+            /// assert!(matches!(err.kind(), ErrorKind::Unsupported { field } if field == "voice_bost"));
+            /// ```
+            pub fn from_json(
+                vendor: Vendor,
+                fields: &serde_json::Map<String, serde_json::Value>,
+            ) -> Result<VendorPatch, Error> {
+                match vendor {
+                    $(
+                        #[cfg(feature = $feature)]
+                        v if v == <$module::$api as VendorApi>::VENDOR => {
+                            body_from_json::<$module::$api>(fields).map(VendorPatch::$api)
+                        }
+                    )*
+                    _ => match find(vendor) {
+                        Err(e) => Err(e),
+                        Ok(_) => Err(Error::config(Some(vendor), "the vendor has no patch type")),
+                    },
+                }
+            }
+        }
+
         $(
             #[cfg(feature = $feature)]
             impl From<::$krate::types::$body> for VendorPatch {
@@ -355,6 +393,69 @@ macro_rules! registry {
             )*
         ];
     };
+}
+
+/// `V`'s update body from JSON; see [`VendorPatch::from_json`].
+fn body_from_json<V: VendorApi>(
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> Result<V::Body, Error> {
+    use serde_json::Value;
+    let vendor = V::VENDOR;
+    if let Some((key, _)) = fields.iter().find(|(_, v)| v.is_null()) {
+        return Err(Error::invalid(
+            vendor,
+            key.as_str(),
+            "has no value (leave the field out to keep the vendor's)",
+        ));
+    }
+    let mut input = fields.clone();
+    // The generated type cannot leave a required id out; an empty one
+    // means "the bot's" (see `mapping::update_body`).
+    if let Some(target) = V::ID_IN_BODY {
+        input
+            .entry(target.path[0])
+            .or_insert_with(|| Value::from(""));
+    }
+    let body: V::Body = serde_json::from_value(Value::Object(input)).map_err(|e| {
+        Error::invalid(
+            vendor,
+            "vendor",
+            format!("does not fit {vendor}'s update request: {e}"),
+        )
+        .caused_by(e)
+    })?;
+    // Generated types skip keys they do not know: encode the body again
+    // and refuse any key that did not survive.
+    let again =
+        serde_json::to_value(&body).map_err(|e| Error::invalid(vendor, "vendor", e.to_string()))?;
+    if let Some(lost) = lost_key(&Value::Object(fields.clone()), &again, "") {
+        return Err(Error::unsupported(vendor, lost));
+    }
+    Ok(body)
+}
+
+/// The first key of `input` (dotted, at any depth) that `output` lacks.
+fn lost_key(input: &serde_json::Value, output: &serde_json::Value, prefix: &str) -> Option<String> {
+    use serde_json::Value;
+    match (input, output) {
+        (Value::Object(given), Value::Object(kept)) => given.iter().find_map(|(key, value)| {
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match kept.get(key) {
+                None => Some(path),
+                Some(kept) => lost_key(value, kept, &path),
+            }
+        }),
+        (Value::Array(given), Value::Array(kept)) => given
+            .iter()
+            .zip(kept)
+            .enumerate()
+            .find_map(|(i, (g, k))| lost_key(g, k, &format!("{prefix}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// A vendor's client from its `N` secrets (in the order of its

@@ -136,6 +136,35 @@ pub(crate) fn rate_limited(vendor: Option<Vendor>, retry_after: u64) -> Response
     response
 }
 
+/// What `GET /_sandbox/credentials` answers, for a sandbox reached at
+/// `origin` (`http://127.0.0.1:8080`): per emulated vendor slug, its base
+/// URL and its public credentials in the order the facade's
+/// `credential_variables` name them (the key; Converza's key id, then its
+/// secret), so that a client can configure itself without copying them.
+///
+/// ```json
+/// {"vendors": {"okchat": {"base_url": "http://127.0.0.1:8080/okchat",
+///                         "credentials": ["5a1d…"], "auth": "x-api-key: <key>"}}}
+/// ```
+pub(crate) fn credentials_document(origin: &str) -> serde_json::Value {
+    let vendors: serde_json::Map<String, serde_json::Value> = EMULATED
+        .iter()
+        .map(|e| {
+            let c = e.credentials;
+            let secrets: Vec<&str> = std::iter::once(c.key).chain(c.secret).collect();
+            (
+                e.vendor.slug().to_string(),
+                serde_json::json!({
+                    "base_url": format!("{origin}/{}", e.vendor.slug()),
+                    "credentials": secrets,
+                    "auth": c.how,
+                }),
+            )
+        })
+        .collect();
+    serde_json::json!({ "vendors": vendors })
+}
+
 /// The ids of the `count` bots `--bots` seeds for `vendor` (none for a
 /// vendor it does not emulate).
 pub(crate) fn seeded_bots(vendor: Vendor, count: usize) -> Vec<String> {
@@ -144,11 +173,23 @@ pub(crate) fn seeded_bots(vendor: Vendor, count: usize) -> Vec<String> {
 
 /// `/_sandbox/faults`: GET lists the rules, POST adds one (the `--fault`
 /// syntax as a text body), DELETE clears them. `/_sandbox/health`: 200.
+/// `/_sandbox/credentials`: GET, every emulated vendor's base URL and
+/// public credentials (see [`credentials_document`]).
 fn admin(faults: Faults) -> Router {
     let list = faults.clone();
     let add = faults.clone();
     Router::new()
         .route("/health", get(|| async { "ok" }))
+        .route(
+            "/credentials",
+            get(|headers: axum::http::HeaderMap| async move {
+                // The address the client reached us on is the one it can
+                // reach the vendors on, whatever interface we are bound to.
+                let host = crate::support::header_str(&headers, header::HOST.as_str())
+                    .unwrap_or("127.0.0.1");
+                axum::Json(credentials_document(&format!("http://{host}")))
+            }),
+        )
         .route(
             "/faults",
             get(move || {

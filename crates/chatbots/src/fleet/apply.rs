@@ -1,0 +1,382 @@
+//! Applying a plan: only what differs, paced, one report per bot; a plan
+//! that no longer matches what the vendors hold is refused whole.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use std::collections::HashMap;
+
+use serde_json::Map;
+
+use super::check;
+use super::compare::{self, Verdict};
+use super::plan::{self, BotPlan, PLAN_FORMAT, Plan, PlanOptions};
+use super::problem::{FleetError, Problem};
+use super::read::{self, State};
+use crate::bulk::{BulkOptions, Progress};
+use crate::error::{Error, ErrorKind};
+use crate::model::{BotRef, Chatbot, ChatbotPatch, Field};
+use crate::{Chatbots, VendorPatch};
+
+type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
+
+/// How [`Chatbots::apply`] runs.
+///
+/// ```
+/// use chatbots::fleet::ApplyOptions;
+/// let options = ApplyOptions::new().concurrency(4).on_progress(|p| eprintln!("{}/{}", p.done, p.total));
+/// # drop(options);
+/// ```
+#[derive(Clone, Default)]
+pub struct ApplyOptions {
+    concurrency: Option<usize>,
+    progress: Option<ProgressHook>,
+}
+
+impl ApplyOptions {
+    /// The defaults of [`BulkOptions`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// At most `n` updates in flight per vendor (at least 1), as
+    /// [`BulkOptions::concurrency`].
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = Some(n.max(1));
+        self
+    }
+
+    /// Calls `hook` after each bot's update.
+    pub fn on_progress(mut self, hook: impl Fn(Progress<'_>) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(hook));
+        self
+    }
+
+    /// The [`BulkOptions`] these amount to.
+    pub(crate) fn bulk(&self) -> BulkOptions {
+        let mut options = BulkOptions::new();
+        if let Some(n) = self.concurrency {
+            options = options.concurrency(n);
+        }
+        if let Some(hook) = &self.progress {
+            let hook = Arc::clone(hook);
+            options = options.on_progress(move |p| hook(p));
+        }
+        options
+    }
+}
+
+impl fmt::Debug for ApplyOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplyOptions")
+            .field("concurrency", &self.concurrency)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// How applying a plan went: one outcome per bot of the plan, in its order.
+#[derive(Debug)]
+pub struct ApplyReport {
+    /// One per bot.
+    pub outcomes: Vec<ApplyOutcome>,
+}
+
+impl ApplyReport {
+    /// Bots whose update (or read, at planning) failed.
+    pub fn failed(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.result.is_err()).count()
+    }
+
+    /// Bots that were sent an update that succeeded.
+    pub fn changed(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.result.is_ok() && !o.sent.is_empty())
+            .count()
+    }
+}
+
+/// One bot of an [`ApplyReport`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ApplyOutcome {
+    /// The bot.
+    pub bot: BotRef,
+    /// The fields sent (empty: nothing to change, nothing sent).
+    pub sent: Vec<String>,
+    /// `Err` for a failed update, or a read that failed at planning.
+    pub result: Result<(), Error>,
+}
+
+/// A plan refused whole: nothing was sent.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// These bots changed since the plan was made (bot, field, the value
+    /// the plan saw, the value now): plan again.
+    Stale {
+        /// Each field that moved on.
+        bots: Vec<StaleBot>,
+    },
+    /// The plan's patches break vendor rules (a plan edited by hand, or a
+    /// client configured differently from the one that planned).
+    Refused(FleetError),
+}
+
+/// One field of a bot that changed since the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaleBot {
+    /// The bot.
+    pub bot: BotRef,
+    /// The field.
+    pub field: String,
+    /// The value the plan saw (`null`: unknown then).
+    pub planned: Value,
+    /// The value now (`null`: unknown now).
+    pub now: Value,
+}
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplyError::Stale { bots } => {
+                write!(
+                    f,
+                    "the plan is stale, nothing was sent: {} field(s) changed since it was made; plan again",
+                    bots.len()
+                )?;
+                for stale in bots {
+                    write!(
+                        f,
+                        "\n  {}: {}: planned from {}, now {}",
+                        stale.bot, stale.field, stale.planned, stale.now
+                    )?;
+                }
+                Ok(())
+            }
+            ApplyError::Refused(e) => write!(f, "the plan is refused, nothing was sent:\n{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ApplyError {}
+
+impl Chatbots {
+    /// Applies `plan`. First re-reads every readable bot of the plan: if
+    /// any field the plan compared moved on since, refuses the whole plan
+    /// with [`ApplyError::Stale`] and sends nothing. Otherwise sends,
+    /// through [`update_many`](Chatbots::update_many) (pacing, bounded
+    /// concurrency per vendor), only the fields that differ or are
+    /// unknown; bots with nothing to change are not sent, bots whose read
+    /// failed at planning are reported failed. One outcome per bot, in the
+    /// plan's order; one bot's failure never stops the others.
+    pub async fn apply(
+        &self,
+        plan: &Plan,
+        options: &ApplyOptions,
+    ) -> Result<ApplyReport, ApplyError> {
+        let origin = plan.origin.as_str();
+        if plan.format != PLAN_FORMAT {
+            return Err(refused(vec![Problem::new(
+                origin,
+                None,
+                format!(
+                    "the plan's format is {}; this version applies format {PLAN_FORMAT}: plan again",
+                    plan.format
+                ),
+            )]));
+        }
+        // Re-read what the plan read, the same way.
+        let reread: Vec<&BotPlan> = plan
+            .bots
+            .iter()
+            .filter(|b| b.error.is_none() && b.current.is_some() && b.has_changes())
+            .collect();
+        let refs: Vec<BotRef> = reread.iter().map(|b| b.bot.clone()).collect();
+        let states = read::read_all(self, &refs, &PlanOptions::new()).await;
+        let mut stale = Vec::new();
+        // Bots whose re-read failed: not sent, reported failed.
+        let mut unread: HashMap<usize, Error> = HashMap::new();
+        for (bot, state) in reread.iter().zip(states) {
+            match state {
+                State::Read(found) => stale.extend(moved_on(bot, &found)),
+                State::Unreadable => {}
+                State::Failed(e) => {
+                    let index = plan.bots.iter().position(|b| std::ptr::eq(b, *bot));
+                    if let Some(index) = index {
+                        unread.insert(index, e);
+                    }
+                }
+            }
+        }
+        if !stale.is_empty() {
+            return Err(ApplyError::Stale { bots: stale });
+        }
+
+        // The patches, checked like a fleet before anything is sent.
+        let mut problems = Vec::new();
+        let mut items: Vec<(usize, BotRef, ChatbotPatch, Vec<String>)> = Vec::new();
+        for (index, bot) in plan.bots.iter().enumerate() {
+            if !bot.has_changes() || unread.contains_key(&index) {
+                continue;
+            }
+            let at = |field: &str, rule: String| {
+                Problem::new(origin, (bot.line > 0).then_some(bot.line), rule)
+                    .bot(bot.bot.to_string())
+                    .field(field)
+            };
+            match patch_of(bot) {
+                Err((field, rule)) => problems.push(at(&field, rule)),
+                Ok((patch, sent)) => match self.check_update(&bot.bot, &patch) {
+                    Err(e) => problems.push(at(&field_named(bot, &e), check::rule(&e))),
+                    Ok(()) => items.push((index, bot.bot.clone(), patch, sent)),
+                },
+            }
+        }
+        FleetError::check(problems).map_err(ApplyError::Refused)?;
+
+        let batch = items
+            .iter()
+            .map(|(_, bot, patch, _)| (bot.clone(), patch.clone()));
+        let outcomes = self
+            .update_many(batch, &options.bulk())
+            .await
+            .map_err(|refused_batch| {
+                let problems = refused_batch
+                    .refused
+                    .iter()
+                    .filter_map(|o| o.result.as_ref().err().map(|e| (o, e)))
+                    .map(|(o, e)| Problem::new(origin, None, check::rule(e)).bot(o.bot.to_string()))
+                    .collect();
+                ApplyError::Refused(FleetError { problems })
+            })?;
+        let mut results: HashMap<usize, (Vec<String>, Result<(), Error>)> = HashMap::new();
+        for ((index, _, _, sent), outcome) in items.into_iter().zip(outcomes) {
+            results.insert(index, (sent, outcome.result));
+        }
+        let outcomes = plan
+            .bots
+            .iter()
+            .enumerate()
+            .map(|(index, bot)| {
+                let (sent, result) = if let Some(error) = &bot.error {
+                    (Vec::new(), Err(not_read(bot, error)))
+                } else if let Some(e) = unread.remove(&index) {
+                    (Vec::new(), Err(e))
+                } else {
+                    results.remove(&index).unwrap_or((Vec::new(), Ok(())))
+                };
+                ApplyOutcome {
+                    bot: bot.bot.clone(),
+                    sent,
+                    result,
+                }
+            })
+            .collect();
+        Ok(ApplyReport { outcomes })
+    }
+}
+
+/// The plan's field an error is about: a shared field by name, a vendor
+/// field by its first key; `(patch)` when it cannot be told.
+fn field_named(bot: &BotPlan, e: &Error) -> String {
+    let named = match e.kind() {
+        ErrorKind::InvalidInput { field, .. } | ErrorKind::Unsupported { field } => field.as_str(),
+        _ => "",
+    };
+    let first = named.split(['.', '[']).next().unwrap_or_default();
+    [named.to_string(), format!("vendor.{first}")]
+        .into_iter()
+        .find(|candidate| bot.fields.iter().any(|f| &f.field == candidate))
+        .unwrap_or_else(|| "(patch)".to_string())
+}
+
+fn refused(problems: Vec<Problem>) -> ApplyError {
+    ApplyError::Refused(FleetError { problems })
+}
+
+/// A bot the plan could not read: not applied.
+fn not_read(bot: &BotPlan, error: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput {
+            field: "(plan)".into(),
+            rule: format!("was not read when planning ({error}): plan again"),
+        },
+        Some(bot.bot.vendor),
+        format!(
+            "{} was not read when planning ({error}): plan again",
+            bot.bot
+        ),
+    )
+}
+
+/// Each field whose current value is no longer the one the plan saw.
+fn moved_on(bot: &BotPlan, found: &Chatbot) -> Vec<StaleBot> {
+    let planned = bot.current.as_ref().and_then(Value::as_object);
+    let wanted = bot
+        .fields
+        .iter()
+        .map(|f| (f.field.clone(), f.change.desired().clone()))
+        .collect();
+    let (_, now) = plan::compare(found, wanted);
+    bot.fields
+        .iter()
+        .filter_map(|f| {
+            let then = planned.and_then(|p| p.get(&f.field));
+            let still = match (then, now.get(&f.field)) {
+                (None, None) => true,
+                (Some(then), Some(now)) => compare::verdict(then, now) == Verdict::Same,
+                _ => false,
+            };
+            (!still).then(|| StaleBot {
+                bot: bot.bot.clone(),
+                field: f.field.clone(),
+                planned: then.cloned().unwrap_or(Value::Null),
+                now: now.get(&f.field).cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect()
+}
+
+/// The patch of a bot's fields that differ or are unknown, and their
+/// names; or the field and rule that cannot become one.
+fn patch_of(bot: &BotPlan) -> Result<(ChatbotPatch, Vec<String>), (String, String)> {
+    let mut patch = ChatbotPatch::new();
+    let mut vendor_fields = Map::new();
+    let mut sent = Vec::new();
+    for field in bot.fields.iter().filter(|f| f.change.sends()) {
+        let value = field.change.desired();
+        let bad = |rule: &str| Err((field.field.clone(), rule.to_string()));
+        if let Some(key) = field.field.strip_prefix("vendor.") {
+            vendor_fields.insert(key.to_string(), value.clone());
+        } else {
+            let Some(shared) = Field::ALL.into_iter().find(|f| f.name() == field.field) else {
+                return bad("is not a field of a fleet (edited by hand?)");
+            };
+            let text = || value.as_str().map(str::to_string);
+            let set = match shared {
+                Field::Temperature => value.as_f64().map(|t| patch.temperature = Some(t)),
+                Field::Name => text().map(|t| patch.name = Some(t)),
+                Field::Description => text().map(|t| patch.description = Some(t)),
+                Field::Instructions => text().map(|t| patch.instructions = Some(t)),
+                Field::Model => text().map(|t| patch.model = Some(t)),
+                Field::Greeting => text().map(|t| patch.greeting = Some(t)),
+                Field::Language => text().map(|t| patch.language = Some(t)),
+                Field::Timezone => text().map(|t| patch.timezone = Some(t)),
+            };
+            if set.is_none() {
+                return bad("has a value of the wrong type (edited by hand?)");
+            }
+        }
+        sent.push(field.field.clone());
+    }
+    if !vendor_fields.is_empty() {
+        let own = VendorPatch::from_json(bot.bot.vendor, &vendor_fields)
+            .map_err(|e| ("vendor".to_string(), check::rule(&e)))?;
+        patch = patch.vendor_patch(own);
+    }
+    Ok((patch, sent))
+}

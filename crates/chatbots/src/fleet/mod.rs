@@ -1,0 +1,84 @@
+//! Fleets in desired state: a file of the settings many bots, across
+//! vendors, should have; a [`Plan`] of the difference from what the vendors
+//! hold now; an apply that makes it so, within the vendors' limits.
+//!
+//! ```
+//! use chatbots::fleet::Fleet;
+//!
+//! let fleet = Fleet::parse(
+//!     r#"
+//! defaults:
+//!   instructions: "Answer briefly and politely."
+//! bots:
+//!   okchat:3317853e-0af2-427d-a56f-351a9587f48f:
+//!     name: Support
+//!     greeting: "Hi! How can I help?"
+//!   puretalk:123e4567-e89b-12d3-a456-426614174000:
+//!     name: Front desk
+//!     vendor:
+//!       voice_boost: true
+//! "#,
+//!     "fleet.yaml",
+//! )?;
+//! for bot in fleet.bots() {
+//!     println!("{} (line {}): {:?}", bot.bot, bot.line, bot.patch.name);
+//! }
+//! assert_eq!(fleet.bots().len(), 2);
+//! // Defaults are merged into every bot whose vendor supports the field.
+//! assert_eq!(
+//!     fleet.bots()[0].patch.instructions.as_deref(),
+//!     Some("Answer briefly and politely.")
+//! );
+//! # Ok::<(), chatbots::fleet::FleetError>(())
+//! ```
+//!
+//! # The fleet file
+//!
+//! YAML with two keys. `defaults` holds shared fields (the names of
+//! [`ChatbotPatch`](crate::ChatbotPatch)'s fields) for every bot that does
+//! not set them. `bots` maps each bot, as `vendor:id` (how
+//! [`BotRef`](crate::BotRef) displays), to its shared fields and, under
+//! `vendor`, the vendor's own update-request fields as its spec names them.
+//!
+//! A default applies to a bot only where the bot's vendor supports the
+//! field (a fleet-wide `greeting` does not make a Converza bot an error);
+//! a field set on the bot itself that its vendor lacks is an error.
+//!
+//! Every problem is reported at once, each naming file, line, bot, field
+//! and rule ([`FleetError`]): [`Fleet::parse`] finds what is wrong with the
+//! file itself, [`Chatbots::check_fleet`](crate::Chatbots::check_fleet)
+//! what the vendors' rules refuse. Nothing is sent before both pass.
+//!
+//! # Plan, apply, export
+//!
+//! [`Chatbots::plan`](crate::Chatbots::plan) reads every bot (complete
+//! listings, paced; `get` for bots a listing lacks; nothing at a vendor
+//! that cannot read) and compares each field: unchanged, an update, or
+//! unknown (the vendor does not report the current value). Vendor fields
+//! are compared by key with what the read returns (`Chatbot::raw`); a key
+//! the read lacks is unknown. An unknown value counts as a difference: at
+//! a vendor that cannot read at all (HotTask), every field of every bot
+//! is sent on every apply.
+//!
+//! [`Chatbots::apply`](crate::Chatbots::apply) sends only what differs or
+//! is unknown, through [`Chatbots::update_many`](crate::Chatbots::update_many).
+//! A plan can be saved as JSON and applied later: it is refused whole
+//! ([`ApplyError::Stale`]) if any bot moved on since it was made.
+//!
+//! [`Chatbots::export`](crate::Chatbots::export) writes the fleet that
+//! describes what the vendors hold now; planning it shows no change.
+
+mod apply;
+mod check;
+mod compare;
+mod export;
+mod file;
+mod plan;
+mod problem;
+mod read;
+mod yaml;
+
+pub use apply::{ApplyError, ApplyOptions, ApplyOutcome, ApplyReport, StaleBot};
+pub use file::{Fleet, FleetBot};
+pub use plan::{BotPlan, Change, FieldPlan, PLAN_FORMAT, Plan, PlanOptions, Summary};
+pub use problem::{FleetError, Problem};

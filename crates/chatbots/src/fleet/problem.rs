@@ -1,0 +1,106 @@
+//! What is wrong with a fleet: every problem, each with its place.
+
+use std::fmt;
+
+/// One thing wrong with a fleet file, with where it is and which rule it
+/// breaks.
+///
+/// ```
+/// use chatbots::fleet::Fleet;
+/// let err = Fleet::parse("bots:\n  okchat:1:\n    colour: red\n", "fleet.yaml").unwrap_err();
+/// let problem = &err.problems[0];
+/// assert_eq!(problem.line, Some(3));
+/// assert_eq!(problem.field.as_deref(), Some("colour"));
+/// ```
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Problem {
+    /// The file, as given to [`Fleet::parse`](super::Fleet::parse).
+    pub origin: String,
+    /// The line, counting from 1, where known.
+    pub line: Option<usize>,
+    /// The bot, `vendor:id` as written, if the problem is one bot's.
+    pub bot: Option<String>,
+    /// The field: `temperature`, `vendor.voice_boost`, `defaults.greeting`.
+    pub field: Option<String>,
+    /// What is wrong, as a sentence.
+    pub rule: String,
+}
+
+impl Problem {
+    /// A problem in `origin` at `line`.
+    pub(crate) fn new(origin: &str, line: Option<usize>, rule: impl Into<String>) -> Self {
+        Self {
+            origin: origin.to_string(),
+            line,
+            bot: None,
+            field: None,
+            rule: rule.into(),
+        }
+    }
+
+    /// This problem, about `bot`.
+    pub(crate) fn bot(mut self, bot: impl Into<String>) -> Self {
+        self.bot = Some(bot.into());
+        self
+    }
+
+    /// This problem, about `field`.
+    pub(crate) fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+/// `fleet.yaml:7: okchat:3317…: temperature: must be at most 2`.
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.origin)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        f.write_str(":")?;
+        if let Some(bot) = &self.bot {
+            write!(f, " {bot}:")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, " {field}:")?;
+        }
+        write!(f, " {}", self.rule)
+    }
+}
+
+/// Everything wrong with a fleet file, each problem with file, line, bot,
+/// field and rule. Nothing was sent.
+#[derive(Clone, Debug)]
+pub struct FleetError {
+    /// Every problem found, in file order.
+    pub problems: Vec<Problem>,
+}
+
+/// One problem per line.
+impl fmt::Display for FleetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FleetError {}
+
+impl FleetError {
+    /// Ok when there is no problem; the problems sorted by line otherwise
+    /// (stable: problems of one line keep the order they were found in).
+    pub(crate) fn check(mut problems: Vec<Problem>) -> Result<(), FleetError> {
+        if problems.is_empty() {
+            return Ok(());
+        }
+        problems.sort_by_key(|p| p.line.unwrap_or(0));
+        Err(FleetError { problems })
+    }
+}

@@ -1,0 +1,168 @@
+//! The command line, as clap derives it.
+
+use std::path::PathBuf;
+
+use chatbots::{BotRef, BulkOptions, Vendor};
+use clap::builder::TypedValueParser;
+use clap::{Args, Parser, Subcommand};
+
+/// Read and update AI chatbots at StreamSkill, Converza, OKChat, PureTalk
+/// and HotTask, and keep a fleet of them in one YAML file.
+///
+/// Credentials and base URLs come from the environment (STREAMSKILL_TOKEN,
+/// CONVERZA_KEY_ID + CONVERZA_KEY_SECRET, OKCHAT_API_KEY, PURETALK_API_KEY,
+/// HOTTASK_API_KEY; <VENDOR>_BASE_URL), or from a sandbox with --sandbox.
+///
+/// Exit codes: 0 success; 1 an error, or a bot failed; 2 `plan
+/// --detailed-exitcode` found changes. Usage errors exit 1 too, so that 2
+/// always means "changes".
+#[derive(Debug, Parser)]
+#[command(name = "chatbots", version, max_term_width = 100)]
+pub struct Cli {
+    /// Point every vendor at a standalone chatbots-sandbox at URL
+    /// (`cargo run -p chatbots-sandbox`), with the credentials it publishes.
+    #[arg(long, global = true, value_name = "URL", env = "CHATBOTS_SANDBOX")]
+    pub sandbox: Option<String>,
+
+    /// One JSON object per line on stdout (per bot, then a summary; see the
+    /// README for the fields) instead of tables and text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Which vendors are configured, their base URLs, what each supports.
+    Vendors,
+    /// Every bot at a vendor (all pages).
+    List {
+        /// The vendor (streamskill, converza, okchat, puretalk, hottask).
+        vendor: Vendor,
+    },
+    /// One bot: the shared fields and the vendor's own object.
+    Get {
+        /// The bot, as `vendor:id`.
+        bot: BotRef,
+    },
+    /// Change one bot's settings.
+    Update {
+        /// The bot, as `vendor:id`.
+        bot: BotRef,
+        #[command(flatten)]
+        fields: Box<UpdateFields>,
+    },
+    /// Write the current settings of every bot at the vendors as a fleet
+    /// file.
+    Export {
+        /// The vendors (each must be able to list its bots).
+        #[arg(required = true)]
+        vendors: Vec<Vendor>,
+        /// Write the fleet here instead of stdout.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Compare a fleet file with the bots' current settings; sends nothing.
+    Plan {
+        /// The fleet file.
+        fleet: PathBuf,
+        /// Also write the plan as JSON here, for `apply`.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 2 when the plan has changes (0: none, 1: error).
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Make the bots match a fleet file (plan, show, confirm, send), or send
+    /// exactly a saved plan (a `.json` file from `plan -o`).
+    Apply {
+        /// A fleet file, or a plan saved by `plan -o` (ends in `.json`).
+        file: PathBuf,
+        /// Do not ask for confirmation (required when stdin is not a
+        /// terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Updates in flight per vendor.
+        #[arg(long, value_name = "N", default_value_t = BulkOptions::DEFAULT_CONCURRENCY,
+              value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
+        concurrency: usize,
+    },
+}
+
+/// The settings `update` can change.
+#[derive(Debug, Args)]
+pub struct UpdateFields {
+    /// The display name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The system prompt.
+    #[arg(long, conflicts_with = "instructions_file")]
+    pub instructions: Option<String>,
+    /// The system prompt, read from a file.
+    #[arg(long, value_name = "FILE")]
+    pub instructions_file: Option<PathBuf>,
+    /// The first/welcome message.
+    #[arg(long)]
+    pub greeting: Option<String>,
+    /// The language model, by the vendor's name for it.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Sampling temperature.
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// The language, an ISO 639-1 code (`en`) or `auto`.
+    #[arg(long)]
+    pub language: Option<String>,
+    /// An IANA time zone (`Europe/Berlin`).
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// A description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A field of the vendor's own update request, as JSON
+    /// (`--set 'is_public=true'`, `--set 'voice_speed=1.1'`,
+    /// `--set 'role="Sales"'`); repeatable.
+    #[arg(long = "set", value_name = "FIELD=JSON", value_parser = parse_set)]
+    pub set: Vec<(String, serde_json::Value)>,
+}
+
+/// `FIELD=JSON`.
+fn parse_set(text: &str) -> Result<(String, serde_json::Value), String> {
+    let (field, json) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not FIELD=JSON (no `=`)"))?;
+    if field.trim().is_empty() {
+        return Err(format!("`{text}` names no field before `=`"));
+    }
+    let value = serde_json::from_str(json).map_err(|e| {
+        format!("the value of `{field}` is not JSON ({e}); a text is quoted: {field}='\"{json}\"'")
+    })?;
+    Ok((field.to_string(), value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn vendor_fields_parse_with_clear_errors() {
+        assert_eq!(
+            parse_set("is_public=true").unwrap(),
+            ("is_public".into(), serde_json::json!(true))
+        );
+        let err = parse_set("role=Sales").unwrap_err();
+        assert!(
+            err.contains("not JSON") && err.contains("role='\"Sales\"'"),
+            "{err}"
+        );
+    }
+}

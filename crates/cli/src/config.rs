@@ -1,0 +1,141 @@
+//! The client: from the environment, as `Chatbots::from_env` reads it, or
+//! from a standalone sandbox's `GET /_sandbox/credentials`.
+
+use std::collections::HashMap;
+
+use chatbots::{Chatbots, ClientConfig, Vendor, credential_variables};
+use serde::Deserialize;
+
+use crate::output::Failure;
+
+/// What `GET /_sandbox/credentials` answers.
+#[derive(Debug, Deserialize)]
+struct SandboxDocument {
+    vendors: HashMap<String, SandboxVendor>,
+}
+
+#[derive(Deserialize)]
+struct SandboxVendor {
+    base_url: String,
+    /// In the order of `credential_variables`.
+    credentials: Vec<String>,
+}
+
+/// The public sandbox credentials stay out of `Debug` all the same: a
+/// habit, so that no credential type of ours ever prints its secret.
+impl std::fmt::Debug for SandboxVendor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxVendor")
+            .field("base_url", &self.base_url)
+            .field("credentials", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// The client every command uses.
+pub async fn client(sandbox: Option<&str>) -> Result<Chatbots, Failure> {
+    let builder = match sandbox {
+        None => Chatbots::builder().from_env()?,
+        Some(url) => {
+            let variables = sandbox_variables(url).await?;
+            Chatbots::builder().from_env_with(|name| variables.get(name).cloned())?
+        }
+    };
+    Ok(builder.build()?)
+}
+
+/// The environment a sandbox at `url` stands for: each vendor's credential
+/// variables and `<PREFIX>_BASE_URL`.
+async fn sandbox_variables(url: &str) -> Result<HashMap<String, String>, Failure> {
+    let url = url.trim_end_matches('/');
+    let endpoint = format!("{url}/_sandbox/credentials");
+    let unreachable = |e: &dyn std::fmt::Display| {
+        Failure::message(format!(
+            "--sandbox {url}: cannot read {endpoint}: {e} (is `cargo run -p chatbots-sandbox` running there?)"
+        ))
+    };
+    // The facade's HTTP settings (timeouts, TLS provider), for one request.
+    let http = ClientConfig::default()
+        .http_client()
+        .map_err(|e| Failure::message(e.message))?;
+    let response = http
+        .get(&endpoint)
+        .send()
+        .await
+        .map_err(|e| unreachable(&e))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(unreachable(&format!(
+            "HTTP {status} (an older sandbox without this endpoint, or not a sandbox)"
+        )));
+    }
+    let text = response.text().await.map_err(|e| unreachable(&e))?;
+    let document: SandboxDocument = serde_json::from_str(&text)
+        .map_err(|e| unreachable(&format!("not the sandbox's credentials document: {e}")))?;
+    variables(document)
+}
+
+fn variables(document: SandboxDocument) -> Result<HashMap<String, String>, Failure> {
+    let mut variables = HashMap::new();
+    for vendor in Vendor::ALL {
+        // A vendor this sandbox does not emulate stays unconfigured.
+        let Some(entry) = document.vendors.get(vendor.slug()) else {
+            continue;
+        };
+        let names = credential_variables(vendor);
+        if entry.credentials.len() != names.len() {
+            return Err(Failure::message(format!(
+                "the sandbox gives {} credential(s) for {vendor}, the client needs {} ({})",
+                entry.credentials.len(),
+                names.len(),
+                names.join(", ")
+            )));
+        }
+        for (name, value) in names.iter().zip(&entry.credentials) {
+            variables.insert(name.to_string(), value.clone());
+        }
+        variables.insert(
+            format!("{}_BASE_URL", vendor.env_prefix()),
+            entry.base_url.clone(),
+        );
+    }
+    Ok(variables)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_vendor_gets_its_variables_and_a_wrong_count_is_refused() {
+        let document: SandboxDocument = serde_json::from_value(serde_json::json!({"vendors": {
+            "converza": {"base_url": "http://127.0.0.1:1/converza", "credentials": ["id", "secret"]},
+            "okchat": {"base_url": "http://127.0.0.1:1/okchat", "credentials": ["key"]},
+            "elsewhere": {"base_url": "http://127.0.0.1:1/x", "credentials": []}
+        }}))
+        .unwrap();
+        let vars = variables(document).unwrap();
+        assert_eq!(vars["CONVERZA_KEY_ID"], "id");
+        assert_eq!(vars["CONVERZA_KEY_SECRET"], "secret");
+        assert_eq!(vars["OKCHAT_API_KEY"], "key");
+        assert_eq!(vars["OKCHAT_BASE_URL"], "http://127.0.0.1:1/okchat");
+        assert!(!vars.contains_key("PURETALK_API_KEY"));
+
+        let short: SandboxDocument = serde_json::from_value(serde_json::json!({"vendors": {
+            "converza": {"base_url": "http://127.0.0.1:1/converza", "credentials": ["id"]}
+        }}))
+        .unwrap();
+        let err = variables(short).unwrap_err().to_string();
+        assert!(err.contains("CONVERZA_KEY_SECRET"), "{err}");
+        assert!(
+            !format!(
+                "{:?}",
+                SandboxVendor {
+                    base_url: String::new(),
+                    credentials: vec!["s3cret".into()]
+                }
+            )
+            .contains("s3cret")
+        );
+    }
+}

@@ -1,0 +1,365 @@
+//! `export`, `plan` and `apply`, on the facade's fleet engine
+//! (`chatbots::fleet`).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, FleetError, Plan, PlanOptions};
+use chatbots::{Chatbots, Field, Vendor};
+use indicatif::ProgressBar;
+use serde_json::{Map, Value, json};
+
+use crate::args::Command;
+use crate::output::{self, Failure, Output};
+
+/// What a fleet command reads before any client exists.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Not a fleet command (or `export`, which reads nothing).
+    Nothing,
+    /// A fleet file, parsed.
+    Fleet(Fleet),
+    /// A plan saved by `plan -o`.
+    Plan(Box<Plan>),
+}
+
+/// Reads and checks the fleet file or plan a command names, and refuses an
+/// `apply` that could not ask for confirmation: all before a client exists,
+/// so that nothing is read or sent for a command that cannot run.
+pub fn prepare(command: &Command) -> Result<Prepared, Failure> {
+    match command {
+        Command::Plan { fleet, .. } => Ok(Prepared::Fleet(load_fleet(fleet)?)),
+        Command::Apply { file, yes, .. } => {
+            if !yes && !std::io::stdin().is_terminal() {
+                return Err(Failure::message(
+                    "apply asks for confirmation, and stdin is not a terminal: \
+                     pass --yes to apply without asking (nothing was sent)",
+                ));
+            }
+            if is_plan_file(file) {
+                Ok(Prepared::Plan(Box::new(load_plan(file)?)))
+            } else {
+                Ok(Prepared::Fleet(load_fleet(file)?))
+            }
+        }
+        _ => Ok(Prepared::Nothing),
+    }
+}
+
+/// A plan is a `.json` file (what `plan -o` is told to write); anything
+/// else is a fleet file.
+fn is_plan_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
+}
+
+fn load_fleet(path: &Path) -> Result<Fleet, Failure> {
+    Fleet::load(path).map_err(fleet_failure)
+}
+
+fn load_plan(path: &Path) -> Result<Plan, Failure> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::message(format!("{shown}: cannot be read: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Failure::message(format!(
+            "{shown}: not a plan written by `chatbots plan -o` ({e}); \
+             a fleet file must not end in .json"
+        ))
+    })
+}
+
+/// Every problem of a fleet: one line each for people, one `problem`
+/// object each with `--json`.
+fn fleet_failure(error: FleetError) -> Failure {
+    let details = error
+        .problems
+        .iter()
+        .map(|problem| {
+            let mut value = serde_json::to_value(problem).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut value {
+                map.insert("type".into(), "problem".into());
+            }
+            value
+        })
+        .collect();
+    let count = error.problems.len();
+    Failure::with_details(
+        format!("{count} problem(s) in the fleet, nothing was sent:\n{error}"),
+        details,
+    )
+}
+
+/// A plan's read progress as a bar (only on a terminal).
+fn plan_options(bar: &ProgressBar) -> PlanOptions {
+    let bar = bar.clone();
+    PlanOptions::new().on_progress(move |done, total| output::advance(&bar, done, total))
+}
+
+/// A fleet bot's shared fields as JSON: those it sets.
+fn patch_json(patch: &chatbots::ChatbotPatch) -> Value {
+    let fields: Map<String, Value> = Field::ALL
+        .into_iter()
+        .filter_map(|f| {
+            let value = match f {
+                Field::Temperature => json!(patch.temperature?),
+                other => json!(patch.field(other)?),
+            };
+            Some((f.name().to_string(), value))
+        })
+        .collect();
+    Value::Object(fields)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text)
+        .map_err(|e| Failure::message(format!("{}: cannot be written: {e}", path.display())))
+}
+
+/// `chatbots export`.
+pub async fn export(
+    bots: &Chatbots,
+    vendors: &[Vendor],
+    output: Option<&Path>,
+    out: Output,
+) -> Result<ExitCode, Failure> {
+    let bar = output::progress(0, "reading");
+    let fleet = bots.export(vendors, &plan_options(&bar)).await;
+    bar.finish_and_clear();
+    let slugs: Vec<&str> = vendors.iter().map(|v| v.slug()).collect();
+    let fleet = fleet?.with_header([format!(
+        "The settings of every bot at {}, as `chatbots export` read them.",
+        slugs.join(", ")
+    )]);
+    let yaml = fleet.to_yaml();
+    if let Some(path) = output {
+        write_file(path, &yaml)?;
+    }
+    if out.json() {
+        for bot in fleet.bots() {
+            out.line(&json!({
+                "type": "bot",
+                "bot": bot.bot.to_string(),
+                "fields": patch_json(&bot.patch),
+            }));
+        }
+        out.line(&json!({
+            "type": "summary",
+            "bots": fleet.bots().len(),
+            "file": output.map(|p| p.display().to_string()),
+        }));
+    } else if let Some(path) = output {
+        out.text(format!(
+            "wrote {} bot(s) to {}",
+            fleet.bots().len(),
+            path.display()
+        ));
+    } else {
+        out.text(yaml.trim_end());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the bots of `fleet` and plans, with a progress bar.
+async fn make_plan(bots: &Chatbots, fleet: &Fleet) -> Result<Plan, Failure> {
+    let bar = output::progress(fleet.bots().len(), "reading");
+    let plan = bots.plan(fleet, &plan_options(&bar)).await;
+    bar.finish_and_clear();
+    plan.map_err(fleet_failure)
+}
+
+/// The plan for people, coloured (`-` red, `+` green, `?` yellow).
+fn show_plan(plan: &Plan, out: Output) {
+    out.text(output::coloured_diff(plan.to_string().trim_end()));
+}
+
+/// `chatbots plan`.
+pub async fn plan(
+    bots: &Chatbots,
+    prepared: Prepared,
+    output: Option<&Path>,
+    detailed: bool,
+    out: Output,
+) -> Result<ExitCode, Failure> {
+    let Prepared::Fleet(fleet) = prepared else {
+        return Err(Failure::message("plan needs a fleet file"));
+    };
+    let plan = make_plan(bots, &fleet).await?;
+    if let Some(path) = output {
+        let text = serde_json::to_string_pretty(&plan)
+            .map_err(|e| Failure::message(format!("the plan cannot be saved: {e}")))?;
+        write_file(path, &(text + "\n"))?;
+    }
+    let summary = plan.summary();
+    if out.json() {
+        for bot in &plan.bots {
+            out.line(&json!({
+                "type": "plan",
+                "bot": bot.bot.to_string(),
+                "line": bot.line,
+                "changes": bot.fields,
+                "error": bot.error,
+            }));
+        }
+        let mut line = serde_json::to_value(summary).unwrap_or_else(|_| json!({}));
+        if let Value::Object(map) = &mut line {
+            map.insert("type".into(), "summary".into());
+            map.insert("changes".into(), plan.has_changes().into());
+            map.insert(
+                "file".into(),
+                json!(output.map(|p| p.display().to_string())),
+            );
+        }
+        out.line(&line);
+    } else {
+        show_plan(&plan, out);
+        if let Some(path) = output {
+            out.text(format!(
+                "Saved the plan to {0}; `chatbots apply {0}` applies exactly it.",
+                path.display()
+            ));
+        }
+    }
+    Ok(if summary.failed > 0 {
+        if !out.json() {
+            out.note(format!(
+                "error: {} bot(s) could not be read",
+                summary.failed
+            ));
+        }
+        ExitCode::FAILURE
+    } else if detailed && plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Asks on the terminal; only `yes` goes ahead (as Terraform asks).
+fn confirm(plan: &Plan) -> Result<(), Failure> {
+    let count = plan.bots.iter().filter(|b| b.has_changes()).count();
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "Apply these changes to {count} bot(s)? Only `yes` goes ahead: "
+    );
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::message(format!("cannot read the answer: {e}")))?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Failure::message("not confirmed: nothing was sent"))
+    }
+}
+
+/// `chatbots apply`.
+pub async fn apply(
+    bots: &Chatbots,
+    prepared: Prepared,
+    yes: bool,
+    concurrency: usize,
+    out: Output,
+) -> Result<ExitCode, Failure> {
+    let plan = match prepared {
+        Prepared::Fleet(fleet) => make_plan(bots, &fleet).await?,
+        Prepared::Plan(plan) => *plan,
+        Prepared::Nothing => return Err(Failure::message("apply needs a fleet file or a plan")),
+    };
+    if !out.json() {
+        show_plan(&plan, out);
+    }
+    if plan.has_changes() && !yes {
+        confirm(&plan)?;
+    }
+    let sending = plan.bots.iter().filter(|b| b.has_changes()).count();
+    let bar = output::progress(sending, "applying");
+    let progress = bar.clone();
+    let options = ApplyOptions::new()
+        .concurrency(concurrency)
+        .on_progress(move |p| output::advance(&progress, p.done, p.total));
+    let report = bots.apply(&plan, &options).await;
+    bar.finish_and_clear();
+    let report = report.map_err(apply_failure)?;
+
+    let mut unchanged = 0;
+    for outcome in &report.outcomes {
+        let status = match (&outcome.result, outcome.sent.is_empty()) {
+            (Err(_), _) => "failed",
+            (Ok(()), true) => "unchanged",
+            (Ok(()), false) => "changed",
+        };
+        if status == "unchanged" {
+            unchanged += 1;
+        }
+        let error = outcome.result.as_ref().err().map(ToString::to_string);
+        if out.json() {
+            out.line(&json!({
+                "type": "apply",
+                "bot": outcome.bot.to_string(),
+                "fields": outcome.sent,
+                "status": status,
+                "error": error,
+            }));
+        } else {
+            let (style, text) = match (status, &error) {
+                ("failed", Some(error)) => (
+                    anstyle::AnsiColor::Red.on_default(),
+                    format!("✗ {}: {error}", outcome.bot),
+                ),
+                ("changed", _) => (
+                    anstyle::AnsiColor::Green.on_default(),
+                    format!("✓ {}: {}", outcome.bot, outcome.sent.join(", ")),
+                ),
+                _ => continue,
+            };
+            out.text(format!("{style}{text}{style:#}"));
+        }
+    }
+    let (changed, failed) = (report.changed(), report.failed());
+    if out.json() {
+        out.line(&json!({
+            "type": "summary",
+            "bots": report.outcomes.len(),
+            "changed": changed,
+            "unchanged": unchanged,
+            "failed": failed,
+        }));
+    } else {
+        out.text(format!(
+            "Applied: {changed} changed, {unchanged} unchanged, {failed} failed."
+        ));
+    }
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A plan refused whole: stale (each field that moved on), or refused by
+/// the vendors' rules (each problem).
+fn apply_failure(error: ApplyError) -> Failure {
+    let details = match &error {
+        ApplyError::Stale { bots } => bots
+            .iter()
+            .map(|s| {
+                json!({
+                    "type": "stale",
+                    "bot": s.bot.to_string(),
+                    "field": s.field,
+                    "planned": s.planned,
+                    "now": s.now,
+                })
+            })
+            .collect(),
+        ApplyError::Refused(e) => return fleet_failure(e.clone()),
+        // A kind of refusal this CLI does not know yet: its message says it.
+        _ => Vec::new(),
+    };
+    Failure::with_details(error.to_string(), details)
+}

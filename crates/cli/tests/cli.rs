@@ -1,0 +1,678 @@
+//! The `chatbots` binary end to end, against a sandbox on a free loopback
+//! port: the README's walk-through as written, exit codes, JSON lines, bad
+//! fleet files.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use chatbots_sandbox::{Sandbox, Vendor};
+use serde_json::Value;
+
+/// The address the README's walk-through uses for the sandbox.
+const README_SANDBOX: &str = "http://127.0.0.1:8080";
+
+const OKCHAT_BOT: &str = "okchat:3317853e-0af2-427d-a56f-351a9587f48f";
+const PURETALK_BOT: &str = "puretalk:123e4567-e89b-12d3-a456-426614174000";
+
+/// A sandbox of its own (served by the runtime's workers while the test
+/// runs the binary) and a scratch directory.
+struct Harness {
+    sandbox: Sandbox,
+    dir: tempfile::TempDir,
+    // Dropped last: the sandbox's server runs on it.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Harness {
+    fn start() -> Harness {
+        Harness::with_bots(0)
+    }
+
+    /// With `bots` more bots seeded per vendor (lists of several pages).
+    fn with_bots(bots: usize) -> Harness {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let sandbox = runtime
+            .block_on(
+                Sandbox::builder()
+                    .streamskill_rate_limit(None)
+                    .bots(bots)
+                    .start(),
+            )
+            .expect("sandbox");
+        Harness {
+            sandbox,
+            dir: tempfile::tempdir().expect("temp dir"),
+            _runtime: runtime,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.sandbox.addr())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    /// `chatbots --sandbox <url> ARGS`, in the scratch directory, with no
+    /// vendor credentials from the test's own environment.
+    fn chatbots(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+        clean_env(&mut command);
+        command
+            .current_dir(self.dir.path())
+            .arg("--sandbox")
+            .arg(self.url())
+            .args(args);
+        command
+    }
+
+    /// Requests the vendors' routes received so far, all vendors.
+    fn vendor_requests(&self) -> u64 {
+        Vendor::ALL.iter().map(|v| self.sandbox.requests(*v)).sum()
+    }
+}
+
+/// No credential, base URL or colour setting leaks in from the outside.
+fn clean_env(command: &mut Command) {
+    for vendor in Vendor::ALL {
+        for name in chatbots::credential_variables(vendor) {
+            command.env_remove(name);
+        }
+        command.env_remove(format!("{}_BASE_URL", vendor.env_prefix()));
+    }
+    for name in ["CHATBOTS_SANDBOX", "NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR"] {
+        command.env_remove(name);
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn show(output: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr)
+    )
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("the binary runs")
+}
+
+/// Every stdout line as JSON; the last one is the summary (or an error).
+fn json_lines(output: &Output) -> Vec<Value> {
+    let lines: Vec<Value> = text(&output.stdout)
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not JSON ({e}): {line}\n{}", show(output)))
+        })
+        .collect();
+    assert!(!lines.is_empty(), "no output\n{}", show(output));
+    lines
+}
+
+// ---- the README's walk-through ----
+
+/// The commands between `<!-- cli-walkthrough -->` and
+/// `<!-- /cli-walkthrough -->` in README.md, from its `sh` blocks, with
+/// continuation lines joined and comments dropped.
+fn walkthrough() -> Vec<String> {
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(&readme).expect("README.md");
+    let start = readme
+        .find("<!-- cli-walkthrough -->")
+        .expect("README.md has <!-- cli-walkthrough -->");
+    let end = readme
+        .find("<!-- /cli-walkthrough -->")
+        .expect("README.md has <!-- /cli-walkthrough -->");
+    let mut commands = Vec::new();
+    let mut in_block = false;
+    let mut pending = String::new();
+    for line in readme[start..end].lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("```") {
+            in_block = trimmed == "```sh";
+            continue;
+        }
+        if !in_block || trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        match trimmed.strip_suffix('\\') {
+            Some(part) => {
+                pending.push_str(part);
+                pending.push(' ');
+            }
+            None => {
+                pending.push_str(trimmed);
+                commands.push(std::mem::take(&mut pending));
+            }
+        }
+    }
+    commands
+}
+
+#[test]
+fn the_readme_walkthrough_runs_as_written() {
+    let harness = Harness::start();
+    let commands = walkthrough();
+    // The two steps the harness does itself: its own sandbox (on a free
+    // port, substituted below), and the binary under test on PATH.
+    let setup = [
+        "cargo run -p chatbots-sandbox -- --port 8080",
+        "cargo install --path crates/cli",
+    ];
+    for step in setup {
+        assert!(
+            commands.iter().any(|c| c == step),
+            "the walk-through lost `{step}`: {commands:#?}"
+        );
+    }
+    let script: Vec<String> = commands
+        .iter()
+        .filter(|c| !setup.contains(&c.as_str()))
+        .map(|c| c.replace(README_SANDBOX, &harness.url()))
+        .collect();
+    assert!(
+        script.iter().any(|c| c.contains(" export "))
+            && script.iter().any(|c| c.starts_with("sed -i"))
+            && script.iter().any(|c| c.contains(" plan "))
+            && script.iter().any(|c| c.contains(" apply ")),
+        "export, edit, plan and apply: {script:#?}"
+    );
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_chatbots"))
+        .parent()
+        .expect("binary directory")
+        .to_owned();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("PATH");
+    // One shell, as a reader types it: `export` carries over, and the
+    // first failing command stops it.
+    let mut shell = Command::new("sh");
+    clean_env(&mut shell);
+    let output = run(shell
+        .current_dir(harness.dir.path())
+        .env("PATH", path)
+        .arg("-exc")
+        .arg(script.join("\n")));
+    assert!(output.status.success(), "{}", show(&output));
+
+    // The edit reached the bots.
+    let fleet = std::fs::read_to_string(harness.path("fleet.yaml")).expect("fleet.yaml");
+    assert!(
+        fleet.contains(OKCHAT_BOT) && fleet.contains(PURETALK_BOT),
+        "{fleet}"
+    );
+    let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
+    let bot = &json_lines(&get)[0];
+    assert_eq!(bot["fields"]["greeting"], "Welcome back!", "{}", show(&get));
+}
+
+// ---- exit codes of plan and apply ----
+
+fn greeting_fleet(harness: &Harness, greeting: &str) -> PathBuf {
+    harness.write(
+        "fleet.yaml",
+        &format!(
+            "bots:\n  {OKCHAT_BOT}:\n    greeting: {greeting}\n  {PURETALK_BOT}:\n    greeting: {greeting}\n"
+        ),
+    )
+}
+
+#[test]
+fn plan_says_2_then_apply_0_then_plan_0() {
+    let harness = Harness::start();
+    let fleet = greeting_fleet(&harness, "Good morning");
+    let fleet = fleet.to_str().unwrap();
+
+    let plan = run(&mut harness.chatbots(&["plan", fleet, "--detailed-exitcode"]));
+    assert_eq!(plan.status.code(), Some(2), "{}", show(&plan));
+    let shown = text(&plan.stdout);
+    assert!(
+        shown.contains("+ greeting") || shown.contains("greeting"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains('\u{1b}'),
+        "no colour into a pipe: {shown:?}"
+    );
+
+    let plain_plan = run(&mut harness.chatbots(&["plan", fleet]));
+    assert_eq!(plain_plan.status.code(), Some(0), "{}", show(&plain_plan));
+
+    let apply = run(&mut harness.chatbots(&["apply", fleet, "--yes"]));
+    assert_eq!(apply.status.code(), Some(0), "{}", show(&apply));
+
+    let again = run(&mut harness.chatbots(&["plan", fleet, "--detailed-exitcode"]));
+    assert_eq!(again.status.code(), Some(0), "{}", show(&again));
+}
+
+#[test]
+fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
+    let harness = Harness::start();
+    let fleet = greeting_fleet(&harness, "Saved plan");
+    let fleet = fleet.to_str().unwrap();
+    let plan_json = harness.path("plan.json");
+    let plan_json = plan_json.to_str().unwrap();
+
+    let plan = run(&mut harness.chatbots(&["plan", fleet, "-o", plan_json]));
+    assert_eq!(plan.status.code(), Some(0), "{}", show(&plan));
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(plan_json).unwrap()).expect("plan JSON");
+    assert_eq!(saved["format"], 1);
+
+    // Someone changes a planned bot in between: the plan is stale.
+    let update = run(&mut harness.chatbots(&["update", OKCHAT_BOT, "--greeting", "Changed"]));
+    assert!(update.status.success(), "{}", show(&update));
+    let stale = run(&mut harness.chatbots(&["apply", plan_json, "--yes"]));
+    assert_eq!(stale.status.code(), Some(1), "{}", show(&stale));
+    assert!(text(&stale.stderr).contains(OKCHAT_BOT), "{}", show(&stale));
+    let get = run(&mut harness.chatbots(&["--json", "get", PURETALK_BOT]));
+    assert_ne!(
+        json_lines(&get)[0]["fields"]["greeting"],
+        "Saved plan",
+        "nothing sent"
+    );
+
+    // A fresh plan applies.
+    let plan = run(&mut harness.chatbots(&["plan", fleet, "-o", plan_json]));
+    assert_eq!(plan.status.code(), Some(0), "{}", show(&plan));
+    let apply = run(&mut harness.chatbots(&["apply", plan_json, "--yes"]));
+    assert_eq!(apply.status.code(), Some(0), "{}", show(&apply));
+    let get = run(&mut harness.chatbots(&["--json", "get", PURETALK_BOT]));
+    assert_eq!(json_lines(&get)[0]["fields"]["greeting"], "Saved plan");
+}
+
+#[test]
+fn apply_without_yes_refuses_when_stdin_is_not_a_terminal() {
+    let harness = Harness::start();
+    let fleet = greeting_fleet(&harness, "Not without asking");
+    let apply = run(harness
+        .chatbots(&["apply", fleet.to_str().unwrap()])
+        .write_stdin("yes\n"));
+    assert_eq!(apply.status.code(), Some(1), "{}", show(&apply));
+    assert!(text(&apply.stderr).contains("--yes"), "{}", show(&apply));
+    let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
+    assert_ne!(
+        json_lines(&get)[0]["fields"]["greeting"],
+        "Not without asking"
+    );
+}
+
+#[test]
+fn plan_lines_are_coloured_when_colour_is_forced_and_plain_with_no_color() {
+    let harness = Harness::start();
+    let fleet = greeting_fleet(&harness, "Colours");
+    let fleet = fleet.to_str().unwrap();
+    let forced = run(harness
+        .chatbots(&["plan", fleet])
+        .env("CLICOLOR_FORCE", "1"));
+    let shown = text(&forced.stdout);
+    assert!(shown.contains("\u{1b}[32m"), "green `+` lines: {shown:?}");
+    assert!(shown.contains("\u{1b}[31m"), "red `-` lines: {shown:?}");
+    let plain = run(harness.chatbots(&["plan", fleet]).env("NO_COLOR", "1"));
+    assert!(!text(&plain.stdout).contains('\u{1b}'), "{}", show(&plain));
+}
+
+// ---- JSON lines ----
+
+#[test]
+fn json_output_is_one_object_per_line_ending_in_a_summary() {
+    let harness = Harness::start();
+    let fleet = greeting_fleet(&harness, "JSON");
+    let fleet = fleet.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str, usize)> = vec![
+        (vec!["vendors"], "vendor", Vendor::ALL.len()),
+        (vec!["list", "okchat"], "bot", 3),
+        (vec!["get", OKCHAT_BOT], "bot", 1),
+        (
+            vec!["update", PURETALK_BOT, "--name", "JSON desk"],
+            "update",
+            1,
+        ),
+        (vec!["export", "okchat"], "bot", 3),
+        (vec!["plan", fleet], "plan", 2),
+        (vec!["apply", fleet, "--yes"], "apply", 2),
+    ];
+    for (args, kind, count) in cases {
+        let mut all = vec!["--json"];
+        all.extend(&args);
+        let output = run(&mut harness.chatbots(&all));
+        assert!(output.status.success(), "{args:?}: {}", show(&output));
+        let lines = json_lines(&output);
+        let (summary, items) = lines.split_last().unwrap();
+        assert_eq!(summary["type"], "summary", "{args:?}: {}", show(&output));
+        assert_eq!(items.len(), count, "{args:?}: {}", show(&output));
+        for item in items {
+            assert_eq!(item["type"], kind, "{args:?}: {item}");
+        }
+    }
+}
+
+#[test]
+fn json_plan_and_apply_report_each_bot() {
+    let harness = Harness::start();
+    let fleet = greeting_fleet(&harness, "Per bot");
+    let fleet = fleet.to_str().unwrap();
+    let plan = run(&mut harness.chatbots(&["--json", "plan", fleet, "--detailed-exitcode"]));
+    assert_eq!(plan.status.code(), Some(2), "{}", show(&plan));
+    let lines = json_lines(&plan);
+    assert_eq!(lines[0]["bot"], OKCHAT_BOT);
+    let change = lines[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "greeting")
+        .cloned()
+        .expect("a greeting change");
+    assert_eq!(change["change"], "update");
+    assert_eq!(change["new"], "Per bot");
+    assert_eq!(lines[2]["to_change"], 2);
+
+    let apply = run(&mut harness.chatbots(&["--json", "apply", fleet, "--yes"]));
+    let lines = json_lines(&apply);
+    assert_eq!(lines[0]["status"], "changed", "{}", show(&apply));
+    assert_eq!(lines[0]["fields"], serde_json::json!(["greeting"]));
+    assert_eq!(lines[2]["changed"], 2);
+    assert_eq!(lines[2]["failed"], 0);
+}
+
+// ---- bad fleet files ----
+
+#[test]
+fn bad_fleet_files_are_refused_with_file_and_line_and_nothing_is_sent() {
+    let harness = Harness::start();
+    let cases = [
+        (
+            "syntax.yaml",
+            "bots:\n  okchat:1: [unclosed\n",
+            "syntax.yaml:",
+        ),
+        (
+            "vendor.yaml",
+            "bots:\n  acme:1:\n    name: A\n",
+            "unknown vendor `acme`",
+        ),
+        (
+            "field.yaml",
+            &format!("bots:\n  {OKCHAT_BOT}:\n    colour: blue\n"),
+            "field.yaml:3",
+        ),
+        (
+            "type.yaml",
+            &format!("bots:\n  {PURETALK_BOT}:\n    name: [1, 2]\n"),
+            "type.yaml:3",
+        ),
+        (
+            "unsupported.yaml",
+            &format!("bots:\n  {OKCHAT_BOT}:\n    temperature: 0.5\n"),
+            "temperature",
+        ),
+    ];
+    for (name, content, expected) in cases {
+        let path = harness.write(name, content);
+        let path = path.to_str().unwrap();
+        for args in [vec!["plan", path], vec!["apply", path, "--yes"]] {
+            let before = harness.vendor_requests();
+            let output = run(&mut harness.chatbots(&args));
+            assert_eq!(output.status.code(), Some(1), "{args:?}: {}", show(&output));
+            let stderr = text(&output.stderr);
+            assert!(stderr.contains(expected), "{args:?}: {}", show(&output));
+            assert_eq!(harness.vendor_requests(), before, "{args:?}: nothing sent");
+        }
+    }
+    // With --json: one `problem` line per problem, then the error.
+    let path = harness.write(
+        "two.yaml",
+        &format!("bots:\n  {OKCHAT_BOT}:\n    colour: blue\n  acme:1:\n    name: A\n"),
+    );
+    let output = run(&mut harness.chatbots(&["--json", "plan", path.to_str().unwrap()]));
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    let lines = json_lines(&output);
+    let (error, problems) = lines.split_last().unwrap();
+    assert_eq!(error["type"], "error");
+    assert_eq!(problems.len(), 2, "{}", show(&output));
+    for problem in problems {
+        assert_eq!(problem["type"], "problem");
+        assert!(
+            problem["line"].is_u64() && problem["rule"].is_string(),
+            "{problem}"
+        );
+    }
+    // A missing file.
+    let output = run(&mut harness.chatbots(&["plan", "missing.yaml"]));
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    assert!(
+        text(&output.stderr).contains("missing.yaml"),
+        "{}",
+        show(&output)
+    );
+}
+
+// ---- vendors, list, get, update ----
+
+#[test]
+fn vendors_shows_every_vendor_and_its_sandbox_base_url() {
+    let harness = Harness::start();
+    let output = run(&mut harness.chatbots(&["vendors"]));
+    assert!(output.status.success(), "{}", show(&output));
+    let shown = text(&output.stdout);
+    for vendor in Vendor::ALL {
+        assert!(shown.contains(&harness.sandbox.base_url(vendor)), "{shown}");
+    }
+    // Without --sandbox and without credentials: nothing configured, and
+    // that is not an error.
+    let mut bare = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+    clean_env(&mut bare);
+    let output = run(bare.args(["--json", "vendors"]));
+    assert!(output.status.success(), "{}", show(&output));
+    let lines = json_lines(&output);
+    assert!(
+        lines[..lines.len() - 1]
+            .iter()
+            .all(|l| l["configured"] == false)
+    );
+    assert_eq!(lines.last().unwrap()["configured"], 0);
+    // A command that needs credentials says which, and how to do without.
+    let mut bare = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+    clean_env(&mut bare);
+    let output = run(bare.args(["list", "okchat"]));
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("OKCHAT_API_KEY") && stderr.contains("--sandbox"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn list_reads_every_page_and_vendors_shows_no_secret() {
+    let harness = Harness::with_bots(25);
+    // PureTalk pages by 10: 3 fixtures + 25 seeded = 3 pages.
+    let output = run(&mut harness.chatbots(&["--json", "list", "puretalk"]));
+    assert!(output.status.success(), "{}", show(&output));
+    let lines = json_lines(&output);
+    assert_eq!(lines.last().unwrap()["bots"], 28, "{}", show(&output));
+    for id in harness.sandbox.seeded_bots(Vendor::PureTalk) {
+        let bot = format!("puretalk:{id}");
+        assert!(
+            lines.iter().any(|l| l["bot"] == bot.as_str()),
+            "{bot} missing"
+        );
+    }
+    for args in [&["vendors"][..], &["--json", "vendors"][..]] {
+        let output = run(&mut harness.chatbots(args));
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        for vendor in Vendor::ALL {
+            let credentials = chatbots_sandbox::Credentials::of(vendor);
+            assert!(
+                !all.contains(credentials.key),
+                "{vendor}'s key shown: {all}"
+            );
+            if let Some(secret) = credentials.secret {
+                assert!(!all.contains(secret), "{vendor}'s secret shown: {all}");
+            }
+        }
+    }
+}
+
+#[test]
+fn apply_takes_a_concurrency_of_at_least_1() {
+    let harness = Harness::start();
+    let fleet = greeting_fleet(&harness, "One at a time");
+    let fleet = fleet.to_str().unwrap();
+    let zero = run(&mut harness.chatbots(&["apply", fleet, "--yes", "--concurrency", "0"]));
+    assert_eq!(zero.status.code(), Some(1), "{}", show(&zero));
+    assert!(
+        text(&zero.stderr).contains("--concurrency"),
+        "{}",
+        show(&zero)
+    );
+    let one = run(&mut harness.chatbots(&["apply", fleet, "--yes", "--concurrency", "1"]));
+    assert_eq!(one.status.code(), Some(0), "{}", show(&one));
+    assert!(text(&one.stdout).contains("2 changed"), "{}", show(&one));
+}
+
+#[test]
+fn list_get_and_update_a_bot() {
+    let harness = Harness::start();
+    let list = run(&mut harness.chatbots(&["list", "puretalk"]));
+    assert!(list.status.success(), "{}", show(&list));
+    assert!(text(&list.stdout).contains(PURETALK_BOT), "{}", show(&list));
+
+    let instructions = harness.write("prompt.txt", "Answer in one sentence.\nBe kind.");
+    let update = run(&mut harness.chatbots(&[
+        "update",
+        PURETALK_BOT,
+        "--name",
+        "Front desk",
+        "--instructions-file",
+        instructions.to_str().unwrap(),
+        "--set",
+        "max_reminder_messages=3",
+    ]));
+    assert!(update.status.success(), "{}", show(&update));
+    let get = run(&mut harness.chatbots(&["--json", "get", PURETALK_BOT]));
+    let bot = &json_lines(&get)[0];
+    assert_eq!(bot["fields"]["name"], "Front desk");
+    assert_eq!(
+        bot["fields"]["instructions"],
+        "Answer in one sentence.\nBe kind."
+    );
+    assert_eq!(bot["raw"]["max_reminder_messages"], 3);
+
+    let human = run(&mut harness.chatbots(&["get", PURETALK_BOT]));
+    assert!(
+        text(&human.stdout).contains("Front desk"),
+        "{}",
+        show(&human)
+    );
+}
+
+#[test]
+fn refusals_and_usage_errors_exit_1_with_a_clear_message() {
+    let harness = Harness::start();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["update", OKCHAT_BOT, "--temperature", "0.5"],
+            "does not support `temperature`",
+        ),
+        (
+            &["update", OKCHAT_BOT, "--set", "bogus=1"],
+            "--set: okchat: unsupported, nothing sent: okchat does not support `bogus`",
+        ),
+        (&["update", OKCHAT_BOT], "nothing to change"),
+        (&["get", "hottask:1"], "does not support `get`"),
+        (&["get", "acme:1"], "unknown vendor `acme`"),
+        (&["frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, expected) in cases {
+        let before = harness.vendor_requests();
+        let output = run(&mut harness.chatbots(args));
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {}", show(&output));
+        assert!(
+            text(&output.stderr).contains(expected),
+            "{args:?}: {}",
+            show(&output)
+        );
+        assert_eq!(harness.vendor_requests(), before, "{args:?}: nothing sent");
+    }
+}
+
+#[test]
+fn an_unreachable_sandbox_is_a_clear_error() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+    clean_env(&mut command);
+    // Port 9 (discard) on loopback: nothing listens there in a test.
+    let output = run(command.args(["--sandbox", "http://127.0.0.1:9", "vendors"]));
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    assert!(
+        text(&output.stderr).contains("/_sandbox/credentials"),
+        "{}",
+        show(&output)
+    );
+}
+
+// ---- on a terminal ----
+
+/// `chatbots --sandbox <url> ARGS` on a pseudo-terminal (util-linux
+/// `script`), with `input` typed into it: stdin, stdout and stderr are a
+/// terminal, as for a person.
+fn on_terminal(harness: &Harness, args: &str, input: &str) -> Output {
+    let script = Path::new("/usr/bin/script");
+    assert!(
+        script.exists(),
+        "the terminal tests need util-linux's `script` (/usr/bin/script)"
+    );
+    let command = format!(
+        "'{}' --sandbox '{}' {args}",
+        env!("CARGO_BIN_EXE_chatbots"),
+        harness.url()
+    );
+    let mut shell = Command::new(script);
+    clean_env(&mut shell);
+    run(shell
+        .current_dir(harness.dir.path())
+        .args(["-qec", &command, "/dev/null"])
+        .write_stdin(input)
+        .timeout(std::time::Duration::from_secs(120)))
+}
+
+#[test]
+fn on_a_terminal_apply_asks_and_only_yes_goes_ahead() {
+    let harness = Harness::start();
+    greeting_fleet(&harness, "Asked first");
+
+    let declined = on_terminal(&harness, "apply fleet.yaml", "no\n");
+    assert_eq!(declined.status.code(), Some(1), "{}", show(&declined));
+    let shown = text(&declined.stdout);
+    assert!(shown.contains("Only `yes` goes ahead"), "{shown}");
+    assert!(shown.contains("not confirmed"), "{shown}");
+    let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
+    assert_ne!(json_lines(&get)[0]["fields"]["greeting"], "Asked first");
+
+    let accepted = on_terminal(&harness, "apply fleet.yaml", "yes\n");
+    assert_eq!(accepted.status.code(), Some(0), "{}", show(&accepted));
+    let shown = text(&accepted.stdout);
+    // Colour on a terminal: the plan's `+` lines green.
+    assert!(shown.contains("\u{1b}[32m  + greeting"), "{shown:?}");
+    let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
+    assert_eq!(json_lines(&get)[0]["fields"]["greeting"], "Asked first");
+}
