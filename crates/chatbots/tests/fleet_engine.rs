@@ -336,6 +336,19 @@ async fn a_plan_saved_as_json_applies_as_approved() {
         Err(ApplyError::Stale { .. })
     ));
 
+    // A plan edited by hand to list a bot twice is refused, nothing sent.
+    let mut doubled: serde_json::Value = serde_json::from_str(&saved).expect("json");
+    let hottask = doubled["bots"][1].clone();
+    doubled["bots"] = json!([hottask.clone(), hottask]);
+    let doubled: Plan = serde_json::from_value(doubled).expect("deserialises");
+    let before = sandbox.requests(Vendor::HotTask);
+    let err = bots
+        .apply(&doubled, &ApplyOptions::new())
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("planned more than once"), "{err}");
+    assert_eq!(sandbox.requests(Vendor::HotTask), before, "nothing sent");
+
     // A plan of another format is refused, nothing sent.
     let mut other: serde_json::Value = serde_json::from_str(&saved).expect("json");
     other["format"] = json!(2);

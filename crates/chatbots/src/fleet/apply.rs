@@ -189,6 +189,23 @@ impl Chatbots {
                 ),
             )]));
         }
+        // A plan file can be edited by hand; one bot planned twice would be
+        // sent twice, in no defined order.
+        let mut seen = std::collections::HashSet::new();
+        let twice: Vec<Problem> = plan
+            .bots
+            .iter()
+            .filter(|b| !seen.insert(&b.bot))
+            .map(|b| {
+                Problem::new(
+                    origin,
+                    (b.line > 0).then_some(b.line),
+                    "is planned more than once",
+                )
+                .bot(b.bot.to_string())
+            })
+            .collect();
+        FleetError::check(twice).map_err(ApplyError::Refused)?;
         // Re-read what the plan read, the same way.
         let reread: Vec<&BotPlan> = plan
             .bots
