@@ -127,11 +127,9 @@ pub async fn export(
     let bar = output::progress(0, "reading");
     let fleet = bots.export(vendors, &plan_options(&bar)).await;
     bar.finish_and_clear();
-    let slugs: Vec<&str> = vendors.iter().map(|v| v.slug()).collect();
-    let fleet = fleet?.with_header([format!(
-        "The settings of every bot at {}, as `chatbots export` read them.",
-        slugs.join(", ")
-    )]);
+    // The engine's header says what was read and which reported values
+    // were left out (an update would refuse them); it stays as it is.
+    let fleet = fleet?;
     let yaml = fleet.to_yaml();
     if let Some(path) = output {
         write_file(path, &yaml)?;

@@ -246,7 +246,8 @@ fn plan_says_2_then_apply_0_then_plan_0() {
     assert_eq!(plan.status.code(), Some(2), "{}", show(&plan));
     let shown = text(&plan.stdout);
     assert!(
-        shown.contains("+ greeting") || shown.contains("greeting"),
+        shown.contains("- greeting: \"Hello! How can I assist you today?\"")
+            && shown.contains("+ greeting: \"Good morning\""),
         "{shown}"
     );
     assert!(
@@ -262,6 +263,26 @@ fn plan_says_2_then_apply_0_then_plan_0() {
 
     let again = run(&mut harness.chatbots(&["plan", fleet, "--detailed-exitcode"]));
     assert_eq!(again.status.code(), Some(0), "{}", show(&again));
+}
+
+#[test]
+fn export_says_which_reported_values_it_left_out() {
+    let harness = Harness::start();
+    let path = harness.dir.path().join("exported.yaml");
+    let export = run(&mut harness.chatbots(&["export", "puretalk", "-o", path.to_str().unwrap()]));
+    assert_eq!(export.status.code(), Some(0), "{}", show(&export));
+    let yaml = std::fs::read_to_string(&path).expect("written");
+    // PureTalk's fixture reports a model its update refuses: the file says
+    // so instead of dropping it silently.
+    assert!(
+        yaml.starts_with("# Exported by chatbots from: puretalk."),
+        "{yaml}"
+    );
+    assert!(yaml.contains("# Left out"), "{yaml}");
+    assert!(
+        yaml.contains(&format!("#   {PURETALK_BOT}: model:")),
+        "{yaml}"
+    );
 }
 
 #[test]
