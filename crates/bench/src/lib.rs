@@ -760,6 +760,7 @@ impl Target {
             .puretalk_api_key(PURETALK_KEY)
             .hottask_api_key(HOTTASK_KEY)
             .base_url(vendor, base.clone())
+            .pacing(Pacing::off())
             .build()
             .map_err(|e| e.to_string())?;
         Ok(Self {

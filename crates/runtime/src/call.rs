@@ -151,13 +151,13 @@ impl<A: Authenticate> Inner<A> {
     /// the vendor's last answer, or before any attempt a 429 made by the
     /// client (`Retry-After`: the wait; header `x-chatbots-paced-out`; a
     /// JSON `message`), and [`CallRecord::deadline_exceeded`](crate::CallRecord::deadline_exceeded).
-    pub async fn execute(
-        &self,
-        http: &reqwest::Client,
-        request: Request,
+    pub fn execute<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        mut request: Request,
         operation: &str,
         retry_safe: bool,
-    ) -> reqwest::Result<Response> {
+    ) -> impl Future<Output = reqwest::Result<Response>> + use<'a, A> {
         let span = tracing::info_span!(
             "chatbots.request",
             vendor = self.vendor,
@@ -167,136 +167,114 @@ impl<A: Authenticate> Inner<A> {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        // Without a subscriber listening there is no span to enter on every
-        // poll.
-        if span.is_disabled() {
-            return self
-                .send_with_retries(http, request, retry_safe, span)
-                .await;
-        }
-        self.send_with_retries(http, request, retry_safe, span.clone())
-            .instrument(span)
-            .await
-    }
-
-    async fn send_with_retries(
-        &self,
-        http: &reqwest::Client,
-        mut request: Request,
-        retry_safe: bool,
-        span: tracing::Span,
-    ) -> reqwest::Result<Response> {
-        let deadline = tokio::time::Instant::now()
-            .checked_add(self.deadline)
-            .unwrap_or_else(far_future);
-        let mut delays = self.retry.delays();
-        let mut attempt = 1u32;
-        let mut permit = match self.turn(deadline).await {
-            Ok(permit) => permit,
-            Err(wait) => return Ok(self.paced_out(wait)),
-        };
-        loop {
-            // `None` for a streaming body, which cannot be sent twice.
-            let next = if retry_safe && attempt < self.retry.max_attempts {
-                request.try_clone()
-            } else {
-                None
-            };
-            let started = Instant::now();
-            let result = http.execute(request).await;
-            let latency_ms = started.elapsed().as_millis() as u64;
-            span.record("attempt", attempt);
-            span.record("latency_ms", latency_ms);
-            let hint = match &result {
-                Ok(response) => {
-                    let status = response.status();
-                    if let (Some(pacer), Some(permit)) = (&self.pacer, permit) {
-                        let max_hold = self.retry.max_retry_after;
-                        pacer.observe(permit, status, response.headers(), max_hold);
+        // The clock is read only for someone listening: the span or a debug
+        // event.
+        let timed = !span.is_disabled() || tracing::enabled!(tracing::Level::DEBUG);
+        let fields = span.clone();
+        // One async block, instrumented (entering a disabled span does
+        // nothing): each further async layer, or argument rebound by an
+        // `async fn`, would copy the request and the future once more.
+        async move {
+            // The pacer and this call's deadline; `None` with pacing off.
+            let paced = self
+                .pacer
+                .as_deref()
+                .map(|pacer| (pacer, deadline_after(self.deadline)));
+            // Built on the first retry.
+            let mut delays = None;
+            let mut attempt = 1u32;
+            loop {
+                let permit = match paced {
+                    Some((pacer, deadline)) => match turn(pacer, deadline).await {
+                        Ok(permit) => Some(permit),
+                        Err(wait) => return Ok(self.paced_out(wait)),
+                    },
+                    None => None,
+                };
+                // `None` for a streaming body, which cannot be sent twice.
+                let next = if retry_safe && attempt < self.retry.max_attempts {
+                    request.try_clone()
+                } else {
+                    None
+                };
+                let started = timed.then(Instant::now);
+                let result = http.execute(request).await;
+                let latency_ms = started.map(|started| started.elapsed().as_millis() as u64);
+                fields.record("attempt", attempt);
+                fields.record("latency_ms", latency_ms);
+                let hint = match &result {
+                    Ok(response) => {
+                        let status = response.status();
+                        if let (Some(pacer), Some(permit)) = (&self.pacer, permit) {
+                            let max_hold = self.retry.max_retry_after;
+                            pacer.observe(permit, status, response.headers(), max_hold);
+                        }
+                        // Only a retryable status makes the wait matter.
+                        let asked = if is_retryable_status(status) {
+                            retry_after(response.headers())
+                        } else {
+                            None
+                        };
+                        fields.record("status", status.as_u16());
+                        tracing::debug!(attempt, status = status.as_u16(), latency_ms, "response");
+                        note(|r| {
+                            r.status = Some(status);
+                            r.retry_after = asked;
+                            r.attempts = attempt;
+                            r.timed_out = false;
+                        });
+                        is_retryable_status(status).then_some((status, asked))
                     }
-                    // Only a retryable status makes the wait matter.
-                    let asked = if is_retryable_status(status) {
-                        retry_after(response.headers())
-                    } else {
-                        None
-                    };
-                    span.record("status", status.as_u16());
-                    tracing::debug!(attempt, status = status.as_u16(), latency_ms, "response");
-                    note(|r| {
-                        r.status = Some(status);
-                        r.retry_after = asked;
-                        r.attempts = attempt;
-                        r.timed_out = false;
-                    });
-                    is_retryable_status(status).then_some((status, asked))
-                }
-                Err(e) => {
-                    tracing::debug!(attempt, latency_ms, error = %e, "transport error");
-                    let timed_out = e.is_timeout();
-                    note(|r| {
-                        r.status = None;
-                        r.retry_after = None;
-                        r.attempts = attempt;
-                        r.timed_out = timed_out;
-                    });
-                    (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body())
-                        .then_some((StatusCode::OK, None))
-                }
-            };
-            let (Some(again), Some((status, asked))) = (next, hint) else {
-                return result;
-            };
-            let Some(computed) = delays.next() else {
-                return result;
-            };
-            let delay = match asked {
-                Some(asked) if asked > self.retry.max_retry_after => return result,
-                // The pacer holds every request of the credential until the
-                // vendor's time; waiting here as well would wait twice.
-                _ if self.pacer.is_some() && status == StatusCode::TOO_MANY_REQUESTS => {
-                    Duration::ZERO
-                }
-                Some(asked) => asked,
-                None => computed,
-            };
-            // Decided before letting go of the answer: past the deadline,
-            // the caller gets the vendor's answer rather than one made up.
-            if let Some(pacer) = &self.pacer {
-                let ready = tokio::time::Instant::now() + delay.min(self.deadline);
-                if ready + pacer.wait() > deadline {
-                    tracing::debug!(attempt, "not retried: the pacing deadline would pass");
-                    note(|r| r.deadline_exceeded = true);
+                    Err(e) => {
+                        tracing::debug!(attempt, latency_ms, error = %e, "transport error");
+                        let timed_out = e.is_timeout();
+                        note(|r| {
+                            r.status = None;
+                            r.retry_after = None;
+                            r.attempts = attempt;
+                            r.timed_out = timed_out;
+                        });
+                        (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body())
+                            .then_some((StatusCode::OK, None))
+                    }
+                };
+                let (Some(again), Some((status, asked))) = (next, hint) else {
                     return result;
+                };
+                let delays = delays.get_or_insert_with(|| self.retry.delays());
+                let Some(computed) = delays.next() else {
+                    return result;
+                };
+                let delay = match asked {
+                    Some(asked) if asked > self.retry.max_retry_after => return result,
+                    // The pacer holds every request of the credential until the
+                    // vendor's time; waiting here as well would wait twice.
+                    _ if paced.is_some() && status == StatusCode::TOO_MANY_REQUESTS => {
+                        Duration::ZERO
+                    }
+                    Some(asked) => asked,
+                    None => computed,
+                };
+                // Decided before letting go of the answer: past the deadline,
+                // the caller gets the vendor's answer rather than one made up.
+                if let Some((pacer, deadline)) = paced {
+                    let ready = tokio::time::Instant::now() + delay.min(self.deadline);
+                    if ready + pacer.wait() > deadline {
+                        tracing::debug!(attempt, "not retried: the pacing deadline would pass");
+                        note(|r| r.deadline_exceeded = true);
+                        return result;
+                    }
                 }
+                tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+                drop(result);
+                // Boxed: the timer of a rare retry need not sit in every call's
+                // future.
+                Box::pin(tokio::time::sleep(delay)).await;
+                request = again;
+                attempt += 1;
             }
-            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-            drop(result);
-            tokio::time::sleep(delay).await;
-            permit = match self.turn(deadline).await {
-                Ok(permit) => permit,
-                Err(wait) => return Ok(self.paced_out(wait)),
-            };
-            request = again;
-            attempt += 1;
         }
-    }
-
-    /// Waits for the pacer's turn (none with pacing off), noting the wait.
-    /// `Err` with the wait needed when the turn would come after `deadline`.
-    async fn turn(&self, deadline: tokio::time::Instant) -> Result<Option<Permit>, Duration> {
-        let Some(pacer) = &self.pacer else {
-            return Ok(None);
-        };
-        let permit = pacer.acquire(deadline).await?;
-        let waited = permit.waited;
-        if !waited.is_zero() {
-            tracing::debug!(
-                waited_ms = waited.as_millis() as u64,
-                "waited for the rate limit"
-            );
-            note(|r| r.paced += waited);
-        }
-        Ok(Some(permit))
+        .instrument(span)
     }
 
     /// The 429 a call gets, without anything sent, when its turn would come
@@ -361,9 +339,27 @@ impl<A: Authenticate> Inner<A> {
     }
 }
 
-/// A deadline too far to represent: none, in effect.
-fn far_future() -> tokio::time::Instant {
-    tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
+/// The pacing deadline of a call starting now; a deadline too far to
+/// represent is none, in effect.
+fn deadline_after(deadline: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(deadline)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
+/// Waits for the pacer's turn, noting the wait. `Err` with the wait needed
+/// when the turn would come after `deadline`.
+async fn turn(pacer: &Pacer, deadline: tokio::time::Instant) -> Result<Permit, Duration> {
+    let permit = pacer.acquire(deadline).await?;
+    let waited = permit.waited;
+    if !waited.is_zero() {
+        tracing::debug!(
+            waited_ms = waited.as_millis() as u64,
+            "waited for the rate limit"
+        );
+        note(|r| r.paced += waited);
+    }
+    Ok(permit)
 }
 
 /// An [`AuthError`] as the `pre` hook can return it: as text. Callers that
@@ -473,6 +469,71 @@ mod tests {
         let (response, record) = crate::record(inner.execute(&http, request, "upload", true)).await;
         assert_eq!(response.unwrap().status(), 503);
         assert_eq!(record.attempts, 1);
+    }
+
+    /// A `MakeWriter` that appends to a shared buffer.
+    #[derive(Clone, Default)]
+    struct Capture(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl tracing_subscriber::fmt::MakeWriter<'_> for Capture {
+        type Writer = Capture;
+
+        fn make_writer(&self) -> Capture {
+            self.clone()
+        }
+    }
+
+    /// A subscriber listening at INFO sees the span's attempt, status and
+    /// latency (the debug events off); one at DEBUG sees them on the
+    /// `response` events too.
+    #[tokio::test]
+    async fn the_span_and_the_events_carry_attempt_status_and_latency() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        // tracing caches per callsite whether it is enabled, process-wide; a
+        // second, inert dispatcher makes it ask the current thread's
+        // subscriber (see the facade's `no_secret_in_logs_debug_or_errors`).
+        let _anchor = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::new());
+        for level in [tracing::Level::INFO, tracing::Level::DEBUG] {
+            let capture = Capture::default();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(level)
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+                .with_writer(capture.clone())
+                .finish();
+            let _guard = tracing::subscriber::set_default(subscriber);
+            tracing::callsite::rebuild_interest_cache();
+            let (response, _) = get(&inner(), &server).await;
+            assert_eq!(response.status(), 200);
+            let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+            let close = logs.lines().find(|line| line.contains("close")).unwrap();
+            for field in ["attempt=1", "status=200", "latency_ms="] {
+                assert!(close.contains(field), "{level}: {field} in {logs}");
+            }
+            let response = logs.lines().find(|line| line.contains(" response "));
+            if level == tracing::Level::DEBUG {
+                let response = response.unwrap_or_else(|| panic!("{logs}"));
+                for field in ["attempt=1", "status=200", "latency_ms="] {
+                    assert!(response.contains(field), "{field} in {logs}");
+                }
+            } else {
+                assert!(response.is_none(), "{logs}");
+            }
+        }
     }
 
     /// A client of `server` with `pacing`, fast retries and its own key.

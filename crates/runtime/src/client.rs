@@ -137,19 +137,19 @@ macro_rules! vendor_client {
                     .map_err($crate::__private::hook_error)
             }
 
-            async fn exec(
+            // `Inner::execute`'s future itself, not one more async layer
+            // around it (each would copy the request and the future).
+            fn exec(
                 &self,
                 request: ::reqwest::Request,
                 info: &$crate::__private::OperationInfo,
-            ) -> ::reqwest::Result<::reqwest::Response> {
-                self.inner
-                    .execute(
-                        &self.client,
-                        request,
-                        info.operation_id,
-                        is_retry_safe(info.operation_id),
-                    )
-                    .await
+            ) -> impl ::std::future::Future<Output = ::reqwest::Result<::reqwest::Response>> {
+                self.inner.execute(
+                    &self.client,
+                    request,
+                    info.operation_id,
+                    is_retry_safe(info.operation_id),
+                )
             }
         }
 
