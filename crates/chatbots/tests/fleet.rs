@@ -2,7 +2,7 @@
 //! on the caller's value before any conversion (issue 12).
 
 use std::collections::HashSet;
-use std::time::Duration;
+mod common;
 
 use chatbots::{BotRef, ChatbotPatch, Chatbots, ErrorKind, Vendor};
 use chatbots_sandbox::Sandbox;
@@ -21,20 +21,7 @@ fn sandbox_vendor(vendor: Vendor) -> chatbots_sandbox::Vendor {
 
 /// A facade client with the sandbox's credentials for every vendor.
 fn client(sandbox: &Sandbox) -> Chatbots {
-    use chatbots_sandbox::Vendor as S;
-    let key = |v| sandbox.credentials(v).key;
-    let secret = sandbox.credentials(S::Converza).secret.unwrap_or_default();
-    let mut builder = Chatbots::builder()
-        .streamskill_token(key(S::StreamSkill))
-        .converza_keys(key(S::Converza), secret)
-        .okchat_api_key(key(S::OkChat))
-        .puretalk_api_key(key(S::PureTalk))
-        .hottask_api_key(key(S::HotTask))
-        .timeout(Duration::from_secs(10));
-    for vendor in Vendor::ALL {
-        builder = builder.base_url(vendor, sandbox.base_url(sandbox_vendor(vendor)));
-    }
-    builder.build().expect("client builds")
+    common::client(sandbox)
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! (unchanged, update, unknown), apply only what differs, partial failure
 //! then rerun, stale plans refused, plans saved as JSON, export.
 
-use std::time::Duration;
+mod common;
 
 use chatbots::fleet::{ApplyError, ApplyOptions, Change, Fleet, Plan, PlanOptions};
 use chatbots::{BotRef, ChatbotPatch, Chatbots, RetryPolicy, Vendor};
@@ -15,29 +15,17 @@ const HOTTASK: &str = "hottask:3254a9d0424c4806b9ea3d0763ccfxxx";
 const STREAMSKILL: &str = "streamskill:12345";
 
 fn client_with(sandbox: &Sandbox, retry: Option<RetryPolicy>) -> Chatbots {
-    let key = |v| sandbox.credentials(v).key;
-    let secret = sandbox
-        .credentials(Vendor::Converza)
-        .secret
-        .unwrap_or_default();
-    let mut builder = Chatbots::builder()
-        .streamskill_token(key(Vendor::StreamSkill))
-        .converza_keys(key(Vendor::Converza), secret)
-        .okchat_api_key(key(Vendor::OkChat))
-        .puretalk_api_key(key(Vendor::PureTalk))
-        .hottask_api_key(key(Vendor::HotTask))
-        .timeout(Duration::from_secs(10));
-    if let Some(retry) = retry {
-        builder = builder.retry(retry);
+    let builder = common::builder(sandbox);
+    match retry {
+        Some(retry) => builder.retry(retry),
+        None => builder,
     }
-    for vendor in Vendor::ALL {
-        builder = builder.base_url(vendor, sandbox.base_url(vendor));
-    }
-    builder.build().expect("client builds")
+    .build()
+    .expect("client builds")
 }
 
 fn client(sandbox: &Sandbox) -> Chatbots {
-    client_with(sandbox, None)
+    common::client(sandbox)
 }
 
 /// A sandbox without StreamSkill's rate limit, so tests do not wait.

@@ -2,7 +2,7 @@
 //! rule, and comes before anything is sent; defaults merge where the
 //! bot's vendor supports them.
 
-use std::time::Duration;
+mod common;
 
 use chatbots::fleet::{Fleet, FleetBot, FleetError, PlanOptions, Problem};
 use chatbots::{BotRef, ChatbotPatch, Chatbots, Vendor};
@@ -13,22 +13,7 @@ const PURETALK: &str = "puretalk:123e4567-e89b-12d3-a456-426614174000";
 const CONVERZA: &str = "converza:770e8400-e29b-41d4-a716-446655440002";
 
 fn client(sandbox: &Sandbox) -> Chatbots {
-    let key = |v| sandbox.credentials(v).key;
-    let secret = sandbox
-        .credentials(Vendor::Converza)
-        .secret
-        .unwrap_or_default();
-    let mut builder = Chatbots::builder()
-        .streamskill_token(key(Vendor::StreamSkill))
-        .converza_keys(key(Vendor::Converza), secret)
-        .okchat_api_key(key(Vendor::OkChat))
-        .puretalk_api_key(key(Vendor::PureTalk))
-        .hottask_api_key(key(Vendor::HotTask))
-        .timeout(Duration::from_secs(10));
-    for vendor in Vendor::ALL {
-        builder = builder.base_url(vendor, sandbox.base_url(vendor));
-    }
-    builder.build().expect("client builds")
+    common::client(sandbox)
 }
 
 /// The one problem of `err`, which must have exactly one.
