@@ -15,10 +15,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 /// PureTalk (100 a page).
 const BOTS: usize = 250;
 
-fn sandbox_vendor(vendor: Vendor) -> chatbots_sandbox::Vendor {
-    chatbots_sandbox::Vendor::from_slug(vendor.env_prefix()).expect("emulated")
-}
-
 /// A facade client with the sandbox's credentials for every vendor.
 fn client(sandbox: &Sandbox) -> Chatbots {
     common::client(sandbox)
@@ -40,10 +36,7 @@ async fn list_and_list_stream_return_every_seeded_bot_once() {
             listed => listed.expect("list"),
         };
         listed_vendors += 1;
-        let seeded: HashSet<String> = sandbox
-            .seeded_bots(sandbox_vendor(vendor))
-            .into_iter()
-            .collect();
+        let seeded: HashSet<String> = sandbox.seeded_bots(vendor).into_iter().collect();
         assert_eq!(seeded.len(), BOTS, "{vendor}");
         let streamed: Vec<_> = bots
             .list_stream(vendor)
@@ -58,7 +51,7 @@ async fn list_and_list_stream_return_every_seeded_bot_once() {
                 assert!(unique.contains(id.as_str()), "{vendor} {how}: {id} missing");
             }
             assert!(
-                unique.contains(sandbox.demo_bot(sandbox_vendor(vendor))),
+                unique.contains(sandbox.demo_bot(vendor)),
                 "{vendor} {how}: the fixture is missing"
             );
             assert!(found.iter().all(|b| b.bot.vendor == vendor));
@@ -267,7 +260,7 @@ async fn update_many_reports_every_bot_and_a_failure_stops_no_other() {
     let bots = client(&sandbox);
     let mut items = Vec::new();
     for vendor in [Vendor::Converza, Vendor::PureTalk, Vendor::OkChat] {
-        for id in sandbox.seeded_bots(sandbox_vendor(vendor)) {
+        for id in sandbox.seeded_bots(vendor) {
             items.push((
                 BotRef::new(vendor, id),
                 ChatbotPatch::new().name("Fleet name"),
