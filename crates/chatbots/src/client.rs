@@ -201,12 +201,12 @@ impl ChatbotsBuilder {
             drivers.insert(vendor, (registered.connect)(with)?);
         }
         let base_urls = vendors::registered()
-            .filter_map(|r| {
+            .map(|r| {
                 let url = match self.base_urls.get(&r.vendor) {
                     Some(url) => url.trim_end_matches('/').to_string(),
-                    None => default_base_url(r.vendor)?.to_string(),
+                    None => r.default_base_url.to_string(),
                 };
-                Some((r.vendor, url))
+                (r.vendor, url)
             })
             .collect();
         Ok(Chatbots {
@@ -352,27 +352,6 @@ impl Chatbots {
             Ok(driver) => listing::every_bot(driver).boxed().left_stream(),
             Err(e) => stream::once(future::ready(Err(e))).right_stream(),
         }
-    }
-}
-
-/// The production base URL of a vendor compiled in, from its crate (the
-/// spec's first `servers` entry). The `base_urls_are_known_for_every_vendor`
-/// test fails for a registered vendor missing here.
-fn default_base_url(vendor: Vendor) -> Option<&'static str> {
-    match vendor {
-        #[cfg(feature = "converza")]
-        Vendor::Converza => Some(crate::converza::DEFAULT_BASE_URL),
-        #[cfg(feature = "hottask")]
-        Vendor::HotTask => Some(crate::hottask::DEFAULT_BASE_URL),
-        #[cfg(feature = "okchat")]
-        Vendor::OkChat => Some(crate::okchat::DEFAULT_BASE_URL),
-        #[cfg(feature = "puretalk")]
-        Vendor::PureTalk => Some(crate::puretalk::DEFAULT_BASE_URL),
-        #[cfg(feature = "streamskill")]
-        Vendor::StreamSkill => Some(crate::streamskill::DEFAULT_BASE_URL),
-        // A vendor whose feature is off: not compiled in, no client.
-        #[allow(unreachable_patterns)]
-        _ => None,
     }
 }
 

@@ -6,18 +6,23 @@ use chatbots::{BotRef, BulkOptions, Vendor};
 use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 
-/// Read and update AI chatbots at StreamSkill, Converza, OKChat, PureTalk
-/// and HotTask, and keep a fleet of them in one YAML file.
+/// Read and update AI chatbots at several vendors (`chatbots vendors` lists
+/// them), and keep a fleet of them in one YAML file.
 ///
-/// Credentials and base URLs come from the environment (STREAMSKILL_TOKEN,
-/// CONVERZA_KEY_ID + CONVERZA_KEY_SECRET, OKCHAT_API_KEY, PURETALK_API_KEY,
-/// HOTTASK_API_KEY; <VENDOR>_BASE_URL), or from a sandbox with --sandbox.
+/// Credentials and base URLs come from the environment (the variables are
+/// listed below; <VENDOR>_BASE_URL overrides a base URL), or from a sandbox
+/// with --sandbox.
 ///
 /// Exit codes: 0 success; 1 an error, or a bot failed; 2 `plan
 /// --detailed-exitcode` found changes. Usage errors exit 1 too, so that 2
 /// always means "changes".
 #[derive(Debug, Parser)]
-#[command(name = "chatbots", version, max_term_width = 100)]
+#[command(
+    name = "chatbots",
+    version,
+    max_term_width = 100,
+    after_long_help = environment_help()
+)]
 pub struct Cli {
     /// Point every vendor at a standalone chatbots-sandbox at URL
     /// (`cargo run -p chatbots-sandbox`), with the credentials it publishes.
@@ -40,7 +45,8 @@ pub enum Command {
     Vendors,
     /// Every bot at a vendor (all pages).
     List {
-        /// The vendor (streamskill, converza, okchat, puretalk, hottask).
+        /// The vendor.
+        #[arg(value_parser = vendor_parser())]
         vendor: Vendor,
     },
     /// One bot: the shared fields and the vendor's own object.
@@ -59,7 +65,7 @@ pub enum Command {
     /// file.
     Export {
         /// The vendors (each must be able to list its bots).
-        #[arg(required = true)]
+        #[arg(required = true, value_parser = vendor_parser())]
         vendors: Vec<Vendor>,
         /// Write the fleet here instead of stdout.
         #[arg(short = 'o', long, value_name = "FILE")]
@@ -127,6 +133,29 @@ pub struct UpdateFields {
     /// `--set 'role="Sales"'`); repeatable.
     #[arg(long = "set", value_name = "FIELD=JSON", value_parser = parse_set)]
     pub set: Vec<(String, serde_json::Value)>,
+}
+
+/// A vendor by its slug; the help lists every vendor compiled in.
+fn vendor_parser() -> impl TypedValueParser<Value = Vendor> {
+    clap::builder::PossibleValuesParser::new(Vendor::ALL.map(Vendor::name))
+        .try_map(|name| name.parse::<Vendor>())
+}
+
+/// The closing paragraph of `--help`: each vendor's credential variables,
+/// from the facade's registry.
+fn environment_help() -> String {
+    let mut help = String::from("Credentials, per vendor:\n");
+    for vendor in Vendor::ALL {
+        let variables = chatbots::credential_variables(vendor);
+        if !variables.is_empty() {
+            help.push_str(&format!(
+                "  {:<12} {}\n",
+                vendor.name(),
+                variables.join(" + ")
+            ));
+        }
+    }
+    help
 }
 
 /// `FIELD=JSON`.

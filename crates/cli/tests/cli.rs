@@ -608,9 +608,24 @@ fn list_get_and_update_a_bot() {
 }
 
 #[test]
+fn help_names_every_vendor_and_its_credential_variables() {
+    let harness = Harness::start();
+    let output = run(&mut harness.chatbots(&["--help"]));
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let help = text(&output.stdout);
+    for vendor in Vendor::ALL {
+        let variables = chatbots::credential_variables(vendor).join(" + ");
+        assert!(
+            help.contains(&format!("{:<12} {variables}", vendor.name())),
+            "{vendor}: {help}"
+        );
+    }
+}
+
+#[test]
 fn refusals_and_usage_errors_exit_1_with_a_clear_message() {
     let harness = Harness::start();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["update", OKCHAT_BOT, "--temperature", "0.5"],
             "does not support `temperature`",
@@ -622,6 +637,7 @@ fn refusals_and_usage_errors_exit_1_with_a_clear_message() {
         (&["update", OKCHAT_BOT], "nothing to change"),
         (&["get", "hottask:1"], "does not support `get`"),
         (&["get", "acme:1"], "unknown vendor `acme`"),
+        (&["list", "acme"], "possible values: converza, hottask"),
         (&["frobnicate"], "unrecognized subcommand"),
     ];
     for (args, expected) in cases {

@@ -57,8 +57,8 @@
 //! unknown (the vendor does not report the current value). Vendor fields
 //! are compared by key with what the read returns (`Chatbot::raw`); a key
 //! the read lacks is unknown. An unknown value counts as a difference: at
-//! a vendor that cannot read at all (HotTask), every field of every bot
-//! is sent on every apply.
+//! a vendor that cannot read at all (no get, no list), every field of
+//! every bot is sent on every apply.
 //!
 //! [`Chatbots::apply`](crate::Chatbots::apply) sends only what differs or
 //! is unknown, through [`Chatbots::update_many`](crate::Chatbots::update_many).

@@ -23,7 +23,7 @@ const GETS_IN_FLIGHT: usize = 8;
 pub(crate) enum State {
     /// As the vendor reports it.
     Read(Box<Chatbot>),
-    /// The vendor has no way to read it (HotTask).
+    /// The vendor has no operation that reads it.
     Unreadable,
     /// Reading it failed.
     Failed(Error),

@@ -112,6 +112,9 @@ impl<B> Page<B> {
 /// What the facade knows about a registered vendor without a client.
 pub(crate) struct Registered {
     pub vendor: Vendor,
+    /// The production base URL, from the vendor's crate (the spec's first
+    /// `servers` entry).
+    pub default_base_url: &'static str,
     pub credentials: &'static [&'static str],
     pub get_operation: Option<&'static str>,
     pub list_operation: Option<&'static str>,
@@ -146,9 +149,10 @@ fn connect<V: VendorApi>(with: Option<Connect<'_>>) -> Result<Arc<dyn Driver>, E
     Ok(Arc::new(Live::<V> { client }))
 }
 
-const fn entry<V: VendorApi>() -> Registered {
+const fn entry<V: VendorApi>(default_base_url: &'static str) -> Registered {
     Registered {
         vendor: V::VENDOR,
+        default_base_url,
         credentials: V::CREDENTIALS,
         get_operation: V::GET_OPERATION,
         list_operation: V::LIST_OPERATION,
@@ -389,7 +393,7 @@ macro_rules! registry {
         static REGISTRY: &[Registered] = &[
             $(
                 #[cfg(feature = $feature)]
-                entry::<$module::$api>(),
+                entry::<$module::$api>(::$krate::DEFAULT_BASE_URL),
             )*
         ];
     };

@@ -19,13 +19,13 @@ use crate::support::{self, Problem};
 
 /// Extractor: `Authorization: Bearer <token>` with a token issued here,
 /// unaltered and unexpired.
-pub(super) struct ConverzaAuth;
+pub(super) struct Auth;
 
-impl FromRequestParts<App> for ConverzaAuth {
+impl FromRequestParts<App> for Auth {
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Refusal> {
-        app.authorize(&parts.headers).map(|()| ConverzaAuth)
+        app.authorize(&parts.headers).map(|()| Auth)
     }
 }
 

@@ -7,7 +7,7 @@ use chatbots_converza::types;
 use serde_json::{Map, Value, json};
 
 use super::App;
-use super::auth::ConverzaAuth;
+use super::auth::Auth;
 use super::errors::{Reply, fail, not_found, ok};
 use super::input::{Params, UuidPath, check, contains, paginate, paging, query, uuid_param};
 use super::state::{Bot, Document, State, text};
@@ -63,7 +63,7 @@ pub(super) fn documents_of_team(
 
 pub(super) async fn list_bots(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Reply {
     let params = query(params)?;
@@ -89,7 +89,7 @@ pub(super) async fn list_bots(
 
 pub(super) async fn create_bot(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     SpecFields(_, body): SpecFields<types::CreateBotRequest>,
 ) -> Reply {
     let team_id = text(&body, "team_id")
@@ -107,7 +107,7 @@ pub(super) async fn create_bot(
 
 pub(super) async fn get_bot(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     UuidPath(id): UuidPath,
 ) -> Reply {
     let state = app.lock();
@@ -119,7 +119,7 @@ pub(super) async fn get_bot(
 
 pub(super) async fn update_bot(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     UuidPath(id): UuidPath,
     SpecFields(_, body): SpecFields<types::UpdateBotRequest>,
 ) -> Reply {

@@ -10,7 +10,7 @@ use chatbots_converza::types;
 use serde_json::{Value, json};
 
 use super::App;
-use super::auth::ConverzaAuth;
+use super::auth::Auth;
 use super::bots::usable_team;
 use super::errors::{Reply, fail_detail, invalid, not_found, ok, reject};
 use super::input::{
@@ -23,7 +23,7 @@ use crate::support::{self, Problem};
 
 pub(super) async fn list_documents(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Reply {
     let params = query(params)?;
@@ -56,7 +56,7 @@ const DOCUMENT_TYPES: [&str; 4] = ["pdf", "txt", "docx", "doc"];
 
 pub(super) async fn upload_document(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     headers: HeaderMap,
     body: Body,
 ) -> Reply {
@@ -143,7 +143,7 @@ pub(super) async fn upload_document(
 
 pub(super) async fn get_document(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     UuidPath(id): UuidPath,
 ) -> Reply {
     let state = app.lock();
@@ -159,7 +159,7 @@ pub(super) async fn get_document(
 
 pub(super) async fn update_document(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     UuidPath(id): UuidPath,
     SpecFields(_, body): SpecFields<types::UpdateDocumentRequest>,
 ) -> Reply {

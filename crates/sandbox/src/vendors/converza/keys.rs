@@ -7,12 +7,12 @@ use chatbots_converza::types;
 use serde_json::{Value, json};
 
 use super::App;
-use super::auth::ConverzaAuth;
+use super::auth::Auth;
 use super::errors::{Reply, fail_detail, not_found, ok};
 use super::state::{self, ApiKey, now, text};
 use crate::extract::SpecFields;
 
-pub(super) async fn list_api_keys(Extract(app): Extract<App>, _auth: ConverzaAuth) -> Reply {
+pub(super) async fn list_api_keys(Extract(app): Extract<App>, _auth: Auth) -> Reply {
     let state = app.lock();
     Ok(ok(
         StatusCode::OK,
@@ -22,7 +22,7 @@ pub(super) async fn list_api_keys(Extract(app): Extract<App>, _auth: ConverzaAut
 
 pub(super) async fn create_api_key(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     SpecFields(typed, body): SpecFields<types::CreateApiKeyRequest>,
 ) -> Reply {
     // `expires_at` is a date-time in the spec, so the generated type parsed
@@ -52,7 +52,7 @@ pub(super) async fn create_api_key(
 
 pub(super) async fn get_api_key(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     path: Result<Path<String>, PathRejection>,
 ) -> Reply {
     let Path(key_id) = path.map_err(|e| {

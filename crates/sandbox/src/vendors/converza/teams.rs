@@ -8,7 +8,7 @@ use chatbots_converza::types;
 use serde_json::{Map, Value, json};
 
 use super::App;
-use super::auth::ConverzaAuth;
+use super::auth::Auth;
 use super::errors::{Reply, fail_detail, invalid, ok};
 use super::input::{Params, check, contains, paginate, paging, query};
 use super::state::{Team, User};
@@ -16,7 +16,7 @@ use crate::extract::SpecFields;
 
 pub(super) async fn list_teams(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Reply {
     let params = query(params)?;
@@ -54,7 +54,7 @@ pub(super) async fn list_teams(
 
 pub(super) async fn create_team(
     Extract(app): Extract<App>,
-    _auth: ConverzaAuth,
+    _auth: Auth,
     SpecFields(_, body): SpecFields<types::CreateTeamRequest>,
 ) -> Reply {
     let empty = Map::new();

@@ -1,5 +1,5 @@
-//! HotTask's auth: the raw key as the `Authorization` header, with no
-//! scheme (`Bearer <key>` is refused, as HotTask refuses it).
+//! The auth extractor: the raw key as the `Authorization` header, with no
+//! scheme (`Bearer <key>` is refused, as the vendor refuses it).
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -12,9 +12,9 @@ use crate::support::{self, Problem};
 
 /// Extractor: the request carries the sandbox key; refused otherwise, in an
 /// HTTP 200 with `Success: false` and `Code: 401`.
-pub(super) struct HotTaskAuth;
+pub(super) struct Auth;
 
-impl<S: Send + Sync> FromRequestParts<S> for HotTaskAuth {
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
@@ -25,7 +25,7 @@ impl<S: Send + Sync> FromRequestParts<S> for HotTaskAuth {
             .collect();
         match values.as_slice() {
             [] => Err(render(Problem::Unauthorized)),
-            [value] if value.as_bytes() == CREDENTIALS.key.as_bytes() => Ok(HotTaskAuth),
+            [value] if value.as_bytes() == CREDENTIALS.key.as_bytes() => Ok(Auth),
             [_] if support::bearer(&parts.headers).is_some() => Err(failure(Fail::new(
                 401,
                 "Unauthorized: invalid secret key (send the raw key as the Authorization header, \

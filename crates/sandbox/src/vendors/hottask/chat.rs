@@ -1,13 +1,13 @@
-//! The handlers of HotTask's conversations: sessions, `ClientAsk`, the
+//! The handlers of the conversations: sessions, `ClientAsk`, the
 //! recorded messages and leads, credits, and Twilio messages.
 
+use super::types::{self, ChatAskType};
 use axum::extract::State;
 use axum::response::Response;
-use chatbots_hottask::types::{self, ChatAskType};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use super::auth::HotTaskAuth;
+use super::auth::Auth;
 use super::envelope::{Fail, ok, respond};
 use super::state::{App, Lead, Message, Session, time};
 use crate::extract::SpecJson;
@@ -23,7 +23,7 @@ fn date_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> impl Fn(&DateTi
 
 pub(super) async fn get_session(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::GetSessionRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -65,7 +65,7 @@ fn email_in(content: &str) -> Option<String> {
 
 pub(super) async fn client_ask(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::ClientAskRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -195,7 +195,7 @@ pub(super) async fn client_ask(
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 pub(super) async fn lead_list(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::LeadListRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -239,7 +239,7 @@ fn is_e164(number: &str) -> bool {
 
 pub(super) async fn send_twilio_message(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::SendTwilioMessageRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -258,17 +258,14 @@ pub(super) async fn send_twilio_message(
     }))
 }
 
-pub(super) async fn get_message_credits_usage(
-    State(app): State<App>,
-    _auth: HotTaskAuth,
-) -> Response {
+pub(super) async fn get_message_credits_usage(State(app): State<App>, _auth: Auth) -> Response {
     let used = app.with(|store| store.credits_used);
     ok(json!({"Total": -1, "Used": used, "Remain": -1}))
 }
 
 pub(super) async fn chat_content_history(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::ChatContentHistoryRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -294,7 +291,7 @@ pub(super) async fn chat_content_history(
 
 pub(super) async fn get_message_count_by_chatbot(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::MessageCountRequest>,
 ) -> Response {
     respond(app.with(|store| {

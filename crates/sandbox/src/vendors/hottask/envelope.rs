@@ -1,4 +1,4 @@
-//! HotTask's envelope `{Data, Version, Success, Code, Message}`, and the
+//! The envelope `{Data, Version, Success, Code, Message}`, and the
 //! failures in it: the application's in an HTTP 200 with `Success: false`,
 //! the web server's with their HTTP status.
 
@@ -73,7 +73,7 @@ pub(super) fn respond(outcome: Outcome) -> Response {
     }
 }
 
-/// `problem` in HotTask's shape: the application's failures in an HTTP 200
+/// `problem` in the vendor's shape: the application's failures in an HTTP 200
 /// with `Success: false`; the web server's (no route, wrong method, body
 /// too large) and injected ones with their HTTP status.
 pub(crate) fn render(problem: Problem) -> Response {

@@ -1,5 +1,5 @@
-//! The chatbots, conversations, leads and files each HotTask sandbox starts
-//! with (listed in the module docs), and the settings of a new chatbot.
+//! The chatbots, conversations, leads and files a new sandbox starts with
+//! (listed in the module docs), and the settings of a new chatbot.
 
 use std::collections::BTreeMap;
 

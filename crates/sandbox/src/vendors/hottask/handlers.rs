@@ -1,12 +1,12 @@
-//! The handlers of HotTask's chatbot operations: create, edit, remove, the
+//! The handlers of the chatbot operations: create, edit, remove, the
 //! model list, and the knowledge base.
 
+use super::types;
 use axum::extract::State;
 use axum::response::Response;
-use chatbots_hottask::types;
 use serde_json::{Value, json};
 
-use super::auth::HotTaskAuth;
+use super::auth::Auth;
 use super::envelope::{Fail, ok, respond};
 use super::fixtures::{default_settings, sample_sheet};
 use super::state::{App, Chatbot, Knowledge, MODELS, Store, new_serial};
@@ -14,7 +14,7 @@ use crate::extract::{SpecFields, SpecJson};
 
 pub(super) async fn add_chatbot(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::AddChatbotRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -37,7 +37,7 @@ pub(super) async fn add_chatbot(
 
 pub(super) async fn edit_chatbot(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::EditChatbotRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -80,7 +80,7 @@ pub(super) async fn edit_chatbot(
 
 pub(super) async fn remove_chatbot(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::RemoveChatbotRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -96,7 +96,7 @@ pub(super) async fn remove_chatbot(
     }))
 }
 
-pub(super) async fn list_models(_auth: HotTaskAuth) -> Response {
+pub(super) async fn list_models(_auth: Auth) -> Response {
     ok(MODELS
         .iter()
         .map(|m| json!({"Key": m.key, "Value": m.name, "Status": m.available}))
@@ -148,7 +148,7 @@ fn knowledge_items(bot: &Chatbot, store: &Store) -> Vec<Value> {
 
 pub(super) async fn get_source(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::GetSourceRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -161,7 +161,7 @@ pub(super) async fn get_source(
 /// empty (cleared) from one not sent (kept).
 pub(super) async fn edit_knowledge(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecFields(body, sent): SpecFields<types::EditKnowledgeRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -246,7 +246,7 @@ pub(super) async fn edit_knowledge(
 
 pub(super) async fn get_google_sheet_data(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     SpecJson(body): SpecJson<types::GetGoogleSheetDataRequest>,
 ) -> Response {
     // The docs give the defaults (10, 1), no range: a page before the first

@@ -1,4 +1,4 @@
-//! HotTask's in-memory state: chatbots with their settings and knowledge,
+//! The in-memory state: chatbots with their settings and knowledge,
 //! sessions, messages, leads, files and credits.
 
 use std::collections::BTreeMap;
@@ -179,7 +179,7 @@ impl Store {
     }
 }
 
-/// A time as HotTask writes it: RFC 3339, whole seconds, `Z`.
+/// A time as the vendor writes it: RFC 3339, whole seconds, `Z`.
 pub(super) fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

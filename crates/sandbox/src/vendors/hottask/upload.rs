@@ -1,21 +1,21 @@
-//! HotTask's two-step upload: `GetPreUploadUrl` hands out an S3-style
+//! The two-step upload: `GetPreUploadUrl` hands out an S3-style
 //! pre-signed URL on this sandbox, and the `PUT` to it (standing in for S3:
 //! no auth, S3's XML errors) makes the file usable.
 
+use super::types;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chatbots_hottask::types;
 use chrono::Utc;
 use http_body_util::{BodyExt, Limited};
 use serde_json::json;
 
-use super::auth::HotTaskAuth;
+use super::CREDENTIALS;
+use super::auth::Auth;
 use super::envelope::{Fail, respond};
 use super::state::{App, File};
-use crate::Vendor;
 use crate::extract::SpecJson;
 use crate::support;
 
@@ -45,7 +45,7 @@ fn host(headers: &HeaderMap) -> String {
 
 pub(super) async fn get_pre_upload_url(
     State(app): State<App>,
-    _auth: HotTaskAuth,
+    _auth: Auth,
     headers: HeaderMap,
     SpecJson(body): SpecJson<types::GetPreUploadUrlRequest>,
 ) -> Response {
@@ -73,7 +73,7 @@ pub(super) async fn get_pre_upload_url(
         let url = format!(
             "http://{host}/{}/upload/{id}/{}?X-Amz-Algorithm=AWS4-HMAC-SHA256\
              &X-Amz-Date={}&X-Amz-Expires=600&X-Amz-SignedHeaders=host&X-Amz-Signature={signature}",
-            Vendor::HotTask.slug(),
+            CREDENTIALS.vendor.slug(),
             encode(name),
             Utc::now().format("%Y%m%dT%H%M%SZ"),
         );

@@ -6,7 +6,7 @@ use chatbots_okchat::types;
 use serde_json::{Value, json};
 
 use super::errors::{Reply, error, ok};
-use super::input::{ChatbotId, ChatbotSession, OkChatAuth, query_pairs};
+use super::input::{Auth, ChatbotId, ChatbotSession, query_pairs};
 use super::knowledge::search;
 use super::state::{App, new_id, now, str_of};
 use crate::extract::{SpecFields, documented};
@@ -17,7 +17,7 @@ fn token_count(text: &str) -> u64 {
 
 pub(super) async fn chat(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotId(id): ChatbotId,
     RawQuery(query): RawQuery,
     SpecFields(_, sent): SpecFields<types::ChatRequest>,
@@ -140,7 +140,7 @@ pub(super) async fn chat(
 
 pub(super) async fn list_conversations(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotId(id): ChatbotId,
 ) -> Reply {
     let db = app.db();
@@ -171,7 +171,7 @@ pub(super) async fn list_conversations(
 
 pub(super) async fn get_conversation(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotSession(bot, session): ChatbotSession,
 ) -> Reply {
     let db = app.db();
@@ -192,7 +192,7 @@ pub(super) async fn get_conversation(
 
 pub(super) async fn list_messages(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotSession(bot, session): ChatbotSession,
 ) -> Reply {
     let db = app.db();

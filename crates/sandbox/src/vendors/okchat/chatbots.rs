@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::errors::{Reply, error, invalid, ok, render};
 use super::fixtures;
-use super::input::{ChatbotId, OkChatAuth, query_uuid};
+use super::input::{Auth, ChatbotId, query_uuid};
 use super::state::{App, merge, new_id, now, str_of};
 use crate::extract::{Refusal, SpecFields, documented};
 use crate::multipart;
@@ -19,7 +19,7 @@ use crate::support::{self, Problem};
 /// taken too: the docs do not name it).
 const AVATAR_FIELD: &str = "file";
 
-pub(super) async fn list_chatbots(State(app): State<App>, _auth: OkChatAuth) -> Reply {
+pub(super) async fn list_chatbots(State(app): State<App>, _auth: Auth) -> Reply {
     let db = app.db();
     Ok(ok(json!({"chatbots": db.chatbots})))
 }
@@ -38,7 +38,7 @@ fn slugify(text: &str) -> String {
 
 pub(super) async fn create_chatbot(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     SpecFields(_, sent): SpecFields<types::CreateChatbotRequest>,
 ) -> Reply {
     let input = Value::Object(documented::<types::CreateChatbotRequest>(&sent));
@@ -98,7 +98,7 @@ pub(super) async fn create_chatbot(
 
 pub(super) async fn update_chatbot(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     RawQuery(query): RawQuery,
     SpecFields(_, sent): SpecFields<types::UpdateChatbotRequest>,
 ) -> Reply {
@@ -117,7 +117,7 @@ pub(super) async fn update_chatbot(
 
 pub(super) async fn get_chatbot(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotId(id): ChatbotId,
 ) -> Reply {
     let db = app.db();
@@ -126,7 +126,7 @@ pub(super) async fn get_chatbot(
 
 pub(super) async fn update_avatar(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotId(id): ChatbotId,
     headers: HeaderMap,
     body: Body,
@@ -211,7 +211,7 @@ pub(super) async fn update_avatar(
 
 pub(super) async fn update_voice_agent(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotId(id): ChatbotId,
     SpecFields(_, sent): SpecFields<types::UpdateVoiceAgentRequest>,
 ) -> Reply {
@@ -233,7 +233,7 @@ pub(super) async fn update_voice_agent(
 
 pub(super) async fn update_chat_widget(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotId(id): ChatbotId,
     SpecFields(_, sent): SpecFields<types::UpdateChatWidgetRequest>,
 ) -> Reply {

@@ -14,14 +14,14 @@ use crate::support::{self, Problem};
 
 /// Extractor: the request carries `x-api-key: <the sandbox key>`; 401
 /// otherwise.
-pub(super) struct OkChatAuth;
+pub(super) struct Auth;
 
-impl<S: Send + Sync> FromRequestParts<S> for OkChatAuth {
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
         match support::header_str(&parts.headers, "x-api-key") {
-            Some(key) if key.trim() == CREDENTIALS.key => Ok(OkChatAuth),
+            Some(key) if key.trim() == CREDENTIALS.key => Ok(Auth),
             _ => Err(render(Problem::Unauthorized)),
         }
     }

@@ -9,13 +9,13 @@ use chatbots_okchat::types;
 use serde_json::{Value, json};
 
 use super::errors::{Reply, error, ok};
-use super::input::{ChatbotId, OkChatAuth, query_uuid};
+use super::input::{Auth, ChatbotId, query_uuid};
 use super::state::{App, Db, str_of};
 use crate::extract::{SpecFields, documented};
 
 pub(super) async fn list_knowledge(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotId(id): ChatbotId,
 ) -> Reply {
     let db = app.db();
@@ -26,7 +26,7 @@ pub(super) async fn list_knowledge(
 
 pub(super) async fn delete_knowledge_item(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotId(bot): ChatbotId,
     RawQuery(query): RawQuery,
 ) -> Reply {
@@ -101,7 +101,7 @@ pub(super) fn search(db: &Db, bot: &str, query: &str) -> Vec<(f64, String)> {
 
 pub(super) async fn query_knowledge(
     State(app): State<App>,
-    _auth: OkChatAuth,
+    _auth: Auth,
     ChatbotId(id): ChatbotId,
     SpecFields(_, sent): SpecFields<types::QueryKnowledgeRequest>,
 ) -> Reply {

@@ -8,13 +8,13 @@ use serde_json::{Map, Value, json};
 
 use super::errors::{Reply, not_found_assistant, success};
 use super::fixtures;
-use super::input::{Params, PureTalkAuth, drf_page, paging, query_of};
+use super::input::{Auth, Params, drf_page, paging, query_of};
 use super::state::{App, Store, assistant_index, new_id, now};
 use crate::extract::{PendingJson, SpecBody, SpecFields, documented};
 
 pub(super) async fn list_assistants(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     params: Params,
@@ -78,7 +78,7 @@ fn apply<T: SpecBody>(
 
 pub(super) async fn create_assistant(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     SpecFields(_, body): SpecFields<types::CreateAssistantRequest>,
 ) -> Reply {
     let mut store = app.lock();
@@ -126,7 +126,7 @@ pub(super) async fn create_assistant(
 
 pub(super) async fn get_assistant(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     id: Result<Path<String>, PathRejection>,
 ) -> Reply {
     let store = app.lock();
@@ -140,7 +140,7 @@ pub(super) async fn get_assistant(
 
 pub(super) async fn update_assistant(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     id: Result<Path<String>, PathRejection>,
     body: PendingJson<types::UpdateAssistantRequest>,
 ) -> Reply {

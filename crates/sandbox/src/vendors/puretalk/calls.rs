@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::audio;
 use super::errors::{Refusal, Reply, invalid, not_found_assistant, success};
-use super::input::{Params, PureTalkAuth, canonical_uuid, drf_page, paging, query_of};
+use super::input::{Auth, Params, canonical_uuid, drf_page, paging, query_of};
 use super::state::{App, new_id};
 use crate::extract::SpecFields;
 
@@ -32,7 +32,7 @@ fn one_of(query: &HashMap<String, String>, name: &str, allowed: &[&str]) -> Resu
 
 pub(super) async fn list_calls(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     params: Params,
@@ -68,7 +68,7 @@ pub(super) async fn list_calls(
 
 pub(super) async fn register_web_call(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     SpecFields(_, body): SpecFields<types::RegisterWebCallRequest>,
 ) -> Reply {
     let requested = body
@@ -130,7 +130,7 @@ pub(super) async fn register_web_call(
 
 pub(super) async fn list_phone_numbers(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     params: Params,
@@ -141,7 +141,7 @@ pub(super) async fn list_phone_numbers(
     drf_page(items, &paging, &headers, &uri, &query)
 }
 
-pub(super) async fn list_campaigns(State(app): App, _auth: PureTalkAuth, params: Params) -> Reply {
+pub(super) async fn list_campaigns(State(app): App, _auth: Auth, params: Params) -> Reply {
     let query = query_of(params)?;
     let paging = paging(&query)?;
     let store = app.lock();

@@ -15,15 +15,15 @@ use crate::support::{Problem, header_str};
 
 /// Extractor: the request carries `X-API-KEY: <the sandbox key>`; 401
 /// otherwise (DRF's words for a missing header).
-pub(super) struct PureTalkAuth;
+pub(super) struct Auth;
 
-impl<S: Send + Sync> FromRequestParts<S> for PureTalkAuth {
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
         let headers = &parts.headers;
         match header_str(headers, "x-api-key") {
-            Some(key) if key == CREDENTIALS.key => Ok(PureTalkAuth),
+            Some(key) if key == CREDENTIALS.key => Ok(Auth),
             Some(_) => Err(Problem::Unauthorized.into()),
             None if headers.contains_key("x-api-key") => Err(Problem::Unauthorized.into()),
             None => Err(fail(

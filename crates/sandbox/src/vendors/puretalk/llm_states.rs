@@ -7,7 +7,7 @@ use chatbots_puretalk::types;
 use serde_json::{Map, Value, json};
 
 use super::errors::{Reply, not_found_assistant, ok};
-use super::input::PureTalkAuth;
+use super::input::Auth;
 use super::state::{App, assistant_index, new_id, now};
 use crate::extract::{PendingJson, SpecFields};
 
@@ -60,7 +60,7 @@ fn remove_states(states: &mut Vec<Value>, ids: &[String]) -> usize {
 
 pub(super) async fn upsert_llm_states(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     id: Result<Path<String>, PathRejection>,
     body: PendingJson<types::UpsertLlmStatesRequest>,
 ) -> Reply {
@@ -121,7 +121,7 @@ pub(super) async fn upsert_llm_states(
 
 pub(super) async fn delete_llm_states(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     SpecFields(_, body): SpecFields<types::DeleteLlmStatesRequest>,
 ) -> Reply {
     let ids: Vec<String> = match body.get("llm_states") {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::audio;
 use super::errors::{Refusal, Reply, fail, invalid, not_found_voice, success};
-use super::input::{PureTalkAuth, canonical_uuid};
+use super::input::{Auth, canonical_uuid};
 use super::state::{App, Voice, new_id};
 use crate::extract::SpecFields;
 use crate::multipart;
@@ -19,7 +19,7 @@ use crate::support::{self, header_str};
 
 pub(super) async fn text_to_speech(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     SpecFields(_, body): SpecFields<types::TextToSpeechRequest>,
 ) -> Reply {
     let voice_id = body
@@ -64,7 +64,7 @@ pub(super) async fn text_to_speech(
 
 pub(super) async fn clone_voice(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     headers: HeaderMap,
     body: Body,
 ) -> Reply {
@@ -174,7 +174,7 @@ pub(super) async fn clone_voice(
 
 pub(super) async fn get_voice(
     State(app): App,
-    _auth: PureTalkAuth,
+    _auth: Auth,
     id: Result<Path<String>, PathRejection>,
 ) -> Reply {
     let Ok(Path(id)) = id else {

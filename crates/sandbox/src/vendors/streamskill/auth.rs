@@ -9,14 +9,14 @@ use crate::support::{self, Problem};
 
 /// Extractor: the request carries the sandbox token; the documented 401
 /// (`unauthorized_http_exception`) otherwise.
-pub(super) struct StreamSkillAuth;
+pub(super) struct Auth;
 
-impl<S: Send + Sync> FromRequestParts<S> for StreamSkillAuth {
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
         if support::bearer(&parts.headers) == Some(CREDENTIALS.key) {
-            Ok(StreamSkillAuth)
+            Ok(Auth)
         } else {
             Err(render(Problem::Unauthorized))
         }

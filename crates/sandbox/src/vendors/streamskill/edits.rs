@@ -6,7 +6,7 @@ use axum::response::Response;
 use chatbots_streamskill::types;
 use serde_json::{Map, Value};
 
-use super::auth::StreamSkillAuth;
+use super::auth::Auth;
 use super::handlers::{App, RawPath, Shared, action_success, add, path_id};
 use super::model::Purchase;
 use super::{Errors, invalid, not_allowed, not_found, purchase_done, render};
@@ -257,7 +257,7 @@ async fn edit<T: SpecBody>(app: &App, edit: Edit, path: RawPath, body: PendingJs
 
 pub(super) async fn edit_ai_chatbots(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     path: RawPath,
     body: PendingJson<types::EditAiChatbotsObject>,
 ) -> Response {
@@ -266,7 +266,7 @@ pub(super) async fn edit_ai_chatbots(
 
 pub(super) async fn edit_chatbot(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     path: RawPath,
     body: PendingJson<types::EditChatbotObject>,
 ) -> Response {
@@ -275,7 +275,7 @@ pub(super) async fn edit_chatbot(
 
 pub(super) async fn edit_twitch_viewers(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     path: RawPath,
     body: PendingJson<types::EditTwitchViewersObject>,
 ) -> Response {
@@ -284,7 +284,7 @@ pub(super) async fn edit_twitch_viewers(
 
 pub(super) async fn edit_twitch_followers(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     path: RawPath,
     body: PendingJson<types::EditTwitchFollowersObject>,
 ) -> Response {

@@ -11,7 +11,7 @@ use axum::response::Response;
 use chatbots_streamskill::types;
 use serde_json::{Map, Value, json};
 
-use super::auth::StreamSkillAuth;
+use super::auth::Auth;
 use super::model::{Account, Count, Lang, Purchase, default_settings, now};
 use super::{
     Errors, error, insufficient_funds, invalid, not_allowed, not_found, purchase_done, render,
@@ -102,7 +102,7 @@ fn list(app: &App, headers: &HeaderMap, raw: RawQuery, keep: fn(&Purchase) -> bo
 
 pub(super) async fn list_purchases(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     headers: HeaderMap,
     raw: RawQuery,
 ) -> Response {
@@ -111,7 +111,7 @@ pub(super) async fn list_purchases(
 
 pub(super) async fn list_uncompleted(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     headers: HeaderMap,
     raw: RawQuery,
 ) -> Response {
@@ -120,7 +120,7 @@ pub(super) async fn list_uncompleted(
 
 pub(super) async fn get_purchases_bulk(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     headers: HeaderMap,
     raw: RawQuery,
 ) -> Response {
@@ -177,7 +177,7 @@ pub(super) async fn get_purchases_bulk(
 
 pub(super) async fn get_purchase(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     path: RawPath,
     headers: HeaderMap,
     raw: RawQuery,
@@ -196,7 +196,7 @@ pub(super) async fn get_purchase(
 
 pub(super) async fn create_purchase(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     headers: HeaderMap,
     raw: RawQuery,
     SpecFields(_, value): SpecFields<types::CartObject>,
@@ -314,11 +314,7 @@ pub(super) async fn create_purchase(
     ok(&body)
 }
 
-pub(super) async fn start_purchase(
-    State(app): Shared,
-    _auth: StreamSkillAuth,
-    path: RawPath,
-) -> Response {
+pub(super) async fn start_purchase(State(app): Shared, _auth: Auth, path: RawPath) -> Response {
     let id = match path_id(path) {
         Ok(id) => id,
         Err(raw) => return not_found(&raw),
@@ -339,7 +335,7 @@ pub(super) async fn start_purchase(
 
 pub(super) async fn prolong_purchase(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     path: RawPath,
     body: PendingJson<types::ProlongObject>,
 ) -> Response {
@@ -377,7 +373,7 @@ pub(super) async fn prolong_purchase(
 
 pub(super) async fn bulk_stop(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     SpecFields(_, value): SpecFields<types::BulkIdsObject>,
 ) -> Response {
     let mut seen = BTreeSet::new();
@@ -413,7 +409,7 @@ pub(super) async fn bulk_stop(
 
 pub(super) async fn get_tarif(
     State(app): Shared,
-    _auth: StreamSkillAuth,
+    _auth: Auth,
     path: RawPath,
     headers: HeaderMap,
     raw: RawQuery,
