@@ -10,8 +10,11 @@
 //!    cancels out). The callgrind files stay in `target/bench/callgrind/`
 //!    for `callgrind_annotate`.
 //! 3. Runs the criterion throughput bench (`--quick`: shorter warm-up and
-//!    measurement): sequential, 64 in flight, and 64 in flight against a
-//!    server that answers after 20 ms (what a user of a vendor API feels).
+//!    measurement): sequential and 64 in flight against a server that
+//!    answers at once; then, per vendor, `overhead_count rounds`: 64 in
+//!    flight against a server with a vendor's latency (10–30 ms, what a
+//!    user of a vendor API feels), the three ways taking turns for
+//!    [`ROUNDS`] rounds (`--quick`: [`QUICK_ROUNDS`]).
 //! 4. Prints one table with the alarms marked PASS/MISS, and writes it to
 //!    `target/bench/overhead.md`.
 //!
@@ -27,11 +30,12 @@ const WAYS: [&str; 3] = ["sdk", "raw", "facade"];
 const N_SMALL: u64 = 200;
 const N_LARGE: u64 = 1200;
 const IN_FLIGHT: usize = 64;
-/// The server latency of the latency column (`chatbots_bench::SERVER_LATENCY`).
-const LATENCY_MS: u64 = 20;
+/// Rounds of the latency column (each way 512 requests a round).
+const ROUNDS: usize = 20;
+const QUICK_ROUNDS: usize = 3;
 
 /// Alarms: instructions of (a) over (b), of (c) over (b), and requests/s of
-/// (c) over (b) at 64 in flight with 20 ms of server latency.
+/// (c) over (b) at 64 in flight with a vendor's latency.
 const MAX_SDK_OVER_RAW_INSTR: f64 = 1.10;
 const MAX_FACADE_OVER_RAW_INSTR: f64 = 1.50;
 const MIN_FACADE_OVER_RAW_WITH_LATENCY: f64 = 0.99;
@@ -96,7 +100,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         &bench_args,
         &[("CRITERION_HOME", criterion_home.as_os_str())],
     )?;
-    let throughput = read_throughput(&criterion_home, &vendors)?;
+    let rounds = if quick { QUICK_ROUNDS } else { ROUNDS };
+    let with_latency = latency_rounds(&counter, &vendors, rounds)?;
+    let throughput = read_throughput(&criterion_home, &vendors, with_latency)?;
 
     let table = render(&vendors, &instr, &throughput, quick);
     println!("\n{table}");
@@ -250,14 +256,60 @@ fn callgrind_total(
 }
 
 /// Requests per second, `[vendor][way]`: sequential, at 64 in flight, and
-/// at 64 in flight with 20 ms of server latency.
+/// at 64 in flight with a vendor's latency.
 struct Throughput {
     seq: Vec<[f64; 3]>,
     inflight: Vec<[f64; 3]>,
-    latency: Vec<[f64; 3]>,
+    latency: WithLatency,
 }
 
-fn read_throughput(home: &Path, vendors: &[String]) -> Result<Throughput, String> {
+/// Requests per second at 64 in flight against a server with latency,
+/// `[vendor][way]`, and that latency's range in milliseconds.
+struct WithLatency {
+    range_ms: (u64, u64),
+    rates: Vec<[f64; 3]>,
+}
+
+/// `overhead_count rounds` for every vendor.
+fn latency_rounds(
+    counter: &Path,
+    vendors: &[String],
+    rounds: usize,
+) -> Result<WithLatency, String> {
+    let mut range_ms = (0, 0);
+    let mut rates = Vec::new();
+    for vendor in vendors {
+        let output = Command::new(counter)
+            .args(["rounds", vendor, &rounds.to_string()])
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run {} rounds: {e}", counter.display()))?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let numbers: Vec<f64> = text
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let [min, max, a, b, c] = numbers[..] else {
+            return Err(format!(
+                "{vendor}: overhead_count rounds ({}) printed `{}`",
+                output.status,
+                text.trim()
+            ));
+        };
+        println!(
+            "64 in flight, {min}-{max} ms latency: {vendor:<12} {a:>6.0} {b:>6.0} {c:>6.0} req/s"
+        );
+        range_ms = (min as u64, max as u64);
+        rates.push([a, b, c]);
+    }
+    Ok(WithLatency { range_ms, rates })
+}
+
+fn read_throughput(
+    home: &Path,
+    vendors: &[String],
+    latency: WithLatency,
+) -> Result<Throughput, String> {
     let read = |group: &str, way: &str| -> Result<f64, String> {
         let dir = home.join(group).join(way).join("new");
         let estimates = dir.join("estimates.json");
@@ -279,22 +331,15 @@ fn read_throughput(home: &Path, vendors: &[String]) -> Result<Throughput, String
     };
     let mut seq = Vec::new();
     let mut inflight = Vec::new();
-    let mut latency = Vec::new();
     for vendor in vendors {
         let mut s = [0.0; 3];
         let mut f = [0.0; 3];
-        let mut l = [0.0; 3];
         for (i, way) in WAYS.iter().enumerate() {
             s[i] = read(&format!("{vendor}-seq"), way)?;
             f[i] = read(&format!("{vendor}-inflight{IN_FLIGHT}"), way)?;
-            l[i] = read(
-                &format!("{vendor}-latency{LATENCY_MS}ms-inflight{IN_FLIGHT}"),
-                way,
-            )?;
         }
         seq.push(s);
         inflight.push(f);
-        latency.push(l);
     }
     Ok(Throughput {
         seq,
@@ -308,32 +353,36 @@ fn mark(pass: bool) -> &'static str {
 }
 
 fn render(vendors: &[String], instr: &Instr, tp: &Throughput, quick: bool) -> String {
+    let (min, max) = tp.latency.range_ms;
+    let latency = format!("{min}–{max} ms latency");
     let mut t = String::new();
     t.push_str(&format!(
         "Request overhead per vendor seed operation: (a) generated client, (b) hand-written \
          reqwest + serde_json, (c) facade `Chatbots::update`. Instructions per client request \
          from callgrind ((N={N_LARGE}) − (N={N_SMALL})) / {}; throughput from criterion{} \
-         against a loopback hyper server (client and server one thread each), answering at \
-         once or after {LATENCY_MS} ms.\n\n",
+         against a loopback hyper server (client and server one thread each) answering at \
+         once, and from `overhead_count rounds` ({} interleaved rounds) against one answering \
+         each request after {min} to {max} ms.\n\n",
         N_LARGE - N_SMALL,
-        if quick { " (--quick)" } else { "" }
+        if quick { " (--quick)" } else { "" },
+        if quick { QUICK_ROUNDS } else { ROUNDS },
     ));
-    t.push_str(
+    t.push_str(&format!(
         "| vendor | instr/req a | b | c | a/b | c/b | seq req/s a | b | c \
          | 64 in flight req/s a | b | c \
-         | 64 in flight, 20 ms latency, req/s a | b | c | c/b |\n",
-    );
+         | 64 in flight, {latency}, req/s a | b | c | c/b |\n",
+    ));
     t.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     let mut alarms = String::new();
     alarms.push_str(&format!(
         "\n| vendor | a/b instr ≤ {MAX_SDK_OVER_RAW_INSTR:.2} | c/b instr ≤ {MAX_FACADE_OVER_RAW_INSTR:.2} \
-         | c ≥ {MIN_FACADE_OVER_RAW_WITH_LATENCY}× b at 64 in flight, {LATENCY_MS} ms latency |\n|---|---|---|---|\n"
+         | c ≥ {MIN_FACADE_OVER_RAW_WITH_LATENCY}× b at 64 in flight, {latency} |\n|---|---|---|---|\n"
     ));
     for (v, vendor) in vendors.iter().enumerate() {
         let [ia, ib, ic] = instr[v];
         let [sa, sb, sc] = tp.seq[v];
         let [fa, fb, fc] = tp.inflight[v];
-        let [la, lb, lc] = tp.latency[v];
+        let [la, lb, lc] = tp.latency.rates[v];
         let (iab, icb, lcb) = (ia / ib, ic / ib, lc / lb);
         t.push_str(&format!(
             "| {vendor} | {ia:.0} | {ib:.0} | {ic:.0} | {iab:.3} | {icb:.3} \
@@ -365,11 +414,14 @@ mod tests {
         let tp = Throughput {
             seq: vec![[1.0, 1.0, 1.0]; n],
             inflight: vec![[2.0, 2.0, 2.0]; n],
-            latency: vec![[3_000.0, 3_000.0, 2_940.0]; n],
+            latency: WithLatency {
+                range_ms: (10, 30),
+                rates: vec![[3_000.0, 3_000.0, 2_940.0]; n],
+            },
         };
         let table = render(&vendors, &instr, &tp, true);
         assert!(
-            table.contains("| a/b instr ≤ 1.10 | c/b instr ≤ 1.50 |"),
+            table.contains("| a/b instr ≤ 1.10 | c/b instr ≤ 1.50 | c ≥ 0.99× b at 64 in flight, 10–30 ms latency |"),
             "{table}"
         );
         assert!(

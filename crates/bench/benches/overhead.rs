@@ -1,23 +1,22 @@
 //! Request throughput of the generated clients (a), hand-written reqwest
 //! calls (b) and the facade (c), one request at a time and 64 in flight,
-//! against a loopback server on its own thread; and 64 in flight against a
-//! server that answers after 20 ms, as a vendor would (what users feel).
+//! against a loopback server on its own thread that answers at once.
 //! Run with `cargo xtask bench` (which also counts instructions per request
-//! under callgrind); `cargo test -p chatbots-bench --benches` runs each
-//! benchmark once as a smoke test.
+//! under callgrind, and measures 64 in flight against a server with a
+//! vendor's latency with `overhead_count rounds`); `cargo test -p
+//! chatbots-bench --benches` runs each benchmark once as a smoke test.
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
 
-use chatbots_bench::{SERVER_LATENCY, Way, check_identical, run_batch, spawn_server, targets};
+use chatbots_bench::{IN_FLIGHT, Latency, Way, check_identical, run_batch, spawn_server, targets};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// Requests per iteration at 64 in flight.
 const BATCH: usize = 256;
-const IN_FLIGHT: usize = 64;
 
 fn overhead(c: &mut Criterion) {
-    let server = spawn_server(Duration::ZERO);
+    let server = spawn_server(Latency::NONE);
     // The client side: one thread, like the server.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -40,27 +39,6 @@ fn overhead(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("{vendor}-inflight{IN_FLIGHT}"));
         group.throughput(Throughput::Elements(BATCH as u64));
         group.sample_size(20);
-        for way in Way::ALL {
-            group.bench_function(way.name(), |b| {
-                b.iter(|| runtime.block_on(run_batch(target, way, BATCH, IN_FLIGHT)))
-            });
-        }
-        group.finish();
-    }
-
-    let slow = spawn_server(SERVER_LATENCY);
-    let slow_targets = runtime.block_on(chatbots_bench::targets(slow.addr));
-    for target in &slow_targets {
-        let mut group = c.benchmark_group(format!(
-            "{}-latency{}ms-inflight{IN_FLIGHT}",
-            target.vendor,
-            SERVER_LATENCY.as_millis()
-        ));
-        group.throughput(Throughput::Elements(BATCH as u64));
-        group.sample_size(10);
-        // An iteration takes at least 4 × 20 ms: 10 samples need ~5 s, and
-        // a 1% difference needs them all.
-        group.measurement_time(Duration::from_secs(8));
         for way in Way::ALL {
             group.bench_function(way.name(), |b| {
                 b.iter(|| runtime.block_on(run_batch(target, way, BATCH, IN_FLIGHT)))

@@ -29,7 +29,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -58,8 +58,60 @@ pub const VENDORS: [Vendor; 5] = [
     Vendor::HotTask,
 ];
 
-/// The server latency of the throughput column that users feel.
-pub const SERVER_LATENCY: Duration = Duration::from_millis(20);
+/// The server latency of the throughput column that users feel: 20 ms on
+/// average, each answer after 10 to 30 ms. A vendor's latency varies from
+/// request to request; one fixed latency would answer all 64 requests in
+/// flight in the same tick of the server's 1 ms timer, and the last of each
+/// burst would wait for the client to decode the 63 before it, a queue that
+/// requests to a vendor do not form.
+pub const SERVER_LATENCY: Latency = Latency {
+    min: Duration::from_millis(10),
+    max: Duration::from_millis(30),
+};
+
+/// How long the bench server waits before it answers: each answer after a
+/// time spread evenly over `min..=max` (the same sequence of times in every
+/// run).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Latency {
+    /// The shortest wait.
+    pub min: Duration,
+    /// The longest wait.
+    pub max: Duration,
+}
+
+impl Latency {
+    /// Answers at once.
+    pub const NONE: Latency = Latency::fixed(Duration::ZERO);
+
+    /// Every answer after `wait`.
+    pub const fn fixed(wait: Duration) -> Latency {
+        Latency {
+            min: wait,
+            max: wait,
+        }
+    }
+
+    /// The average wait.
+    pub fn mean(self) -> Duration {
+        (self.min + self.max) / 2
+    }
+
+    /// The wait before the `n`th answer: `min` plus an evenly spread share
+    /// of `max - min` (splitmix64 of `n`, so no random number generator).
+    fn nth(self, n: u64) -> Duration {
+        let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let share = (z >> 11) as f64 / (1u64 << 53) as f64;
+        self.min + (self.max - self.min).mul_f64(share)
+    }
+}
+
+/// Answers served so far, by every server of the process: numbers the
+/// latency of each answer.
+static ANSWERED: AtomicU64 = AtomicU64::new(0);
 
 /// The error for a vendor that is not in [`VENDORS`].
 fn not_benched(vendor: Vendor) -> String {
@@ -499,15 +551,16 @@ async fn answer(
     request: Request<Incoming>,
     answers: Arc<Answers>,
     recorder: Arc<Recorder>,
-    latency: Duration,
+    latency: Latency,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => Bytes::new(),
     };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+    if latency != Latency::NONE {
+        let n = ANSWERED.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(latency.nth(n)).await;
     }
     if recorder.on.load(Ordering::Relaxed) && parts.uri.path() != CONVERZA_TOKEN_PATH {
         let mut headers: Vec<String> = parts
@@ -551,7 +604,7 @@ async fn answer(
 
 /// Serves the seed endpoints on `listener` until the runtime stops, each
 /// answer `latency` after its request was read.
-pub async fn serve(listener: tokio::net::TcpListener, recorder: Arc<Recorder>, latency: Duration) {
+pub async fn serve(listener: tokio::net::TcpListener, recorder: Arc<Recorder>, latency: Latency) {
     let answers = Arc::new(Answers::new());
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -582,7 +635,7 @@ pub struct Server {
 /// Starts [`serve`] on 127.0.0.1:0 on a new thread with its own
 /// single-threaded runtime, answering after `latency`. The thread lives as
 /// long as the process.
-pub fn spawn_server(latency: Duration) -> Server {
+pub fn spawn_server(latency: Latency) -> Server {
     let recorder = Arc::new(Recorder::default());
     let (tx, rx) = std::sync::mpsc::channel();
     let thread_recorder = recorder.clone();
@@ -1024,6 +1077,34 @@ pub async fn run_batch(target: &Target, way: Way, n: usize, in_flight: usize) {
     }
 }
 
+/// Requests per iteration of [`interleaved_rounds`].
+pub const ROUND_REQUESTS: usize = 512;
+/// Requests in flight in [`interleaved_rounds`].
+pub const IN_FLIGHT: usize = 64;
+
+/// Requests per second of (a), (b) and (c) at [`IN_FLIGHT`], measured in
+/// `rounds` rounds of [`ROUND_REQUESTS`] requests per way, the ways taking
+/// turns (in a rotating order) within each round, after one warm-up round.
+/// On a shared machine the load drifts over seconds: taking turns puts
+/// each way under the same drift, where measuring one way after the other
+/// (as criterion does) can put a few percent between identical code.
+pub async fn interleaved_rounds(target: &Target, rounds: usize) -> [f64; 3] {
+    for way in Way::ALL {
+        run_batch(target, way, ROUND_REQUESTS, IN_FLIGHT).await;
+    }
+    let mut spent = [Duration::ZERO; 3];
+    for round in 0..rounds {
+        for turn in 0..Way::ALL.len() {
+            let i = (round + turn) % Way::ALL.len();
+            let started = std::time::Instant::now();
+            run_batch(target, Way::ALL[i], ROUND_REQUESTS, IN_FLIGHT).await;
+            spent[i] += started.elapsed();
+        }
+    }
+    let total = (ROUND_REQUESTS * rounds) as f64;
+    spent.map(|d| total / d.as_secs_f64())
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Instant;
@@ -1041,16 +1122,49 @@ mod tests {
 
     #[tokio::test]
     async fn the_server_answers_after_its_latency() {
-        let fast = spawn_server(Duration::ZERO);
-        let slow = spawn_server(Duration::from_millis(150));
+        let fast = spawn_server(Latency::NONE);
+        let slow = spawn_server(Latency::fixed(Duration::from_millis(150)));
         let (fast, slow) = (one_request(&fast).await, one_request(&slow).await);
         assert!(slow >= Duration::from_millis(150), "{slow:?}");
         assert!(fast < Duration::from_millis(150), "{fast:?}");
     }
 
     #[tokio::test]
+    async fn interleaved_rounds_measure_each_way() {
+        let server = spawn_server(Latency::NONE);
+        let target = Target::new(Vendor::OkChat, server.addr)
+            .await
+            .expect("the okchat target");
+        let rates = interleaved_rounds(&target, 1).await;
+        assert!(rates.iter().all(|r| r.is_finite() && *r > 0.0), "{rates:?}");
+    }
+
+    #[test]
+    fn a_spread_latency_stays_in_its_range_and_averages_its_middle() {
+        let waits: Vec<Duration> = (0..10_000).map(|n| SERVER_LATENCY.nth(n)).collect();
+        assert!(
+            waits
+                .iter()
+                .all(|w| (SERVER_LATENCY.min..=SERVER_LATENCY.max).contains(w))
+        );
+        let mean = waits.iter().sum::<Duration>() / waits.len() as u32;
+        let off = mean.abs_diff(SERVER_LATENCY.mean());
+        assert!(off < Duration::from_millis(1), "mean {mean:?}");
+        // Spread out: a 1 ms tick holds about a twentieth of the answers.
+        let same_ms = waits
+            .iter()
+            .filter(|w| w.as_millis() == SERVER_LATENCY.mean().as_millis())
+            .count();
+        assert!(same_ms < waits.len() / 10, "{same_ms} in one millisecond");
+        assert_eq!(
+            Latency::fixed(Duration::from_millis(7)).nth(3),
+            Duration::from_millis(7)
+        );
+    }
+
+    #[tokio::test]
     async fn the_three_ways_send_the_same_request() {
-        let server = spawn_server(Duration::ZERO);
+        let server = spawn_server(Latency::NONE);
         let targets = targets(server.addr).await;
         check_identical(&server, &targets).await;
     }

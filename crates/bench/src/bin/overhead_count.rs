@@ -2,9 +2,10 @@
 //! bench` runs it under `valgrind --tool=callgrind`).
 //!
 //! ```text
-//! overhead_count serve [--latency-ms MS]       # prints `listening ADDR`, serves until killed
+//! overhead_count serve [--latency-ms MIN[-MAX]] # prints `listening ADDR`, serves until killed
 //! overhead_count run ADDR VENDOR WAY N         # N sequential requests against ADDR
 //! overhead_count vendors                       # the benched vendors, one slug a line
+//! overhead_count rounds VENDOR ROUNDS           # req/s at 64 in flight with latency, interleaved
 //! ```
 //!
 //! `WAY` is `sdk`/`a`, `raw`/`b` or `facade`/`c`. `run` uses one thread
@@ -12,6 +13,12 @@
 //! and the count does not depend on scheduling. The per-request cost is
 //! the difference of two runs with different N, divided by the difference
 //! of N: setup (process start, clients, first connection) cancels out.
+//!
+//! `rounds` starts its own server on another thread, answering after
+//! [`SERVER_LATENCY`](chatbots_bench::SERVER_LATENCY), and prints the
+//! latency's range in milliseconds and the requests per second of (a), (b)
+//! and (c) from [`interleaved_rounds`](chatbots_bench::interleaved_rounds):
+//! `MIN MAX A B C`.
 #![forbid(unsafe_code)]
 
 use std::io::Write;
@@ -21,10 +28,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chatbots::Vendor;
-use chatbots_bench::{Recorder, Target, Way, run_batch, serve};
+use chatbots_bench::{Latency, Recorder, SERVER_LATENCY, Target, Way, run_batch, serve};
 
-const USAGE: &str =
-    "usage: overhead_count serve [--latency-ms MS] | run ADDR VENDOR WAY N | vendors";
+const USAGE: &str = "usage: overhead_count serve [--latency-ms MIN[-MAX]] | run ADDR VENDOR WAY N | rounds VENDOR ROUNDS | vendors";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,14 +56,35 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        ["serve"] => serve_command(&runtime, Duration::ZERO),
-        ["serve", "--latency-ms", ms] => match ms.parse::<u64>() {
-            Ok(ms) => serve_command(&runtime, Duration::from_millis(ms)),
-            Err(_) => {
+        ["serve"] => serve_command(&runtime, Latency::NONE),
+        ["serve", "--latency-ms", ms] => match parse_latency(ms) {
+            Some(latency) => serve_command(&runtime, latency),
+            None => {
                 eprintln!("{USAGE}");
                 ExitCode::from(2)
             }
         },
+        ["rounds", vendor, rounds] => {
+            let (Ok(vendor), Ok(rounds)) = (vendor.parse::<Vendor>(), rounds.parse::<usize>())
+            else {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            };
+            let server = chatbots_bench::spawn_server(SERVER_LATENCY);
+            runtime.block_on(async {
+                let target = match Target::new(vendor, server.addr).await {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprintln!("{vendor}: cannot set up: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                };
+                let [a, b, c] = chatbots_bench::interleaved_rounds(&target, rounds).await;
+                let (min, max) = (SERVER_LATENCY.min, SERVER_LATENCY.max);
+                println!("{} {} {a} {b} {c}", min.as_millis(), max.as_millis());
+                ExitCode::SUCCESS
+            })
+        }
         ["run", addr, vendor, way, n] => {
             let (Ok(addr), Ok(vendor), Some(way), Ok(n)) = (
                 addr.parse::<SocketAddr>(),
@@ -87,8 +114,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// `MIN` or `MIN-MAX`, in milliseconds.
+fn parse_latency(text: &str) -> Option<Latency> {
+    let ms = |t: &str| t.parse::<u64>().ok().map(Duration::from_millis);
+    let latency = match text.split_once('-') {
+        Some((min, max)) => Latency {
+            min: ms(min)?,
+            max: ms(max)?,
+        },
+        None => Latency::fixed(ms(text)?),
+    };
+    (latency.min <= latency.max).then_some(latency)
+}
+
 /// `serve`: prints `listening ADDR`, then answers until killed.
-fn serve_command(runtime: &tokio::runtime::Runtime, latency: Duration) -> ExitCode {
+fn serve_command(runtime: &tokio::runtime::Runtime, latency: Latency) -> ExitCode {
     runtime.block_on(async {
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(l) => l,
