@@ -15,7 +15,7 @@
 //! of N: setup (process start, clients, first connection) cancels out.
 //!
 //! `rounds` starts its own server on another thread, answering after
-//! [`SERVER_LATENCY`](chatbots_bench::SERVER_LATENCY), and prints the
+//! [`SERVER_LATENCY`], and prints the
 //! latency's range in milliseconds and the requests per second of (a), (b)
 //! and (c) from [`interleaved_rounds`](chatbots_bench::interleaved_rounds):
 //! `MIN MAX A B C`.
