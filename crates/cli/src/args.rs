@@ -135,7 +135,7 @@ pub struct UpdateFields {
     pub set: Vec<(String, serde_json::Value)>,
 }
 
-/// A vendor by its slug; the help lists every vendor compiled in.
+/// A vendor by its slug; the help lists every vendor.
 fn vendor_parser() -> impl TypedValueParser<Value = Vendor> {
     clap::builder::PossibleValuesParser::new(Vendor::ALL.map(Vendor::name))
         .try_map(|name| name.parse::<Vendor>())

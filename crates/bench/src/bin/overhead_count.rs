@@ -2,10 +2,11 @@
 //! bench` runs it under `valgrind --tool=callgrind`).
 //!
 //! ```text
-//! overhead_count serve [--latency-ms MIN[-MAX]] # prints `listening ADDR`, serves until killed
+//! overhead_count serve                        # prints `listening ADDR`, serves until killed
 //! overhead_count run ADDR VENDOR WAY N         # N sequential requests against ADDR
 //! overhead_count vendors                       # the benched vendors, one slug a line
-//! overhead_count rounds VENDOR ROUNDS           # req/s at 64 in flight with latency, interleaved
+//! overhead_count rounds VENDOR ROUNDS [--latency-ms MIN[-MAX]]
+//!                                              # req/s at 64 in flight with latency, interleaved
 //! ```
 //!
 //! `WAY` is `sdk`/`a`, `raw`/`b` or `facade`/`c`. `run` uses one thread
@@ -15,9 +16,10 @@
 //! of N: setup (process start, clients, first connection) cancels out.
 //!
 //! `rounds` starts its own server on another thread, answering after
-//! [`SERVER_LATENCY`], and prints the
-//! latency's range in milliseconds and the requests per second of (a), (b)
-//! and (c) from [`interleaved_rounds`](chatbots_bench::interleaved_rounds):
+//! [`SERVER_LATENCY`] (or `--latency-ms`: a fixed `20`, or a range
+//! `10-30`), and prints the latency's range in milliseconds and the
+//! requests per second of (a), (b) and (c) from
+//! [`interleaved_rounds`](chatbots_bench::interleaved_rounds):
 //! `MIN MAX A B C`.
 #![forbid(unsafe_code)]
 
@@ -30,7 +32,8 @@ use std::time::Duration;
 use chatbots::Vendor;
 use chatbots_bench::{Latency, Recorder, SERVER_LATENCY, Target, Way, run_batch, serve};
 
-const USAGE: &str = "usage: overhead_count serve [--latency-ms MIN[-MAX]] | run ADDR VENDOR WAY N | rounds VENDOR ROUNDS | vendors";
+const USAGE: &str = "usage: overhead_count serve | run ADDR VENDOR WAY N \
+                     | rounds VENDOR ROUNDS [--latency-ms MIN[-MAX]] | vendors";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,21 +59,20 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        ["serve"] => serve_command(&runtime, Latency::NONE),
-        ["serve", "--latency-ms", ms] => match parse_latency(ms) {
-            Some(latency) => serve_command(&runtime, latency),
-            None => {
-                eprintln!("{USAGE}");
-                ExitCode::from(2)
-            }
-        },
-        ["rounds", vendor, rounds] => {
-            let (Ok(vendor), Ok(rounds)) = (vendor.parse::<Vendor>(), rounds.parse::<usize>())
+        ["serve"] => serve_command(&runtime),
+        ["rounds", vendor, rounds, latency @ ..] => {
+            let latency = match latency {
+                [] => Some(SERVER_LATENCY),
+                ["--latency-ms", ms] => parse_latency(ms),
+                _ => None,
+            };
+            let (Ok(vendor), Ok(rounds), Some(latency)) =
+                (vendor.parse::<Vendor>(), rounds.parse::<usize>(), latency)
             else {
                 eprintln!("{USAGE}");
                 return ExitCode::from(2);
             };
-            let server = chatbots_bench::spawn_server(SERVER_LATENCY);
+            let server = chatbots_bench::spawn_server(latency);
             runtime.block_on(async {
                 let target = match Target::new(vendor, server.addr).await {
                     Ok(t) => t,
@@ -80,7 +82,7 @@ fn main() -> ExitCode {
                     }
                 };
                 let [a, b, c] = chatbots_bench::interleaved_rounds(&target, rounds).await;
-                let (min, max) = (SERVER_LATENCY.min, SERVER_LATENCY.max);
+                let (min, max) = (latency.min, latency.max);
                 println!("{} {} {a} {b} {c}", min.as_millis(), max.as_millis());
                 ExitCode::SUCCESS
             })
@@ -127,8 +129,8 @@ fn parse_latency(text: &str) -> Option<Latency> {
     (latency.min <= latency.max).then_some(latency)
 }
 
-/// `serve`: prints `listening ADDR`, then answers until killed.
-fn serve_command(runtime: &tokio::runtime::Runtime, latency: Latency) -> ExitCode {
+/// `serve`: prints `listening ADDR`, then answers at once until killed.
+fn serve_command(runtime: &tokio::runtime::Runtime) -> ExitCode {
     runtime.block_on(async {
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(l) => l,
@@ -147,7 +149,7 @@ fn serve_command(runtime: &tokio::runtime::Runtime, latency: Latency) -> ExitCod
                 return ExitCode::FAILURE;
             }
         }
-        serve(listener, Arc::new(Recorder::default()), latency).await;
+        serve(listener, Arc::new(Recorder::default()), Latency::NONE).await;
         ExitCode::SUCCESS
     })
 }
