@@ -839,11 +839,21 @@ impl Cargo {
 
     /// The name of every package in `dir`'s dependency graph, by package id
     /// (cargo's build messages name packages by id only).
+    ///
+    /// Only the host platform's graph: without `--filter-platform`, `cargo
+    /// metadata` wants every platform's crates (Android's, Windows'…), which
+    /// a cargo home that only ever built here has not downloaded, and
+    /// `--offline` then fails.
     fn package_names(&self, dir: &Path) -> Result<HashMap<PackageId, String>, String> {
+        let host = host_platform()?;
         let mut cmd = MetadataCommand::new();
         cmd.cargo_path(&self.program)
             .current_dir(dir)
-            .other_options(vec!["--offline".to_string()]);
+            .other_options(vec![
+                "--offline".to_string(),
+                "--filter-platform".to_string(),
+                host,
+            ]);
         for var in LEAKED_VARS {
             cmd.env_remove(*var);
         }
@@ -914,6 +924,20 @@ fn last_error(stderr: &str) -> String {
 }
 
 /// Package names of cargo's `compiler-artifact` messages: (compiled, all).
+/// The host's target triple, from `rustc -vV` (`$RUSTC` when cargo set it).
+fn host_platform() -> Result<String, String> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let output = Command::new(&rustc)
+        .arg("-vV")
+        .output()
+        .map_err(|e| format!("cannot run {rustc}: {e}"))?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .map(|host| host.trim().to_string())
+        .ok_or_else(|| format!("`{rustc} -vV` names no host platform"))
+}
+
 /// `names` maps cargo's package ids to names (from `cargo metadata`).
 fn artifacts(
     messages: &[u8],

@@ -1,21 +1,24 @@
 //! Updates one chatbot at each vendor through the facade, reads it back,
-//! and prints what changed.
+//! and prints what changed, as a table.
 //!
-//! With no vendor credentials in the environment it starts the embedded
-//! `chatbots-sandbox` on 127.0.0.1 (a local emulator of all five APIs) and
-//! never contacts a vendor:
+//! With no vendor credentials in the environment every vendor runs on the
+//! embedded `chatbots-sandbox` on 127.0.0.1 (a local emulator of the vendor
+//! APIs) and no vendor is contacted:
 //!
 //! ```text
 //! cargo run -p chatbots --example quickstart
 //! ```
 //!
-//! With real credentials (each vendor's `chatbots::credential_variables`:
-//! `OKCHAT_API_KEY`, `CONVERZA_KEY_ID` + `CONVERZA_KEY_SECRET`, …) it talks
-//! to the real vendors instead — only to those whose credentials are set, and only to the bot named by
-//! `<VENDOR>_BOT_ID` (e.g. `OKCHAT_BOT_ID`); the edits below are real edits.
+//! A vendor is used for real only when it is fully configured: its
+//! credentials (each vendor's `chatbots::credential_variables`:
+//! `OKCHAT_API_KEY`, `CONVERZA_KEY_ID` + `CONVERZA_KEY_SECRET`, …) and
+//! `<VENDOR>_BOT_ID` (e.g. `OKCHAT_BOT_ID`) naming the bot to edit; the
+//! edits there are real edits. Every other vendor runs on the sandbox, and
+//! the output says, vendor by vendor, which one it used and why.
 
 use chatbots::{BotRef, ChatbotPatch, Chatbots, Field, Vendor, credential_variables, vendor_field};
 use chatbots_sandbox::Sandbox;
+use comfy_table::{ContentArrangement, Table, presets};
 
 /// The change made at each vendor: each of these shared fields the vendor
 /// supports.
@@ -33,74 +36,130 @@ fn demo_patch(vendor: Vendor) -> ChatbotPatch {
     patch
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let real: Vec<Vendor> = Vendor::ALL
-        .into_iter()
-        .filter(|v| {
-            credential_variables(*v)
-                .iter()
-                .all(|name| std::env::var(name).is_ok_and(|value| !value.is_empty()))
-        })
-        .collect();
+/// Where one vendor's bot is edited.
+enum Target {
+    /// The real vendor: credentials and `<VENDOR>_BOT_ID` are both set.
+    Real { bot_id: String },
+    /// The embedded sandbox, with the reason (the environment's state).
+    Sandbox { why: String },
+}
 
-    // Keeps the sandbox alive until the end of `main`.
-    let _sandbox;
-    let (bots, targets) = if real.is_empty() {
-        let sandbox = Sandbox::start().await?;
-        println!(
-            "No vendor credentials in the environment: using the embedded sandbox at http://{}\n\
-             (a local emulator of all five vendor APIs; no vendor is contacted).\n",
-            sandbox.addr()
-        );
-        let bots = sandbox_client(&sandbox)?;
-        let targets: Vec<BotRef> = Vendor::ALL
-            .into_iter()
-            .map(|v| BotRef::new(v, sandbox.demo_bot(sandbox_vendor(v))))
-            .collect();
-        _sandbox = sandbox;
-        (bots, targets)
-    } else {
-        let mut targets = Vec::new();
-        for vendor in &real {
-            let variable = format!("{}_BOT_ID", vendor.env_prefix());
-            match std::env::var(&variable) {
-                Ok(id) if !id.is_empty() => targets.push(BotRef::new(*vendor, id)),
-                _ => println!("{vendor}: credentials found, but {variable} is not set; skipped."),
+/// A variable's value, unless it is unset or empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+/// Decides, from the environment, where `vendor`'s bot is edited.
+fn target(vendor: Vendor) -> Target {
+    let credentials = credential_variables(vendor);
+    let missing: Vec<&str> = credentials
+        .iter()
+        .copied()
+        .filter(|name| env(name).is_none())
+        .collect();
+    let bot_variable = format!("{}_BOT_ID", vendor.env_prefix());
+    match (missing.as_slice(), env(&bot_variable)) {
+        ([], Some(bot_id)) => Target::Real { bot_id },
+        ([], None) => Target::Sandbox {
+            why: format!("credentials set, but {bot_variable} is not"),
+        },
+        (missing, bot_id) if missing.len() < credentials.len() || bot_id.is_some() => {
+            Target::Sandbox {
+                why: format!("{} not set", missing.join(" and ")),
             }
         }
-        let names: Vec<String> = targets
+        _ => Target::Sandbox {
+            why: "no credentials in the environment".to_string(),
+        },
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let targets: Vec<(Vendor, Target)> = Vendor::ALL.into_iter().map(|v| (v, target(v))).collect();
+    let on_sandbox = |vendor: Vendor| {
+        targets
             .iter()
-            .map(
-                |t| match std::env::var(format!("{}_BASE_URL", t.vendor.env_prefix())) {
-                    Ok(url) if !url.is_empty() => format!("{} (at {url})", t.vendor),
-                    _ => t.vendor.to_string(),
-                },
-            )
-            .collect();
-        println!(
-            "Vendor credentials found: talking to the vendor APIs for {} \
-             instead of the sandbox (these are real edits).\n",
-            if names.is_empty() {
-                "no vendor (set <VENDOR>_BOT_ID)".to_string()
-            } else {
-                names.join(", ")
-            }
-        );
-        (Chatbots::from_env()?, targets)
+            .any(|(v, t)| *v == vendor && matches!(t, Target::Sandbox { .. }))
     };
 
-    println!(
-        "{:<12} {:<13} {:<30} {:<30} how",
-        "vendor", "field", "before", "after"
-    );
-    println!("{}", "-".repeat(110));
+    // Started only when some vendor runs on it; kept alive until the end.
+    let sandbox = if targets.iter().any(|(v, _)| on_sandbox(*v)) {
+        Some(Sandbox::start().await?)
+    } else {
+        None
+    };
+
+    // One client: the real vendors from the environment, the others aimed
+    // at the sandbox with the credentials it publishes.
+    let variable = |name: &str| {
+        for vendor in Vendor::ALL {
+            let prefix = vendor.env_prefix();
+            let (Some(sandbox), true) = (&sandbox, on_sandbox(vendor)) else {
+                continue;
+            };
+            if name == format!("{prefix}_BASE_URL") {
+                return Some(sandbox.base_url(vendor));
+            }
+            if let Some(index) = credential_variables(vendor).iter().position(|v| *v == name) {
+                let credentials = sandbox.credentials(vendor);
+                return match index {
+                    0 => Some(credentials.key.to_string()),
+                    _ => credentials.secret.map(str::to_string),
+                };
+            }
+        }
+        env(name)
+    };
+    let bots = Chatbots::builder().from_env_with(variable)?.build()?;
+
+    let mut bots_to_edit = Vec::new();
+    for (vendor, target) in &targets {
+        match (target, &sandbox) {
+            (Target::Real { bot_id }, _) => {
+                let base = bots.base_url(*vendor).unwrap_or_default();
+                println!("{vendor}: the real vendor API at {base} (a real edit)");
+                bots_to_edit.push(BotRef::new(*vendor, bot_id.clone()));
+            }
+            (Target::Sandbox { why }, Some(sandbox)) => {
+                println!(
+                    "{vendor}: the embedded sandbox at {} ({why})",
+                    sandbox.base_url(*vendor)
+                );
+                bots_to_edit.push(BotRef::new(*vendor, sandbox.demo_bot(*vendor)));
+            }
+            (Target::Sandbox { .. }, None) => {
+                unreachable!("the sandbox starts for every vendor on it")
+            }
+        }
+    }
+    if sandbox.is_some() {
+        println!(
+            "(The sandbox is a local emulator of the vendor APIs on 127.0.0.1: no vendor is contacted for it.)"
+        );
+    }
+    println!();
+    if bots_to_edit.is_empty() {
+        return Err("no vendor to edit a bot at: nothing was done".into());
+    }
+
+    let mut table = Table::new();
+    table
+        .load_preset(presets::ASCII_MARKDOWN)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(["bot", "field", "before", "after", "how"]);
     let mut failures = 0;
-    for bot in &targets {
+    for bot in &bots_to_edit {
         let patch = demo_patch(bot.vendor);
         let before = bots.get(bot).await;
         if let Err(error) = bots.update(bot, &patch).await {
-            println!("{:<12} update failed: {error}", bot.vendor.to_string());
+            table.add_row([
+                printable(&bot.to_string()),
+                String::new(),
+                String::new(),
+                String::new(),
+                printable(&format!("update failed: {error}")),
+            ]);
             failures += 1;
             continue;
         }
@@ -111,7 +170,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Err(_) => None,
             };
             let (old, new) = (show(&before), show(&after));
-            let note = match (&before, &new) {
+            let how = match (&before, &new) {
                 (_, Some(_)) => "read back",
                 (Err(e), None) if matches!(e.kind(), chatbots::ErrorKind::Unsupported { .. }) => {
                     "sent; the vendor has no read endpoint"
@@ -119,60 +178,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 (Err(_), None) => "sent; reading it back failed",
                 (Ok(_), None) => "sent; the vendor does not report it",
             };
-            println!(
-                "{:<12} {:<13} {:<30} {:<30} {note}",
-                bot.vendor.to_string(),
+            let new =
+                new.unwrap_or_else(|| format!("({})", patch.field(field).unwrap_or_default()));
+            table.add_row([
+                printable(&bot.to_string()),
                 field.to_string(),
-                cell(old.as_deref().unwrap_or("-")),
-                cell(
-                    &new.unwrap_or_else(|| format!("({})", patch.field(field).unwrap_or_default()))
-                ),
-            );
+                printable(old.as_deref().unwrap_or("-")),
+                printable(&new),
+                how.to_string(),
+            ]);
         }
     }
+    println!("{table}");
     if failures > 0 {
-        return Err(format!("{failures} update(s) failed").into());
+        return Err(format!("{failures} of {} update(s) failed", bots_to_edit.len()).into());
     }
-    println!("\nEvery update succeeded.");
+    println!("\nAll {} updates succeeded.", bots_to_edit.len());
     Ok(())
 }
 
-/// `text` cut to a table cell.
-fn cell(text: &str) -> String {
-    let text = text.replace('\n', " ");
-    if text.chars().count() <= 30 {
-        return text;
+/// `text` with every control character (and bidi control, line or
+/// paragraph separator) shown escaped, so that a vendor's text cannot drive
+/// the terminal.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let is_control = c.is_control()
+            || matches!(
+                c,
+                '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{2028}' | '\u{2029}'
+            )
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c);
+        if is_control {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
     }
-    let mut cut: String = text.chars().take(29).collect();
-    cut.push('…');
-    cut
-}
-
-/// A facade client aimed at the sandbox, with its documented credentials
-/// given as each vendor's variables (key, then secret where there is one).
-fn sandbox_client(sandbox: &Sandbox) -> Result<Chatbots, chatbots::Error> {
-    let variable = |name: &str| {
-        Vendor::ALL.into_iter().find_map(|vendor| {
-            let credentials = sandbox.credentials(sandbox_vendor(vendor));
-            match credential_variables(vendor)
-                .iter()
-                .position(|v| *v == name)?
-            {
-                0 => Some(credentials.key.to_string()),
-                _ => credentials.secret.map(str::to_string),
-            }
-        })
-    };
-    let mut builder = Chatbots::builder().from_env_with(variable)?;
-    for vendor in Vendor::ALL {
-        builder = builder.base_url(vendor, sandbox.base_url(sandbox_vendor(vendor)));
-    }
-    builder.build()
-}
-
-/// The same vendor in the sandbox's terms (its slugs are the facade's
-/// environment prefixes, lower-cased).
-fn sandbox_vendor(vendor: Vendor) -> chatbots_sandbox::Vendor {
-    chatbots_sandbox::Vendor::from_slug(vendor.env_prefix())
-        .expect("the sandbox emulates every facade vendor")
+    out
 }
