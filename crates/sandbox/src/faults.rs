@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::Vendor;
+use crate::escape::{needs_escape, printable};
 
 /// What happens to a request a rule matches.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +28,74 @@ pub enum Fault {
     TruncatedBody,
     /// The connection is reset (TCP RST) without an answer.
     ConnectionReset,
+}
+
+impl Fault {
+    /// The longest a request is delayed: the most a `latency` rule may ask
+    /// for (`--fault` and `POST /_sandbox/faults` refuse more), and the cap
+    /// on the sum of every latency rule a request matches (rules added from
+    /// code may ask for more; they get this).
+    pub const MAX_LATENCY: Duration = Duration::from_secs(600);
+}
+
+/// The rule syntax `--fault` takes: `latency=<ms>`, `rate-limit=<s>`,
+/// `status=<code>`, `malformed-json`, `truncate`, `reset`. A duration that
+/// is not whole milliseconds (seconds for `rate-limit`) is written with a
+/// decimal fraction, which the parser reads back exactly.
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::Latency(d) => {
+                let nanos = d.as_nanos();
+                write!(f, "latency={}", nanos / 1_000_000)?;
+                fraction(f, (nanos % 1_000_000) as u32, 6)
+            }
+            Fault::RateLimited { retry_after } => {
+                write!(f, "rate-limit={}", retry_after.as_secs())?;
+                fraction(f, retry_after.subsec_nanos(), 9)
+            }
+            Fault::Status(code) => write!(f, "status={code}"),
+            Fault::MalformedJson => f.write_str("malformed-json"),
+            Fault::TruncatedBody => f.write_str("truncate"),
+            Fault::ConnectionReset => f.write_str("reset"),
+        }
+    }
+}
+
+/// `.<digits>` of a fraction `part / 10^digits`, trailing zeros dropped;
+/// nothing when it is zero.
+fn fraction(f: &mut fmt::Formatter<'_>, part: u32, digits: usize) -> fmt::Result {
+    if part == 0 {
+        return Ok(());
+    }
+    let text = format!("{part:0digits$}");
+    write!(f, ".{}", text.trim_end_matches('0'))
+}
+
+/// `value` as a duration counted in units of `unit_nanos` nanoseconds (a
+/// millisecond or a second), with at most as many decimals as a
+/// nanosecond allows; `None` when it is not such a number.
+fn parse_duration(value: &str, unit_nanos: u32) -> Option<Duration> {
+    let (whole, decimals) = value.split_once('.').unwrap_or((value, ""));
+    let digits = unit_nanos.ilog10() as usize;
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || value.ends_with('.')
+        || !all_digits(whole)
+        || !all_digits(decimals)
+        || decimals.len() > digits
+    {
+        return None;
+    }
+    let whole: u64 = whole.parse().ok()?;
+    let part: u32 = if decimals.is_empty() {
+        0
+    } else {
+        format!("{decimals:0<digits$}").parse().ok()?
+    };
+    let per_second = u64::from(1_000_000_000 / unit_nanos);
+    let nanos = (whole % per_second) as u32 * unit_nanos + part;
+    Some(Duration::new(whole / per_second, nanos))
 }
 
 /// A fault, where it applies, and how often.
@@ -115,7 +184,36 @@ impl FaultRule {
     }
 }
 
-/// Why a `--fault` string did not parse.
+/// The rule as `--fault` takes it (`status=503,vendor=okchat,times=2`):
+/// parsing the text gives the same rule back. The route and method are
+/// shown with control characters escaped ([`printable`](crate::printable)),
+/// so the text is safe on a terminal; the parser refuses such characters,
+/// so no rule it accepts changes that way.
+impl fmt::Display for FaultRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.fault)?;
+        if let Some(vendor) = self.vendor {
+            write!(f, ",vendor={}", vendor.slug())?;
+        }
+        if let Some(route) = &self.route {
+            write!(f, ",route={}", printable(route))?;
+        }
+        if let Some(method) = &self.method {
+            write!(f, ",method={}", printable(method))?;
+        }
+        if let Some(times) = self.times {
+            write!(f, ",times={times}")?;
+        }
+        if let Some(share) = self.fraction {
+            write!(f, ",fraction={share}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a `--fault` string did not parse. Its text quotes the rule, with
+/// control characters escaped ([`printable`](crate::printable)): it goes to
+/// a console or back to an HTTP client as it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseFaultError(String);
 
@@ -123,10 +221,10 @@ impl fmt::Display for ParseFaultError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}; a fault is KIND[,FILTER...] with KIND one of latency=<ms>, rate-limit=<retry-after s>, \
+            "{}; a fault is KIND[,FILTER...] with KIND one of latency=<ms, at most 600000>, rate-limit=<retry-after s>, \
              status=<code>, malformed-json, truncate, reset and FILTER one of vendor=<slug>, \
              route=<path prefix>, method=<METHOD>, times=<n>, fraction=<0..1>",
-            self.0
+            printable(&self.0)
         )
     }
 }
@@ -137,8 +235,10 @@ impl FromStr for FaultRule {
     type Err = ParseFaultError;
 
     /// `KIND[,FILTER...]`, e.g. `rate-limit=2,vendor=streamskill,times=3` or
-    /// `latency=1500,fraction=0.1`. Latency is in milliseconds, `rate-limit`
-    /// in seconds.
+    /// `latency=1500,fraction=0.1`. Latency is in milliseconds (at most
+    /// [`Fault::MAX_LATENCY`]), `rate-limit` in seconds; both may have a
+    /// decimal fraction down to the nanosecond. A route or method with a
+    /// control character is refused: no request path holds one.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let mut fault = None;
         let mut rule = FaultRule::new(Fault::Status(500));
@@ -149,12 +249,39 @@ impl FromStr for FaultRule {
                     .parse()
                     .map_err(|_| ParseFaultError(format!("`{key}` needs {what}, got `{value}`")))
             };
+            let duration = |unit_nanos: u32, what: &str| {
+                parse_duration(value, unit_nanos)
+                    .ok_or_else(|| ParseFaultError(format!("`{key}` needs {what}, got `{value}`")))
+            };
+            let plain = |text: &str| {
+                if let Some(c) = text.chars().find(|c| needs_escape(*c)) {
+                    return Err(ParseFaultError(format!(
+                        "`{key}` holds the control character U+{:04X}",
+                        u32::from(c)
+                    )));
+                }
+                Ok(text.to_string())
+            };
+            let bare = |fault: Fault| {
+                if value.is_empty() && !part.contains('=') {
+                    Ok(Some(fault))
+                } else {
+                    Err(ParseFaultError(format!("`{key}` takes no value")))
+                }
+            };
             let kind = match key {
-                "latency" => Some(Fault::Latency(Duration::from_millis(number(
-                    "milliseconds",
-                )?))),
+                "latency" => {
+                    let delay = duration(1_000_000, "milliseconds")?;
+                    if delay > Fault::MAX_LATENCY {
+                        return Err(ParseFaultError(format!(
+                            "`latency={value}` is above the maximum of {} ms",
+                            Fault::MAX_LATENCY.as_millis()
+                        )));
+                    }
+                    Some(Fault::Latency(delay))
+                }
                 "rate-limit" => Some(Fault::RateLimited {
-                    retry_after: Duration::from_secs(number("seconds")?),
+                    retry_after: duration(1_000_000_000, "seconds")?,
                 }),
                 "status" => {
                     let code = number("an HTTP status")?;
@@ -165,9 +292,9 @@ impl FromStr for FaultRule {
                     }
                     Some(Fault::Status(code as u16))
                 }
-                "malformed-json" => Some(Fault::MalformedJson),
-                "truncate" => Some(Fault::TruncatedBody),
-                "reset" => Some(Fault::ConnectionReset),
+                "malformed-json" => bare(Fault::MalformedJson)?,
+                "truncate" => bare(Fault::TruncatedBody)?,
+                "reset" => bare(Fault::ConnectionReset)?,
                 "vendor" => {
                     rule.vendor = Some(
                         Vendor::from_slug(value)
@@ -176,11 +303,11 @@ impl FromStr for FaultRule {
                     None
                 }
                 "route" => {
-                    rule.route = Some(value.to_string());
+                    rule.route = Some(plain(value)?);
                     None
                 }
                 "method" => {
-                    rule.method = Some(value.to_ascii_uppercase());
+                    rule.method = Some(plain(value)?.to_ascii_uppercase());
                     None
                 }
                 "times" => {
@@ -293,7 +420,8 @@ impl Faults {
             }
             let applies = match &rule.fault {
                 Fault::Latency(d) => {
-                    decision.delay += *d;
+                    // Rules from code are not bounded: saturate, then cap.
+                    decision.delay = decision.delay.saturating_add(*d).min(Fault::MAX_LATENCY);
                     true
                 }
                 other if decision.fault.is_none() => {
@@ -317,5 +445,57 @@ impl Faults {
 impl fmt::Debug for Faults {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.rules()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_saturate_and_are_capped_instead_of_overflowing() {
+        let faults = Faults::default();
+        // From code, nothing bounds a rule; two of these overflowed the sum
+        // (a panic on every request they matched).
+        for _ in 0..3 {
+            faults.inject(FaultRule::new(Fault::Latency(Duration::MAX)));
+        }
+        let decision = faults.decide(Some(Vendor::OkChat), "GET", "/x");
+        assert_eq!(decision.delay, Fault::MAX_LATENCY);
+        assert_eq!(decision.fault, None);
+    }
+
+    #[test]
+    fn durations_parse_exactly_and_refuse_what_is_not_a_number() {
+        let ms = 1_000_000;
+        assert_eq!(
+            parse_duration("1500", ms),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            parse_duration("1.000001", ms),
+            Some(Duration::from_nanos(1_000_001))
+        );
+        assert_eq!(
+            parse_duration("2.5", 1_000_000_000),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(
+            parse_duration("18446744073709551615.999999999", 1_000_000_000),
+            Some(Duration::MAX)
+        );
+        for bad in [
+            "",
+            ".5",
+            "5.",
+            "1.0000001",
+            "-1",
+            "+1",
+            "1e3",
+            "1 ",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_duration(bad, ms), None, "{bad}");
+        }
     }
 }

@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 mod bucket;
+mod escape;
 mod extract;
 mod faults;
 mod multipart;
@@ -41,6 +42,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub use escape::printable;
 pub use faults::{Fault, FaultRule, Faults, ParseFaultError};
 pub use rate_limit::{ParseRateLimitError, RateLimit, RateLimitRule};
 
@@ -85,6 +87,18 @@ pub struct Settings {
     /// Request bodies above this many bytes are refused in the vendor's
     /// error shape.
     pub body_limit: usize,
+    /// How long a connection may take to send a request head (request line
+    /// and headers), counted from when the sandbox starts waiting for it:
+    /// from the connection's start, and after each answer on a kept-alive
+    /// connection (so an idle kept-alive connection closes after this long
+    /// too). Slow or silent clients (slowloris) are closed then. Default
+    /// 10 s; used within 1 ms ..= a day.
+    pub header_read_timeout: Duration,
+    /// How long a connection may go without a byte moving either way while
+    /// it reads a request body or writes an answer, before it is closed. A
+    /// request held by a `latency` fault does not count as idle. Default
+    /// 60 s; used within 1 ms ..= a day.
+    pub idle_timeout: Duration,
 }
 
 impl Settings {
@@ -106,6 +120,8 @@ impl Default for Settings {
             bots: 0,
             converza_token_ttl: Duration::from_secs(86_400),
             body_limit: 1 << 20,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -183,6 +199,18 @@ impl SandboxBuilder {
         self
     }
 
+    /// See [`Settings::header_read_timeout`] (default 10 s).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.header_read_timeout = timeout;
+        self
+    }
+
+    /// See [`Settings::idle_timeout`] (default 60 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.idle_timeout = timeout;
+        self
+    }
+
     /// A fault active from the first request on.
     pub fn fault(mut self, rule: FaultRule) -> Self {
         self.faults.push(rule);
@@ -198,7 +226,11 @@ impl SandboxBuilder {
         let app = vendors::app(&self.settings, faults.clone());
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
-        let server = server::spawn(listener, app);
+        let timeouts = server::Timeouts {
+            header_read: self.settings.header_read_timeout,
+            idle: self.settings.idle_timeout,
+        };
+        let server = server::spawn(listener, app, timeouts);
         Ok(Sandbox {
             addr,
             faults,

@@ -2,21 +2,25 @@
 //! until Ctrl-C. Prints each vendor's base URL and credentials.
 #![forbid(unsafe_code)]
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use chatbots_sandbox::{FaultRule, RateLimitRule, Sandbox, Vendor};
+use chatbots_sandbox::{FaultRule, RateLimitRule, Sandbox, Vendor, printable};
 
 const USAGE: &str = "\
 usage: chatbots-sandbox [--port N] [--host ADDR] [--fault RULE]... [--rate-limit LIMIT]...
                         [--no-rate-limit] [--bots N]
                         [--converza-token-ttl SECONDS] [--body-limit BYTES]
+                        [--header-read-timeout TIME] [--idle-timeout TIME]
 
   --port N          port to listen on (default 8080; 0 picks a free one)
   --host ADDR       address to bind (default 127.0.0.1)
   --fault RULE      inject a fault; repeatable. RULE is KIND[,FILTER...]:
-                      KIND   latency=<ms> | rate-limit=<retry-after s> | status=<code>
+                      KIND   latency=<ms, at most 600000> | rate-limit=<retry-after s>
+                             | status=<code>
                              | malformed-json | truncate | reset
                       FILTER vendor=<slug> | route=<path prefix> | method=<METHOD>
                              | times=<n> | fraction=<0..1>
@@ -38,6 +42,13 @@ usage: chatbots-sandbox [--port N] [--host ADDR] [--fault RULE]... [--rate-limit
   --bots N          seed N more bots per vendor (deterministic ids) for scale tests
   --converza-token-ttl SECONDS   lifetime of issued Converza JWTs (default 86400)
   --body-limit BYTES             largest accepted request body (default 1048576)
+  --header-read-timeout TIME     a connection that has not sent a whole request head
+                                 this long after the sandbox began waiting for one
+                                 (at its start, or after the last answer) is closed
+                                 (default 10s; TIME is <n>s or <n>ms, 1ms to 1 day)
+  --idle-timeout TIME            a connection on which no byte moves this long while
+                                 a body is read or an answer written is closed
+                                 (default 60s; latency faults do not count)
 ";
 
 fn main() -> ExitCode {
@@ -48,7 +59,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("chatbots-sandbox: {message}\n\n{USAGE}");
+            // The message quotes arguments as given: escaped, so that they
+            // cannot drive the terminal.
+            eprintln!("chatbots-sandbox: {}\n\n{USAGE}", printable(&message));
             ExitCode::from(2)
         }
     }
@@ -119,10 +132,86 @@ fn parse(
                     .map_err(|_| format!("--body-limit: `{v}` is not a number of bytes"))?;
                 builder = builder.body_limit(bytes);
             }
+            "--header-read-timeout" => {
+                let v = value("--header-read-timeout")?;
+                builder = builder.header_read_timeout(timeout("--header-read-timeout", &v)?);
+            }
+            "--idle-timeout" => {
+                let v = value("--idle-timeout")?;
+                builder = builder.idle_timeout(timeout("--idle-timeout", &v)?);
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
     Ok(Some(builder.addr(SocketAddr::new(host, port))))
+}
+
+/// `<n>s`, `<n>ms` or `<n>` (seconds), from 1 ms to a day.
+fn timeout(flag: &str, text: &str) -> Result<Duration, String> {
+    let (number, per_unit) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, Duration::from_millis(1))
+    } else {
+        (
+            text.strip_suffix('s').unwrap_or(text),
+            Duration::from_secs(1),
+        )
+    };
+    let refused = || format!("{flag}: `{text}` is not a time from 1ms to 86400s (e.g. 10s, 300ms)");
+    let n: u32 = number.parse().map_err(|_| refused())?;
+    let time = per_unit * n;
+    if time.is_zero() || time > Duration::from_secs(86_400) {
+        return Err(refused());
+    }
+    Ok(time)
+}
+
+/// What the sandbox prints when it starts: where it listens, each
+/// vendor's base URL and credentials, the fault rules.
+fn banner(sandbox: &Sandbox) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_banner(&mut out, sandbox);
+    out
+}
+
+fn write_banner(out: &mut String, sandbox: &Sandbox) -> std::fmt::Result {
+    writeln!(
+        out,
+        "chatbots-sandbox listening on http://{}",
+        sandbox.addr()
+    )?;
+    writeln!(out)?;
+    for vendor in Vendor::ALL {
+        let creds = sandbox.credentials(vendor);
+        writeln!(out, "{}", vendor.title())?;
+        writeln!(out, "  base URL: {}", sandbox.base_url(vendor))?;
+        writeln!(out, "  key:      {}", creds.key)?;
+        if let Some(secret) = creds.secret {
+            writeln!(out, "  secret:   {secret}")?;
+        }
+        writeln!(out, "  auth:     {}", creds.how)?;
+        if let Some(limit) = sandbox.settings().rate_limit(vendor) {
+            writeln!(out, "  limit:    {limit} per credential")?;
+        }
+        let seeded = sandbox.seeded_bots(vendor);
+        if let (Some(first), Some(last)) = (seeded.first(), seeded.last()) {
+            writeln!(out, "  bots:     {} seeded, {first} … {last}", seeded.len())?;
+        }
+    }
+    let rules = sandbox.faults().rules();
+    if !rules.is_empty() {
+        // Each as `--fault` takes it (control characters escaped).
+        writeln!(out, "\nfaults:")?;
+        for rule in rules {
+            writeln!(out, "  {rule}")?;
+        }
+    }
+    writeln!(
+        out,
+        "\nGET http://{}/_sandbox/credentials lists these as JSON.",
+        sandbox.addr()
+    )?;
+    writeln!(out, "Ctrl-C stops it.")
 }
 
 fn run(builder: chatbots_sandbox::SandboxBuilder) -> ExitCode {
@@ -141,34 +230,11 @@ fn run(builder: chatbots_sandbox::SandboxBuilder) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        println!("chatbots-sandbox listening on http://{}", sandbox.addr());
-        println!();
-        for vendor in Vendor::ALL {
-            let creds = sandbox.credentials(vendor);
-            println!("{}", vendor.title());
-            println!("  base URL: {}", sandbox.base_url(vendor));
-            println!("  key:      {}", creds.key);
-            if let Some(secret) = creds.secret {
-                println!("  secret:   {secret}");
-            }
-            println!("  auth:     {}", creds.how);
-            if let Some(limit) = sandbox.settings().rate_limit(vendor) {
-                println!("  limit:    {limit} per credential");
-            }
-            let seeded = sandbox.seeded_bots(vendor);
-            if let (Some(first), Some(last)) = (seeded.first(), seeded.last()) {
-                println!("  bots:     {} seeded, {first} … {last}", seeded.len());
-            }
-        }
-        let rules = sandbox.faults().rules();
-        if !rules.is_empty() {
-            println!("\nfaults: {rules:?}");
-        }
-        println!(
-            "\nGET http://{}/_sandbox/credentials lists these as JSON.",
-            sandbox.addr()
-        );
-        println!("Ctrl-C stops it.");
+        // A closed or full stdout (a parent that read only the first line)
+        // must not stop the server: print once, ignore the outcome.
+        let _ = std::io::stdout()
+            .lock()
+            .write_all(banner(&sandbox).as_bytes());
         let _ = tokio::signal::ctrl_c().await;
         ExitCode::SUCCESS
     })

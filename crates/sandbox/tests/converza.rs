@@ -295,7 +295,14 @@ async fn every_route_but_the_exchange_wants_an_issued_token() {
 
 #[tokio::test]
 async fn tokens_expire_after_the_configured_ttl() {
-    let cvz = Cvz::with(Sandbox::builder().converza_token_ttl(Duration::from_secs(60))).await;
+    // The clock jumps 50 s: beyond the header-read timeout, which would
+    // close the client's kept-alive connection as a real wait would.
+    let cvz = Cvz::with(
+        Sandbox::builder()
+            .converza_token_ttl(Duration::from_secs(60))
+            .header_read_timeout(Duration::from_secs(3_600)),
+    )
+    .await;
     let (status, body) = cvz.exchange("cvz_key_sandbox", "cvz_secret_sandbox").await;
     assert_eq!(status, 200);
     assert_eq!(body["data"]["expires_in"], 60);

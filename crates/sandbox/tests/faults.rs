@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chatbots_sandbox::{Fault, FaultRule, Sandbox, Vendor};
+use proptest::prelude::*;
 
 fn http() -> reqwest::Client {
     // reqwest is built without a default TLS provider.
@@ -184,7 +185,8 @@ async fn admin_route_adds_lists_and_clears_faults() {
     let refused = client.post(&admin).body("status=99").send().await.unwrap();
     assert_eq!(refused.status(), 400);
     assert!(refused.text().await.unwrap().contains("not an HTTP status"));
-    assert!(
+    // Listed one a line, as POST takes them.
+    assert_eq!(
         client
             .get(&admin)
             .send()
@@ -192,8 +194,8 @@ async fn admin_route_adds_lists_and_clears_faults() {
             .unwrap()
             .text()
             .await
-            .unwrap()
-            .contains("502")
+            .unwrap(),
+        "status=502,vendor=okchat,times=1\n"
     );
     let target = url(&sandbox, Vendor::OkChat, "/x");
     assert_eq!(client.get(&target).send().await.unwrap().status(), 502);
@@ -290,7 +292,11 @@ fn command_line_prints_base_urls_and_credentials_and_refuses_bad_flags() {
         );
     }
     assert!(text.contains("cvz_secret_sandbox"), "{text}");
-    assert!(text.contains("Status(503)"), "{text}");
+    // The rule as `--fault` takes it, not a Rust `Debug` dump.
+    assert!(
+        text.contains("  status=503,vendor=hottask,times=1"),
+        "{text}"
+    );
 
     let refused = Command::new(binary)
         .args(["--fault", "status=42"])
@@ -298,4 +304,138 @@ fn command_line_prints_base_urls_and_credentials_and_refuses_bad_flags() {
         .unwrap();
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not an HTTP status"));
+}
+
+#[tokio::test]
+async fn absurd_and_control_character_rules_are_refused_with_400() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = http();
+    let admin = format!("http://{}/_sandbox/faults", sandbox.addr());
+    for (rule, complaint) in [
+        // u64::MAX ms: summed twice, this overflowed (a panic per request).
+        (
+            "latency=18446744073709551615",
+            "above the maximum of 600000 ms",
+        ),
+        ("latency=600000.000001", "above the maximum"),
+        ("status=500,route=/x\u{1b}[2J", "control character U+001B"),
+        ("status=500,method=GE\u{202e}T", "control character U+202E"),
+        ("reset=now", "takes no value"),
+    ] {
+        let answer = client.post(&admin).body(rule).send().await.unwrap();
+        assert_eq!(answer.status(), 400, "{rule}");
+        let text = answer.text().await.unwrap();
+        assert!(text.contains(complaint), "{rule}: {text}");
+    }
+    let refused = client
+        .post(&admin)
+        .body("explode\u{1b}]0;owned\u{7}")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !refused.trim_end().chars().any(char::is_control),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains("explode\\u{1b}]0;owned\\u{7}"),
+        "{refused}"
+    );
+    assert!(sandbox.faults().rules().is_empty());
+    // The largest latency allowed is taken.
+    let added = client
+        .post(&admin)
+        .body("latency=600000,times=1")
+        .send()
+        .await;
+    assert_eq!(added.unwrap().status(), 201);
+}
+
+#[test]
+fn command_line_refuses_an_absurd_rule_naming_it_and_escapes_what_it_quotes() {
+    let binary = env!("CARGO_BIN_EXE_chatbots-sandbox");
+    let absurd = Command::new(binary)
+        .args(["--port", "0", "--fault", "latency=18446744073709551615"])
+        .output()
+        .unwrap();
+    assert_eq!(absurd.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&absurd.stderr);
+    assert!(
+        stderr.contains("`latency=18446744073709551615` is above the maximum of 600000 ms"),
+        "{stderr}"
+    );
+    for hostile in [
+        vec!["--fault", "status=500,route=/\u{1b}[31mred"],
+        vec!["--fault", "explode\u{1b}[2J\u{9b}1m\u{2066}"],
+        vec!["--bots", "many\u{1b}[2J"],
+        vec!["--\u{1b}]0;title\u{7}"],
+    ] {
+        let refused = Command::new(binary).args(&hostile).output().unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{hostile:?}");
+        let stderr = String::from_utf8(refused.stderr).unwrap();
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(first.starts_with("chatbots-sandbox: "), "{stderr}");
+        assert!(
+            !stderr
+                .chars()
+                .any(|c| c != '\n' && (c.is_control() || ('\u{2066}'..='\u{2069}').contains(&c))),
+            "{hostile:?}: {stderr:?}"
+        );
+        // Quoted escaped, or named by its code point.
+        assert!(
+            first.contains("\\u{1b}") || first.contains("U+001B"),
+            "{first}"
+        );
+    }
+}
+
+/// A route the syntax can hold: no comma (the separator), no control
+/// character (refused), no space at either end (trimmed).
+fn route() -> impl Strategy<Value = String> {
+    "/([a-zA-Z0-9/_.~ é%-]{0,20}[a-z0-9])?"
+}
+
+fn fault() -> impl Strategy<Value = Fault> {
+    prop_oneof![
+        (0..=Fault::MAX_LATENCY.as_nanos() as u64)
+            .prop_map(|n| Fault::Latency(Duration::from_nanos(n))),
+        (any::<u64>(), 0..1_000_000_000u32).prop_map(|(s, n)| Fault::RateLimited {
+            retry_after: Duration::new(s, n)
+        }),
+        (100..=599u16).prop_map(Fault::Status),
+        Just(Fault::MalformedJson),
+        Just(Fault::TruncatedBody),
+        Just(Fault::ConnectionReset),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn fault_rules_print_as_the_text_that_parses_back_to_them(
+        fault in fault(),
+        vendor in prop::option::of(prop::sample::select(Vendor::ALL.to_vec())),
+        route in prop::option::of(route()),
+        method in prop::option::of("[A-Z]{1,7}"),
+        times in prop::option::of(any::<u64>()),
+        fraction in prop::option::of(0.0..=1.0f64),
+    ) {
+        let rule = FaultRule { fault, vendor, route, method, times, fraction };
+        let text = rule.to_string();
+        let parsed: FaultRule = text.parse().map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+        prop_assert_eq!(parsed, rule, "{}", text);
+    }
+}
+
+#[test]
+fn a_rule_from_code_with_control_characters_prints_them_escaped() {
+    let rule = FaultRule::new(Fault::Latency(Duration::from_micros(1500)))
+        .route("/x\u{1b}[2J\u{2028}")
+        .method("get\u{85}");
+    assert_eq!(
+        rule.to_string(),
+        "latency=1.5,route=/x\\u{1b}[2J\\u{2028},method=GET\\u{85}"
+    );
 }

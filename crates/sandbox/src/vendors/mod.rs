@@ -171,8 +171,8 @@ pub(crate) fn seeded_bots(vendor: Vendor, count: usize) -> Vec<String> {
     emulated(vendor).map_or_else(Vec::new, |e| (1..=count).map(e.seeded_bot).collect())
 }
 
-/// `/_sandbox/faults`: GET lists the rules, POST adds one (the `--fault`
-/// syntax as a text body), DELETE clears them. `/_sandbox/health`: 200.
+/// `/_sandbox/faults`: GET lists the rules (one a line, in the `--fault`
+/// syntax), POST adds one (that syntax as a text body), DELETE clears them. `/_sandbox/health`: 200.
 /// `/_sandbox/credentials`: GET, every emulated vendor's base URL and
 /// public credentials (see [`credentials_document`]).
 fn admin(faults: Faults) -> Router {
@@ -194,7 +194,8 @@ fn admin(faults: Faults) -> Router {
             "/faults",
             get(move || {
                 let rules = list.rules();
-                async move { format!("{rules:#?}\n") }
+                // One rule a line, as POST takes it.
+                async move { rules.iter().map(|r| format!("{r}\n")).collect::<String>() }
             })
             .post(move |request: Request| {
                 let faults = add.clone();
