@@ -47,7 +47,7 @@ pub struct FleetBot {
     /// built in code).
     pub line: usize,
     /// Where each field was set: `name`, `vendor`, `vendor.voice_boost`.
-    places: BTreeMap<String, Place>,
+    places: Places,
 }
 
 /// Equal when bot, patch and vendor fields are (lines do not count).
@@ -56,6 +56,34 @@ impl PartialEq for FleetBot {
         self.bot == other.bot
             && self.patch == other.patch
             && self.vendor_fields == other.vendor_fields
+    }
+}
+
+/// Where each field of a bot was set, by name: sorted pairs rather than a
+/// map, as a fleet holds one per bot and a map's first node alone costs
+/// hundreds of bytes. Built whole from the map the bot's parse fills,
+/// then added to only by the defaults (at most one per shared field).
+#[derive(Clone, Debug, Default)]
+struct Places(Vec<(Box<str>, Place)>);
+
+impl Places {
+    fn get(&self, name: &str) -> Option<&Place> {
+        let found = self.0.binary_search_by(|(k, _)| (**k).cmp(name)).ok()?;
+        Some(&self.0[found].1)
+    }
+
+    fn insert(&mut self, name: &str, place: Place) {
+        match self.0.binary_search_by(|(k, _)| (**k).cmp(name)) {
+            Ok(at) => self.0[at].1 = place,
+            Err(at) => self.0.insert(at, (name.into(), place)),
+        }
+    }
+}
+
+impl From<BTreeMap<String, Place>> for Places {
+    fn from(map: BTreeMap<String, Place>) -> Self {
+        // A map iterates in order: already sorted.
+        Places(map.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
@@ -86,7 +114,7 @@ impl FleetBot {
             patch,
             vendor_fields,
             line: 0,
-            places: BTreeMap::new(),
+            places: Places::default(),
         }
     }
 
@@ -231,6 +259,18 @@ fn set_field(patch: &mut ChatbotPatch, field: Field, value: &Node) -> Result<(),
     Ok(())
 }
 
+/// The entries of a map node, taken, or the line and rule of a problem
+/// (null counts as empty).
+fn into_entries(node: Node, what: &str) -> Result<Vec<(Node, Node)>, (usize, String)> {
+    if node.is_null() {
+        return Ok(Vec::new());
+    }
+    match node.kind {
+        Kind::Map(entries) => Ok(entries),
+        _ => Err((node.line, format!("{what} must be a map of keys to values"))),
+    }
+}
+
 /// The entries of a map node, or a problem (null counts as empty).
 fn entries<'n>(node: &'n Node, what: &str) -> Result<&'n [(Node, Node)], String> {
     match &node.kind {
@@ -280,7 +320,7 @@ impl Fleet {
             }
         };
         let mut problems = Vec::new();
-        let Some(root) = root else {
+        let Some(mut root) = root else {
             return Err(FleetError {
                 problems: vec![problem(
                     1,
@@ -296,9 +336,10 @@ impl Fleet {
                 });
             }
         };
-        let mut defaults: Option<&Node> = None;
-        let mut bots: Option<&Node> = None;
-        for (key, value) in top {
+        // Where `defaults` and `bots` are in `top`.
+        let mut defaults: Option<usize> = None;
+        let mut bots: Option<usize> = None;
+        for (at, (key, _)) in top.iter().enumerate() {
             let slot = match key.key_text() {
                 Some("defaults") => &mut defaults,
                 Some("bots") => &mut bots,
@@ -321,19 +362,19 @@ impl Fleet {
                 problems.push(
                     problem(
                         key.line,
-                        format!("is set twice (first on line {})", first.line),
+                        format!("is set twice (first on line {})", top[*first].1.line),
                     )
                     .field(key.key_text().unwrap_or_default()),
                 );
                 continue;
             }
-            *slot = Some(value);
+            *slot = Some(at);
         }
 
         // Defaults: shared fields only, each with its line.
         let mut default_patch = ChatbotPatch::new();
         let mut default_lines: HashMap<Field, usize> = HashMap::new();
-        if let Some(node) = defaults {
+        if let Some(node) = defaults.map(|at| &top[at].1) {
             match entries(node, "`defaults`") {
                 Err(rule) => problems.push(problem(node.line, rule).field("defaults")),
                 Ok(fields) => {
@@ -362,17 +403,29 @@ impl Fleet {
             }
         }
 
+        // The bots are taken out of the tree and each one's nodes dropped
+        // once read, so that the tree and the fleet are not both whole in
+        // memory at once.
+        let bots = bots.and_then(|at| match &mut root.kind {
+            Kind::Map(top) => top.get_mut(at).map(|(_, value)| std::mem::take(value)),
+            _ => None,
+        });
         let mut fleet_bots = Vec::new();
+        // Whether each bot was read whole (see `Rules::problems`).
+        let mut whole = Vec::new();
         let mut seen: HashMap<BotRef, usize> = HashMap::new();
         match bots {
             None => problems.push(problem(
                 root.line,
                 "has no `bots`: a fleet file lists its bots under `bots:`".into(),
             )),
-            Some(node) => match entries(node, "`bots`") {
-                Err(rule) => problems.push(problem(node.line, rule).field("bots")),
+            Some(node) => match into_entries(node, "`bots`") {
+                Err((line, rule)) => problems.push(problem(line, rule).field("bots")),
                 Ok(entries) => {
+                    fleet_bots.reserve_exact(entries.len());
+                    whole.reserve_exact(entries.len());
                     for (key, value) in entries {
+                        let (key, value) = (&key, &value);
                         // Duplicates by the bot they name, whether or not
                         // the first entry was valid.
                         if let Some(bot) = key.key_text().and_then(|k| k.parse::<BotRef>().ok()) {
@@ -389,7 +442,8 @@ impl Fleet {
                             seen.insert(bot, key.line);
                         }
                         if let Some(bot) = Self::bot(origin, key, value, &mut problems) {
-                            fleet_bots.push(bot);
+                            fleet_bots.push(bot.0);
+                            whole.push(bot.1);
                         }
                     }
                 }
@@ -398,12 +452,11 @@ impl Fleet {
         // The vendors' rules, for every bot read, whole or in part: a
         // problem elsewhere in the file hides none of them.
         let mut rules = Rules::default();
-        for (bot, whole) in &mut fleet_bots {
+        for (bot, whole) in fleet_bots.iter_mut().zip(whole) {
             merge_defaults(bot, &default_patch, &default_lines);
-            problems.extend(rules.problems(origin, bot, *whole));
+            problems.extend(rules.problems(origin, bot, whole));
         }
         FleetError::check(problems)?;
-        let fleet_bots = fleet_bots.into_iter().map(|(bot, _)| bot).collect();
         Ok(Fleet {
             origin: origin.to_string(),
             bots: fleet_bots,
@@ -435,6 +488,7 @@ impl Fleet {
         }
         let before = problems.len();
         let mut fleet_bot = FleetBot::new(bot, ChatbotPatch::new(), Map::new());
+        let mut places: BTreeMap<String, Place> = BTreeMap::new();
         fleet_bot.line = key.line;
         let fields = match entries(value, "a bot") {
             Ok(fields) => fields,
@@ -446,8 +500,7 @@ impl Fleet {
         for (field_key, field_value) in fields {
             let name = field_key.key_text().unwrap_or_default();
             let line = field_key.line;
-            if fleet_bot.places.contains_key(name) {
-                let first = fleet_bot.places[name].line;
+            if let Some(first) = places.get(name).map(|p| p.line) {
                 problems
                     .push(at(line, format!("is set twice (first on line {first})")).field(name));
                 continue;
@@ -463,7 +516,7 @@ impl Fleet {
                         for (vkey, vvalue) in vendor_fields {
                             let vname = vkey.key_text().unwrap_or_default();
                             let dotted = format!("vendor.{vname}");
-                            if let Some(first) = fleet_bot.places.get(&dotted) {
+                            if let Some(first) = places.get(&dotted) {
                                 let rule = format!("is set twice (first on line {})", first.line);
                                 problems.push(at(vkey.line, rule).field(dotted));
                                 continue;
@@ -474,7 +527,7 @@ impl Fleet {
                                 }
                                 Err((line, rule)) => problems.push(at(line, rule).field(&dotted)),
                             }
-                            fleet_bot.places.insert(
+                            places.insert(
                                 dotted,
                                 Place {
                                     line: vkey.line,
@@ -494,7 +547,7 @@ impl Fleet {
                 );
                 continue;
             }
-            fleet_bot.places.insert(
+            places.insert(
                 name.to_string(),
                 Place {
                     line,
@@ -502,6 +555,7 @@ impl Fleet {
                 },
             );
         }
+        fleet_bot.places = places.into();
         Some((fleet_bot, problems.len() == before))
     }
 
@@ -641,19 +695,20 @@ fn merge_defaults(bot: &mut FleetBot, defaults: &ChatbotPatch, lines: &HashMap<F
         let Some(line) = lines.get(&field) else {
             continue;
         };
-        let from = defaults.clone();
+        // Only the one field is copied (not the whole patch, per field).
+        let from = defaults;
         match field {
-            Field::Name => bot.patch.name = from.name,
-            Field::Description => bot.patch.description = from.description,
-            Field::Instructions => bot.patch.instructions = from.instructions,
-            Field::Model => bot.patch.model = from.model,
+            Field::Name => bot.patch.name.clone_from(&from.name),
+            Field::Description => bot.patch.description.clone_from(&from.description),
+            Field::Instructions => bot.patch.instructions.clone_from(&from.instructions),
+            Field::Model => bot.patch.model.clone_from(&from.model),
             Field::Temperature => bot.patch.temperature = from.temperature,
-            Field::Greeting => bot.patch.greeting = from.greeting,
-            Field::Language => bot.patch.language = from.language,
-            Field::Timezone => bot.patch.timezone = from.timezone,
+            Field::Greeting => bot.patch.greeting.clone_from(&from.greeting),
+            Field::Language => bot.patch.language.clone_from(&from.language),
+            Field::Timezone => bot.patch.timezone.clone_from(&from.timezone),
         }
         bot.places.insert(
-            field.name().to_string(),
+            field.name(),
             Place {
                 line: *line,
                 default: true,

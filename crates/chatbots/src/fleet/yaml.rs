@@ -32,6 +32,20 @@ pub(crate) struct Node {
     pub kind: Kind,
 }
 
+/// An empty plain scalar (null) on no line: what is left where a node
+/// was taken out of its tree.
+impl Default for Node {
+    fn default() -> Self {
+        Node {
+            line: 0,
+            kind: Kind::Scalar {
+                text: String::new(),
+                plain: true,
+            },
+        }
+    }
+}
+
 /// What a node holds. Map entries keep their order and their duplicates.
 #[derive(Clone, Debug)]
 pub(crate) enum Kind {
