@@ -128,7 +128,7 @@ fn bad_bot_keys_and_wrong_types_are_refused() {
 #[test]
 fn defaults_apply_where_the_vendor_supports_the_field_and_the_bot_does_not_set_it() {
     let text = format!(
-        "defaults:\n  greeting: Hello\n  instructions: Be brief.\nbots:\n  {OKCHAT}:\n    greeting: Hi\n  {PURETALK}:\n    vendor: {{voice_boost: true, voice_speed: 1.5}}\n  {CONVERZA}:\n    name: Sales\n"
+        "defaults:\n  greeting: Hello\n  instructions: Be brief.\nbots:\n  {OKCHAT}:\n    greeting: Hi\n  {PURETALK}:\n    vendor: {{voice_boost: true, max_reminder_messages: 2}}\n  {CONVERZA}:\n    name: Sales\n"
     );
     let fleet = Fleet::parse(&text, "fleet.yaml").expect("parses");
     let [okchat, puretalk, converza] = fleet.bots() else {
@@ -143,7 +143,7 @@ fn defaults_apply_where_the_vendor_supports_the_field_and_the_bot_does_not_set_i
     assert_eq!(puretalk.patch.greeting.as_deref(), Some("Hello"));
     assert_eq!(
         serde_json::Value::Object(puretalk.vendor_fields.clone()),
-        serde_json::json!({"voice_boost": true, "voice_speed": 1.5})
+        serde_json::json!({"voice_boost": true, "max_reminder_messages": 2})
     );
     // Converza has no greeting: the default does not apply there.
     assert_eq!(converza.patch.greeting, None);
@@ -157,12 +157,12 @@ fn defaults_apply_where_the_vendor_supports_the_field_and_the_bot_does_not_set_i
     );
 }
 
-/// Plans `text` against a fresh sandbox: refused, and not one request sent.
-async fn refused_by_plan(text: &str) -> FleetError {
+/// Plans `fleet` (built in code, so not checked by a parse) against a
+/// fresh sandbox: refused, and not one request sent.
+async fn refused_by_plan(fleet: &Fleet) -> FleetError {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
-    let fleet = Fleet::parse(text, "fleet.yaml").expect("parses");
     let err = client(&sandbox)
-        .plan(&fleet, &PlanOptions::new())
+        .plan(fleet, &PlanOptions::new())
         .await
         .expect_err("refused");
     for vendor in Vendor::ALL {
@@ -171,12 +171,14 @@ async fn refused_by_plan(text: &str) -> FleetError {
     err
 }
 
-#[tokio::test]
-async fn a_field_the_vendor_lacks_is_refused_with_its_line() {
-    let err = refused_by_plan(&format!(
+// The vendors' rules are checked by the parse itself (nothing can be
+// sent before it, and no client is needed).
+
+#[test]
+fn a_field_the_vendor_lacks_is_refused_with_its_line() {
+    let err = parse_err(&format!(
         "bots:\n  {OKCHAT}:\n    name: A\n    temperature: 0.5\n"
-    ))
-    .await;
+    ));
     assert_problem(
         single(&err),
         4,
@@ -186,21 +188,20 @@ async fn a_field_the_vendor_lacks_is_refused_with_its_line() {
     );
 }
 
-#[tokio::test]
-async fn an_out_of_range_value_is_refused_with_its_line() {
-    let err = refused_by_plan(&format!(
+#[test]
+fn an_out_of_range_value_is_refused_with_its_line() {
+    let err = parse_err(&format!(
         "bots:\n  {CONVERZA}:\n    name: A\n    temperature: 3\n"
-    ))
-    .await;
+    ));
     assert_problem(single(&err), 4, Some(CONVERZA), Some("temperature"), "2");
 }
 
-#[tokio::test]
-async fn an_out_of_range_default_is_refused_at_the_default_for_each_bot() {
+#[test]
+fn an_out_of_range_default_is_refused_at_the_default_for_each_bot() {
     let text = format!(
         "defaults:\n  temperature: 3\nbots:\n  {CONVERZA}:\n    name: A\n  {OKCHAT}:\n    name: B\n"
     );
-    let err = refused_by_plan(&text).await;
+    let err = parse_err(&text);
     // OKChat has no temperature: the default does not apply to it.
     assert_problem(
         single(&err),
@@ -211,19 +212,19 @@ async fn an_out_of_range_default_is_refused_at_the_default_for_each_bot() {
     );
 }
 
-#[tokio::test]
-async fn a_vendor_field_the_vendor_lacks_and_a_bad_vendor_value_are_refused() {
+#[test]
+fn a_vendor_field_the_vendor_lacks_and_a_bad_vendor_value_are_refused() {
     let text = format!(
         "bots:\n  {PURETALK}:\n    vendor:\n      voice_stream_latency_optimization: 2\n      voice_bost: true\n      voice_boost: \"yes\"\n"
     );
-    let err = refused_by_plan(&text).await;
+    let err = parse_err(&text);
     assert_eq!(err.problems.len(), 2, "{err}");
     assert_problem(
         &err.problems[0],
         5,
         Some(PURETALK),
         Some("vendor.voice_bost"),
-        "puretalk does not support `voice_bost`",
+        "puretalk does not support `voice_bost` (did you mean `voice_boost`?)",
     );
     assert_problem(
         &err.problems[1],
@@ -232,6 +233,71 @@ async fn a_vendor_field_the_vendor_lacks_and_a_bad_vendor_value_are_refused() {
         Some("vendor.voice_boost"),
         "expected a boolean",
     );
+}
+
+#[tokio::test]
+async fn a_fleet_built_in_code_is_checked_by_plan_before_anything_is_sent() {
+    let bot = FleetBot::new(
+        CONVERZA.parse().expect("a bot"),
+        ChatbotPatch::new().name("A").temperature(3.0),
+        Default::default(),
+    );
+    let err = refused_by_plan(&Fleet::from_bots("code", vec![bot])).await;
+    let p = single(&err);
+    assert_eq!(
+        (p.origin.as_str(), p.line, p.field.as_deref()),
+        ("code", None, Some("temperature"))
+    );
+    assert!(p.rule.contains("2"), "{p}");
+}
+
+/// Issue 19 (12): structure problems, duplicates and the vendors' rules
+/// all come out of one parse, of different bots and of one bot, with the
+/// likely meant field for typos.
+#[test]
+fn every_problem_of_a_file_comes_out_of_one_load() {
+    let text = format!(
+        "defaults:\n  greting: Hi\nbots:\n  {OKCHAT}:\n    colour: red\n    name: 7\n    vendor:\n      is_publc: true\n      settings: {{snipet: x}}\n  {CONVERZA}:\n    temperature: 3\n  {OKCHAT}:\n    name: again\n  {PURETALK}:\n    nme: X\n    temperature: 0.5\n"
+    );
+    let path = std::env::temp_dir().join(format!("fleet-all-{}.yaml", std::process::id()));
+    std::fs::write(&path, text).expect("written");
+    let err = Fleet::load(&path).expect_err("refused");
+    std::fs::remove_file(&path).ok();
+    let shown: Vec<String> = err
+        .problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{}|{}|{}|{}",
+                p.line.unwrap_or(0),
+                p.bot.as_deref().unwrap_or(""),
+                p.field.as_deref().unwrap_or(""),
+                p.rule
+            )
+        })
+        .collect();
+    let expected = [
+        "2||defaults.greting|unknown field (did you mean `greeting`?".to_string(),
+        format!("5|{OKCHAT}|colour|unknown field ("),
+        format!("6|{OKCHAT}|name|must be text"),
+        format!(
+            "8|{OKCHAT}|vendor.is_publc|okchat does not support `is_publc` (did you mean `is_public`?)"
+        ),
+        format!(
+            "9|{OKCHAT}|vendor.settings|okchat does not support `settings.snipet` (did you mean `settings.snippet`?)"
+        ),
+        format!("11|{CONVERZA}|temperature|`temperature` must be between"),
+        format!("12|{OKCHAT}||is listed twice (first on line 4)"),
+        format!("15|{PURETALK}|nme|unknown field (did you mean `name`?"),
+        format!("16|{PURETALK}|temperature|puretalk does not support `temperature`"),
+    ];
+    assert_eq!(shown.len(), expected.len(), "{err}");
+    for (got, want) in shown.iter().zip(&expected) {
+        assert!(
+            got.starts_with(want.as_str()),
+            "{got}\n  wanted {want}…\n{err}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -301,7 +367,8 @@ fn text_that_looks_like_another_type_survives_to_yaml_and_back() {
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let patch = ChatbotPatch::new().name(*name).temperature(0.1 * i as f64);
+            // Multiples of 1/16 up to 2: exact as Converza's 32-bit float.
+            let patch = ChatbotPatch::new().name(*name).temperature(i as f64 / 16.0);
             FleetBot::new(
                 BotRef::new(Vendor::Converza, format!("bot-{i}")),
                 patch,

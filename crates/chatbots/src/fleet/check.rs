@@ -1,11 +1,15 @@
 //! The vendors' rules for a fleet, checked before anything is sent.
 
-use serde_json::Map;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
 
 use super::file::{Fleet, FleetBot};
-use super::problem::{FleetError, Problem};
+use super::problem::{FleetError, Problem, closest};
 use crate::error::{Error, ErrorKind};
-use crate::model::{ChatbotPatch, Field};
+use crate::model::{BotRef, ChatbotPatch, Field, Vendor};
+use crate::vendors::{self, Driver};
 use crate::{Chatbots, VendorPatch, credential_variables, vendor_field};
 
 impl Chatbots {
@@ -14,45 +18,76 @@ impl Chatbots {
     /// enums ([`check_update`](Chatbots::check_update)), vendor fields its
     /// update request does not have, and bots at vendors this client has
     /// no credentials for. Every problem is reported, each with its line.
-    /// Nothing is sent.
+    /// Nothing is sent. ([`Fleet::parse`] already checks all but the
+    /// credentials: a fleet it returns fails here only for those.)
     ///
     /// ```
     /// use chatbots::Chatbots;
-    /// use chatbots::fleet::Fleet;
+    /// use chatbots::fleet::{Fleet, FleetBot};
+    /// use chatbots::{BotRef, ChatbotPatch, Vendor};
     ///
     /// let bots = Chatbots::builder().okchat_api_key("0123abcd").build().unwrap();
-    /// let fleet = Fleet::parse(
-    ///     "bots:\n  okchat:3317853e-0af2-427d-a56f-351a9587f48f:\n    temperature: 0.5\n",
-    ///     "fleet.yaml",
-    /// )
-    /// .unwrap();
-    /// let err = bots.check_fleet(&fleet).unwrap_err();
+    /// let bot = FleetBot::new(
+    ///     BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f"),
+    ///     ChatbotPatch::new().temperature(0.5),
+    ///     Default::default(),
+    /// );
+    /// let err = bots.check_fleet(&Fleet::from_bots("code", vec![bot])).unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "fleet.yaml:3: okchat:3317853e-0af2-427d-a56f-351a9587f48f: temperature: okchat does not support `temperature`"
+    ///     "code: okchat:3317853e-0af2-427d-a56f-351a9587f48f: temperature: okchat does not support `temperature`"
     /// );
     /// ```
     pub fn check_fleet(&self, fleet: &Fleet) -> Result<(), FleetError> {
+        let mut rules = Rules::default();
         let mut problems = Vec::new();
         for bot in fleet.bots() {
-            problems.extend(self.check_bot(fleet.origin(), bot));
+            let vendor = bot.bot.vendor;
+            if !self.vendors().contains(&vendor) {
+                let vars = credential_variables(vendor).join(" and ");
+                problems.push(bot.problem(
+                    fleet.origin(),
+                    None,
+                    format!("no credentials for {vendor}: {vars} is not set (or configure it with Chatbots::builder())"),
+                ));
+            }
+            problems.extend(rules.problems(fleet.origin(), bot, true));
         }
         FleetError::check(problems)
     }
+}
 
-    /// Every problem of one bot: each field checked on its own first, so
-    /// that each is named; then the whole patch, for rules between fields.
-    fn check_bot(&self, origin: &str, bot: &FleetBot) -> Vec<Problem> {
+/// The vendors' rules, checked without a client: what
+/// [`Chatbots::check_update`] checks (the update body built and validated
+/// against the spec, the rules between fields), by a driver without
+/// credentials, made once per vendor. This is what lets [`Fleet::parse`]
+/// report rule problems with the file's other problems, before any
+/// client exists.
+#[derive(Default)]
+pub(crate) struct Rules {
+    drivers: HashMap<Vendor, Option<Arc<dyn Driver>>>,
+    /// Each vendor's update-request schema, parsed once, for "did you
+    /// mean" (`None` when it has none or it does not parse).
+    schemas: HashMap<Vendor, Option<Value>>,
+}
+
+impl Rules {
+    /// Every rule problem of one bot. Its whole desired patch is checked
+    /// first (the common case: it passes, and nothing else is needed);
+    /// when refused, each field on its own, so that each is named, then
+    /// the whole again for rules between fields. `whole` is false for a
+    /// bot that has structure problems: its patch is partial, so only its
+    /// fields alone are checked.
+    pub(crate) fn problems(&mut self, origin: &str, bot: &FleetBot, whole: bool) -> Vec<Problem> {
         let vendor = bot.bot.vendor;
-        let mut problems = Vec::new();
-        if !self.vendors().contains(&vendor) {
-            let vars = credential_variables(vendor).join(" and ");
-            problems.push(bot.problem(
-                origin,
-                None,
-                format!("no credentials for {vendor}: {vars} is not set (or configure it with Chatbots::builder())"),
-            ));
+        let desired = desired_patch(bot);
+        if whole
+            && let Ok(patch) = &desired
+            && self.refused(&bot.bot, patch).is_none()
+        {
+            return Vec::new();
         }
+        let mut problems = Vec::new();
         for field in Field::ALL {
             if !bot.patch.sets(field) {
                 continue;
@@ -66,31 +101,32 @@ impl Chatbots {
                 ));
                 continue;
             }
-            let alone = only(&bot.patch, field);
-            if let Some(rule) = self.refusal(bot, &alone) {
-                problems.push(bot.problem(origin, Some(name), rule));
+            if let Some(e) = self.refused(&bot.bot, &only(&bot.patch, field)) {
+                problems.push(bot.problem(origin, Some(name), rule(&e)));
             }
         }
         for (key, value) in &bot.vendor_fields {
             let dotted = format!("vendor.{key}");
             let mut one = Map::new();
             one.insert(key.clone(), value.clone());
-            let rule = match VendorPatch::from_json(vendor, &one) {
-                Err(e) => Some(rule(&e)),
-                Ok(patch) => self.refusal(bot, &ChatbotPatch::new().vendor_patch(patch)),
+            let refusal = match VendorPatch::from_json(vendor, &one) {
+                Err(e) => Some(self.with_suggestion(vendor, &e)),
+                Ok(patch) => self
+                    .refused(&bot.bot, &ChatbotPatch::new().vendor_patch(patch))
+                    .map(|e| rule(&e)),
             };
-            if let Some(rule) = rule {
-                problems.push(bot.problem(origin, Some(&dotted), rule));
+            if let Some(refusal) = refusal {
+                problems.push(bot.problem(origin, Some(&dotted), refusal));
             }
         }
-        if !problems.is_empty() {
+        if !problems.is_empty() || !whole {
             return problems;
         }
-        match desired_patch(bot) {
+        match desired {
             Err(e) => problems.push(bot.problem(origin, Some("vendor"), rule(&e))),
             Ok(patch) if patch.is_empty() => {}
             Ok(patch) => {
-                if let Some(e) = self.refused(bot, &patch) {
+                if let Some(e) = self.refused(&bot.bot, &patch) {
                     let field = field_of(bot, &e);
                     problems.push(bot.problem(origin, field.as_deref(), rule(&e)));
                 }
@@ -99,20 +135,101 @@ impl Chatbots {
         problems
     }
 
-    /// Why the vendor's rules refuse `patch` for `bot`, if they do.
-    fn refusal(&self, bot: &FleetBot, patch: &ChatbotPatch) -> Option<String> {
-        self.refused(bot, patch).map(|e| rule(&e))
-    }
-
-    /// The error of the vendor's rules for `patch`, if any. A vendor
-    /// without credentials is reported once per bot, not per field.
-    fn refused(&self, bot: &FleetBot, patch: &ChatbotPatch) -> Option<Error> {
-        match self.check_update(&bot.bot, patch) {
+    /// The error of the vendor's rules for `patch`, if any. The driver
+    /// has no client, so a patch that passes ends in a configuration
+    /// error ("no credentials"): configuration is not the file's problem
+    /// (a vendor without credentials is [`Chatbots::check_fleet`]'s, once
+    /// per bot).
+    fn refused(&mut self, bot: &BotRef, patch: &ChatbotPatch) -> Option<Error> {
+        let driver = self
+            .drivers
+            .entry(bot.vendor)
+            .or_insert_with(|| {
+                let registered = vendors::find(bot.vendor).ok()?;
+                (registered.connect)(None).ok()
+            })
+            .as_ref()?;
+        match driver.check(bot, patch) {
             Ok(()) => None,
             Err(e) if matches!(e.kind(), ErrorKind::Config) => None,
             Err(e) => Some(e),
         }
     }
+
+    /// The rule of a refused vendor field, with the closest field the
+    /// vendor's update request has when the key is unknown (a typo).
+    fn with_suggestion(&mut self, vendor: Vendor, e: &Error) -> String {
+        let mut said = rule(e);
+        if let ErrorKind::Unsupported { field } = e.kind()
+            && let Some(near) = self.nearest_field(vendor, field)
+        {
+            said.push_str(&format!(" (did you mean `{near}`?)"));
+        }
+        said
+    }
+
+    /// The update-request field nearest to `path` (`voice_bost`,
+    /// `settings.snipet`, `items[0].nam`), spelled as `path` with its last
+    /// key corrected.
+    fn nearest_field(&mut self, vendor: Vendor, path: &str) -> Option<String> {
+        let schema = self
+            .schemas
+            .entry(vendor)
+            .or_insert_with(|| {
+                let registered = vendors::find(vendor).ok()?;
+                let json = (registered.update_operation)().request_schema_json?;
+                serde_json::from_str(json).ok()
+            })
+            .as_ref()?;
+        let (parent, last) = match path.rfind('.') {
+            Some(dot) => (&path[..dot], &path[dot + 1..]),
+            None => ("", path),
+        };
+        let mut at = schema;
+        for segment in parent.split('.').filter(|s| !s.is_empty()) {
+            let (key, indexed) = match segment.find('[') {
+                Some(open) => (&segment[..open], true),
+                None => (segment, false),
+            };
+            at = properties(schema, at)?.get(key)?;
+            if indexed {
+                at = resolve(schema, at).get("items")?;
+            }
+        }
+        let (key, index) = match last.find('[') {
+            Some(open) => (&last[..open], &last[open..]),
+            None => (last, ""),
+        };
+        let near = closest(key, properties(schema, at)?.keys().map(String::as_str))?;
+        Some(format!("{}{near}{index}", &path[..path.len() - last.len()]))
+    }
+}
+
+/// The properties an object schema names, through a `$ref` to the root's
+/// `$defs` and through `anyOf`/`oneOf`/`allOf` (a nullable object).
+fn properties<'s>(root: &'s Value, schema: &'s Value) -> Option<&'s Map<String, Value>> {
+    let schema = resolve(root, schema);
+    if let Some(found) = schema.get("properties").and_then(Value::as_object) {
+        return Some(found);
+    }
+    ["anyOf", "oneOf", "allOf"]
+        .into_iter()
+        .filter_map(|k| schema.get(k).and_then(Value::as_array))
+        .flatten()
+        .find_map(|member| {
+            let member = resolve(root, member);
+            member.get("properties").and_then(Value::as_object)
+        })
+}
+
+/// `schema`, or what its `$ref` (`#/$defs/Name`) points to.
+fn resolve<'s>(root: &'s Value, schema: &'s Value) -> &'s Value {
+    schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|pointer| root.pointer(pointer))
+        .unwrap_or(schema)
 }
 
 /// The whole patch a bot's desired state amounts to: shared fields and

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::problem::{FleetError, Problem};
+use super::check::Rules;
+use super::problem::{FleetError, Problem, closest};
 use super::yaml::{self, Kind, Node};
 use crate::model::{BotRef, ChatbotPatch, Field};
 use crate::vendors;
@@ -46,7 +47,7 @@ pub struct FleetBot {
     /// built in code).
     pub line: usize,
     /// Where each field was set: `name`, `vendor`, `vendor.voice_boost`.
-    places: BTreeMap<String, Place>,
+    places: Places,
 }
 
 /// Equal when bot, patch and vendor fields are (lines do not count).
@@ -55,6 +56,34 @@ impl PartialEq for FleetBot {
         self.bot == other.bot
             && self.patch == other.patch
             && self.vendor_fields == other.vendor_fields
+    }
+}
+
+/// Where each field of a bot was set, by name: sorted pairs rather than a
+/// map, as a fleet holds one per bot and a map's first node alone costs
+/// hundreds of bytes. Built whole from the map the bot's parse fills,
+/// then added to only by the defaults (at most one per shared field).
+#[derive(Clone, Debug, Default)]
+struct Places(Vec<(Box<str>, Place)>);
+
+impl Places {
+    fn get(&self, name: &str) -> Option<&Place> {
+        let found = self.0.binary_search_by(|(k, _)| (**k).cmp(name)).ok()?;
+        Some(&self.0[found].1)
+    }
+
+    fn insert(&mut self, name: &str, place: Place) {
+        match self.0.binary_search_by(|(k, _)| (**k).cmp(name)) {
+            Ok(at) => self.0[at].1 = place,
+            Err(at) => self.0.insert(at, (name.into(), place)),
+        }
+    }
+}
+
+impl From<BTreeMap<String, Place>> for Places {
+    fn from(map: BTreeMap<String, Place>) -> Self {
+        // A map iterates in order: already sorted.
+        Places(map.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
@@ -85,7 +114,7 @@ impl FleetBot {
             patch,
             vendor_fields,
             line: 0,
-            places: BTreeMap::new(),
+            places: Places::default(),
         }
     }
 
@@ -135,6 +164,55 @@ fn shared_names() -> String {
     Field::ALL.map(Field::name).join(", ")
 }
 
+/// `unknown field`, with the shared field `name` is likely a typo of.
+fn unknown_shared(name: &str, also: &str) -> String {
+    let near = closest(name, Field::ALL.map(Field::name))
+        .map(|near| format!("did you mean `{near}`? "))
+        .unwrap_or_default();
+    format!(
+        "unknown field ({near}shared fields are: {}{also})",
+        shared_names()
+    )
+}
+
+/// The largest fleet file or plan read: 64 MiB, about a million bots.
+/// Reading, parsing and checking take memory and time linear in the
+/// file's size; this bounds them for a file that is not a fleet at all
+/// (a log, a disk image), refused before it is read.
+pub const MAX_FILE_BYTES: usize = 64 << 20;
+
+/// Reads a fleet file or a plan as text, refusing one larger than
+/// [`MAX_FILE_BYTES`] before reading it whole (a file that grows while
+/// read included): the error says so, as [`std::io::ErrorKind::InvalidData`].
+///
+/// ```
+/// let path = std::env::temp_dir().join("read_limited_doc.yaml");
+/// std::fs::write(&path, "bots: {}\n").unwrap();
+/// assert_eq!(chatbots::fleet::read_limited(&path).unwrap(), "bots: {}\n");
+/// ```
+pub fn read_limited(path: impl AsRef<Path>) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let mut text = String::new();
+    // One byte more than allowed tells a file at the limit from a larger one.
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_string(&mut text)?;
+    if text.len() > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            too_large(),
+        ));
+    }
+    Ok(text)
+}
+
+fn too_large() -> String {
+    format!(
+        "is larger than {} MiB, the limit for a fleet file or plan",
+        MAX_FILE_BYTES >> 20
+    )
+}
+
 /// Sets `field` in `patch` from a YAML value, or says why it cannot.
 fn set_field(patch: &mut ChatbotPatch, field: Field, value: &Node) -> Result<(), String> {
     let scalar = value.scalar();
@@ -181,6 +259,18 @@ fn set_field(patch: &mut ChatbotPatch, field: Field, value: &Node) -> Result<(),
     Ok(())
 }
 
+/// The entries of a map node, taken, or the line and rule of a problem
+/// (null counts as empty).
+fn into_entries(node: Node, what: &str) -> Result<Vec<(Node, Node)>, (usize, String)> {
+    if node.is_null() {
+        return Ok(Vec::new());
+    }
+    match node.kind {
+        Kind::Map(entries) => Ok(entries),
+        _ => Err((node.line, format!("{what} must be a map of keys to values"))),
+    }
+}
+
 /// The entries of a map node, or a problem (null counts as empty).
 fn entries<'n>(node: &'n Node, what: &str) -> Result<&'n [(Node, Node)], String> {
     match &node.kind {
@@ -192,10 +282,19 @@ fn entries<'n>(node: &'n Node, what: &str) -> Result<&'n [(Node, Node)], String>
 
 impl Fleet {
     /// Parses YAML text; `origin` names the file in errors (e.g.
-    /// `fleet.yaml`). Finds structural problems only (syntax, unknown
-    /// keys, bad `vendor:id` keys, unknown vendors, duplicate bots, wrong
-    /// value types); every problem found is reported, not just the first.
-    /// The vendors' own rules are [`Chatbots::check_fleet`](crate::Chatbots::check_fleet)'s.
+    /// `fleet.yaml`). Finds every problem of the file in one run: its
+    /// structure (syntax, unknown keys, bad `vendor:id` keys, unknown
+    /// vendors, duplicate bots, wrong value types) and the vendors' rules
+    /// (fields a vendor lacks, values outside its ranges or enums, vendor
+    /// fields its update request does not have); one bot's problems hide
+    /// none of another's. Only credentials are left to
+    /// [`Chatbots::check_fleet`](crate::Chatbots::check_fleet).
+    ///
+    /// Bounded for any text: at most [`MAX_FILE_BYTES`]; nested at most
+    /// 64 levels deep; anchors and aliases may copy at most 4 nodes or
+    /// bytes per byte of the file (plus 64 Ki), so that a "billion laughs"
+    /// is refused at the alias that goes beyond. Memory and time are
+    /// linear in the text's length.
     ///
     /// ```
     /// use chatbots::fleet::Fleet;
@@ -207,16 +306,21 @@ impl Fleet {
     /// ```
     pub fn parse(text: &str, origin: &str) -> Result<Fleet, FleetError> {
         let problem = |line: usize, rule: String| Problem::new(origin, Some(line), rule);
+        if text.len() > MAX_FILE_BYTES {
+            return Err(FleetError {
+                problems: vec![Problem::new(origin, None, too_large())],
+            });
+        }
         let root = match yaml::parse(text) {
             Ok(root) => root,
             Err(e) => {
                 return Err(FleetError {
-                    problems: vec![problem(e.line, format!("is not valid YAML: {}", e.message))],
+                    problems: vec![problem(e.line, e.message)],
                 });
             }
         };
         let mut problems = Vec::new();
-        let Some(root) = root else {
+        let Some(mut root) = root else {
             return Err(FleetError {
                 problems: vec![problem(
                     1,
@@ -232,9 +336,10 @@ impl Fleet {
                 });
             }
         };
-        let mut defaults: Option<&Node> = None;
-        let mut bots: Option<&Node> = None;
-        for (key, value) in top {
+        // Where `defaults` and `bots` are in `top`.
+        let mut defaults: Option<usize> = None;
+        let mut bots: Option<usize> = None;
+        for (at, (key, _)) in top.iter().enumerate() {
             let slot = match key.key_text() {
                 Some("defaults") => &mut defaults,
                 Some("bots") => &mut bots,
@@ -257,19 +362,19 @@ impl Fleet {
                 problems.push(
                     problem(
                         key.line,
-                        format!("is set twice (first on line {})", first.line),
+                        format!("is set twice (first on line {})", top[*first].1.line),
                     )
                     .field(key.key_text().unwrap_or_default()),
                 );
                 continue;
             }
-            *slot = Some(value);
+            *slot = Some(at);
         }
 
         // Defaults: shared fields only, each with its line.
         let mut default_patch = ChatbotPatch::new();
         let mut default_lines: HashMap<Field, usize> = HashMap::new();
-        if let Some(node) = defaults {
+        if let Some(node) = defaults.map(|at| &top[at].1) {
             match entries(node, "`defaults`") {
                 Err(rule) => problems.push(problem(node.line, rule).field("defaults")),
                 Ok(fields) => {
@@ -291,27 +396,36 @@ impl Fleet {
                             None if name == "vendor" => problems.push(at(
                                 "cannot be a default: each vendor has its own fields; set `vendor` on each bot".into(),
                             )),
-                            None => problems.push(at(format!(
-                                "unknown field (shared fields are: {})",
-                                shared_names()
-                            ))),
+                            None => problems.push(at(unknown_shared(name, ""))),
                         }
                     }
                 }
             }
         }
 
+        // The bots are taken out of the tree and each one's nodes dropped
+        // once read, so that the tree and the fleet are not both whole in
+        // memory at once.
+        let bots = bots.and_then(|at| match &mut root.kind {
+            Kind::Map(top) => top.get_mut(at).map(|(_, value)| std::mem::take(value)),
+            _ => None,
+        });
         let mut fleet_bots = Vec::new();
+        // Whether each bot was read whole (see `Rules::problems`).
+        let mut whole = Vec::new();
         let mut seen: HashMap<BotRef, usize> = HashMap::new();
         match bots {
             None => problems.push(problem(
                 root.line,
                 "has no `bots`: a fleet file lists its bots under `bots:`".into(),
             )),
-            Some(node) => match entries(node, "`bots`") {
-                Err(rule) => problems.push(problem(node.line, rule).field("bots")),
+            Some(node) => match into_entries(node, "`bots`") {
+                Err((line, rule)) => problems.push(problem(line, rule).field("bots")),
                 Ok(entries) => {
+                    fleet_bots.reserve_exact(entries.len());
+                    whole.reserve_exact(entries.len());
                     for (key, value) in entries {
+                        let (key, value) = (&key, &value);
                         // Duplicates by the bot they name, whether or not
                         // the first entry was valid.
                         if let Some(bot) = key.key_text().and_then(|k| k.parse::<BotRef>().ok()) {
@@ -328,17 +442,21 @@ impl Fleet {
                             seen.insert(bot, key.line);
                         }
                         if let Some(bot) = Self::bot(origin, key, value, &mut problems) {
-                            fleet_bots.push(bot);
+                            fleet_bots.push(bot.0);
+                            whole.push(bot.1);
                         }
                     }
                 }
             },
         }
-        FleetError::check(problems)?;
-
-        for bot in &mut fleet_bots {
+        // The vendors' rules, for every bot read, whole or in part: a
+        // problem elsewhere in the file hides none of them.
+        let mut rules = Rules::default();
+        for (bot, whole) in fleet_bots.iter_mut().zip(whole) {
             merge_defaults(bot, &default_patch, &default_lines);
+            problems.extend(rules.problems(origin, bot, whole));
         }
+        FleetError::check(problems)?;
         Ok(Fleet {
             origin: origin.to_string(),
             bots: fleet_bots,
@@ -346,13 +464,15 @@ impl Fleet {
         })
     }
 
-    /// One bot's entry, or `None` after noting its problems.
+    /// One bot's entry after noting its problems: `None` when it names no
+    /// bot or holds no fields, else the bot with the fields that are
+    /// well-formed, and whether that is all of them.
     fn bot(
         origin: &str,
         key: &Node,
         value: &Node,
         problems: &mut Vec<Problem>,
-    ) -> Option<FleetBot> {
+    ) -> Option<(FleetBot, bool)> {
         let text = key.key_text().unwrap_or_default();
         let at = |line: usize, rule: String| Problem::new(origin, Some(line), rule).bot(text);
         let bot: BotRef = match text.parse() {
@@ -368,6 +488,7 @@ impl Fleet {
         }
         let before = problems.len();
         let mut fleet_bot = FleetBot::new(bot, ChatbotPatch::new(), Map::new());
+        let mut places: BTreeMap<String, Place> = BTreeMap::new();
         fleet_bot.line = key.line;
         let fields = match entries(value, "a bot") {
             Ok(fields) => fields,
@@ -379,8 +500,7 @@ impl Fleet {
         for (field_key, field_value) in fields {
             let name = field_key.key_text().unwrap_or_default();
             let line = field_key.line;
-            if fleet_bot.places.contains_key(name) {
-                let first = fleet_bot.places[name].line;
+            if let Some(first) = places.get(name).map(|p| p.line) {
                 problems
                     .push(at(line, format!("is set twice (first on line {first})")).field(name));
                 continue;
@@ -396,7 +516,7 @@ impl Fleet {
                         for (vkey, vvalue) in vendor_fields {
                             let vname = vkey.key_text().unwrap_or_default();
                             let dotted = format!("vendor.{vname}");
-                            if let Some(first) = fleet_bot.places.get(&dotted) {
+                            if let Some(first) = places.get(&dotted) {
                                 let rule = format!("is set twice (first on line {})", first.line);
                                 problems.push(at(vkey.line, rule).field(dotted));
                                 continue;
@@ -407,7 +527,7 @@ impl Fleet {
                                 }
                                 Err((line, rule)) => problems.push(at(line, rule).field(&dotted)),
                             }
-                            fleet_bot.places.insert(
+                            places.insert(
                                 dotted,
                                 Place {
                                     line: vkey.line,
@@ -421,16 +541,13 @@ impl Fleet {
                 problems.push(
                     at(
                         line,
-                        format!(
-                            "unknown field (shared fields are: {}; the vendor's own go under `vendor:`)",
-                            shared_names()
-                        ),
+                        unknown_shared(name, "; the vendor's own go under `vendor:`"),
                     )
                     .field(name),
                 );
                 continue;
             }
-            fleet_bot.places.insert(
+            places.insert(
                 name.to_string(),
                 Place {
                     line,
@@ -438,14 +555,15 @@ impl Fleet {
                 },
             );
         }
-        (problems.len() == before).then_some(fleet_bot)
+        fleet_bot.places = places.into();
+        Some((fleet_bot, problems.len() == before))
     }
 
     /// Reads and parses a file; errors name it as given.
     pub fn load(path: impl AsRef<Path>) -> Result<Fleet, FleetError> {
         let path = path.as_ref();
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| FleetError {
+        let text = read_limited(path).map_err(|e| FleetError {
             problems: vec![Problem::new(&origin, None, format!("cannot be read: {e}"))],
         })?;
         Self::parse(&text, &origin)
@@ -484,42 +602,82 @@ impl Fleet {
     ///
     /// ```
     /// use chatbots::fleet::Fleet;
-    /// let fleet = Fleet::parse("bots:\n  okchat:1:\n    name: 'yes'\n    temperature: 0.5\n", "a.yaml").unwrap();
+    /// let fleet = Fleet::parse("bots:\n  converza:1:\n    name: 'yes'\n    temperature: 0.5\n", "a.yaml").unwrap();
     /// let again = Fleet::parse(&fleet.to_yaml(), "b.yaml").unwrap();
     /// assert_eq!(fleet, again);
     /// ```
     pub fn to_yaml(&self) -> String {
-        use serde_norway::{Mapping, Value as Yaml};
-        let mut bots = Mapping::new();
-        for bot in &self.bots {
-            let mut fields = Mapping::new();
-            for field in Field::ALL {
-                let value = match (field, &bot.patch.temperature) {
-                    (Field::Temperature, Some(t)) => Some(Yaml::from(*t)),
-                    (Field::Temperature, None) => None,
-                    _ => bot.patch.field(field).map(Yaml::String),
-                };
-                if let Some(value) = value {
-                    fields.insert(Yaml::String(field.name().into()), value);
-                }
-            }
-            if !bot.vendor_fields.is_empty() {
-                // JSON always has a YAML form.
-                let vendor = serde_norway::to_value(&bot.vendor_fields).unwrap_or(Yaml::Null);
-                fields.insert(Yaml::String("vendor".into()), vendor);
-            }
-            bots.insert(Yaml::String(bot.bot.to_string()), Yaml::Mapping(fields));
-        }
-        let mut root = Mapping::new();
-        root.insert(Yaml::String("bots".into()), Yaml::Mapping(bots));
-        // A header line with a line break would end the comment.
+        // Written by hand rather than by a YAML serialiser: every text is
+        // written so that `parse` reads back exactly it (see
+        // `yaml::write_text`), which serde_norway's emitter does not do
+        // for line separators (it breaks the line there and indents).
+        // Each line break in the header would end the comment.
         let mut out: String = self
             .header
             .iter()
-            .map(|l| format!("# {}\n", l.replace(['\n', '\r'], " ")))
+            .map(|l| {
+                format!(
+                    "# {}\n",
+                    l.replace(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'], " ")
+                )
+            })
             .collect();
-        // A mapping of text and numbers always serialises.
-        out.push_str(&serde_norway::to_string(&Yaml::Mapping(root)).unwrap_or_default());
+        out.push_str("bots:");
+        if self.bots.is_empty() {
+            out.push_str(" {}");
+        }
+        for bot in &self.bots {
+            out.push_str("\n  ");
+            yaml::write_key(&bot.bot.to_string(), 2, &mut out);
+            let empty =
+                !Field::ALL.into_iter().any(|f| bot.patch.sets(f)) && bot.vendor_fields.is_empty();
+            if empty {
+                out.push_str(" {}");
+            }
+            for field in Field::ALL {
+                let value = match field {
+                    Field::Temperature => bot.patch.temperature.map(|t| {
+                        // JSON's shortest form; YAML's for the non-finite.
+                        serde_json::Number::from_f64(t).map_or_else(
+                            || {
+                                if t.is_nan() {
+                                    ".nan".to_string()
+                                } else if t > 0.0 {
+                                    ".inf".to_string()
+                                } else {
+                                    "-.inf".to_string()
+                                }
+                            },
+                            |n| n.to_string(),
+                        )
+                    }),
+                    _ => bot.patch.field(field).map(|text| {
+                        let mut written = String::new();
+                        yaml::write_text(&text, &mut written);
+                        written
+                    }),
+                };
+                if let Some(value) = value {
+                    out.push_str("\n    ");
+                    out.push_str(field.name());
+                    out.push_str(": ");
+                    out.push_str(&value);
+                }
+            }
+            if !bot.vendor_fields.is_empty() {
+                out.push_str("\n    vendor:");
+                for (key, value) in &bot.vendor_fields {
+                    out.push_str("\n      ");
+                    yaml::write_key(key, 6, &mut out);
+                    out.push(' ');
+                    match value {
+                        Value::String(text) => yaml::write_text(text, &mut out),
+                        other => yaml::write_json(other, &mut out),
+                    }
+                }
+            }
+        }
+        out.push('\n');
         out
     }
 }
@@ -537,19 +695,20 @@ fn merge_defaults(bot: &mut FleetBot, defaults: &ChatbotPatch, lines: &HashMap<F
         let Some(line) = lines.get(&field) else {
             continue;
         };
-        let from = defaults.clone();
+        // Only the one field is copied (not the whole patch, per field).
+        let from = defaults;
         match field {
-            Field::Name => bot.patch.name = from.name,
-            Field::Description => bot.patch.description = from.description,
-            Field::Instructions => bot.patch.instructions = from.instructions,
-            Field::Model => bot.patch.model = from.model,
+            Field::Name => bot.patch.name.clone_from(&from.name),
+            Field::Description => bot.patch.description.clone_from(&from.description),
+            Field::Instructions => bot.patch.instructions.clone_from(&from.instructions),
+            Field::Model => bot.patch.model.clone_from(&from.model),
             Field::Temperature => bot.patch.temperature = from.temperature,
-            Field::Greeting => bot.patch.greeting = from.greeting,
-            Field::Language => bot.patch.language = from.language,
-            Field::Timezone => bot.patch.timezone = from.timezone,
+            Field::Greeting => bot.patch.greeting.clone_from(&from.greeting),
+            Field::Language => bot.patch.language.clone_from(&from.language),
+            Field::Timezone => bot.patch.timezone.clone_from(&from.timezone),
         }
         bot.places.insert(
-            field.name().to_string(),
+            field.name(),
             Place {
                 line: *line,
                 default: true,

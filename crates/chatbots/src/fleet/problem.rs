@@ -104,3 +104,55 @@ impl FleetError {
         Err(FleetError { problems })
     }
 }
+
+/// The candidate `given` is most likely a typo of: the nearest by edit
+/// distance, if within a third of its length (at least one edit). Keys
+/// longer than any field name are not compared, so that a hostile key
+/// costs nothing.
+pub(crate) fn closest<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    const LONGEST: usize = 64;
+    let given: Vec<char> = given.chars().collect();
+    if given.is_empty() || given.len() > LONGEST {
+        return None;
+    }
+    let allowed = (given.len() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| c.len() <= 2 * LONGEST)
+        .map(|c| (distance(&given, c), c))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, one row at a time.
+fn distance(a: &[char], b: &str) -> usize {
+    let mut row: Vec<usize> = (0..=a.len()).collect();
+    for (j, cb) in b.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = j + 1;
+        for (i, ca) in a.iter().enumerate() {
+            let substitute = diagonal + usize::from(*ca != cb);
+            diagonal = row[i + 1];
+            row[i + 1] = substitute.min(row[i] + 1).min(diagonal + 1);
+        }
+    }
+    row[a.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn a_typo_finds_its_field_and_a_stranger_finds_none() {
+        let fields = ["voice_boost", "voice_speed", "greeting"];
+        assert_eq!(closest("voice_bost", fields), Some("voice_boost"));
+        assert_eq!(closest("greting", fields), Some("greeting"));
+        assert_eq!(closest("colour", fields), None);
+        assert_eq!(closest(&"x".repeat(100_000), fields), None);
+    }
+}

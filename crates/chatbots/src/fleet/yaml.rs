@@ -3,18 +3,47 @@
 //! spans for values, and a map silently keeps the last of duplicate keys).
 
 use std::collections::HashMap;
+use std::fmt;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use serde_json::Value;
 
-/// Deeper than any fleet file needs; bounds the recursion on hostile input.
-const MAX_DEPTH: usize = 64;
+/// Deeper than any fleet file needs. Every tree is at most this deep,
+/// aliases included, so that building, converting and dropping one (all
+/// recursive) stay far from the end of the stack on hostile input.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// What anchors and aliases may copy, in nodes plus bytes of scalar text:
+/// this many per byte of the file, plus [`ALIAS_FLOOR`]. A fleet file
+/// needs little (a `vendor:` object shared by many bots); a "billion
+/// laughs" needs exponentially more than its size, and is refused at the
+/// alias that goes beyond, so that memory and time stay linear in the
+/// file's size.
+pub(crate) const ALIAS_PER_BYTE: usize = 4;
+
+/// What aliases may copy in any file, however small (see
+/// [`ALIAS_PER_BYTE`]).
+pub(crate) const ALIAS_FLOOR: usize = 1 << 16;
 
 /// A node and the line it starts on (counting from 1).
 #[derive(Clone, Debug)]
 pub(crate) struct Node {
     pub line: usize,
     pub kind: Kind,
+}
+
+/// An empty plain scalar (null) on no line: what is left where a node
+/// was taken out of its tree.
+impl Default for Node {
+    fn default() -> Self {
+        Node {
+            line: 0,
+            kind: Kind::Scalar {
+                text: String::new(),
+                plain: true,
+            },
+        }
+    }
 }
 
 /// What a node holds. Map entries keep their order and their duplicates.
@@ -30,11 +59,21 @@ pub(crate) enum Kind {
     Map(Vec<(Node, Node)>),
 }
 
-/// A syntax error: the line and what the parser said.
+/// Why a text is not a tree: the line and the whole rule, as a fleet
+/// problem states it (a YAML syntax error, or a limit above).
 #[derive(Debug)]
 pub(crate) struct SyntaxError {
     pub line: usize,
     pub message: String,
+}
+
+impl SyntaxError {
+    fn syntax(line: usize, what: impl fmt::Display) -> Self {
+        SyntaxError {
+            line,
+            message: format!("is not valid YAML: {what}"),
+        }
+    }
 }
 
 type Events<'a> = Parser<'a, saphyr_parser::StrInput<'a>>;
@@ -45,6 +84,11 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
         events: Parser::new_from_str(text),
         anchors: HashMap::new(),
         last_line: 1,
+        copied: 0,
+        budget: text
+            .len()
+            .saturating_mul(ALIAS_PER_BYTE)
+            .saturating_add(ALIAS_FLOOR),
     };
     let mut root = None;
     loop {
@@ -54,28 +98,41 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, SyntaxError> {
             Event::StreamEnd => return Ok(root),
             Event::DocumentStart(_) => {
                 if root.is_some() {
-                    return Err(SyntaxError {
-                        line: span.start.line(),
-                        message: "a second YAML document (`---`): a fleet file holds one".into(),
-                    });
+                    return Err(SyntaxError::syntax(
+                        span.start.line(),
+                        "a second YAML document (`---`): a fleet file holds one",
+                    ));
                 }
                 let (event, span) = reader.next()?;
-                root = Some(reader.node(event, span, 0)?);
+                root = Some(reader.node(event, span, 0)?.node);
             }
             _ => {
-                return Err(SyntaxError {
-                    line: span.start.line(),
-                    message: "unexpected content outside the document".into(),
-                });
+                return Err(SyntaxError::syntax(
+                    span.start.line(),
+                    "unexpected content outside the document",
+                ));
             }
         }
     }
 }
 
+/// A node as built, with what an alias of it would cost.
+struct Built {
+    node: Node,
+    /// How many levels it holds below itself (a scalar: 0).
+    height: usize,
+    /// Its nodes plus the bytes of its scalars' text.
+    weight: usize,
+}
+
 struct Reader<'a> {
     events: Events<'a>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchor's node, height and weight.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     last_line: usize,
+    /// The weight anchors and aliases copied so far, within `budget`.
+    copied: usize,
+    budget: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -85,49 +142,88 @@ impl<'a> Reader<'a> {
                 self.last_line = span.start.line();
                 Ok((event, span))
             }
-            Some(Err(e)) => Err(SyntaxError {
-                line: e.marker().line(),
-                message: e.info().to_string(),
-            }),
-            None => Err(SyntaxError {
-                line: self.last_line,
-                message: "the document ends too early".into(),
-            }),
+            Some(Err(e)) => Err(SyntaxError::syntax(e.marker().line(), e.info())),
+            None => Err(SyntaxError::syntax(
+                self.last_line,
+                "the document ends too early",
+            )),
         }
     }
 
-    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Node, SyntaxError> {
-        let line = span.start.line();
-        if depth > MAX_DEPTH {
+    /// Counts a copy of `weight` against the budget, or refuses it.
+    fn copy(&mut self, weight: usize, line: usize) -> Result<(), SyntaxError> {
+        self.copied = self.copied.saturating_add(weight);
+        if self.copied > self.budget {
             return Err(SyntaxError {
                 line,
-                message: format!("nested more than {MAX_DEPTH} levels deep"),
+                message: format!(
+                    "aliases expand beyond {} nodes and bytes ({ALIAS_PER_BYTE} per byte of the file, plus {ALIAS_FLOOR})",
+                    self.budget
+                ),
             });
         }
-        let (node, anchor) = match event {
+        Ok(())
+    }
+
+    /// The node `event` starts, at `depth` (the root's is 0). Recursive,
+    /// but never deeper than [`MAX_DEPTH`].
+    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Built, SyntaxError> {
+        let line = span.start.line();
+        let too_deep = || SyntaxError {
+            line,
+            message: format!("is nested more than {MAX_DEPTH} levels deep"),
+        };
+        if depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        let (built, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 // `!!str 12` is text; any other tag is ignored, as the
                 // value's own form decides its type.
                 let plain = style == ScalarStyle::Plain && tag.is_none();
+                let weight = 1 + text.len();
                 let kind = Kind::Scalar {
                     text: text.into_owned(),
                     plain,
                 };
-                (Node { line, kind }, anchor)
+                let node = Node { line, kind };
+                (
+                    Built {
+                        node,
+                        height: 0,
+                        weight,
+                    },
+                    anchor,
+                )
             }
             Event::SequenceStart(anchor, _) => {
+                let (mut height, mut weight) = (0, 1);
                 let mut items = Vec::new();
                 loop {
                     let (event, span) = self.next()?;
                     if matches!(event, Event::SequenceEnd) {
                         break;
                     }
-                    items.push(self.node(event, span, depth + 1)?);
+                    let item = self.node(event, span, depth + 1)?;
+                    height = height.max(item.height + 1);
+                    weight += item.weight;
+                    items.push(item.node);
                 }
-                let kind = Kind::Seq(items);
-                (Node { line, kind }, anchor)
+                let node = Node {
+                    line,
+                    kind: Kind::Seq(items),
+                };
+                (
+                    Built {
+                        node,
+                        height,
+                        weight,
+                    },
+                    anchor,
+                )
             }
             Event::MappingStart(anchor, _) => {
+                let (mut height, mut weight) = (0, 1);
                 let mut entries = Vec::new();
                 loop {
                     let (event, span) = self.next()?;
@@ -137,30 +233,48 @@ impl<'a> Reader<'a> {
                     let key = self.node(event, span, depth + 1)?;
                     let (event, span) = self.next()?;
                     let value = self.node(event, span, depth + 1)?;
-                    entries.push((key, value));
+                    height = height.max(key.height.max(value.height) + 1);
+                    weight += key.weight + value.weight;
+                    entries.push((key.node, value.node));
                 }
-                let kind = Kind::Map(entries);
-                (Node { line, kind }, anchor)
+                let node = Node {
+                    line,
+                    kind: Kind::Map(entries),
+                };
+                (
+                    Built {
+                        node,
+                        height,
+                        weight,
+                    },
+                    anchor,
+                )
             }
             Event::Alias(id) => {
-                let mut node = self.anchors.get(&id).cloned().ok_or(SyntaxError {
-                    line,
-                    message: "an alias (`*name`) of no anchor".into(),
-                })?;
+                let no_anchor = || SyntaxError::syntax(line, "an alias (`*name`) of no anchor");
+                let &(_, height, weight) = self.anchors.get(&id).ok_or_else(no_anchor)?;
+                if depth + height > MAX_DEPTH {
+                    return Err(too_deep());
+                }
+                // Counted before the copy is made.
+                self.copy(weight, line)?;
+                let (anchored, ..) = self.anchors.get(&id).ok_or_else(no_anchor)?;
+                let mut node = anchored.clone();
                 node.line = line;
-                return Ok(node);
-            }
-            _ => {
-                return Err(SyntaxError {
-                    line,
-                    message: "unexpected YAML event".into(),
+                return Ok(Built {
+                    node,
+                    height,
+                    weight,
                 });
             }
+            _ => return Err(SyntaxError::syntax(line, "unexpected YAML event")),
         };
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.copy(built.weight, line)?;
+            self.anchors
+                .insert(anchor, (built.node.clone(), built.height, built.weight));
         }
-        Ok(node)
+        Ok(built)
     }
 }
 
@@ -188,12 +302,7 @@ impl Node {
         if !plain {
             return Some(Value::String(text.clone()));
         }
-        Some(match text.as_str() {
-            "" | "~" | "null" | "Null" | "NULL" => Value::Null,
-            "true" | "True" | "TRUE" => Value::Bool(true),
-            "false" | "False" | "FALSE" => Value::Bool(false),
-            t => number(t).unwrap_or_else(|| Value::String(t.to_string())),
-        })
+        Some(plain_value(text))
     }
 
     /// The node as JSON, or the line and rule of the first part that
@@ -225,6 +334,143 @@ impl Node {
     }
 }
 
+/// A plain scalar's value under the core schema (see [`Node::scalar`]).
+fn plain_value(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        t => number(t).unwrap_or_else(|| Value::String(t.to_string())),
+    }
+}
+
+/// Writes `text` as a YAML scalar that every YAML 1.2 reader (and this
+/// one) reads back as exactly `text`: plain where that is plainly safe
+/// (readable), double-quoted otherwise, with an escape for every character
+/// a reader could take as a line break, drop or refuse (controls, NEL,
+/// U+2028/U+2029, the BOM, non-characters). Never a raw line break, so
+/// nothing is folded and no indentation is read into the text.
+pub(crate) fn write_text(text: &str, out: &mut String) {
+    if plain_is_safe(text) {
+        out.push_str(text);
+    } else {
+        write_quoted(text, out);
+    }
+}
+
+/// Writes `text` as a map key at `indent` spaces, followed by what its
+/// value needs next (`:`). YAML limits an implicit key to 1024
+/// characters on one line, so a longer one is written explicit
+/// (`? key` and `:` on the next line).
+pub(crate) fn write_key(text: &str, indent: usize, out: &mut String) {
+    // Bytes are at least characters: below this, the key fits as written.
+    const IMPLICIT_KEY_MAX: usize = 1000;
+    let start = out.len();
+    write_text(text, out);
+    if out.len() - start > IMPLICIT_KEY_MAX {
+        out.truncate(start);
+        out.push_str("? ");
+        write_quoted(text, out);
+        out.push('\n');
+        out.extend(std::iter::repeat_n(' ', indent));
+    }
+    out.push(':');
+}
+
+/// Plain is kept to text that means text to any reader, YAML 1.1 ones
+/// included: it starts with a letter, holds only letters, digits, spaces
+/// and a few marks that are never indicators in the middle of a block
+/// scalar, has no `: `, ends in neither a space nor a colon, and is not a
+/// keyword (`null`, `true`, `yes`, `off`…).
+fn plain_is_safe(text: &str) -> bool {
+    let mut chars = text.chars().peekable();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if !first.is_alphabetic() || text.ends_with([' ', ':']) {
+        return false;
+    }
+    while let Some(c) = chars.next() {
+        let safe = c.is_alphanumeric()
+            || matches!(
+                c,
+                ' ' | '_' | '-' | '.' | ',' | '/' | '(' | ')' | '!' | '?' | '\'' | '+' | '@'
+            )
+            || (c == ':' && chars.peek().is_some_and(|n| *n != ' '));
+        if !safe {
+            return false;
+        }
+    }
+    const YAML_1_1: [&str; 16] = [
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+        "OFF",
+    ];
+    matches!(plain_value(text), Value::String(_)) && !YAML_1_1.contains(&text)
+}
+
+/// `text` double-quoted, with JSON's escapes (which YAML's double-quoted
+/// style shares; every escaped character is in the BMP).
+fn write_quoted(text: &str, out: &mut String) {
+    use std::fmt::Write as _;
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // Cc (C0, DEL, C1 with NEL), the line and paragraph
+            // separators, the BOM and the two BMP non-characters.
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+                ) =>
+            {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Writes a JSON value as a YAML scalar or flow collection (JSON's own
+/// syntax, text written by [`write_text`]'s quoting), which reads back
+/// as the same value.
+pub(crate) fn write_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(text) => write_quoted(text, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_quoted(key, out);
+                out.push_str(": ");
+                write_json(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
 fn is_special_float(text: &str) -> bool {
     let t = text.trim_start_matches(['+', '-']);
     matches!(t, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN")
@@ -244,10 +490,14 @@ fn number(text: &str) -> Option<Value> {
             .flatten();
     }
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if digits(unsigned, 10)
-        && let Ok(n) = text.parse::<i64>()
-    {
-        return Some(Value::from(n));
+    if digits(unsigned, 10) {
+        if let Ok(n) = text.parse::<i64>() {
+            return Some(Value::from(n));
+        }
+        // Above i64 (JSON's unsigned 64-bit integers) stays exact.
+        if let Ok(n) = text.trim_start_matches('+').parse::<u64>() {
+            return Some(Value::from(n));
+        }
     }
     // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
     let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
@@ -325,6 +575,75 @@ mod tests {
         let node = parse("v: .inf\n").unwrap().unwrap();
         assert_eq!(node.to_json().unwrap_err().0, 1);
     }
+
+    /// `n` levels of "billion laughs": each anchor holds ten aliases of
+    /// the one before.
+    fn laughs(n: usize) -> String {
+        let mut text = "a0: &a0 [lol]\n".to_string();
+        for i in 1..=n {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn aliases_expand_within_a_budget_linear_in_the_file() {
+        // Three levels (a thousand copies) are fine; nine are refused at
+        // the alias that goes beyond, with its line, before the copy.
+        assert!(parse(&laughs(3)).is_ok());
+        let err = parse(&laughs(9)).unwrap_err();
+        assert!(err.message.starts_with("aliases expand beyond"), "{err:?}");
+        assert!((2..=10).contains(&err.line), "{err:?}");
+        // One long scalar aliased again and again costs its bytes each time.
+        let long = "x".repeat(100_000);
+        let mut text = format!("a: &a {long}\nb: [");
+        text.push_str(&vec!["*a"; 10_000].join(","));
+        text.push_str("]\n");
+        assert!(parse(&text).unwrap_err().message.contains("aliases expand"));
+    }
+
+    #[test]
+    fn an_alias_cannot_nest_a_tree_deeper_than_the_limit() {
+        // Each anchor nests the previous one 40 levels deeper: built one by
+        // one, each is within the limit; the second alias would not be.
+        let open = "[".repeat(40);
+        let close = "]".repeat(40);
+        let text = format!("a: &a {open}x{close}\nb: &b {open}*a{close}\nc: {open}*b{close}\n");
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("nested more than 64"), "{err:?}");
+        assert_eq!(err.line, 2);
+    }
+
+    proptest::proptest! {
+        /// What `write_text` writes, as a key or a value, reads back as the
+        /// very text, whatever it holds.
+        #[test]
+        fn any_text_written_reads_back_exactly(
+            text in proptest::prop_oneof![
+                proptest::prelude::any::<String>(),
+                proptest::string::string_regex(TRICKY).unwrap(),
+            ]
+        ) {
+            let mut doc = String::new();
+            write_key(&text, 0, &mut doc);
+            doc.push(' ');
+            write_text(&text, &mut doc);
+            doc.push_str("\nother: ");
+            let mut object = serde_json::Map::new();
+            object.insert(text.clone(), serde_json::json!([text]));
+            write_json(&Value::Object(object.clone()), &mut doc);
+            doc.push('\n');
+            let node = parse(&doc).map_err(|e| format!("{e:?}\n{doc}")).unwrap().unwrap();
+            let Kind::Map(entries) = &node.kind else { panic!("a map: {doc}") };
+            proptest::prop_assert_eq!(entries[0].0.key_text(), Some(text.as_str()), "{}", doc);
+            proptest::prop_assert_eq!(entries[0].1.scalar(), Some(Value::String(text.clone())), "{}", doc);
+            proptest::prop_assert_eq!(entries[1].1.to_json().unwrap(), Value::Object(object), "{}", doc);
+        }
+    }
+
+    /// Text made of what trips YAML writers and readers up.
+    const TRICKY: &str = "(\u{2028}|\u{2029}|\u{85}|\u{feff}|\r|\n|\r\n|\t| |  |#|: |:|'|\"|\\\\|-|\\?|&|\\*|!|%|@|`|\\{|\\}|\\[|\\]|,|\u{200f}|\u{202e}|\u{1f600}|\u{0}|\u{7f}|\u{fffe}|\u{ffff}|yes|no|null|~|true|0x1F|1e3|\\.inf|---|\\.\\.\\.|[a-z]{1,3}|[0-9]{1,3}|x{1001}){0,12}";
 
     #[test]
     fn a_second_document_and_deep_nesting_are_errors_not_panics() {

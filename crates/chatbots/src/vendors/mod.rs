@@ -120,6 +120,8 @@ pub(crate) struct Registered {
     pub list_operation: Option<&'static str>,
     /// Where a shared field goes in the update body, and how.
     pub field: fn(Field) -> Option<(Target, Option<Convert>)>,
+    /// The update operation (its schema names the vendor's own fields).
+    pub update_operation: fn() -> &'static Operation,
     /// The vendor's driver, with a client when `secrets` are given.
     pub connect: ConnectFn,
 }
@@ -157,6 +159,7 @@ const fn entry<V: VendorApi>(default_base_url: &'static str) -> Registered {
         get_operation: V::GET_OPERATION,
         list_operation: V::LIST_OPERATION,
         field: field_of::<V>,
+        update_operation: V::update_operation,
         connect: connect::<V>,
     }
 }
