@@ -189,13 +189,13 @@ impl Chatbots {
                 ),
             )]));
         }
-        // A plan file can be edited by hand; one bot planned twice would be
-        // sent twice, in no defined order.
+        // A plan file can be edited by hand; one bot planned twice (in any
+        // spelling of its id) would be sent twice, in no defined order.
         let mut seen = std::collections::HashSet::new();
         let twice: Vec<Problem> = plan
             .bots
             .iter()
-            .filter(|b| !seen.insert(&b.bot))
+            .filter(|b| !seen.insert(b.bot.canonical()))
             .map(|b| {
                 Problem::new(
                     origin,

@@ -314,7 +314,11 @@ impl Fleet {
                     for (key, value) in entries {
                         // Duplicates by the bot they name, whether or not
                         // the first entry was valid.
-                        if let Some(bot) = key.key_text().and_then(|k| k.parse::<BotRef>().ok()) {
+                        if let Some(bot) = key
+                            .key_text()
+                            .and_then(|k| k.parse::<BotRef>().ok())
+                            .map(|b| b.canonical())
+                        {
                             if let Some(first) = seen.get(&bot) {
                                 problems.push(
                                     problem(

@@ -8,6 +8,7 @@
 //! Everything else here is generic over [`VendorApi`].
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -74,6 +75,16 @@ pub(crate) trait VendorApi: Sized + 'static {
     /// The bot's id, as the read answer reports it.
     fn id(bot: &Self::Bot) -> String;
 
+    /// `id` in the form that tells bots apart (see
+    /// [`BotRef::canonical`](crate::BotRef::canonical)): two ids name one
+    /// bot exactly when their canonical forms are equal. The default takes
+    /// an id as opaque, compared exactly; a vendor whose spec types the id
+    /// (`format: uuid`, an integer) returns the form it sends
+    /// ([`uuid_id`], [`integer_id`]).
+    fn canonical_id(id: &str) -> Cow<'_, str> {
+        Cow::Borrowed(id)
+    }
+
     /// Reads one bot (only called when [`GET_OPERATION`](Self::GET_OPERATION) is set).
     fn get(
         _client: &Self::Client,
@@ -118,6 +129,8 @@ pub(crate) struct Registered {
     pub credentials: &'static [&'static str],
     pub get_operation: Option<&'static str>,
     pub list_operation: Option<&'static str>,
+    /// [`VendorApi::canonical_id`].
+    pub canonical_id: fn(&str) -> Cow<'_, str>,
     /// Where a shared field goes in the update body, and how.
     pub field: fn(Field) -> Option<(Target, Option<Convert>)>,
     /// The vendor's driver, with a client when `secrets` are given.
@@ -156,6 +169,7 @@ const fn entry<V: VendorApi>(default_base_url: &'static str) -> Registered {
         credentials: V::CREDENTIALS,
         get_operation: V::GET_OPERATION,
         list_operation: V::LIST_OPERATION,
+        canonical_id: V::canonical_id,
         field: field_of::<V>,
         connect: connect::<V>,
     }
@@ -459,6 +473,27 @@ fn lost_key(input: &serde_json::Value, output: &serde_json::Value, prefix: &str)
             .enumerate()
             .find_map(|(i, (g, k))| lost_key(g, k, &format!("{prefix}[{i}]"))),
         _ => None,
+    }
+}
+
+/// The canonical form of an id the spec types `format: uuid`: lower-case
+/// and hyphenated, as `uuid::Uuid` displays it (and as the generated
+/// clients send it); as written when it is not a UUID (it is refused when
+/// used).
+pub(crate) fn uuid_id(id: &str) -> Cow<'_, str> {
+    match uuid::Uuid::parse_str(id) {
+        Ok(uuid) => Cow::Owned(uuid.to_string()),
+        Err(_) => Cow::Borrowed(id),
+    }
+}
+
+/// The canonical form of an id the spec types as a 64-bit integer: its
+/// decimal digits without `+` or leading zeros, as it is sent; as written
+/// when it is not such an integer (it is refused when used).
+pub(crate) fn integer_id(id: &str) -> Cow<'_, str> {
+    match id.parse::<i64>() {
+        Ok(n) => Cow::Owned(n.to_string()),
+        Err(_) => Cow::Borrowed(id),
     }
 }
 
