@@ -206,6 +206,22 @@ impl Chatbots {
             })
             .collect();
         FleetError::check(twice).map_err(ApplyError::Refused)?;
+        // Without its snapshot a bot would be sent unchecked against a
+        // re-read. (A plan file is refused so when read; this is a plan
+        // built or changed in code.)
+        let unchecked: Vec<Problem> = plan
+            .bots
+            .iter()
+            .filter_map(|b| {
+                let rule = b.snapshot_rule()?;
+                Some(
+                    Problem::new(origin, (b.line > 0).then_some(b.line), rule)
+                        .bot(b.bot.to_string())
+                        .field("current"),
+                )
+            })
+            .collect();
+        FleetError::check(unchecked).map_err(ApplyError::Refused)?;
         // Re-read what the plan read, the same way.
         let reread: Vec<&BotPlan> = plan
             .bots
