@@ -541,3 +541,72 @@ pub(crate) fn find(vendor: Vendor) -> Result<&'static Registered, Error> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_norway::Value;
+
+    use super::registered;
+
+    /// The id form a vendor's spec declares for the bot id its read
+    /// operation takes in the path: `Some("uuid")`, `Some("integer")`, or
+    /// `None` (an opaque string, or no read operation to say).
+    fn spec_form(vendor: &str, get_operation: Option<&str>) -> Option<&'static str> {
+        let path = format!("{}/../../specs/{vendor}.yaml", env!("CARGO_MANIFEST_DIR"));
+        let get_operation = get_operation?;
+        let text = std::fs::read_to_string(&path).expect("the spec is readable");
+        let spec: Value = serde_norway::from_str(&text).expect("the spec is YAML");
+        let operation = spec["paths"]
+            .as_mapping()?
+            .values()
+            .filter_map(Value::as_mapping)
+            .flat_map(|item| item.values())
+            .find(|op| op["operationId"].as_str() == Some(get_operation))?;
+        let resolve = |param: &Value| -> Value {
+            match param["$ref"].as_str() {
+                Some(at) => {
+                    let name = at.rsplit('/').next().unwrap_or_default();
+                    spec["components"]["parameters"][name].clone()
+                }
+                None => param.clone(),
+            }
+        };
+        let id = operation["parameters"]
+            .as_sequence()?
+            .iter()
+            .map(resolve)
+            .find(|param| param["in"].as_str() == Some("path"))?;
+        let schema = &id["schema"];
+        match (schema["type"].as_str(), schema["format"].as_str()) {
+            (Some("integer"), _) => Some("integer"),
+            (_, Some("uuid")) => Some("uuid"),
+            _ => None,
+        }
+    }
+
+    /// What a vendor's `canonical_id` does, seen from outside.
+    fn canonical_form(canonical_id: fn(&str) -> std::borrow::Cow<'_, str>) -> Option<&'static str> {
+        let uuid = "3317853E-0AF2-427D-A56F-351A9587F48F";
+        if canonical_id(uuid) == uuid.to_lowercase() {
+            Some("uuid")
+        } else if canonical_id("007") == "7" {
+            Some("integer")
+        } else {
+            assert_eq!(canonical_id(uuid), uuid, "an opaque id is kept as written");
+            None
+        }
+    }
+
+    /// Each vendor module's id rule is the form its spec types the id in.
+    #[test]
+    fn each_vendors_id_rule_follows_its_spec() {
+        for vendor in registered() {
+            let name = vendor.vendor.name();
+            assert_eq!(
+                canonical_form(vendor.canonical_id),
+                spec_form(name, vendor.get_operation),
+                "{name}: `VendorApi::canonical_id` against specs/{name}.yaml"
+            );
+        }
+    }
+}
