@@ -1,7 +1,8 @@
 //! Bulk updates: many bots, bounded concurrency per vendor, one outcome per
 //! bot.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -134,9 +135,10 @@ impl std::error::Error for BulkRefused {}
 impl Chatbots {
     /// Applies many patches, one per bot, and reports every bot.
     ///
-    /// Every patch is checked first (the rules of [`update`](Self::update));
-    /// if any is refused, nothing is sent and [`BulkRefused`] lists each
-    /// refused bot. Otherwise all are sent, at most
+    /// Every patch is checked first (the rules of [`update`](Self::update),
+    /// and each bot at most once: ids compare as
+    /// [`BotRef::canonical`] spells them); if any is refused, nothing is
+    /// sent and [`BulkRefused`] lists each refused bot. Otherwise all are sent, at most
     /// [`BulkOptions::concurrency`] at a time per vendor (vendors run side
     /// by side), and the answer holds one [`BulkOutcome`] per item, in the
     /// order given: one bot's failure never stops the others.
@@ -163,13 +165,36 @@ impl Chatbots {
     ) -> Result<Vec<BulkOutcome>, BulkRefused> {
         let items: Vec<(BotRef, ChatbotPatch)> = items.into_iter().collect();
         let total = items.len();
+        // One bot twice (in any spelling of its id) would be sent twice, in
+        // no defined order: its final state would be either patch.
+        let mut first: HashMap<BotRef, usize> = HashMap::new();
         let refused: Vec<BulkOutcome> = items
             .iter()
-            .filter_map(|(bot, patch)| {
-                self.check_update(bot, patch).err().map(|e| BulkOutcome {
-                    bot: bot.clone(),
-                    result: Err(e),
-                })
+            .enumerate()
+            .filter_map(|(index, (bot, patch))| {
+                let twice = match first.entry(bot.canonical()) {
+                    Entry::Occupied(seen) => Some(Error::invalid(
+                        bot.vendor,
+                        "bot",
+                        format!(
+                            "is in the batch more than once (items {} and {}, counting from 1)",
+                            seen.get() + 1,
+                            index + 1
+                        ),
+                    )),
+                    Entry::Vacant(slot) => {
+                        slot.insert(index);
+                        None
+                    }
+                };
+                twice
+                    .map(Err)
+                    .unwrap_or_else(|| self.check_update(bot, patch))
+                    .err()
+                    .map(|e| BulkOutcome {
+                        bot: bot.clone(),
+                        result: Err(e),
+                    })
             })
             .collect();
         if !refused.is_empty() {

@@ -21,13 +21,110 @@ pub struct BotRef {
 }
 
 impl BotRef {
-    /// A reference to `id` at `vendor`.
+    /// A reference to `id` at `vendor`, taken as given; see
+    /// [`try_new`](Self::try_new) for an id from outside the program.
     pub fn new(vendor: Vendor, id: impl Into<String>) -> Self {
         Self {
             vendor,
             id: id.into(),
         }
     }
+
+    /// A reference to `id` at `vendor`, refused when the id is empty, starts
+    /// or ends with white space, or holds a character that would act on a
+    /// terminal or on the lines of a plan ([`BotRef::from_str`] checks the
+    /// same).
+    ///
+    /// ```
+    /// use chatbots::{BotRef, Vendor};
+    /// assert!(BotRef::try_new(Vendor::StreamSkill, "12345").is_ok());
+    /// let err = BotRef::try_new(Vendor::StreamSkill, "1\n~ okchat:2").unwrap_err();
+    /// assert!(err.to_string().contains("U+000A, a control character"), "{err}");
+    /// ```
+    ///
+    /// [`BotRef::from_str`]: std::str::FromStr::from_str
+    pub fn try_new(vendor: Vendor, id: impl Into<String>) -> Result<Self, ParseBotRefError> {
+        let id = id.into();
+        match id_rule(&id) {
+            Ok(()) => Ok(Self { vendor, id }),
+            Err(rule) => Err(ParseBotRefError {
+                text: format!("{vendor}:{id}"),
+                rule,
+            }),
+        }
+    }
+
+    /// The same bot, its id in the vendor's canonical form: the form the
+    /// facade sends (a UUID lower-cased and hyphenated, an integer without
+    /// sign or leading zeros, as the vendor's spec types the id); an
+    /// opaque id, or one the vendor's form does not parse, as written. Two
+    /// references name the same bot exactly when their canonical forms are
+    /// equal.
+    ///
+    /// ```
+    /// use chatbots::{BotRef, Vendor};
+    /// let upper = BotRef::new(Vendor::OkChat, "3317853E-0AF2-427D-A56F-351A9587F48F");
+    /// let lower = BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f");
+    /// assert_eq!(upper.canonical(), lower);
+    /// assert_eq!(BotRef::new(Vendor::StreamSkill, "007").canonical().id, "7");
+    /// ```
+    pub fn canonical(&self) -> BotRef {
+        match crate::vendors::find(self.vendor) {
+            Ok(registered) => BotRef {
+                vendor: self.vendor,
+                id: (registered.canonical_id)(&self.id).into_owned(),
+            },
+            // Not compiled in: refused wherever it is used; compared as written.
+            Err(_) => self.clone(),
+        }
+    }
+}
+
+/// Why a character may not be part of an id, if it may not: each of these
+/// acts on a terminal, reorders the text around it, or starts a new line
+/// (a newline in an id would forge a line of a plan).
+fn forbidden(c: char) -> Option<&'static str> {
+    match c {
+        '\u{85}' | '\u{2028}' | '\u{2029}' => Some("a line or paragraph separator"),
+        // C0, DEL and C1.
+        c if c.is_control() => Some("a control character"),
+        '\u{61C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+            Some("a bidirectional control")
+        }
+        _ => None,
+    }
+}
+
+/// The rules every id parsed from text follows, or the one it breaks.
+fn id_rule(id: &str) -> Result<(), String> {
+    if id.trim().is_empty() {
+        return Err("empty id".into());
+    }
+    if id.trim() != id {
+        return Err("the id starts or ends with white space".into());
+    }
+    if let Some((c, what)) = id.chars().find_map(|c| forbidden(c).map(|what| (c, what))) {
+        return Err(format!(
+            "the id contains U+{:04X}, {what}: ids may not hold control characters, \
+             bidirectional controls or line separators",
+            u32::from(c)
+        ));
+    }
+    Ok(())
+}
+
+/// `text` with every character [`forbidden`] in an id written as
+/// `\u{…}`, so that an error about it is safe to print.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if forbidden(c).is_some() {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl fmt::Display for BotRef {
@@ -48,7 +145,8 @@ impl fmt::Display for ParseBotRefError {
         write!(
             f,
             "`{}` is not a bot (`vendor:id`): {}",
-            self.text, self.rule
+            escaped(&self.text),
+            escaped(&self.rule)
         )
     }
 }
@@ -64,6 +162,9 @@ impl std::error::Error for ParseBotRefError {}
 /// assert_eq!(bot.vendor, Vendor::OkChat);
 /// assert!("acme:1".parse::<BotRef>().unwrap_err().to_string().contains("unknown vendor `acme`"));
 /// assert!("okchat:".parse::<BotRef>().unwrap_err().to_string().contains("empty id"));
+/// // Nothing that acts on a terminal or starts a line: the error shows it escaped.
+/// let err = "okchat:1\u{1b}[2J".parse::<BotRef>().unwrap_err().to_string();
+/// assert!(err.contains("U+001B, a control character") && err.contains("1\\u{1b}[2J"), "{err}");
 /// ```
 impl std::str::FromStr for BotRef {
     type Err = ParseBotRefError;
@@ -77,12 +178,7 @@ impl std::str::FromStr for BotRef {
             .split_once(':')
             .ok_or_else(|| refused("no `:` between vendor and id".into()))?;
         let vendor: Vendor = vendor.parse().map_err(|e| refused(format!("{e}")))?;
-        if id.trim().is_empty() {
-            return Err(refused("empty id".into()));
-        }
-        if id.trim() != id {
-            return Err(refused("the id starts or ends with white space".into()));
-        }
+        id_rule(id).map_err(refused)?;
         Ok(BotRef::new(vendor, id))
     }
 }

@@ -318,12 +318,13 @@ async fn update_many_sends_nothing_when_a_patch_is_refused() {
         BotRef::new(Vendor::Converza, CONVERZA_BOT),
         ChatbotPatch::new().name("ok"),
     );
+    // Other bots: one bot twice is refused as such (`identity.rs`).
     let out_of_range = (
-        BotRef::new(Vendor::Converza, CONVERZA_BOT),
+        BotRef::new(Vendor::Converza, "770e8400-e29b-41d4-a716-446655440003"),
         ChatbotPatch::new().temperature(7.0),
     );
     let unsupported = (
-        BotRef::new(Vendor::Converza, CONVERZA_BOT),
+        BotRef::new(Vendor::Converza, "770e8400-e29b-41d4-a716-446655440004"),
         ChatbotPatch::new().greeting("hi"),
     );
     let not_configured = (

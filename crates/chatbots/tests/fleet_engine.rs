@@ -4,7 +4,7 @@
 
 mod common;
 
-use chatbots::fleet::{ApplyError, ApplyOptions, Change, Fleet, Plan, PlanOptions};
+use chatbots::fleet::{ApplyError, ApplyOptions, Change, FieldPlan, Fleet, Plan, PlanOptions};
 use chatbots::{BotRef, ChatbotPatch, Chatbots, RetryPolicy, Vendor};
 use chatbots_sandbox::{Fault, FaultRule, Sandbox};
 use serde_json::json;
@@ -287,12 +287,15 @@ async fn a_plan_saved_as_json_applies_as_approved() {
     let okchat = bots.get(&bot(OKCHAT)).await.expect("read");
     assert_eq!(okchat.greeting.as_deref(), Some("From JSON"));
 
-    // A plan edited by hand to break a vendor rule is refused, nothing sent.
-    let mut edited: serde_json::Value = serde_json::from_str(&saved).expect("json");
-    let mut hottask = edited["bots"][1].clone();
-    hottask["fields"][0] = json!({"field": "temperature", "change": "unknown", "new": 0.5});
-    edited["bots"] = json!([hottask]);
-    let edited: Plan = serde_json::from_value(edited).expect("deserialises");
+    // A plan file edited by hand is refused when read (`plan_file.rs`); a
+    // plan changed in code to break a vendor rule is refused, nothing sent.
+    let mut edited = loaded.clone();
+    let mut hottask = edited.bots[1].clone();
+    hottask.fields[0] = FieldPlan {
+        field: "temperature".into(),
+        change: Change::Unknown { new: json!(0.5) },
+    };
+    edited.bots = vec![hottask];
     let before = sandbox.requests(Vendor::HotTask);
     let err = bots
         .apply(&edited, &ApplyOptions::new())
@@ -324,11 +327,10 @@ async fn a_plan_saved_as_json_applies_as_approved() {
         Err(ApplyError::Stale { .. })
     ));
 
-    // A plan edited by hand to list a bot twice is refused, nothing sent.
-    let mut doubled: serde_json::Value = serde_json::from_str(&saved).expect("json");
-    let hottask = doubled["bots"][1].clone();
-    doubled["bots"] = json!([hottask.clone(), hottask]);
-    let doubled: Plan = serde_json::from_value(doubled).expect("deserialises");
+    // A plan changed to list a bot twice is refused, nothing sent.
+    let mut doubled = loaded.clone();
+    let hottask = doubled.bots[1].clone();
+    doubled.bots = vec![hottask.clone(), hottask];
     let before = sandbox.requests(Vendor::HotTask);
     let err = bots
         .apply(&doubled, &ApplyOptions::new())
@@ -338,9 +340,8 @@ async fn a_plan_saved_as_json_applies_as_approved() {
     assert_eq!(sandbox.requests(Vendor::HotTask), before, "nothing sent");
 
     // A plan of another format is refused, nothing sent.
-    let mut other: serde_json::Value = serde_json::from_str(&saved).expect("json");
-    other["format"] = json!(2);
-    let other: Plan = serde_json::from_value(other).expect("deserialises");
+    let mut other = loaded.clone();
+    other.format = 2;
     assert!(matches!(
         bots.apply(&other, &ApplyOptions::new()).await,
         Err(ApplyError::Refused(_))

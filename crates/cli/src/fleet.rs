@@ -59,13 +59,9 @@ fn load_fleet(path: &Path) -> Result<Fleet, Failure> {
 }
 
 fn load_plan(path: &Path) -> Result<Plan, Failure> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::message(format!("{shown}: cannot be read: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| {
+    Plan::load(path).map_err(|e| {
         Failure::message(format!(
-            "{shown}: not a plan written by `chatbots plan -o` ({e}); \
-             a fleet file must not end in .json"
+            "{e}\n(a plan is what `chatbots plan -o` writes; a fleet file must not end in .json)"
         ))
     })
 }

@@ -189,13 +189,13 @@ impl Chatbots {
                 ),
             )]));
         }
-        // A plan file can be edited by hand; one bot planned twice would be
-        // sent twice, in no defined order.
+        // A plan file can be edited by hand; one bot planned twice (in any
+        // spelling of its id) would be sent twice, in no defined order.
         let mut seen = std::collections::HashSet::new();
         let twice: Vec<Problem> = plan
             .bots
             .iter()
-            .filter(|b| !seen.insert(&b.bot))
+            .filter(|b| !seen.insert(b.bot.canonical()))
             .map(|b| {
                 Problem::new(
                     origin,
@@ -206,6 +206,22 @@ impl Chatbots {
             })
             .collect();
         FleetError::check(twice).map_err(ApplyError::Refused)?;
+        // Without its snapshot a bot would be sent unchecked against a
+        // re-read. (A plan file is refused so when read; this is a plan
+        // built or changed in code.)
+        let unchecked: Vec<Problem> = plan
+            .bots
+            .iter()
+            .filter_map(|b| {
+                let rule = b.snapshot_rule()?;
+                Some(
+                    Problem::new(origin, (b.line > 0).then_some(b.line), rule)
+                        .bot(b.bot.to_string())
+                        .field("current"),
+                )
+            })
+            .collect();
+        FleetError::check(unchecked).map_err(ApplyError::Refused)?;
         // Re-read what the plan read, the same way.
         let reread: Vec<&BotPlan> = plan
             .bots

@@ -428,7 +428,11 @@ impl Fleet {
                         let (key, value) = (&key, &value);
                         // Duplicates by the bot they name, whether or not
                         // the first entry was valid.
-                        if let Some(bot) = key.key_text().and_then(|k| k.parse::<BotRef>().ok()) {
+                        if let Some(bot) = key
+                            .key_text()
+                            .and_then(|k| k.parse::<BotRef>().ok())
+                            .map(|b| b.canonical())
+                        {
                             if let Some(first) = seen.get(&bot) {
                                 problems.push(
                                     problem(

@@ -1,20 +1,28 @@
 //! The plan: per bot and field, what applying the fleet would change.
 
 use std::fmt;
+use std::io::{self, Read};
+use std::path::Path;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use serde_json::Map;
 
 use super::compare::{self, Verdict};
 use super::file::FleetBot;
+use super::problem::{FleetError, Problem};
 use super::read::{self, State};
 use crate::model::{BotRef, Chatbot, Field};
 
 /// The version of the plan format [`Plan::format`] holds.
 pub const PLAN_FORMAT: u32 = 1;
+
+/// The most bytes a plan file may hold (64 MiB, a plan of tens of thousands
+/// of bots): [`Plan::load`] reads no more than this and refuses a longer
+/// file, so that a wrong path (a device, a huge log) cannot exhaust memory.
+pub const PLAN_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A progress hook: (bots whose state is known, bots in the fleet).
 type ReadHook = Arc<dyn Fn(usize, usize) + Send + Sync>;
@@ -57,7 +65,24 @@ impl fmt::Debug for PlanOptions {
 /// What applying a fleet would change, bot by bot and field by field.
 /// Saved as JSON (`serde_json::to_string(&plan)`) it can be applied later
 /// exactly as approved.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// The JSON carries a `digest` of everything else in it, and is read back
+/// ([`Plan::load`], [`Plan::from_json`], or any serde `Deserialize`) only
+/// as written: a plan whose bots were added, removed or edited, with an
+/// unknown key, or without the `current` snapshot of a bot its vendor can
+/// read, is refused whole. The digest (FNV-1a, not a secret) guards
+/// against edits, not against someone who recomputes it.
+///
+/// ```
+/// use chatbots::fleet::Plan;
+/// let plan = Plan { format: 1, origin: "fleet.yaml".into(), bots: vec![] };
+/// let saved = serde_json::to_string(&plan).unwrap();
+/// assert_eq!(Plan::from_json(&saved, "plan.json").unwrap(), plan);
+/// let edited = saved.replace("fleet.yaml", "other.yaml");
+/// let err = Plan::from_json(&edited, "plan.json").unwrap_err().to_string();
+/// assert!(err.contains("`digest` does not match"), "{err}");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     /// The plan format's version: [`PLAN_FORMAT`].
     pub format: u32,
@@ -69,6 +94,7 @@ pub struct Plan {
 
 /// One bot of a [`Plan`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct BotPlan {
     /// The bot, as `vendor:id`.
@@ -79,7 +105,9 @@ pub struct BotPlan {
     /// vendor fields (`vendor.<key>`) in key order.
     pub fields: Vec<FieldPlan>,
     /// What the read said of the compared fields, to detect a stale plan
-    /// (`None`: the vendor cannot read this bot).
+    /// (`None`: the vendor cannot read this bot, or reading it failed).
+    /// Required in a plan file, if only as `null`.
+    #[serde(deserialize_with = "required")]
     pub current: Option<Value>,
     /// Why reading the bot failed; the bot is then not applied.
     pub error: Option<String>,
@@ -90,6 +118,34 @@ impl BotPlan {
     pub fn has_changes(&self) -> bool {
         self.error.is_none() && self.fields.iter().any(|f| f.change.sends())
     }
+
+    /// Why this bot cannot be applied as planned, if it cannot: a bot read
+    /// without error has the snapshot it was compared against, unless its
+    /// vendor cannot read at all (a plan without it would skip the stale
+    /// check).
+    pub(crate) fn snapshot_rule(&self) -> Option<String> {
+        if self.error.is_some() {
+            return None;
+        }
+        let reads = crate::vendors::find(self.bot.vendor)
+            .is_ok_and(|r| r.get_operation.is_some() || r.list_operation.is_some());
+        match &self.current {
+            None if reads => Some(format!(
+                "has no `current` snapshot, but {} reads its bots: the plan was edited; plan again",
+                self.bot.vendor
+            )),
+            Some(current) if !current.is_object() => {
+                Some("`current` is not an object: the plan was edited; plan again".to_string())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A field that must be present, even when `null` (serde takes a missing
+/// `Option` as `None` otherwise).
+fn required<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Option::<Value>::deserialize(deserializer)
 }
 
 /// One field of a [`BotPlan`].
@@ -138,6 +194,169 @@ impl Change {
             Change::Update { new, .. } | Change::Unknown { new } => new,
         }
     }
+}
+
+/// A plan as its file holds it.
+#[derive(Serialize)]
+struct PlanOut<'a> {
+    format: u32,
+    origin: &'a str,
+    digest: String,
+    bots: &'a [BotPlan],
+}
+
+/// A plan file as read: every key known.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanIn {
+    format: u32,
+    origin: String,
+    digest: Option<String>,
+    bots: Vec<BotPlan>,
+}
+
+/// What the digest covers: everything in the file but the digest.
+#[derive(Serialize)]
+struct Digested<'a> {
+    format: u32,
+    origin: &'a str,
+    bots: &'a [BotPlan],
+}
+
+/// 64-bit FNV-1a over what is written to it: stable across versions and
+/// platforms, which `std`'s hasher does not promise.
+struct Fnv(u64);
+
+impl io::Write for Fnv {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The digest of a plan's format, origin and bots as compact JSON. The
+/// JSON reads back to the same values (serde_json's `float_roundtrip`), so
+/// an unedited file gives the digest it carries.
+fn digest(format: u32, origin: &str, bots: &[BotPlan]) -> Result<String, serde_json::Error> {
+    let mut fnv = Fnv(0xcbf2_9ce4_8422_2325);
+    serde_json::to_writer(
+        &mut fnv,
+        &Digested {
+            format,
+            origin,
+            bots,
+        },
+    )?;
+    Ok(format!("fnv1a64:{:016x}", fnv.0))
+}
+
+/// With its `digest`.
+impl Serialize for Plan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let digest =
+            digest(self.format, &self.origin, &self.bots).map_err(serde::ser::Error::custom)?;
+        PlanOut {
+            format: self.format,
+            origin: &self.origin,
+            digest,
+            bots: &self.bots,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Only as written: see [`Plan`].
+impl<'de> Deserialize<'de> for Plan {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let read = PlanIn::deserialize(deserializer)?;
+        if read.format != PLAN_FORMAT {
+            return Err(D::Error::custom(format!(
+                "`format` is {}; this version reads format {PLAN_FORMAT}: plan again",
+                read.format
+            )));
+        }
+        for (index, bot) in read.bots.iter().enumerate() {
+            if let Some(rule) = bot.snapshot_rule() {
+                return Err(D::Error::custom(format!(
+                    "`bots[{index}]` ({}, fleet line {}) {rule}",
+                    bot.bot, bot.line
+                )));
+            }
+        }
+        let Some(carried) = read.digest else {
+            return Err(D::Error::custom(
+                "has no `digest`: not a plan written by `Chatbots::plan`; plan again",
+            ));
+        };
+        let digest = digest(read.format, &read.origin, &read.bots).map_err(D::Error::custom)?;
+        if carried != digest {
+            return Err(D::Error::custom(
+                "the `digest` does not match the plan: bots were added, removed or edited since it was written; plan again",
+            ));
+        }
+        Ok(Plan {
+            format: read.format,
+            origin: read.origin,
+            bots: read.bots,
+        })
+    }
+}
+
+impl Plan {
+    /// Reads a plan file written from [`Plan`]'s JSON, as written (see
+    /// [`Plan`]); refuses a file of more than [`PLAN_MAX_BYTES`] before
+    /// reading more. Errors name the file and, where known, the line.
+    pub fn load(path: impl AsRef<Path>) -> Result<Plan, FleetError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let refused = |rule: String| FleetError {
+            problems: vec![Problem::new(&origin, None, rule)],
+        };
+        let file =
+            std::fs::File::open(path).map_err(|e| refused(format!("cannot be read: {e}")))?;
+        let mut bytes = Vec::new();
+        file.take(PLAN_MAX_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| refused(format!("cannot be read: {e}")))?;
+        if bytes.len() as u64 > PLAN_MAX_BYTES {
+            return Err(refused(too_large()));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| refused("is not UTF-8 text".into()))?;
+        Self::from_json(&text, &origin)
+    }
+
+    /// Reads a plan from its JSON text, as written (see [`Plan`]);
+    /// `origin` names the file in errors. Text of more than
+    /// [`PLAN_MAX_BYTES`] is refused unread.
+    pub fn from_json(text: &str, origin: &str) -> Result<Plan, FleetError> {
+        let refused = |line: Option<usize>, rule: String| FleetError {
+            problems: vec![Problem::new(origin, line, rule)],
+        };
+        if text.len() as u64 > PLAN_MAX_BYTES {
+            return Err(refused(None, too_large()));
+        }
+        // serde_json refuses nesting deeper than 128: no stack overflow.
+        serde_json::from_str(text).map_err(|e| {
+            let at = format!(" at line {} column {}", e.line(), e.column());
+            let message = e.to_string();
+            let rule = message.strip_suffix(&at).unwrap_or(&message);
+            refused(
+                (e.line() > 0).then_some(e.line()),
+                format!("is not a plan file as written: {rule}"),
+            )
+        })
+    }
+}
+
+fn too_large() -> String {
+    format!("is larger than {PLAN_MAX_BYTES} bytes, the most a plan file may hold")
 }
 
 /// Counts of a [`Plan`]'s bots.
@@ -365,4 +584,50 @@ pub(crate) fn compare(
         })
         .collect();
     (fields, snapshot)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Vendor;
+
+    fn plan_of(current: Value, new: Value, text: String) -> Plan {
+        Plan {
+            format: PLAN_FORMAT,
+            origin: text.clone(),
+            bots: vec![BotPlan {
+                bot: BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f"),
+                line: 2,
+                fields: vec![FieldPlan {
+                    field: "vendor.x".into(),
+                    change: Change::Update {
+                        old: current.clone(),
+                        new,
+                    },
+                }],
+                current: Some(json!({ "vendor.x": current, "text": text })),
+                error: None,
+            }],
+        }
+    }
+
+    proptest! {
+        /// Any values, floats of every magnitude included, read back to the
+        /// digest they were written with: an unedited plan is never refused.
+        #[test]
+        fn a_written_plan_always_reads_back(
+            a in any::<f64>().prop_filter("finite", |f| f.is_finite()),
+            b in any::<f64>().prop_filter("finite", |f| f.is_finite()),
+            n in any::<i64>(),
+            text in "\\PC*",
+        ) {
+            let plan = plan_of(json!([a, n]), json!({ "b": b }), text);
+            let saved = serde_json::to_string(&plan).expect("serialises");
+            let again = Plan::from_json(&saved, "plan.json").expect("reads back");
+            prop_assert_eq!(again, plan);
+        }
+    }
 }

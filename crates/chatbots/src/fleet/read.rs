@@ -103,16 +103,21 @@ async fn read_vendor(
     let mut listing_error = None;
     if registered.list_operation.is_some() {
         // Keep only the bots asked for: the listing may be much larger.
-        let mut ids: HashMap<&str, Vec<usize>> = HashMap::new();
+        // Ids compare in the vendor's canonical form: the listing spells a
+        // UUID its way, the fleet file perhaps another.
+        let canonical = registered.canonical_id;
+        let mut ids: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, bot) in &rest {
-            ids.entry(bot.id.as_str()).or_default().push(*i);
+            ids.entry(canonical(&bot.id).into_owned())
+                .or_default()
+                .push(*i);
         }
         let mut found: HashMap<usize, Chatbot> = HashMap::new();
         let mut listing = chatbots.list_stream(vendor);
         while let Some(item) = listing.next().await {
             match item {
                 Ok(bot) => {
-                    if let Some(indices) = ids.get(bot.bot.id.as_str()) {
+                    if let Some(indices) = ids.get(canonical(&bot.bot.id).as_ref()) {
                         for i in indices {
                             if !found.contains_key(i) {
                                 known();

@@ -68,6 +68,11 @@ impl VendorApi for Converza {
         bot.id.clone().unwrap_or_default()
     }
 
+    /// Converza's spec types the bot id `format: uuid` (`BotId`).
+    fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
+        super::uuid_id(id)
+    }
+
     async fn get(client: &Self::Client, bot: &BotRef) -> Result<Self::Bot, Error> {
         let id = uuid("id", &bot.id)?;
         let send = client.get_bot().id(id).send();

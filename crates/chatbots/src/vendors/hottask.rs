@@ -64,6 +64,9 @@ impl VendorApi for HotTask {
     fn id(_bot: &Self::Bot) -> String {
         String::new()
     }
+
+    // `serialNumber` is a plain string in the spec (its examples end in
+    // `xxx`): the default `canonical_id` compares it exactly.
 }
 
 /// `Temperature` is an integer: a whole number is sent as one, a fraction

@@ -8,6 +8,7 @@
 //! Everything else here is generic over [`VendorApi`].
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -74,6 +75,16 @@ pub(crate) trait VendorApi: Sized + 'static {
     /// The bot's id, as the read answer reports it.
     fn id(bot: &Self::Bot) -> String;
 
+    /// `id` in the form that tells bots apart (see
+    /// [`BotRef::canonical`](crate::BotRef::canonical)): two ids name one
+    /// bot exactly when their canonical forms are equal. The default takes
+    /// an id as opaque, compared exactly; a vendor whose spec types the id
+    /// (`format: uuid`, an integer) returns the form it sends
+    /// ([`uuid_id`], [`integer_id`]).
+    fn canonical_id(id: &str) -> Cow<'_, str> {
+        Cow::Borrowed(id)
+    }
+
     /// Reads one bot (only called when [`GET_OPERATION`](Self::GET_OPERATION) is set).
     fn get(
         _client: &Self::Client,
@@ -118,6 +129,8 @@ pub(crate) struct Registered {
     pub credentials: &'static [&'static str],
     pub get_operation: Option<&'static str>,
     pub list_operation: Option<&'static str>,
+    /// [`VendorApi::canonical_id`].
+    pub canonical_id: fn(&str) -> Cow<'_, str>,
     /// Where a shared field goes in the update body, and how.
     pub field: fn(Field) -> Option<(Target, Option<Convert>)>,
     /// The update operation (its schema names the vendor's own fields).
@@ -158,6 +171,7 @@ const fn entry<V: VendorApi>(default_base_url: &'static str) -> Registered {
         credentials: V::CREDENTIALS,
         get_operation: V::GET_OPERATION,
         list_operation: V::LIST_OPERATION,
+        canonical_id: V::canonical_id,
         field: field_of::<V>,
         update_operation: V::update_operation,
         connect: connect::<V>,
@@ -465,6 +479,27 @@ fn lost_key(input: &serde_json::Value, output: &serde_json::Value, prefix: &str)
     }
 }
 
+/// The canonical form of an id the spec types `format: uuid`: lower-case
+/// and hyphenated, as `uuid::Uuid` displays it (and as the generated
+/// clients send it); as written when it is not a UUID (it is refused when
+/// used).
+pub(crate) fn uuid_id(id: &str) -> Cow<'_, str> {
+    match uuid::Uuid::parse_str(id) {
+        Ok(uuid) => Cow::Owned(uuid.to_string()),
+        Err(_) => Cow::Borrowed(id),
+    }
+}
+
+/// The canonical form of an id the spec types as a 64-bit integer: its
+/// decimal digits without `+` or leading zeros, as it is sent; as written
+/// when it is not such an integer (it is refused when used).
+pub(crate) fn integer_id(id: &str) -> Cow<'_, str> {
+    match id.parse::<i64>() {
+        Ok(n) => Cow::Owned(n.to_string()),
+        Err(_) => Cow::Borrowed(id),
+    }
+}
+
 /// A vendor's client from its `N` secrets (in the order of its
 /// `CREDENTIALS`): refuses missing ones, and says a configuration failure
 /// in the facade's terms.
@@ -508,4 +543,73 @@ pub(crate) fn find(vendor: Vendor) -> Result<&'static Registered, Error> {
             ),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_norway::Value;
+
+    use super::registered;
+
+    /// The id form a vendor's spec declares for the bot id its read
+    /// operation takes in the path: `Some("uuid")`, `Some("integer")`, or
+    /// `None` (an opaque string, or no read operation to say).
+    fn spec_form(vendor: &str, get_operation: Option<&str>) -> Option<&'static str> {
+        let path = format!("{}/../../specs/{vendor}.yaml", env!("CARGO_MANIFEST_DIR"));
+        let get_operation = get_operation?;
+        let text = std::fs::read_to_string(&path).expect("the spec is readable");
+        let spec: Value = serde_norway::from_str(&text).expect("the spec is YAML");
+        let operation = spec["paths"]
+            .as_mapping()?
+            .values()
+            .filter_map(Value::as_mapping)
+            .flat_map(|item| item.values())
+            .find(|op| op["operationId"].as_str() == Some(get_operation))?;
+        let resolve = |param: &Value| -> Value {
+            match param["$ref"].as_str() {
+                Some(at) => {
+                    let name = at.rsplit('/').next().unwrap_or_default();
+                    spec["components"]["parameters"][name].clone()
+                }
+                None => param.clone(),
+            }
+        };
+        let id = operation["parameters"]
+            .as_sequence()?
+            .iter()
+            .map(resolve)
+            .find(|param| param["in"].as_str() == Some("path"))?;
+        let schema = &id["schema"];
+        match (schema["type"].as_str(), schema["format"].as_str()) {
+            (Some("integer"), _) => Some("integer"),
+            (_, Some("uuid")) => Some("uuid"),
+            _ => None,
+        }
+    }
+
+    /// What a vendor's `canonical_id` does, seen from outside.
+    fn canonical_form(canonical_id: fn(&str) -> std::borrow::Cow<'_, str>) -> Option<&'static str> {
+        let uuid = "3317853E-0AF2-427D-A56F-351A9587F48F";
+        if canonical_id(uuid) == uuid.to_lowercase() {
+            Some("uuid")
+        } else if canonical_id("007") == "7" {
+            Some("integer")
+        } else {
+            assert_eq!(canonical_id(uuid), uuid, "an opaque id is kept as written");
+            None
+        }
+    }
+
+    /// Each vendor module's id rule is the form its spec types the id in.
+    #[test]
+    fn each_vendors_id_rule_follows_its_spec() {
+        for vendor in registered() {
+            let name = vendor.vendor.name();
+            assert_eq!(
+                canonical_form(vendor.canonical_id),
+                spec_form(name, vendor.get_operation),
+                "{name}: `VendorApi::canonical_id` against specs/{name}.yaml"
+            );
+        }
+    }
 }

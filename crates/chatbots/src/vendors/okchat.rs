@@ -60,6 +60,11 @@ impl VendorApi for OkChat {
         bot.id.clone().unwrap_or_default()
     }
 
+    /// OKChat's spec types the chatbot id `format: uuid` (`updateChatbot`'s `id`, `getChatbot`'s `chatbotId`).
+    fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
+        super::uuid_id(id)
+    }
+
     async fn get(client: &Self::Client, bot: &BotRef) -> Result<Self::Bot, Error> {
         let id = uuid("chatbotId", &bot.id)?;
         let send = client.get_chatbot().chatbot_id(id).send();

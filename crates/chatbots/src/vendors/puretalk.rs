@@ -71,6 +71,11 @@ impl VendorApi for PureTalk {
         bot.assistant_id.clone().unwrap_or_default()
     }
 
+    /// PureTalk's spec types `assistant_id` `format: uuid` where it reads the assistant (`getAssistant`); the update takes the same id.
+    fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
+        super::uuid_id(id)
+    }
+
     async fn get(client: &Self::Client, bot: &BotRef) -> Result<Self::Bot, Error> {
         let id = uuid("assistant_id", &bot.id)?;
         let send = client.get_assistant().assistant_id(id).send();

@@ -79,6 +79,11 @@ impl VendorApi for StreamSkill {
         bot.id.map(|id| id.to_string()).unwrap_or_default()
     }
 
+    /// StreamSkill's spec types the order id as an `int64` (`orderId`).
+    fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
+        super::integer_id(id)
+    }
+
     async fn get(client: &Self::Client, bot: &BotRef) -> Result<Self::Bot, Error> {
         let order_id = order_id(&bot.id)?;
         let send = client.get_purchase().order_id(order_id).send();
