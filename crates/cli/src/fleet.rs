@@ -11,7 +11,8 @@ use indicatif::ProgressBar;
 use serde_json::{Map, Value, json};
 
 use crate::args::Command;
-use crate::output::{self, Failure, Output};
+use crate::config;
+use crate::output::{self, Failure, Output, Painted};
 
 /// What a fleet command reads before any client exists.
 #[derive(Debug)]
@@ -124,6 +125,7 @@ pub async fn export(
     output: Option<&Path>,
     out: Output,
 ) -> Result<ExitCode, Failure> {
+    config::require(bots, vendors.iter().copied())?;
     let bar = output::progress(0, "reading");
     let fleet = bots.export(vendors, &plan_options(&bar)).await;
     bar.finish_and_clear();
@@ -161,15 +163,35 @@ pub async fn export(
 
 /// Reads the bots of `fleet` and plans, with a progress bar.
 async fn make_plan(bots: &Chatbots, fleet: &Fleet) -> Result<Plan, Failure> {
-    let bar = output::progress(fleet.bots().len(), "reading");
+    config::require(bots, fleet.bots().iter().map(|b| b.bot.vendor))?;
+    let what = paced(bots, "reading", fleet.bots().iter().map(|b| b.bot.vendor));
+    let bar = output::progress(fleet.bots().len(), &what);
     let plan = bots.plan(fleet, &plan_options(&bar)).await;
     bar.finish_and_clear();
     plan.map_err(fleet_failure)
 }
 
+/// The progress bar's message: `what`, and the limit of each of `vendors`
+/// that is paced to one, so that a long run at such a vendor says why it
+/// slows down after the first burst instead of crawling unexplained.
+fn paced(bots: &Chatbots, what: &str, vendors: impl Iterator<Item = Vendor>) -> String {
+    let mut vendors: Vec<Vendor> = vendors.collect();
+    vendors.sort();
+    vendors.dedup();
+    let limits: Vec<String> = vendors
+        .into_iter()
+        .filter_map(|v| Some(format!("{}'s limit, {}", v.title(), bots.rate_limit(v)?)))
+        .collect();
+    if limits.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what} (waits for {})", limits.join("; "))
+    }
+}
+
 /// The plan for people, coloured (`-` red, `+` green, `?` yellow).
 fn show_plan(plan: &Plan, out: Output) {
-    out.text(output::coloured_diff(plan.to_string().trim_end()));
+    out.painted(&output::coloured_diff(plan.to_string().trim_end()));
 }
 
 /// `chatbots plan`.
@@ -265,7 +287,10 @@ pub async fn apply(
 ) -> Result<ExitCode, Failure> {
     let plan = match prepared {
         Prepared::Fleet(fleet) => make_plan(bots, &fleet).await?,
-        Prepared::Plan(plan) => *plan,
+        Prepared::Plan(plan) => {
+            config::require(bots, plan.bots.iter().map(|b| b.bot.vendor))?;
+            *plan
+        }
         Prepared::Nothing => return Err(Failure::message("apply needs a fleet file or a plan")),
     };
     if !out.json() {
@@ -275,7 +300,15 @@ pub async fn apply(
         confirm(&plan)?;
     }
     let sending = plan.bots.iter().filter(|b| b.has_changes()).count();
-    let bar = output::progress(sending, "applying");
+    let what = paced(
+        bots,
+        "applying",
+        plan.bots
+            .iter()
+            .filter(|b| b.has_changes())
+            .map(|b| b.bot.vendor),
+    );
+    let bar = output::progress(sending, &what);
     let progress = bar.clone();
     let options = ApplyOptions::new()
         .concurrency(concurrency)
@@ -315,7 +348,7 @@ pub async fn apply(
                 ),
                 _ => continue,
             };
-            out.text(format!("{style}{text}{style:#}"));
+            out.painted(Painted::new().line(style, &text));
         }
     }
     let (changed, failed) = (report.changed(), report.failed());

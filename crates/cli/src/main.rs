@@ -7,6 +7,7 @@
 mod args;
 mod bots;
 mod config;
+mod escape;
 mod fleet;
 mod output;
 
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            print_usage_error(&e);
             // Help and version are not errors. A usage error exits 1, not
             // clap's 2: 2 means "changes" for `plan --detailed-exitcode`.
             return if e.use_stderr() {
@@ -45,6 +46,23 @@ fn main() -> ExitCode {
             out.failure(&failure);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// clap's message (help, version, or a usage error). A usage error quotes
+/// the command line, which may hold any character: when an argument holds
+/// one a terminal could act on, the message is printed as plain text
+/// (clap's rendering without styles drops escape sequences) and escaped.
+fn print_usage_error(error: &clap::Error) {
+    let hostile = std::env::args_os().any(|arg| {
+        arg.to_string_lossy()
+            .chars()
+            .any(|c| c != '\n' && escape::is_unsafe(c))
+    });
+    if error.use_stderr() && hostile {
+        eprint!("{}", escape::visible(&error.render().to_string()));
+    } else {
+        let _ = error.print();
     }
 }
 
