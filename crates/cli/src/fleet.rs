@@ -156,7 +156,7 @@ pub async fn export(
             path.display()
         ));
     } else {
-        out.text(yaml.trim_end());
+        out.document(yaml.trim_end());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -116,6 +116,18 @@ impl Output {
         let _ = writeln!(out, "{}", escape::visible(&text.to_string()));
     }
 
+    /// A document on stdout (a fleet file): exact into a file or a pipe,
+    /// where it is data (`export > fleet.yaml`); escaped on a terminal,
+    /// where people read it.
+    pub fn document(&self, text: &str) {
+        if std::io::stdout().is_terminal() {
+            self.text(text);
+        } else {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+        }
+    }
+
     /// Styled text for people on stdout (anstream strips the styles where
     /// they do not belong); its pieces were escaped when added.
     pub fn painted(&self, painted: &Painted) {

@@ -828,6 +828,16 @@ fn vendor_text_is_escaped_for_people_and_exact_in_json() {
     let bot = &json_lines(&get)[0];
     assert_eq!(bot["fields"]["name"], HOSTILE, "{}", show(&get));
     assert_eq!(bot["raw"]["name"], HOSTILE, "{}", show(&get));
+    // `export` into a pipe is data: the same file as `-o` writes.
+    let exported = harness.path("exported.yaml");
+    let written =
+        run(&mut harness.chatbots(&["export", "okchat", "-o", exported.to_str().unwrap()]));
+    assert!(written.status.success(), "{}", show(&written));
+    let piped = run(&mut harness.chatbots(&["export", "okchat"]));
+    assert_eq!(
+        text(&piped.stdout).trim_end(),
+        std::fs::read_to_string(&exported).unwrap().trim_end()
+    );
     let list = run(&mut harness.chatbots(&["--json", "list", "okchat"]));
     assert!(
         json_lines(&list)
