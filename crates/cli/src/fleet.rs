@@ -1,12 +1,15 @@
 //! `export`, `plan` and `apply`, on the facade's fleet engine
 //! (`chatbots::fleet`).
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, FleetError, Plan, PlanOptions};
-use chatbots::{Chatbots, Field, Vendor};
+use chatbots::{Chatbots, Field, RateLimit, Vendor};
 use indicatif::ProgressBar;
 use serde_json::{Map, Value, json};
 
@@ -189,6 +192,60 @@ fn paced(bots: &Chatbots, what: &str, vendors: impl Iterator<Item = Vendor>) -> 
     }
 }
 
+/// The updates of a run at each vendor paced to a limit: how many, how
+/// many done, at what limit; from which the least time the run has left.
+struct PacedRun {
+    vendors: Mutex<BTreeMap<Vendor, (usize, usize, RateLimit)>>,
+}
+
+impl PacedRun {
+    fn new(bots: &Chatbots, vendors: impl Iterator<Item = Vendor>) -> Self {
+        let mut counts = BTreeMap::new();
+        for vendor in vendors {
+            if let Some(limit) = bots.rate_limit(vendor) {
+                counts.entry(vendor).or_insert((0, 0, limit)).1 += 1;
+            }
+        }
+        PacedRun {
+            vendors: Mutex::new(counts),
+        }
+    }
+
+    /// Notes one more update done at `vendor`; the least time left.
+    fn done(&self, vendor: Vendor) -> Duration {
+        let mut vendors = self.vendors.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((done, _, _)) = vendors.get_mut(&vendor) {
+            *done += 1;
+        }
+        least_time_left(vendors.values())
+    }
+
+    /// The least time left.
+    fn left(&self) -> Duration {
+        least_time_left(
+            self.vendors
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .values(),
+        )
+    }
+}
+
+/// The longest, over vendors (which go side by side), of the time the
+/// requests beyond a vendor's burst still take at its rate. A lower bound:
+/// the burst may be partly spent already (by the plan's reads).
+fn least_time_left<'a>(vendors: impl Iterator<Item = &'a (usize, usize, RateLimit)>) -> Duration {
+    vendors
+        .map(|(done, total, limit)| {
+            let burst = usize::try_from(limit.burst).unwrap_or(usize::MAX);
+            let paced = total.saturating_sub((*done).max(burst));
+            // Counts are far below 2^52: exact as f64.
+            Duration::try_from_secs_f64(paced as f64 / limit.per_second).unwrap_or(Duration::ZERO)
+        })
+        .max()
+        .unwrap_or(Duration::ZERO)
+}
+
 /// The plan for people, coloured (`-` red, `+` green, `?` yellow).
 fn show_plan(plan: &Plan, out: Output) {
     out.painted(&output::coloured_diff(plan.to_string().trim_end()));
@@ -300,19 +357,24 @@ pub async fn apply(
         confirm(&plan)?;
     }
     let sending = plan.bots.iter().filter(|b| b.has_changes()).count();
-    let what = paced(
-        bots,
-        "applying",
+    let sent_to = || {
         plan.bots
             .iter()
             .filter(|b| b.has_changes())
-            .map(|b| b.bot.vendor),
-    );
-    let bar = output::progress(sending, &what);
+            .map(|b| b.bot.vendor)
+    };
+    let what = paced(bots, "applying", sent_to());
+    let run = PacedRun::new(bots, sent_to());
+    let floor = output::EtaFloor::default();
+    floor.set(run.left());
+    let bar = output::progress_at_least(sending, &what, floor.clone());
     let progress = bar.clone();
     let options = ApplyOptions::new()
         .concurrency(concurrency)
-        .on_progress(move |p| output::advance(&progress, p.done, p.total));
+        .on_progress(move |p| {
+            floor.set(run.done(p.bot.vendor));
+            output::advance(&progress, p.done, p.total);
+        });
     let report = bots.apply(&plan, &options).await;
     bar.finish_and_clear();
     let report = report.map_err(apply_failure)?;
@@ -393,4 +455,38 @@ fn apply_failure(error: ApplyError) -> Failure {
         _ => Vec::new(),
     };
     Failure::with_details(error.to_string(), details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_left_counts_the_requests_beyond_each_burst_at_its_rate() {
+        let limit = RateLimit {
+            burst: 30,
+            per_second: 2.0,
+        };
+        let slow = RateLimit {
+            burst: 1,
+            per_second: 0.5,
+        };
+        let left = |counts: &[(usize, usize, RateLimit)]| least_time_left(counts.iter());
+        // 44 updates: 14 beyond the burst, at 2/s.
+        assert_eq!(left(&[(0, 44, limit)]), Duration::from_secs(7));
+        assert_eq!(left(&[(40, 44, limit)]), Duration::from_secs(2));
+        assert_eq!(left(&[(44, 44, limit)]), Duration::ZERO);
+        // Within the burst: nothing to wait for.
+        assert_eq!(left(&[(0, 10, limit)]), Duration::ZERO);
+        // Vendors go side by side: the slowest decides.
+        assert_eq!(
+            left(&[(0, 44, limit), (0, 3, slow)]),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            left(&[(0, 10, limit), (0, 3, slow)]),
+            Duration::from_secs(4)
+        );
+        assert_eq!(left(&[]), Duration::ZERO);
+    }
 }

@@ -13,10 +13,12 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Style};
 use comfy_table::{ContentArrangement, Table, presets};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthChar;
 
@@ -288,13 +290,44 @@ pub fn cell(text: &str, max: usize) -> String {
 /// `total` 0 (not known yet) it stays out of sight until [`advance`]
 /// gives it a length.
 pub fn progress(total: usize, what: &str) -> ProgressBar {
+    progress_at_least(total, what, EtaFloor::default())
+}
+
+/// The least time a run has left, as its caller knows it (the vendors'
+/// limits): the bar's ETA never shows less. indicatif estimates from the
+/// recent rate, which a burst sent at once makes far too fast for the
+/// paced requests after it.
+#[derive(Clone, Debug, Default)]
+pub struct EtaFloor(Arc<Mutex<Option<(Instant, Duration)>>>);
+
+impl EtaFloor {
+    /// From now on, at least `left` remains.
+    pub fn set(&self, left: Duration) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), left));
+    }
+
+    /// What remains of the last floor set.
+    fn left(&self) -> Duration {
+        match *self.0.lock().unwrap_or_else(PoisonError::into_inner) {
+            Some((at, left)) => left.saturating_sub(at.elapsed()),
+            None => Duration::ZERO,
+        }
+    }
+}
+
+/// [`progress`], with an ETA of at least what `floor` says.
+pub fn progress_at_least(total: usize, what: &str, floor: EtaFloor) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(to_u64(total)), ProgressDrawTarget::hidden());
     // Rate and time left always: a run held back by a vendor's limit
     // shows its pace, and the message names the limit (`fleet::paced`).
+    // The bar takes what the terminal's width leaves.
     if let Ok(style) =
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec:1}, ETA {eta}")
+        ProgressStyle::with_template("{msg} [{wide_bar}] {pos}/{len} {per_sec:1}, ETA {eta}")
     {
-        bar.set_style(style.progress_chars("=> "));
+        let eta = move |state: &ProgressState, w: &mut dyn fmt::Write| {
+            let _ = write!(w, "{:#}", HumanDuration(state.eta().max(floor.left())));
+        };
+        bar.set_style(style.progress_chars("=> ").with_key("eta", eta));
     }
     bar.set_message(what.to_string());
     if total > 0 && std::io::stderr().is_terminal() {
