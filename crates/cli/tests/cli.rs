@@ -801,7 +801,7 @@ fn vendor_text_is_escaped_for_people_and_exact_in_json() {
         (&["get", "okchat:\u{1b}[2J\u{202e}"], "\\e[2J"),
         (
             &["update", OKCHAT_BOT, "--set", "x=\"\u{1b}]0;t\u{7}"],
-            "not JSON",
+            "'x=\"\\e]0;t\\u{7}' for '--set <FIELD=JSON>'",
         ),
     ];
     for (args, expected) in cases {
