@@ -138,18 +138,11 @@ impl Output {
     }
 
     /// A table on stdout; on a terminal, fitted to its width.
-    pub fn table(&self, mut table: Table) {
-        let Some(width) = terminal_width() else {
-            return self.text(table);
-        };
-        table
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(width);
-        let text = table.to_string();
-        // Cells wrap to fit; a table with more columns than the width can
-        // hold still has its lines cut, so that none wraps on screen.
-        let fitted: Vec<Cow<'_, str>> = text.lines().map(|l| fit(l, width.into())).collect();
-        self.text(fitted.join("\n"));
+    pub fn table(&self, table: Table) {
+        match terminal_width() {
+            Some(width) => self.text(fitted(table, width)),
+            None => self.text(table),
+        }
     }
 
     /// A note for people on stderr (not part of the results), escaped.
@@ -213,6 +206,18 @@ fn terminal_width() -> Option<u16> {
             .or_else(columns)
             .unwrap_or(80),
     )
+}
+
+/// `table` rendered in at most `width` columns: cells wrap to fit, and a
+/// table with more columns than the width can hold still has its lines
+/// cut, so that none wraps on screen.
+fn fitted(mut table: Table, width: u16) -> String {
+    table
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
+    let text = table.to_string();
+    let lines: Vec<Cow<'_, str>> = text.lines().map(|l| fit(l, width.into())).collect();
+    lines.join("\n")
 }
 
 /// `line` cut to `width` columns on screen, ending in `…` when cut.
@@ -387,5 +392,27 @@ mod tests {
         // Wide characters take two columns.
         assert_eq!(fit("日本語テキスト", 6), "日本…");
         assert_eq!(fit("│ a │", 0), "…");
+    }
+
+    proptest::proptest! {
+        /// Any cells, any width a terminal has: no line of the table is
+        /// wider than the terminal.
+        #[test]
+        fn a_fitted_table_is_never_wider_than_the_terminal(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a-z日本é …\\\\⏎-]{0,80}", 4),
+                0..6,
+            ),
+            width in 10u16..200,
+        ) {
+            let mut table = table(&["bot", "name", "description", "greeting"]);
+            for row in &rows {
+                table.add_row(row.iter().map(|c| cell(c, 40)));
+            }
+            for line in fitted(table, width).lines() {
+                let shown = unicode_width::UnicodeWidthStr::width(line);
+                proptest::prop_assert!(shown <= usize::from(width), "{} > {}: {:?}", shown, width, line);
+            }
+        }
     }
 }
