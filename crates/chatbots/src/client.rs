@@ -209,10 +209,26 @@ impl ChatbotsBuilder {
                 (r.vendor, url)
             })
             .collect();
+        // What each vendor is paced to ahead of any 429: as the runtime
+        // picks it (`Pacing::limit` first, then the spec's).
+        let rate_limits = vendors::registered()
+            .filter(|_| self.config.pacing.enabled)
+            .filter_map(|r| {
+                let limit = self
+                    .rate_limits
+                    .get(&r.vendor)
+                    .copied()
+                    .or(self.config.pacing.limit)
+                    .or(r.rate_limit)?;
+                (limit.per_second.is_finite() && limit.per_second > 0.0)
+                    .then_some((r.vendor, limit))
+            })
+            .collect();
         Ok(Chatbots {
             drivers,
             configured: self.credentials.keys().copied().collect(),
             base_urls,
+            rate_limits,
         })
     }
 }
@@ -229,6 +245,8 @@ pub struct Chatbots {
     configured: Vec<Vendor>,
     /// Every vendor compiled in: the base URL its requests go to.
     base_urls: BTreeMap<Vendor, String>,
+    /// The vendors paced to a known limit: see [`Chatbots::rate_limit`].
+    rate_limits: BTreeMap<Vendor, RateLimit>,
 }
 
 impl Chatbots {
@@ -261,6 +279,26 @@ impl Chatbots {
     /// ```
     pub fn base_url(&self, vendor: Vendor) -> Option<&str> {
         self.base_urls.get(&vendor).map(String::as_str)
+    }
+
+    /// The limit `vendor`'s requests are paced to from the start: the one
+    /// configured ([`ChatbotsBuilder::rate_limit`], [`Pacing::limit`]),
+    /// else the one its spec documents. `None` when pacing is off, or when
+    /// no limit is known (the client then learns one from 429 answers).
+    /// Tools show it to explain why a long run goes at the vendor's pace.
+    ///
+    /// ```
+    /// use chatbots::{Chatbots, Pacing, RateLimit, Vendor};
+    ///
+    /// let bots = Chatbots::builder().build().unwrap();
+    /// // StreamSkill documents 30 requests at once, then 2/s.
+    /// assert_eq!(bots.rate_limit(Vendor::StreamSkill), Some(RateLimit { burst: 30, per_second: 2.0 }));
+    /// assert_eq!(bots.rate_limit(Vendor::OkChat), None);
+    /// let unpaced = Chatbots::builder().pacing(Pacing::off()).build().unwrap();
+    /// assert_eq!(unpaced.rate_limit(Vendor::StreamSkill), None);
+    /// ```
+    pub fn rate_limit(&self, vendor: Vendor) -> Option<RateLimit> {
+        self.rate_limits.get(&vendor).copied()
     }
 
     /// Whether the facade can read one of `vendor`'s bots

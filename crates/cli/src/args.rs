@@ -26,12 +26,18 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     /// Point every vendor at a standalone chatbots-sandbox at URL
     /// (`cargo run -p chatbots-sandbox`), with the credentials it publishes.
-    #[arg(long, global = true, value_name = "URL", env = "CHATBOTS_SANDBOX")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "CHATBOTS_SANDBOX",
+        help_heading = "Global options"
+    )]
     pub sandbox: Option<String>,
 
     /// One JSON object per line on stdout (per bot, then a summary; see the
     /// README for the fields) instead of tables and text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
 
     #[command(subcommand)]
@@ -55,6 +61,7 @@ pub enum Command {
         bot: BotRef,
     },
     /// Change one bot's settings.
+    #[command(after_help = UPDATE_EXAMPLES)]
     Update {
         /// The bot, as `vendor:id`.
         bot: BotRef,
@@ -98,8 +105,19 @@ pub enum Command {
     },
 }
 
+/// The closing paragraph of `update --help`.
+const UPDATE_EXAMPLES: &str = "\
+Examples:
+  chatbots update okchat:3317853e-0af2-427d-a56f-351a9587f48f \\
+      --name 'Front desk' --greeting 'Hello!'
+  chatbots update puretalk:123e4567-e89b-12d3-a456-426614174000 \\
+      --instructions-file prompt.txt --set max_reminder_messages=3
+
+`chatbots get BOT` shows the current settings; `chatbots vendors` which fields each vendor has.";
+
 /// The settings `update` can change.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Settings to change")]
 pub struct UpdateFields {
     /// The display name.
     #[arg(long)]

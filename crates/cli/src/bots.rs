@@ -10,6 +10,8 @@ use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use crate::args::UpdateFields;
+use crate::config;
+use crate::escape;
 use crate::output::{self, Failure, Output};
 
 /// The shared fields `vendor` maps (reads and writes).
@@ -64,7 +66,7 @@ pub fn vendors(bots: &Chatbots, out: Output) -> Result<ExitCode, Failure> {
             "configured": bots.vendors().len(),
         }));
     } else {
-        out.text(table);
+        out.table(table);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -88,6 +90,7 @@ pub fn fields_json(bot: &Chatbot) -> Value {
 /// `chatbots list <vendor>`: with `--json`, each bot as soon as its page is
 /// read; a failure after some pages still prints the bots read so far.
 pub async fn list(bots: &Chatbots, vendor: Vendor, out: Output) -> Result<ExitCode, Failure> {
+    config::require(bots, [vendor])?;
     let columns = fields_of(vendor);
     let mut header = vec!["bot"];
     header.extend(columns.iter().map(|f| f.name()));
@@ -122,15 +125,12 @@ pub async fn list(bots: &Chatbots, vendor: Vendor, out: Output) -> Result<ExitCo
         }
     }
     if !out.json() && count > 0 {
-        out.text(table);
+        out.table(table);
     }
     if let Some(e) = failure {
         return Err(match count {
             0 => Failure::from(e),
-            n => Failure::message(format!(
-                "{} (after {n} bot(s), shown above)",
-                Failure::from(e)
-            )),
+            n => Failure::from(e).with_suffix(&format!(" (after {n} bot(s), shown above)")),
         });
     }
     if out.json() {
@@ -143,6 +143,7 @@ pub async fn list(bots: &Chatbots, vendor: Vendor, out: Output) -> Result<ExitCo
 
 /// `chatbots get <vendor>:<id>`.
 pub async fn get(bots: &Chatbots, bot: &BotRef, out: Output) -> Result<ExitCode, Failure> {
+    config::require(bots, [bot.vendor])?;
     let found = bots.get(bot).await?;
     if out.json() {
         out.line(&json!({
@@ -160,15 +161,16 @@ pub async fn get(bots: &Chatbots, bot: &BotRef, out: Output) -> Result<ExitCode,
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
         .set_width(100);
     for field in fields_of(bot.vendor) {
-        table.add_row([
-            field.name().to_string(),
-            found
-                .field(field)
-                .unwrap_or_else(|| "(not reported)".into()),
-        ]);
+        // Escaped before the table measures it; a multi-line prompt keeps
+        // its lines inside its cell.
+        let value = found.field(field).map_or_else(
+            || "(not reported)".to_string(),
+            |v| escape::visible(&v).into_owned(),
+        );
+        table.add_row([field.name().to_string(), value]);
     }
     out.text(format!("{}", found.bot));
-    out.text(table);
+    out.table(table);
     // YAML reads better than JSON for a nested object; any JSON value has one.
     let raw = serde_norway::to_string(&found.raw).unwrap_or_else(|_| found.raw.to_string());
     out.text(format!(
@@ -187,6 +189,7 @@ pub async fn update(
     out: Output,
 ) -> Result<ExitCode, Failure> {
     let (patch, names) = patch_of(bot, *fields)?;
+    config::require(bots, [bot.vendor])?;
     let result = bots.update(bot, &patch).await;
     let failed = result.is_err();
     if out.json() {
@@ -215,7 +218,7 @@ pub async fn update(
             let failure = Failure::from(e);
             if out.json() {
                 // Already reported as the bot's line; the message for people.
-                out.note(format!("error: {failure}"));
+                out.note(format!("error: {}", failure.human()));
                 Ok(ExitCode::FAILURE)
             } else {
                 Err(failure)

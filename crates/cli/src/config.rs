@@ -44,10 +44,56 @@ pub async fn client(sandbox: Option<&str>) -> Result<Chatbots, Failure> {
     Ok(builder.build()?)
 }
 
+/// How to configure a vendor from the command line, in the CLI's words.
+const SANDBOX_HINT: &str = "or try everything on a local sandbox: `cargo run -p chatbots-sandbox`, \
+     then --sandbox http://127.0.0.1:8080";
+
+/// Refuses, before anything is read or sent, a command on vendors that
+/// have no credentials, saying which variables to set.
+pub fn require(bots: &Chatbots, vendors: impl IntoIterator<Item = Vendor>) -> Result<(), Failure> {
+    let mut missing: Vec<Vendor> = vendors
+        .into_iter()
+        .filter(|v| !bots.vendors().contains(v))
+        // A vendor not compiled in has no variables: the facade says so.
+        .filter(|v| !credential_variables(*v).is_empty())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let each: Vec<String> = missing
+        .iter()
+        .map(|v| format!("{v} needs {}", credential_variables(*v).join(" and ")))
+        .collect();
+    Err(Failure::message(format!(
+        "no credentials: {}; set {} in the environment, {SANDBOX_HINT}",
+        each.join(", "),
+        if missing.len() == 1 { "it" } else { "them" }
+    )))
+}
+
+/// `--sandbox`'s value as a base URL: `http(s)://HOST[:PORT]`, without a
+/// trailing `/`.
+fn sandbox_url(given: &str) -> Result<String, Failure> {
+    let wrong = |why: &str| {
+        Failure::message(format!(
+            "--sandbox: `{given}` is not a URL{why}: give http://HOST:PORT \
+             (the sandbox says its address when it starts)"
+        ))
+    };
+    let url = reqwest::Url::parse(given.trim()).map_err(|_| wrong(""))?;
+    // `localhost:8080` parses, as a URL of scheme `localhost`.
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(wrong(" of http or https"));
+    }
+    Ok(given.trim().trim_end_matches('/').to_string())
+}
+
 /// The environment a sandbox at `url` stands for: each vendor's credential
 /// variables and `<PREFIX>_BASE_URL`.
 async fn sandbox_variables(url: &str) -> Result<HashMap<String, String>, Failure> {
-    let url = url.trim_end_matches('/');
+    let url = sandbox_url(url)?;
     let endpoint = format!("{url}/_sandbox/credentials");
     let unreachable = |e: &dyn std::fmt::Display| {
         Failure::message(format!(
@@ -105,6 +151,22 @@ fn variables(document: SandboxDocument) -> Result<HashMap<String, String>, Failu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sandbox_address_without_a_scheme_is_refused_in_words() {
+        for given in ["127.0.0.1:18080", "localhost:8080", "ftp://127.0.0.1:1", ""] {
+            let err = sandbox_url(given).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("--sandbox: `{given}` is not a URL"))
+                    && err.contains("http://HOST:PORT"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            sandbox_url("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+    }
 
     #[test]
     fn each_vendor_gets_its_variables_and_a_wrong_count_is_refused() {

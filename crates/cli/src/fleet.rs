@@ -1,17 +1,21 @@
 //! `export`, `plan` and `apply`, on the facade's fleet engine
 //! (`chatbots::fleet`).
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, FleetError, Plan, PlanOptions};
-use chatbots::{Chatbots, Field, Vendor};
+use chatbots::{Chatbots, Field, RateLimit, Vendor};
 use indicatif::ProgressBar;
 use serde_json::{Map, Value, json};
 
 use crate::args::Command;
-use crate::output::{self, Failure, Output};
+use crate::config;
+use crate::output::{self, Failure, Output, Painted};
 
 /// What a fleet command reads before any client exists.
 #[derive(Debug)]
@@ -120,6 +124,7 @@ pub async fn export(
     output: Option<&Path>,
     out: Output,
 ) -> Result<ExitCode, Failure> {
+    config::require(bots, vendors.iter().copied())?;
     let bar = output::progress(0, "reading");
     let fleet = bots.export(vendors, &plan_options(&bar)).await;
     bar.finish_and_clear();
@@ -150,22 +155,96 @@ pub async fn export(
             path.display()
         ));
     } else {
-        out.text(yaml.trim_end());
+        out.document(yaml.trim_end());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Reads the bots of `fleet` and plans, with a progress bar.
 async fn make_plan(bots: &Chatbots, fleet: &Fleet) -> Result<Plan, Failure> {
-    let bar = output::progress(fleet.bots().len(), "reading");
+    config::require(bots, fleet.bots().iter().map(|b| b.bot.vendor))?;
+    let what = paced(bots, "reading", fleet.bots().iter().map(|b| b.bot.vendor));
+    let bar = output::progress(fleet.bots().len(), &what);
     let plan = bots.plan(fleet, &plan_options(&bar)).await;
     bar.finish_and_clear();
     plan.map_err(fleet_failure)
 }
 
+/// The progress bar's message: `what`, and the limit of each of `vendors`
+/// that is paced to one, so that a long run at such a vendor says why it
+/// slows down after the first burst instead of crawling unexplained.
+fn paced(bots: &Chatbots, what: &str, vendors: impl Iterator<Item = Vendor>) -> String {
+    let mut vendors: Vec<Vendor> = vendors.collect();
+    vendors.sort();
+    vendors.dedup();
+    let limits: Vec<String> = vendors
+        .into_iter()
+        .filter_map(|v| Some(format!("{}'s limit, {}", v.title(), bots.rate_limit(v)?)))
+        .collect();
+    if limits.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what} (waits for {})", limits.join("; "))
+    }
+}
+
+/// The updates of a run at each vendor paced to a limit: how many, how
+/// many done, at what limit; from which the least time the run has left.
+struct PacedRun {
+    vendors: Mutex<BTreeMap<Vendor, (usize, usize, RateLimit)>>,
+}
+
+impl PacedRun {
+    fn new(bots: &Chatbots, vendors: impl Iterator<Item = Vendor>) -> Self {
+        let mut counts = BTreeMap::new();
+        for vendor in vendors {
+            if let Some(limit) = bots.rate_limit(vendor) {
+                counts.entry(vendor).or_insert((0, 0, limit)).1 += 1;
+            }
+        }
+        PacedRun {
+            vendors: Mutex::new(counts),
+        }
+    }
+
+    /// Notes one more update done at `vendor`; the least time left.
+    fn done(&self, vendor: Vendor) -> Duration {
+        let mut vendors = self.vendors.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((done, _, _)) = vendors.get_mut(&vendor) {
+            *done += 1;
+        }
+        least_time_left(vendors.values())
+    }
+
+    /// The least time left.
+    fn left(&self) -> Duration {
+        least_time_left(
+            self.vendors
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .values(),
+        )
+    }
+}
+
+/// The longest, over vendors (which go side by side), of the time the
+/// requests beyond a vendor's burst still take at its rate. A lower bound:
+/// the burst may be partly spent already (by the plan's reads).
+fn least_time_left<'a>(vendors: impl Iterator<Item = &'a (usize, usize, RateLimit)>) -> Duration {
+    vendors
+        .map(|(done, total, limit)| {
+            let burst = usize::try_from(limit.burst).unwrap_or(usize::MAX);
+            let paced = total.saturating_sub((*done).max(burst));
+            // Counts are far below 2^52: exact as f64.
+            Duration::try_from_secs_f64(paced as f64 / limit.per_second).unwrap_or(Duration::ZERO)
+        })
+        .max()
+        .unwrap_or(Duration::ZERO)
+}
+
 /// The plan for people, coloured (`-` red, `+` green, `?` yellow).
 fn show_plan(plan: &Plan, out: Output) {
-    out.text(output::coloured_diff(plan.to_string().trim_end()));
+    out.painted(&output::coloured_diff(plan.to_string().trim_end()));
 }
 
 /// `chatbots plan`.
@@ -261,7 +340,10 @@ pub async fn apply(
 ) -> Result<ExitCode, Failure> {
     let plan = match prepared {
         Prepared::Fleet(fleet) => make_plan(bots, &fleet).await?,
-        Prepared::Plan(plan) => *plan,
+        Prepared::Plan(plan) => {
+            config::require(bots, plan.bots.iter().map(|b| b.bot.vendor))?;
+            *plan
+        }
         Prepared::Nothing => return Err(Failure::message("apply needs a fleet file or a plan")),
     };
     if !out.json() {
@@ -271,11 +353,24 @@ pub async fn apply(
         confirm(&plan)?;
     }
     let sending = plan.bots.iter().filter(|b| b.has_changes()).count();
-    let bar = output::progress(sending, "applying");
+    let sent_to = || {
+        plan.bots
+            .iter()
+            .filter(|b| b.has_changes())
+            .map(|b| b.bot.vendor)
+    };
+    let what = paced(bots, "applying", sent_to());
+    let run = PacedRun::new(bots, sent_to());
+    let floor = output::EtaFloor::default();
+    floor.set(run.left());
+    let bar = output::progress_at_least(sending, &what, floor.clone());
     let progress = bar.clone();
     let options = ApplyOptions::new()
         .concurrency(concurrency)
-        .on_progress(move |p| output::advance(&progress, p.done, p.total));
+        .on_progress(move |p| {
+            floor.set(run.done(p.bot.vendor));
+            output::advance(&progress, p.done, p.total);
+        });
     let report = bots.apply(&plan, &options).await;
     bar.finish_and_clear();
     let report = report.map_err(apply_failure)?;
@@ -311,7 +406,7 @@ pub async fn apply(
                 ),
                 _ => continue,
             };
-            out.text(format!("{style}{text}{style:#}"));
+            out.painted(Painted::new().line(style, &text));
         }
     }
     let (changed, failed) = (report.changed(), report.failed());
@@ -356,4 +451,38 @@ fn apply_failure(error: ApplyError) -> Failure {
         _ => Vec::new(),
     };
     Failure::with_details(error.to_string(), details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_left_counts_the_requests_beyond_each_burst_at_its_rate() {
+        let limit = RateLimit {
+            burst: 30,
+            per_second: 2.0,
+        };
+        let slow = RateLimit {
+            burst: 1,
+            per_second: 0.5,
+        };
+        let left = |counts: &[(usize, usize, RateLimit)]| least_time_left(counts.iter());
+        // 44 updates: 14 beyond the burst, at 2/s.
+        assert_eq!(left(&[(0, 44, limit)]), Duration::from_secs(7));
+        assert_eq!(left(&[(40, 44, limit)]), Duration::from_secs(2));
+        assert_eq!(left(&[(44, 44, limit)]), Duration::ZERO);
+        // Within the burst: nothing to wait for.
+        assert_eq!(left(&[(0, 10, limit)]), Duration::ZERO);
+        // Vendors go side by side: the slowest decides.
+        assert_eq!(
+            left(&[(0, 44, limit), (0, 3, slow)]),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            left(&[(0, 10, limit), (0, 3, slow)]),
+            Duration::from_secs(4)
+        );
+        assert_eq!(left(&[]), Duration::ZERO);
+    }
 }

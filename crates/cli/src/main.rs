@@ -7,12 +7,13 @@
 mod args;
 mod bots;
 mod config;
+mod escape;
 mod fleet;
 mod output;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::args::{Cli, Command};
 use crate::output::{Failure, Output};
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            print_usage_error(&e);
             // Help and version are not errors. A usage error exits 1, not
             // clap's 2: 2 means "changes" for `plan --detailed-exitcode`.
             return if e.use_stderr() {
@@ -46,6 +47,32 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// clap's message (help, version, or a usage error). A usage error quotes
+/// the command line, which may hold any character: when an argument holds
+/// one a terminal could act on, the error is rendered again without
+/// clap's styles, and escaped.
+fn print_usage_error(error: &clap::Error) {
+    let hostile = std::env::args_os().any(|arg| {
+        arg.to_string_lossy()
+            .chars()
+            .any(|c| c != '\n' && escape::is_unsafe(c))
+    });
+    if !(error.use_stderr() && hostile) {
+        let _ = error.print();
+        return;
+    }
+    let plain = Cli::command()
+        .styles(clap::builder::Styles::plain())
+        .try_get_matches_from(std::env::args_os())
+        .err()
+        // Only styles differ: the same arguments fail the same way.
+        .map_or_else(
+            || error.render().to_string(),
+            |e| e.render().ansi().to_string(),
+        );
+    eprint!("{}", escape::visible(&plain));
 }
 
 async fn run(cli: Cli, out: Output) -> Result<ExitCode, Failure> {

@@ -673,21 +673,26 @@ fn an_unreachable_sandbox_is_a_clear_error() {
 /// `script`), with `input` typed into it: stdin, stdout and stderr are a
 /// terminal, as for a person.
 fn on_terminal(harness: &Harness, args: &str, input: &str) -> Output {
-    let script = Path::new("/usr/bin/script");
-    assert!(
-        script.exists(),
-        "the terminal tests need util-linux's `script` (/usr/bin/script)"
-    );
     let command = format!(
         "'{}' --sandbox '{}' {args}",
         env!("CARGO_BIN_EXE_chatbots"),
         harness.url()
     );
+    in_terminal(harness, &command, input)
+}
+
+/// A shell `command` on a pseudo-terminal, with `input` typed into it.
+fn in_terminal(harness: &Harness, command: &str, input: &str) -> Output {
+    let script = Path::new("/usr/bin/script");
+    assert!(
+        script.exists(),
+        "the terminal tests need util-linux's `script` (/usr/bin/script)"
+    );
     let mut shell = Command::new(script);
     clean_env(&mut shell);
     run(shell
         .current_dir(harness.dir.path())
-        .args(["-qec", &command, "/dev/null"])
+        .args(["-qec", command, "/dev/null"])
         .write_stdin(input)
         .timeout(std::time::Duration::from_secs(120)))
 }
@@ -712,4 +717,291 @@ fn on_a_terminal_apply_asks_and_only_yes_goes_ahead() {
     assert!(shown.contains("\u{1b}[32m  + greeting"), "{shown:?}");
     let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
     assert_eq!(json_lines(&get)[0]["fields"]["greeting"], "Asked first");
+}
+
+// ---- vendor text and the terminal ----
+
+/// What a vendor could hold in a bot's name: an OSC 52 clipboard write,
+/// an OSC 0 window title, a screen clear, a right-to-left override, a line
+/// feed that would forge a line of output, a C1 CSI, a line separator.
+const HOSTILE: &str = "Evil\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}gnp.exe\nforged\u{9b}31m\u{2028}end";
+
+/// A character a terminal could act on: C0 (but the line feed of the
+/// layout), DEL, C1, bidirectional controls, line/paragraph separators.
+fn is_unsafe(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{9}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}'
+        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Asserts that human output carries no character a terminal acts on.
+fn assert_inert(what: &str, output: &Output) {
+    for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        let shown = text(bytes);
+        if let Some(c) = shown.chars().find(|c| is_unsafe(*c)) {
+            panic!("{what}: {c:?} reached {stream}\n{}", show(output));
+        }
+    }
+}
+
+/// `text` without its SGR sequences (`ESC [ digits/; m`), the CLI's styles.
+fn without_styles(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let params = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after[params..].starts_with('m') {
+            rest = &after[params + 1..];
+        } else {
+            // Not a style: kept, for the assertion to find.
+            out.push_str("\u{1b}[");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn vendor_text_is_escaped_for_people_and_exact_in_json() {
+    let harness = Harness::start();
+    let update = run(&mut harness.chatbots(&[
+        "update",
+        OKCHAT_BOT,
+        "--name",
+        HOSTILE,
+        "--greeting",
+        HOSTILE,
+    ]));
+    assert!(update.status.success(), "{}", show(&update));
+    assert_inert("update", &update);
+    let fleet = harness.write(
+        "fleet.yaml",
+        &format!("bots:\n  {OKCHAT_BOT}:\n    greeting: plain\n"),
+    );
+    let fleet = fleet.to_str().unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["list", "okchat"],
+            "Evil\\e]52;c;ZXZpbA==\\u{7}\\e]0;pwned",
+        ),
+        (&["get", OKCHAT_BOT], "\\e[2J\\u{202e}gnp.exe"),
+        (&["plan", fleet], "Evil"),
+        (&["--json", "plan", fleet], ""),
+        // A refusal quoting what was given.
+        (
+            &["update", OKCHAT_BOT, "--set", "bogus\u{1b}]0;x\u{7}=1"],
+            "bogus\\e]0;x\\u{7}",
+        ),
+        (&["get", "okchat:\u{1b}[2J\u{202e}"], "\\e[2J"),
+        (
+            &["update", OKCHAT_BOT, "--set", "x=\"\u{1b}]0;t\u{7}"],
+            "'x=\"\\e]0;t\\u{7}' for '--set <FIELD=JSON>'",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = run(&mut harness.chatbots(args));
+        if !args.contains(&"--json") {
+            assert_inert(&format!("{args:?}"), &output);
+        }
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(all.contains(expected), "{args:?}: {}", show(&output));
+    }
+    // Also with colour forced: the styles are the only escape sequences.
+    let coloured = run(harness
+        .chatbots(&["plan", fleet])
+        .env("CLICOLOR_FORCE", "1"));
+    let shown = text(&coloured.stdout);
+    assert!(shown.contains("\u{1b}[31m"), "{shown:?}");
+    let without_styles = without_styles(&shown);
+    assert!(!without_styles.chars().any(is_unsafe), "{without_styles:?}");
+
+    // --json: the exact value.
+    let update = run(&mut harness.chatbots(&["update", OKCHAT_BOT, "--name", HOSTILE]));
+    assert!(update.status.success(), "{}", show(&update));
+    let get = run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT]));
+    let bot = &json_lines(&get)[0];
+    assert_eq!(bot["fields"]["name"], HOSTILE, "{}", show(&get));
+    assert_eq!(bot["raw"]["name"], HOSTILE, "{}", show(&get));
+    // `export` into a pipe is data: the same file as `-o` writes.
+    let exported = harness.path("exported.yaml");
+    let written =
+        run(&mut harness.chatbots(&["export", "okchat", "-o", exported.to_str().unwrap()]));
+    assert!(written.status.success(), "{}", show(&written));
+    let piped = run(&mut harness.chatbots(&["export", "okchat"]));
+    assert_eq!(
+        text(&piped.stdout).trim_end(),
+        std::fs::read_to_string(&exported).unwrap().trim_end()
+    );
+    let list = run(&mut harness.chatbots(&["--json", "list", "okchat"]));
+    assert!(
+        json_lines(&list)
+            .iter()
+            .any(|l| l["bot"] == OKCHAT_BOT && l["fields"]["name"] == HOSTILE),
+        "{}",
+        show(&list)
+    );
+}
+
+#[test]
+fn on_a_terminal_the_coloured_plan_shows_vendor_text_escaped() {
+    let harness = Harness::start();
+    let update = run(&mut harness.chatbots(&["update", OKCHAT_BOT, "--greeting", HOSTILE]));
+    assert!(update.status.success(), "{}", show(&update));
+    greeting_fleet(&harness, "plain");
+    for args in ["plan fleet.yaml", "apply fleet.yaml"] {
+        let output = on_terminal(&harness, args, "no\n");
+        let shown = text(&output.stdout);
+        // Coloured, as on every terminal…
+        assert!(
+            shown.contains("\u{1b}[31m  - greeting"),
+            "{args}: {shown:?}"
+        );
+        // …and none of the vendor's sequences, which are shown escaped.
+        for raw in [
+            "\u{1b}]",
+            "\u{1b}[2J",
+            "\u{7}",
+            "\u{202e}",
+            "\u{9b}",
+            "\u{2028}",
+        ] {
+            assert!(!shown.contains(raw), "{args}: {raw:?} in {shown:?}");
+        }
+        // (The plan quotes values as JSON, which escapes C0 itself.)
+        assert!(
+            shown.contains("\\u{202e}gnp.exe\\nforged\\u{9b}31m\\u{2028}end"),
+            "{args}: {shown:?}"
+        );
+    }
+}
+
+// ---- newcomers ----
+
+#[test]
+fn a_sandbox_address_without_a_scheme_says_what_to_give() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+    clean_env(&mut command);
+    let output = run(command.args(["--sandbox", "127.0.0.1:18080", "list", "okchat"]));
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("--sandbox: `127.0.0.1:18080` is not a URL: give http://HOST:PORT")
+            && !stderr.contains("builder error"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn without_credentials_the_cli_says_which_variables_in_its_own_words() {
+    let harness = Harness::start();
+    let fleet = greeting_fleet(&harness, "None");
+    for args in [
+        vec!["list", "okchat"],
+        vec!["get", PURETALK_BOT],
+        vec!["update", OKCHAT_BOT, "--name", "x"],
+        vec!["export", "okchat"],
+        vec!["plan", fleet.to_str().unwrap()],
+    ] {
+        let mut bare = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+        clean_env(&mut bare);
+        let output = run(bare.current_dir(harness.dir.path()).args(&args));
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {}", show(&output));
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains("--sandbox http://127.0.0.1:8080")
+                && !stderr.contains("Chatbots::builder")
+                && !stderr.contains("))"),
+            "{args:?}: {stderr}"
+        );
+        let vendors: &[Vendor] = match args[0] {
+            "get" => &[Vendor::PureTalk],
+            "plan" => &[Vendor::OkChat, Vendor::PureTalk],
+            _ => &[Vendor::OkChat],
+        };
+        for vendor in vendors {
+            for variable in chatbots::credential_variables(*vendor) {
+                assert!(stderr.contains(variable), "{args:?}: {stderr}");
+            }
+        }
+    }
+}
+
+#[test]
+fn update_help_lists_its_settings_apart_from_the_global_options_with_an_example() {
+    let harness = Harness::start();
+    let output = run(&mut harness.chatbots(&["update", "--help"]));
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let help = text(&output.stdout);
+    let at = |needle: &str| {
+        help.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in {help}"))
+    };
+    assert!(at("Settings to change:") < at("--name"));
+    assert!(at("--set") < at("Global options:"));
+    assert!(at("Global options:") < at("--sandbox") && at("Global options:") < at("--json"));
+    assert!(at("Examples:") > at("--json"));
+    assert!(help.contains("chatbots update okchat:"), "{help}");
+}
+
+/// The lines `chatbots ARGS` prints on a terminal `columns` wide.
+fn on_terminal_of_width(harness: &Harness, columns: u16, args: &str) -> Vec<String> {
+    let command = format!(
+        "stty cols {columns} rows 40; '{}' --sandbox '{}' {args}",
+        env!("CARGO_BIN_EXE_chatbots"),
+        harness.url()
+    );
+    let output = in_terminal(harness, &command, "");
+    assert!(output.status.success(), "{args}: {}", show(&output));
+    text(&output.stdout)
+        .split('\n')
+        .map(|line| line.trim_end_matches('\r').to_string())
+        .collect()
+}
+
+#[test]
+fn list_and_vendors_fit_the_terminal() {
+    let harness = Harness::start();
+    // A long name, and the fixtures' Korean bot (two columns a character).
+    let update = run(&mut harness.chatbots(&["update", OKCHAT_BOT, "--name", &"long ".repeat(60)]));
+    assert!(update.status.success(), "{}", show(&update));
+    for columns in [80, 60] {
+        for args in ["vendors", "list okchat", "list puretalk"] {
+            let lines = on_terminal_of_width(&harness, columns, args);
+            assert!(lines.len() > 3, "{args}: {lines:#?}");
+            for line in &lines {
+                let width = unicode_width::UnicodeWidthStr::width(line.as_str());
+                assert!(
+                    width <= usize::from(columns),
+                    "{args}, {columns} columns: a line of {width}:\n{}",
+                    lines.join("\n")
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_paced_apply_shows_its_rate_and_the_vendors_limit() {
+    // More StreamSkill bots than its documented burst (30, less the
+    // client's margin): the last ones go at 2/s.
+    let harness = Harness::with_bots(35);
+    let mut fleet = String::from("bots:\n");
+    for id in harness.sandbox.seeded_bots(Vendor::StreamSkill) {
+        fleet.push_str(&format!("  streamskill:{id}:\n    language: de\n"));
+    }
+    harness.write("paced.yaml", &fleet);
+    let output = on_terminal(&harness, "apply paced.yaml --yes", "");
+    assert!(output.status.success(), "{}", show(&output));
+    let shown = text(&output.stdout);
+    assert!(
+        shown.contains("applying (waits for StreamSkill's limit, 30 at once, then 2/s)"),
+        "{shown:?}"
+    );
+    assert!(shown.contains("/s, ETA "), "{shown:?}");
 }

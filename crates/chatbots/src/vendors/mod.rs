@@ -127,6 +127,8 @@ pub(crate) struct Registered {
     /// `servers` entry).
     pub default_base_url: &'static str,
     pub credentials: &'static [&'static str],
+    /// The limit the spec documents, if any (the vendor crate's `RATE_LIMIT`).
+    pub rate_limit: Option<chatbots_runtime::RateLimit>,
     pub get_operation: Option<&'static str>,
     pub list_operation: Option<&'static str>,
     /// [`VendorApi::canonical_id`].
@@ -164,11 +166,15 @@ fn connect<V: VendorApi>(with: Option<Connect<'_>>) -> Result<Arc<dyn Driver>, E
     Ok(Arc::new(Live::<V> { client }))
 }
 
-const fn entry<V: VendorApi>(default_base_url: &'static str) -> Registered {
+const fn entry<V: VendorApi>(
+    default_base_url: &'static str,
+    rate_limit: Option<chatbots_runtime::RateLimit>,
+) -> Registered {
     Registered {
         vendor: V::VENDOR,
         default_base_url,
         credentials: V::CREDENTIALS,
+        rate_limit,
         get_operation: V::GET_OPERATION,
         list_operation: V::LIST_OPERATION,
         canonical_id: V::canonical_id,
@@ -410,7 +416,7 @@ macro_rules! registry {
         static REGISTRY: &[Registered] = &[
             $(
                 #[cfg(feature = $feature)]
-                entry::<$module::$api>(::$krate::DEFAULT_BASE_URL),
+                entry::<$module::$api>(::$krate::DEFAULT_BASE_URL, ::$krate::RATE_LIMIT),
             )*
         ];
     };
