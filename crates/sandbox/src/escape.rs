@@ -25,8 +25,11 @@ pub(crate) fn needs_escape(c: char) -> bool {
         )
 }
 
-/// `text` with every character [`needs_escape`] names written as an escape
-/// (`\n`, `\r`, `\t`, else `\u{1b}`), everything else unchanged; borrowed
+/// `text` with every control character written as an escape (`\n`, `\r`,
+/// `\t`, else `\u{1b}`): the C0 and C1 controls (ESC, DEL and NEL among
+/// them), the bidi embeddings, overrides, isolates and marks (U+202A–U+202E,
+/// U+2066–U+2069, U+200E, U+200F, U+061C) and the line and paragraph
+/// separators (U+2028, U+2029). Everything else is unchanged; borrowed
 /// when there is nothing to escape. For human eyes: a backslash is left as
 /// it is, so the result is not meant to be parsed back.
 ///
