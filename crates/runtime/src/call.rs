@@ -400,15 +400,25 @@ async fn read_whole(mut response: Response, limit: usize) -> Answer {
     if declared.is_some_and(|length| length > limit as u64) {
         return Answer::Answered(with_body(response, too_large(limit)));
     }
-    // The declared length may lie: room for it, up to a modest start.
-    let start = declared.map_or(0, |length| length.min(64 * 1024) as usize);
-    let mut body = bytes::BytesMut::with_capacity(start);
+    // A body that arrives in one chunk (most) is handed on as it is; only
+    // one in several chunks is copied together.
+    let mut first = bytes::Bytes::new();
+    let mut joined: Option<bytes::BytesMut> = None;
     loop {
         match response.chunk().await {
-            Ok(Some(chunk)) if body.len() + chunk.len() > limit => {
-                return Answer::Answered(with_body(response, too_large(limit)));
+            Ok(Some(chunk)) => {
+                let so_far = joined.as_ref().map_or(first.len(), |j| j.len());
+                if so_far + chunk.len() > limit {
+                    return Answer::Answered(with_body(response, too_large(limit)));
+                }
+                if so_far == 0 {
+                    first = chunk;
+                } else {
+                    joined
+                        .get_or_insert_with(|| bytes::BytesMut::from(&first[..]))
+                        .extend_from_slice(&chunk);
+                }
             }
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
             Ok(None) => break,
             Err(error) => {
                 let url = response.url().clone();
@@ -421,7 +431,8 @@ async fn read_whole(mut response: Response, limit: usize) -> Answer {
             }
         }
     }
-    Answer::Answered(with_body(response, body.freeze()))
+    let body = joined.map_or(first, bytes::BytesMut::freeze);
+    Answer::Answered(with_body(response, body))
 }
 
 /// A body that fails to read with [`BodyTooLarge`].
@@ -656,6 +667,16 @@ mod tests {
         assert_eq!(record.attempts, 2);
         assert!(!record.outcome_unknown);
         assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_body_in_several_chunks_arrives_whole() {
+        let chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n6\r\n{\"id\":\r\n6\r\n \"abc\"\r\n1\r\n}\r\n0\r\n\r\n";
+        let (url, _) = raw_server(vec![chunked.to_vec()]).await;
+        let (response, record) = send(&inner(), &url, true).await;
+        let body = response.unwrap().bytes().await.unwrap();
+        assert_eq!(body, &b"{\"id\": \"abc\"}"[..]);
+        assert_eq!(record.attempts, 1);
     }
 
     #[tokio::test]
