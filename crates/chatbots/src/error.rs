@@ -334,10 +334,23 @@ pub(crate) struct ErrorShape {
     pub kinds: &'static [(&'static str, KindOf)],
 }
 
-/// Classifies what a generated call returned. An undocumented status's body
-/// (in memory: the runtime reads every body, bounded) is read like a
-/// documented error's.
+/// Classifies what a generated call returned, noting whether an attempt's
+/// answer was lost after sending (for [`Error::may_have_been_applied`]).
 pub(crate) async fn classify<E: serde::Serialize>(
+    vendor: Vendor,
+    shape: &ErrorShape,
+    error: ClientError<E>,
+    record: &CallRecord,
+) -> Error {
+    let mut err = classify_answer(vendor, shape, error, record).await;
+    err.answer_lost = record.outcome_unknown;
+    err
+}
+
+/// The error a generated call's failure stands for. An undocumented
+/// status's body (in memory: the runtime reads every body, bounded) is read
+/// like a documented error's.
+async fn classify_answer<E: serde::Serialize>(
     vendor: Vendor,
     shape: &ErrorShape,
     error: ClientError<E>,
@@ -430,9 +443,7 @@ fn transport(vendor: Vendor, e: reqwest::Error, record: &CallRecord) -> Error {
         ErrorKind::Transport
     };
     // reqwest's Display names the URL, which holds ids but no credential.
-    let mut err = Error::new(kind, Some(vendor), error_chain(&e));
-    err.answer_lost = record.outcome_unknown;
-    err.caused_by(e)
+    Error::new(kind, Some(vendor), error_chain(&e)).caused_by(e)
 }
 
 /// The first error of type `T` in `e`'s chain of sources.

@@ -1848,3 +1848,31 @@ async fn a_body_over_the_limit_is_a_decode_error() {
     assert!(err.message().contains("1024 bytes"), "{err}");
     assert_eq!(*requests.lock().unwrap(), 1, "not retried");
 }
+
+/// An update whose first answer was lost may have been applied, even when
+/// the retries that follow are refused by a server error.
+#[tokio::test]
+async fn a_lost_answer_is_still_reported_after_later_server_errors() {
+    for vendor in Vendor::ALL.into_iter().filter(|v| retry_safe(*v)) {
+        let body = error_body(vendor, 503, "UNAVAILABLE", "try later").to_string();
+        let unavailable = format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let (url, requests) = raw_server(vec![
+            answer(&ok_body(vendor), true),
+            unavailable.into_bytes(),
+        ])
+        .await;
+        let bots = builder(vendor, &url, fast_retries())
+            .build()
+            .expect("a valid configuration");
+
+        let err = update_err(&bots, vendor).await;
+
+        assert_eq!(*requests.lock().unwrap(), 3, "{vendor}");
+        assert_eq!(err.kind(), &ErrorKind::Server, "{vendor}: {err}");
+        assert!(err.may_have_been_applied(), "{vendor}: {err}");
+        assert!(err.to_string().contains("may have been applied"), "{err}");
+    }
+}

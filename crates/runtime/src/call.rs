@@ -245,7 +245,11 @@ impl<A: Authenticate> Inner<A> {
                             r.retry_after = asked;
                             r.attempts = attempt;
                             r.timed_out = false;
-                            r.outcome_unknown = false;
+                            // A success settles the outcome; a refusal does
+                            // not undo what a lost attempt may have done.
+                            if status.is_success() {
+                                r.outcome_unknown = false;
+                            }
                         });
                         let hint = is_retryable_status(status).then_some((status, asked));
                         (Ok(response), hint)
@@ -262,7 +266,9 @@ impl<A: Authenticate> Inner<A> {
                             r.retry_after = None;
                             r.attempts = attempt;
                             r.timed_out = timed_out;
-                            r.outcome_unknown = outcome_unknown;
+                            // An earlier attempt's lost answer stays unknown
+                            // whatever later attempts bring.
+                            r.outcome_unknown |= outcome_unknown;
                         });
                         (Err(error), retryable.then_some((StatusCode::OK, None)))
                     }
@@ -689,6 +695,19 @@ mod tests {
         assert_eq!(record.status, None);
         assert!(record.outcome_unknown, "the vendor may have acted on it");
         assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// The vendor may have acted on the first attempt, whatever the next
+    /// ones answer.
+    #[tokio::test]
+    async fn a_lost_answer_stays_unknown_after_later_failures() {
+        let unavailable =
+            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+        let (url, _) = raw_server(vec![CUT_OFF.to_vec(), unavailable.to_vec()]).await;
+        let (response, record) = send(&inner(), &url, true).await;
+        assert_eq!(response.unwrap().status(), 503);
+        assert_eq!(record.attempts, 3);
+        assert!(record.outcome_unknown, "{record:?}");
     }
 
     #[tokio::test]
