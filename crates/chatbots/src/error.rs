@@ -130,7 +130,7 @@ impl Error {
     /// A bot a fleet plan could not read when it was made (`reason`, the
     /// read's error): nothing was sent for it.
     pub(crate) fn not_read(bot: &crate::BotRef, reason: &str) -> Self {
-        let message = format!("{bot} was not read when planning ({reason}): plan again");
+        let message = format!("{bot} could not be read ({reason}): plan again");
         let mut err = Self::new(ErrorKind::NotRead, Some(bot.vendor), message);
         err.bot = Some(bot.id.as_str().into());
         err
@@ -567,8 +567,8 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "okchat: not read when planning, nothing sent: okchat:3317 was not read \
-                 when planning ({read}): plan again"
+                "okchat: not read when planning, nothing sent: okchat:3317 could not be \
+                 read ({read}): plan again"
             )
         );
         assert!(!err.to_string().contains("invalid input"));
