@@ -79,6 +79,14 @@ impl ChatbotsBuilder {
         self
     }
 
+    /// The largest response body read, in bytes (default 16 MiB); a
+    /// longer one fails the call as [`ErrorKind::Decode`](crate::ErrorKind::Decode)
+    /// without being held in memory.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_response_bytes = bytes;
+        self
+    }
+
     /// Retry policy; [`RetryPolicy::disabled`] switches retries off.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.config.retry = policy;

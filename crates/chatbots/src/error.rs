@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chatbots_runtime::{AuthError, CallRecord};
+use chatbots_runtime::{AuthError, BodyTooLarge, CallRecord};
 use progenitor_client::Error as ClientError;
 use serde_json::Value;
 
@@ -58,8 +58,12 @@ pub enum ErrorKind {
     Transport,
     /// An attempt took longer than the configured timeout.
     Timeout,
-    /// The vendor answered with a body that does not match its spec.
+    /// The vendor answered with a body that does not match its spec (or one
+    /// longer than the client reads, `ClientConfig::max_response_bytes`).
     Decode,
+    /// A fleet plan could not read the bot when it was made, so it holds no
+    /// change for it; nothing was sent. Plan again.
+    NotRead,
 }
 
 /// An error from any vendor, with what is known about it.
@@ -83,8 +87,17 @@ pub struct Error {
     kind: ErrorKind,
     vendor: Option<Vendor>,
     status: Option<u16>,
-    code: Option<String>,
-    message: String,
+    // `Box<str>` rather than `String` (one word less each), so that every
+    // call's `Result` stays within clippy's large-error bound.
+    code: Option<Box<str>>,
+    message: Box<str>,
+    /// The bot's id, when the error is about one bot (a `get` or `update`).
+    bot: Option<Box<str>>,
+    /// Whether the request may have reached the vendor without its whole
+    /// answer coming back (`CallRecord::outcome_unknown`).
+    answer_lost: bool,
+    /// Whether the request was an update.
+    update: bool,
     /// The underlying failure (a `reqwest` or `serde_json` error), for
     /// [`source`](std::error::Error::source).
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
@@ -97,9 +110,30 @@ impl Error {
             vendor,
             status: None,
             code: None,
-            message: message.into(),
+            message: message.into().into(),
+            bot: None,
+            answer_lost: false,
+            update: false,
             source: None,
         }
+    }
+
+    /// This error, of a `get` (or with `update`, an update) of `bot`: a 404
+    /// names it, and an update whose answer was lost says that it may have
+    /// been applied.
+    pub(crate) fn about(mut self, bot: &crate::BotRef, update: bool) -> Self {
+        self.bot = Some(bot.id.as_str().into());
+        self.update = update;
+        self
+    }
+
+    /// A bot a fleet plan could not read when it was made (`reason`, the
+    /// read's error): nothing was sent for it.
+    pub(crate) fn not_read(bot: &crate::BotRef, reason: &str) -> Self {
+        let message = format!("{bot} could not be read ({reason}): plan again");
+        let mut err = Self::new(ErrorKind::NotRead, Some(bot.vendor), message);
+        err.bot = Some(bot.id.as_str().into());
+        err
     }
 
     /// This error, caused by `source`.
@@ -147,8 +181,8 @@ impl Error {
 
     /// This error with `redact` applied to every vendor-supplied text.
     pub(crate) fn redacted(mut self, redact: impl Fn(&str) -> String) -> Self {
-        self.message = redact(&self.message);
-        self.code = self.code.map(|c| redact(&c));
+        self.message = redact(&self.message).into();
+        self.code = self.code.map(|c| redact(&c).into());
         if let ErrorKind::Rejected { field_errors } = &mut self.kind {
             for messages in field_errors.values_mut() {
                 for m in messages.iter_mut() {
@@ -184,6 +218,21 @@ impl Error {
         &self.message
     }
 
+    /// The id of the bot the error is about, for errors of a `get` or an
+    /// update of one bot.
+    pub fn bot_id(&self) -> Option<&str> {
+        self.bot.as_deref()
+    }
+
+    /// Whether the vendor may have applied the update although it failed:
+    /// the request was sent and its answer lost (the connection broke or
+    /// timed out after sending, or the body was cut off), so its outcome is
+    /// unknown. Read the bot again before assuming either way. False for
+    /// every error of a read, and for every refusal before sending.
+    pub fn may_have_been_applied(&self) -> bool {
+        self.update && self.answer_lost
+    }
+
     /// Whether the same call may succeed later: rate limits, 502/503/504,
     /// transport failures and timeouts.
     pub fn is_retryable(&self) -> bool {
@@ -200,6 +249,9 @@ impl fmt::Display for Error {
         if let Some(vendor) = self.vendor {
             write!(f, "{vendor}: ")?;
         }
+        if let (ErrorKind::NotFound, Some(bot)) = (&self.kind, &self.bot) {
+            write!(f, "bot {bot} ")?;
+        }
         let what = match &self.kind {
             ErrorKind::Config => "configuration error",
             ErrorKind::Unauthorized => "credentials refused",
@@ -214,6 +266,7 @@ impl fmt::Display for Error {
             ErrorKind::Transport => "request failed in transport",
             ErrorKind::Timeout => "timed out",
             ErrorKind::Decode => "unexpected response body",
+            ErrorKind::NotRead => "not read when planning, nothing sent",
         };
         f.write_str(what)?;
         match (self.status, &self.code) {
@@ -235,6 +288,12 @@ impl fmt::Display for Error {
         } = &self.kind
         {
             write!(f, "; retry after {}s", wait.as_secs())?;
+        }
+        if self.may_have_been_applied() {
+            f.write_str(
+                "; the update was sent and its answer lost, so it may have been applied: \
+                 read the bot before trying again",
+            )?;
         }
         Ok(())
     }
@@ -275,8 +334,23 @@ pub(crate) struct ErrorShape {
     pub kinds: &'static [(&'static str, KindOf)],
 }
 
-/// Classifies what a generated call returned.
-pub(crate) fn classify<E: serde::Serialize>(
+/// Classifies what a generated call returned, noting whether an attempt's
+/// answer was lost after sending (for [`Error::may_have_been_applied`]).
+pub(crate) async fn classify<E: serde::Serialize>(
+    vendor: Vendor,
+    shape: &ErrorShape,
+    error: ClientError<E>,
+    record: &CallRecord,
+) -> Error {
+    let mut err = classify_answer(vendor, shape, error, record).await;
+    err.answer_lost = record.outcome_unknown;
+    err
+}
+
+/// The error a generated call's failure stands for. An undocumented
+/// status's body (in memory: the runtime reads every body, bounded) is read
+/// like a documented error's.
+async fn classify_answer<E: serde::Serialize>(
     vendor: Vendor,
     shape: &ErrorShape,
     error: ClientError<E>,
@@ -294,7 +368,15 @@ pub(crate) fn classify<E: serde::Serialize>(
         }
         ClientError::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
-            from_body(vendor, shape, Some(status), &Value::Null, record)
+            match response.bytes().await {
+                Ok(bytes) => {
+                    // Not JSON (an HTML page from a proxy): the status
+                    // still says what happened.
+                    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                    from_body(vendor, shape, Some(status), &body, record)
+                }
+                Err(e) => from_body(vendor, shape, Some(status), &Value::Null, record).caused_by(e),
+            }
         }
         ClientError::InvalidResponsePayload(bytes, e) => match status {
             Some(s) if s >= 400 => {
@@ -348,6 +430,11 @@ impl Error {
 }
 
 fn transport(vendor: Vendor, e: reqwest::Error, record: &CallRecord) -> Error {
+    if let Some(too_large) = find_source::<BodyTooLarge>(&e) {
+        let mut err = Error::new(ErrorKind::Decode, Some(vendor), too_large.to_string());
+        err.status = record.status.map(|s| s.as_u16());
+        return err.caused_by(e);
+    }
     let kind = if e.is_timeout() || record.timed_out {
         ErrorKind::Timeout
     } else if e.is_decode() && !body_cut_off(&e) {
@@ -357,6 +444,18 @@ fn transport(vendor: Vendor, e: reqwest::Error, record: &CallRecord) -> Error {
     };
     // reqwest's Display names the URL, which holds ids but no credential.
     Error::new(kind, Some(vendor), error_chain(&e)).caused_by(e)
+}
+
+/// The first error of type `T` in `e`'s chain of sources.
+fn find_source<T: std::error::Error + 'static>(e: &dyn std::error::Error) -> Option<&T> {
+    let mut source = e.source();
+    while let Some(inner) = source {
+        if let Some(found) = inner.downcast_ref::<T>() {
+            return Some(found);
+        }
+        source = inner.source();
+    }
+    None
 }
 
 /// reqwest reports a body that ends early while decoding as a decode error;
@@ -447,6 +546,32 @@ pub(crate) fn from_body(
     };
     let mut err = Error::new(kind, Some(vendor), message);
     err.status = status;
-    err.code = code;
+    err.code = code.map(Into::into);
     err
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BotRef;
+
+    /// A bot a plan could not read is reported as not read, with the read's
+    /// own error, never as invalid input: the read was sent, and answered.
+    #[test]
+    fn a_bot_not_read_when_planning_says_so() {
+        let bot = BotRef::new(Vendor::OkChat, "3317");
+        let read = "okchat: request rejected (HTTP 422): bad page size";
+        let err = Error::not_read(&bot, read);
+        assert_eq!(err.kind(), &ErrorKind::NotRead);
+        assert_eq!(err.bot_id(), Some("3317"));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "okchat: not read when planning, nothing sent: okchat:3317 could not be \
+                 read ({read}): plan again"
+            )
+        );
+        assert!(!err.to_string().contains("invalid input"));
+        assert!(!err.may_have_been_applied());
+    }
 }

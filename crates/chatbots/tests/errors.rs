@@ -491,6 +491,18 @@ async fn not_found_404_at_every_vendor() {
         assert_eq!(err.kind(), &ErrorKind::NotFound, "{vendor}: {err}");
         assert_eq!(err.status(), Some(404), "{vendor}: {err}");
         assert_eq!(err.message(), "Object not found: 12345", "{vendor}: {err}");
+        // The error names the bot it is about.
+        let bot_id = case(vendor).bot;
+        assert_eq!(err.bot_id(), Some(bot_id), "{vendor}: {err}");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("{vendor}: bot {bot_id} not found (HTTP 404")),
+            "{err}"
+        );
+        assert!(
+            !err.may_have_been_applied(),
+            "{vendor}: the vendor answered"
+        );
         if let Some(code) = expected_code(vendor, 404, code) {
             assert_eq!(err.code(), code.as_deref(), "{vendor}: {err}");
         }
@@ -1595,4 +1607,272 @@ async fn converza_key_pair_echoed_by_a_refused_exchange_is_not_repeated() {
     assert_eq!(err.kind(), &ErrorKind::Unauthorized, "{err}");
     assert!(err.message().contains("Invalid key pair"), "{err}");
     assert_no_secret("the error", &format!("{err} {err:?}"));
+}
+
+// ---------------------------------------------------------------------------
+// Issue 19: undocumented statuses keep the vendor's words; an answer lost
+// after sending is retried where that is safe and otherwise said to be
+// unknown.
+
+/// A status the spec does not declare (every spec covers 4XX and 5XX, so
+/// one beyond them) is read like a documented error: its message and code
+/// are kept, as they are for a declared one.
+#[tokio::test]
+async fn an_undeclared_status_keeps_the_vendors_message() {
+    let rejected = || ErrorKind::Rejected {
+        field_errors: BTreeMap::new(),
+    };
+    for vendor in Vendor::ALL {
+        for (status, kind) in [
+            (600, rejected()),
+            (999, rejected()),
+            (500, ErrorKind::Server),
+            (418, rejected()),
+        ] {
+            let server = server_for(vendor).await;
+            update_mock(vendor)
+                .respond_with(error_response(
+                    vendor,
+                    status,
+                    "KETTLE",
+                    "the kettle is off",
+                ))
+                .mount(&server)
+                .await;
+
+            let err = update_err(&client(vendor, &server), vendor).await;
+
+            assert_eq!(err.kind(), &kind, "{vendor} {status}: {err}");
+            assert_eq!(err.status(), Some(status), "{vendor}: {err}");
+            assert_eq!(
+                err.message(),
+                "the kettle is off",
+                "{vendor} {status}: {err}"
+            );
+            if let Some(code) = expected_code(vendor, status, "KETTLE") {
+                assert_eq!(err.code(), code.as_deref(), "{vendor} {status}: {err}");
+            }
+            assert!(!err.to_string().contains("nothing sent"), "{err}");
+            assert_readable(&err, vendor);
+        }
+    }
+}
+
+/// Whether the vendor's update is retry-safe, as its crate says.
+fn retry_safe(vendor: Vendor) -> bool {
+    use chatbots as crates;
+    let op = operation(vendor);
+    match vendor {
+        Vendor::StreamSkill => crates::streamskill::is_retry_safe(op),
+        Vendor::Converza => crates::converza::is_retry_safe(op),
+        Vendor::OkChat => crates::okchat::is_retry_safe(op),
+        Vendor::PureTalk => crates::puretalk::is_retry_safe(op),
+        Vendor::HotTask => crates::hottask::is_retry_safe(op),
+    }
+}
+
+/// A loopback HTTP/1.1 server: Converza's token exchange is answered with
+/// a token; every other request gets the next of `answers` (raw bytes, the
+/// last one repeated), and the connection is closed. Returns its URL and
+/// the count of requests other than token exchanges.
+async fn raw_server(answers: Vec<Vec<u8>>) -> (String, Arc<Mutex<usize>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("bound"));
+    let count = Arc::new(Mutex::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let seen = seen.clone();
+            let answers = answers.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                // The head, then as many bytes as it announces.
+                let head_end = loop {
+                    if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break end + 4;
+                    }
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                };
+                let head = String::from_utf8_lossy(&request[..head_end]).to_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                while request.len() < head_end + length {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let answer = if head.contains(&TOKEN_PATH.to_lowercase()) {
+                    let body = token_body(CONVERZA_JWT).to_string();
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .into_bytes()
+                } else {
+                    let mut n = seen.lock().unwrap();
+                    *n += 1;
+                    answers[(*n - 1).min(answers.len() - 1)].clone()
+                };
+                let _ = socket.write_all(&answer).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (url, count)
+}
+
+/// A 200 whose body, `body`, is sent whole, or (`cut`) only its first half
+/// before the connection closes.
+fn answer(body: &Value, cut: bool) -> Vec<u8> {
+    let body = body.to_string();
+    let sent = if cut {
+        &body[..body.len() / 2]
+    } else {
+        &body[..]
+    };
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{sent}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// A body cut off after the head is a transport failure: a retry-safe
+/// update is sent again and succeeds; one that is not retried fails
+/// saying it may have been applied.
+#[tokio::test]
+async fn a_body_cut_off_is_retried_or_said_to_be_an_unknown_outcome() {
+    for vendor in Vendor::ALL {
+        let ok = ok_body(vendor);
+        let (url, requests) = raw_server(vec![answer(&ok, true), answer(&ok, false)]).await;
+        let bots = builder(vendor, &url, fast_retries())
+            .build()
+            .expect("a valid configuration");
+
+        let result = update(&bots, vendor).await;
+
+        let sent = *requests.lock().unwrap();
+        if retry_safe(vendor) {
+            // Sent again, and it went through.
+            assert!(result.is_ok(), "{vendor}: {result:?}");
+            assert_eq!(sent, 2, "{vendor}");
+        } else {
+            let err = result.expect_err("an update that is not retry-safe is sent once");
+            assert_eq!(sent, 1, "{vendor}");
+            assert_eq!(err.kind(), &ErrorKind::Transport, "{vendor}: {err}");
+            assert!(err.may_have_been_applied(), "{vendor}: {err}");
+            assert!(err.to_string().contains("may have been applied"), "{err}");
+            assert_readable(&err, vendor);
+        }
+    }
+}
+
+/// Cut off on every attempt, a retry-safe update fails after its attempts,
+/// and says it may have been applied; a refusal the vendor answered does
+/// not.
+#[tokio::test]
+async fn an_update_whose_every_answer_is_cut_off_may_have_been_applied() {
+    for vendor in Vendor::ALL {
+        let (url, requests) = raw_server(vec![answer(&ok_body(vendor), true)]).await;
+        let bots = builder(vendor, &url, fast_retries())
+            .build()
+            .expect("a valid configuration");
+
+        let err = update_err(&bots, vendor).await;
+
+        assert_eq!(err.kind(), &ErrorKind::Transport, "{vendor}: {err}");
+        assert!(err.may_have_been_applied(), "{vendor}: {err}");
+        assert!(err.is_retryable(), "{vendor}: {err}");
+        let attempts = if retry_safe(vendor) { 3 } else { 1 };
+        assert_eq!(*requests.lock().unwrap(), attempts, "{vendor}");
+
+        let server = server_for(vendor).await;
+        update_mock(vendor)
+            .respond_with(error_response(vendor, 422, "INVALID", "name is too long"))
+            .mount(&server)
+            .await;
+        let refused = update_err(&client(vendor, &server), vendor).await;
+        assert!(!refused.may_have_been_applied(), "{vendor}: {refused}");
+        assert!(!refused.to_string().contains("may have been applied"));
+    }
+}
+
+/// A read whose answer is lost has nothing to have applied.
+#[tokio::test]
+async fn a_read_cut_off_is_never_said_to_be_applied() {
+    let bot_body = json!({"chatbot": {"id": OKCHAT_BOT, "name": "Support bot"}});
+    let (url, requests) = raw_server(vec![answer(&bot_body, true)]).await;
+    let bots = builder(Vendor::OkChat, &url, fast_retries())
+        .build()
+        .expect("a valid configuration");
+
+    let err = bots
+        .get(&bot(Vendor::OkChat))
+        .await
+        .expect_err("every answer is cut off");
+
+    assert_eq!(err.kind(), &ErrorKind::Transport, "{err}");
+    assert_eq!(*requests.lock().unwrap(), 3, "a read is retried");
+    assert!(!err.may_have_been_applied(), "{err}");
+    assert_eq!(err.bot_id(), Some(OKCHAT_BOT));
+}
+
+/// A body longer than the client reads is refused, not allocated, and said
+/// so.
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_decode_error() {
+    let vendor = Vendor::OkChat;
+    let mut ok = ok_body(vendor);
+    ok["padding"] = Value::String("x".repeat(4096));
+    let (url, requests) = raw_server(vec![answer(&ok, false)]).await;
+    let bots = builder(vendor, &url, fast_retries())
+        .max_response_bytes(1024)
+        .build()
+        .expect("a valid configuration");
+
+    let err = update_err(&bots, vendor).await;
+
+    assert_eq!(err.kind(), &ErrorKind::Decode, "{err}");
+    assert_eq!(err.status(), Some(200), "{err}");
+    assert!(err.message().contains("1024 bytes"), "{err}");
+    assert_eq!(*requests.lock().unwrap(), 1, "not retried");
+}
+
+/// An update whose first answer was lost may have been applied, even when
+/// the retries that follow are refused by a server error.
+#[tokio::test]
+async fn a_lost_answer_is_still_reported_after_later_server_errors() {
+    for vendor in Vendor::ALL.into_iter().filter(|v| retry_safe(*v)) {
+        let body = error_body(vendor, 503, "UNAVAILABLE", "try later").to_string();
+        let unavailable = format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let (url, requests) = raw_server(vec![
+            answer(&ok_body(vendor), true),
+            unavailable.into_bytes(),
+        ])
+        .await;
+        let bots = builder(vendor, &url, fast_retries())
+            .build()
+            .expect("a valid configuration");
+
+        let err = update_err(&bots, vendor).await;
+
+        assert_eq!(*requests.lock().unwrap(), 3, "{vendor}");
+        assert_eq!(err.kind(), &ErrorKind::Server, "{vendor}: {err}");
+        assert!(err.may_have_been_applied(), "{vendor}: {err}");
+        assert!(err.to_string().contains("may have been applied"), "{err}");
+    }
 }

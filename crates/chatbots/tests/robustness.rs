@@ -1323,7 +1323,12 @@ fn expected(vendor: Vendor, op: Op, reply: &Reply) -> (Vec<Out>, Option<u16>) {
         }
         return (vec![kind], Some(status));
     }
-    // Other 2xx, 3xx, 6xx–9xx: any typed error, with the status.
+    // Other 2xx, 3xx, 6xx–9xx: any typed error, with the status; its body
+    // is read too (the vendor's words), so one cut off is a transport
+    // failure without a status, as for a documented status.
+    if !reply.complete() {
+        return (undocumented, None);
+    }
     (undocumented, Some(status))
 }
 

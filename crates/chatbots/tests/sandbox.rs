@@ -389,3 +389,90 @@ async fn connection_reset_once_is_survived_and_always_is_a_transport_error() {
     let error = bots.get(&okchat_bot(&sandbox)).await.expect_err("reset");
     assert_eq!(error.kind(), &ErrorKind::Transport, "{error}");
 }
+
+/// Whether `vendor`'s update is retry-safe, as its crate says.
+fn update_is_retry_safe(vendor: Vendor) -> bool {
+    match vendor {
+        Vendor::StreamSkill => chatbots::streamskill::is_retry_safe("edit_ai_chatbots"),
+        Vendor::Converza => chatbots::converza::is_retry_safe("update_bot"),
+        Vendor::OkChat => chatbots::okchat::is_retry_safe("update_chatbot"),
+        Vendor::PureTalk => chatbots::puretalk::is_retry_safe("update_assistant"),
+        Vendor::HotTask => chatbots::hottask::is_retry_safe("edit_chatbot"),
+    }
+}
+
+/// Issue 19, item 6: a body cut off after the head is retried like a reset
+/// wherever that is safe (updates, reads, listings, Converza's token
+/// exchange); where it is not, the error says the update may have been
+/// applied, and it was.
+#[tokio::test]
+async fn a_truncated_body_is_retried_or_said_to_be_maybe_applied() {
+    for (vendor, patch) in PATCHES {
+        let (sandbox, bots) = start().await;
+        let emulated = sandbox_vendor(vendor);
+        // The first request: Converza's is its token exchange.
+        sandbox.faults().inject(
+            FaultRule::new(Fault::TruncatedBody)
+                .vendor(emulated)
+                .times(1),
+        );
+        let result = bots.update(&demo(&sandbox, vendor), &patch()).await;
+        if update_is_retry_safe(vendor) || vendor == Vendor::Converza {
+            result.unwrap_or_else(|e| panic!("{vendor}: retried, then done: {e}"));
+        } else {
+            let error = result.expect_err("an update that is not retry-safe is sent once");
+            assert_eq!(error.kind(), &ErrorKind::Transport, "{vendor}: {error}");
+            assert!(error.may_have_been_applied(), "{vendor}: {error}");
+            assert!(
+                error.to_string().contains("may have been applied"),
+                "{error}"
+            );
+        }
+        if vendor == Vendor::Converza {
+            // The cut-off exchange, again, then the update.
+            assert_eq!(sandbox.requests(emulated), 3, "{vendor}");
+        }
+        if Chatbots::can_get(vendor) {
+            sandbox.faults().inject(
+                FaultRule::new(Fault::TruncatedBody)
+                    .vendor(emulated)
+                    .times(1),
+            );
+            let read = bots.get(&demo(&sandbox, vendor)).await;
+            let read = read.unwrap_or_else(|e| panic!("{vendor}: a read is retried: {e}"));
+            let patch = patch();
+            // StreamSkill's purchases report no chatbot settings.
+            if vendor != Vendor::StreamSkill {
+                for field in Field::ALL.into_iter().filter(|f| patch.sets(*f)) {
+                    assert_eq!(read.field(field), patch.field(field), "{vendor} {field}");
+                }
+            }
+        }
+    }
+}
+
+/// Issue 19, item 6: a listing whose page is cut off once still lists every
+/// bot once (an export no longer aborts).
+#[tokio::test]
+async fn a_listing_with_a_truncated_page_lists_every_bot() {
+    use futures::StreamExt;
+    for vendor in Vendor::ALL.into_iter().filter(|v| Chatbots::can_list(*v)) {
+        let (sandbox, bots) = start().await;
+        let all: Vec<_> = bots.list_stream(vendor).collect().await;
+        let all: Vec<_> = all
+            .into_iter()
+            .map(|bot| bot.expect("listed").bot)
+            .collect();
+        sandbox.faults().inject(
+            FaultRule::new(Fault::TruncatedBody)
+                .vendor(sandbox_vendor(vendor))
+                .times(1),
+        );
+        let again: Vec<_> = bots.list_stream(vendor).collect().await;
+        let again: Vec<_> = again
+            .into_iter()
+            .map(|bot| bot.unwrap_or_else(|e| panic!("{vendor}: {e}")).bot)
+            .collect();
+        assert_eq!(again, all, "{vendor}");
+    }
+}

@@ -386,6 +386,10 @@ pub async fn apply(
             unchanged += 1;
         }
         let error = outcome.result.as_ref().err().map(ToString::to_string);
+        let lost = outcome
+            .result
+            .as_ref()
+            .is_err_and(chatbots::Error::may_have_been_applied);
         if out.json() {
             out.line(&json!({
                 "type": "apply",
@@ -393,6 +397,7 @@ pub async fn apply(
                 "fields": outcome.sent,
                 "status": status,
                 "error": error,
+                "may_have_been_applied": lost,
             }));
         } else {
             let (style, text) = match (status, &error) {

@@ -94,14 +94,149 @@ impl fmt::Debug for CredentialId {
     }
 }
 
-/// `text` with each non-empty secret replaced by `[REDACTED]`.
+/// What stands in for a secret.
+const REDACTED: &str = "[REDACTED]";
+
+/// The length (in characters) from which a secret is taken for a real
+/// credential, redacted wherever it occurs. A shorter one (no vendor issues
+/// such keys, but a test or a typo can set one) would also occur inside
+/// ordinary words and URLs, so it is redacted only where it stands as a
+/// whole token.
+pub const SHORTEST_CREDENTIAL: usize = 8;
+
+/// `text` with each non-empty secret replaced by `[REDACTED]`, as it is
+/// and percent-encoded (any mix of bytes as themselves or `%XX`, either
+/// case, as a URL echoing it may have it).
+///
+/// A secret of at least [`SHORTEST_CREDENTIAL`] characters is replaced
+/// wherever it occurs. A shorter one is replaced only where it is a whole
+/// token, not run into a letter, digit or `_` at an end where it has one,
+/// so that a one-character secret leaves `no bot` as it is. Should a
+/// replacement run into the text around it and form the secret anew (a
+/// secret made of the marker's own characters), the whole text is
+/// replaced. Time is linear in the text's length (for secrets of bounded
+/// length); text without a secret comes back unchanged.
+///
+/// ```
+/// use chatbots_runtime::redact_secrets;
+///
+/// let key = "sk+live/0123456789";
+/// let text = "no bot for key sk+live/0123456789 (GET /bots?key=sk%2Blive%2f0123456789)";
+/// assert_eq!(
+///     redact_secrets(text, [key]),
+///     "no bot for key [REDACTED] (GET /bots?key=[REDACTED])"
+/// );
+/// assert_eq!(redact_secrets("no bot at /api/external", ["t", "x"]), "no bot at /api/external");
+/// assert_eq!(redact_secrets("key: x.", ["x"]), "key: [REDACTED].");
+/// ```
 pub fn redact_secrets<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
-    secrets
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.to_owned(), |text, secret| {
-            text.replace(secret, "[REDACTED]")
-        })
+    let mut secrets: Vec<&str> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+    // Longest first, so that a secret inside another does not cut the
+    // longer one up before it is found.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut text = text.to_owned();
+    for secret in secrets {
+        let (redacted, found) = redact_one(&text, secret);
+        if found {
+            // Rare: only when a secret matched at all.
+            text = if redact_one(&redacted, secret).1 {
+                REDACTED.to_owned()
+            } else {
+                redacted
+            };
+        }
+    }
+    text
+}
+
+/// `text` with `secret`'s occurrences replaced, and whether there were any.
+fn redact_one(text: &str, secret: &str) -> (String, bool) {
+    let bytes = text.as_bytes();
+    let whole_only = secret.chars().count() < SHORTEST_CREDENTIAL;
+    let mut out = String::new();
+    // Where the text not yet copied to `out` starts.
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let found = occurrence_ends(bytes, i, secret.as_bytes())
+            .into_iter()
+            // The longest, of those that stand alone where that is asked.
+            .rev()
+            .find(|&end| {
+                text.is_char_boundary(i)
+                    && text.is_char_boundary(end)
+                    && (!whole_only || stands_alone(text, i, end))
+            });
+        match found {
+            Some(end) => {
+                out.push_str(&text[copied..i]);
+                out.push_str(REDACTED);
+                copied = end;
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    if copied == 0 {
+        return (text.to_owned(), false);
+    }
+    out.push_str(&text[copied..]);
+    (out, true)
+}
+
+/// Where an occurrence of `secret` starting at `start` of `text` can end,
+/// in increasing order: each of its bytes as itself or as `%XX` (hex in
+/// either case). Empty when none starts there.
+fn occurrence_ends(text: &[u8], start: usize, secret: &[u8]) -> Vec<usize> {
+    // Most positions start neither the secret nor an escape.
+    match (text.get(start), secret.first()) {
+        (Some(&b), Some(&first)) if b == first || b == b'%' => {}
+        _ => return Vec::new(),
+    }
+    // The positions reachable having matched a prefix of the secret. A
+    // position has at most two successors, and they all lie within three
+    // bytes per secret byte of `start`, so the set stays small.
+    let mut at = vec![start];
+    let mut next = Vec::new();
+    for &want in secret {
+        next.clear();
+        for &p in &at {
+            if text.get(p) == Some(&want) {
+                next.push(p + 1);
+            }
+            if text.get(p) == Some(&b'%') && text.get(p + 1..p + 3).and_then(hex_byte) == Some(want)
+            {
+                next.push(p + 3);
+            }
+        }
+        if next.is_empty() {
+            return next;
+        }
+        next.sort_unstable();
+        next.dedup();
+        std::mem::swap(&mut at, &mut next);
+    }
+    at
+}
+
+/// The byte two hex digits (either case) stand for.
+fn hex_byte(digits: &[u8]) -> Option<u8> {
+    let digit = |d: u8| (d as char).to_digit(16);
+    match digits {
+        [high, low] => Some((digit(*high)? * 16 + digit(*low)?) as u8),
+        _ => None,
+    }
+}
+
+/// Whether `text[start..end]` is not run into the text around it: at each
+/// end, the occurrence's own character or its neighbour is no letter, digit
+/// or `_`.
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let (before, inside, after) = (&text[..start], &text[start..end], &text[end..]);
+    let runs_in_before = word(before.chars().next_back()) && word(inside.chars().next());
+    let runs_in_after = word(inside.chars().next_back()) && word(after.chars().next());
+    !runs_in_before && !runs_in_after
 }
 
 /// A credential sent as-is in one header: `Authorization: Bearer <token>`,

@@ -37,6 +37,8 @@ pub struct Inner<A> {
     /// `None`: pacing off.
     pacer: Option<Arc<Pacer>>,
     deadline: Duration,
+    /// [`ClientConfig::max_response_bytes`].
+    max_response_bytes: usize,
 }
 
 impl<A: Authenticate> Inner<A> {
@@ -76,6 +78,7 @@ impl<A: Authenticate> Inner<A> {
             retry: config.retry.clone(),
             pacer,
             deadline: pacing.deadline,
+            max_response_bytes: config.max_response_bytes,
         }
     }
 
@@ -146,6 +149,13 @@ impl<A: Authenticate> Inner<A> {
     /// `chatbots.request` tracing span (vendor, operation, method, attempt,
     /// status, latency; never a header or a body).
     ///
+    /// Each answer's body is read whole before the attempt counts as
+    /// answered, so that a body cut off (or a connection reset mid-body) is
+    /// a transport failure, retried like a reset before the head; the
+    /// response handed on holds the body in memory. A body longer than
+    /// [`ClientConfig::max_response_bytes`] is not read: the response handed
+    /// on fails to read, with [`BodyTooLarge`] as the source of that error.
+    ///
     /// Waiting for a turn is not an attempt. A call whose turn would come
     /// after the pacing deadline is not sent (or not sent again): it gets
     /// the vendor's last answer, or before any attempt a 429 made by the
@@ -198,17 +208,30 @@ impl<A: Authenticate> Inner<A> {
                     None
                 };
                 let started = timed.then(Instant::now);
-                let result = http.execute(request).await;
+                let answer = match http.execute(request).await {
+                    Ok(response) => {
+                        if let (Some(pacer), Some(permit)) = (&self.pacer, permit) {
+                            let max_hold = self.retry.max_retry_after;
+                            pacer.observe(permit, response.status(), response.headers(), max_hold);
+                        }
+                        read_whole(response, self.max_response_bytes).await
+                    }
+                    Err(error) => Answer::Lost {
+                        // A connection never opened carried nothing.
+                        outcome_unknown: !error.is_connect(),
+                        retryable: error.is_connect()
+                            || error.is_timeout()
+                            || error.is_request()
+                            || error.is_body(),
+                        error,
+                    },
+                };
                 let latency_ms = started.map(|started| started.elapsed().as_millis() as u64);
                 fields.record("attempt", attempt);
                 fields.record("latency_ms", latency_ms);
-                let hint = match &result {
-                    Ok(response) => {
+                let (result, hint) = match answer {
+                    Answer::Answered(response) => {
                         let status = response.status();
-                        if let (Some(pacer), Some(permit)) = (&self.pacer, permit) {
-                            let max_hold = self.retry.max_retry_after;
-                            pacer.observe(permit, status, response.headers(), max_hold);
-                        }
                         // Only a retryable status makes the wait matter.
                         let asked = if is_retryable_status(status) {
                             retry_after(response.headers())
@@ -222,20 +245,32 @@ impl<A: Authenticate> Inner<A> {
                             r.retry_after = asked;
                             r.attempts = attempt;
                             r.timed_out = false;
+                            // A success settles the outcome; a refusal does
+                            // not undo what a lost attempt may have done.
+                            if status.is_success() {
+                                r.outcome_unknown = false;
+                            }
                         });
-                        is_retryable_status(status).then_some((status, asked))
+                        let hint = is_retryable_status(status).then_some((status, asked));
+                        (Ok(response), hint)
                     }
-                    Err(e) => {
-                        tracing::debug!(attempt, latency_ms, error = %e, "transport error");
-                        let timed_out = e.is_timeout();
+                    Answer::Lost {
+                        error,
+                        outcome_unknown,
+                        retryable,
+                    } => {
+                        tracing::debug!(attempt, latency_ms, error = %error, "transport error");
+                        let timed_out = error.is_timeout();
                         note(|r| {
                             r.status = None;
                             r.retry_after = None;
                             r.attempts = attempt;
                             r.timed_out = timed_out;
+                            // An earlier attempt's lost answer stays unknown
+                            // whatever later attempts bring.
+                            r.outcome_unknown |= outcome_unknown;
                         });
-                        (e.is_connect() || e.is_timeout() || e.is_request() || e.is_body())
-                            .then_some((StatusCode::OK, None))
+                        (Err(error), retryable.then_some((StatusCode::OK, None)))
                     }
                 };
                 let (Some(again), Some((status, asked))) = (next, hint) else {
@@ -337,6 +372,108 @@ impl<A: Authenticate> Inner<A> {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+}
+
+/// What one attempt brought back.
+enum Answer {
+    /// A status, headers and the whole body (in memory), or a body that
+    /// fails to read with [`BodyTooLarge`].
+    Answered(Response),
+    /// No whole answer.
+    Lost {
+        error: reqwest::Error,
+        /// Whether the request may have reached the vendor.
+        outcome_unknown: bool,
+        /// Whether another attempt may do better.
+        retryable: bool,
+    },
+}
+
+/// A response body longer than the client reads
+/// ([`ClientConfig::max_response_bytes`]): the source of the `reqwest` error
+/// that reading such a response gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the response body is longer than the client's limit of {limit} bytes")]
+pub struct BodyTooLarge {
+    /// The limit, in bytes.
+    pub limit: usize,
+}
+
+/// Reads `response`'s body whole, at most `limit` bytes of it, and hands the
+/// response on with the body in memory.
+async fn read_whole(mut response: Response, limit: usize) -> Answer {
+    let declared = response.content_length();
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Answer::Answered(with_body(response, too_large(limit)));
+    }
+    // A body that arrives in one chunk (most) is handed on as it is; only
+    // one in several chunks is copied together.
+    let mut first = bytes::Bytes::new();
+    let mut joined: Option<bytes::BytesMut> = None;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let so_far = joined.as_ref().map_or(first.len(), |j| j.len());
+                if so_far + chunk.len() > limit {
+                    return Answer::Answered(with_body(response, too_large(limit)));
+                }
+                if so_far == 0 {
+                    first = chunk;
+                } else {
+                    joined
+                        .get_or_insert_with(|| bytes::BytesMut::from(&first[..]))
+                        .extend_from_slice(&chunk);
+                }
+            }
+            Ok(None) => break,
+            Err(error) => {
+                let url = response.url().clone();
+                return Answer::Lost {
+                    error: error.with_url(url),
+                    // The head arrived: the request reached the vendor.
+                    outcome_unknown: true,
+                    retryable: true,
+                };
+            }
+        }
+    }
+    let body = joined.map_or(first, bytes::BytesMut::freeze);
+    Answer::Answered(with_body(response, body))
+}
+
+/// A body that fails to read with [`BodyTooLarge`].
+fn too_large(limit: usize) -> reqwest::Body {
+    reqwest::Body::wrap_stream(Failing(Some(BodyTooLarge { limit })))
+}
+
+/// A stream whose one item is an error.
+struct Failing(Option<BodyTooLarge>);
+
+impl futures_core::Stream for Failing {
+    type Item = Result<bytes::Bytes, BodyTooLarge>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.take().map(Err))
+    }
+}
+
+/// `response`'s status, version, headers and URL with `body`.
+fn with_body(mut response: Response, body: impl Into<reqwest::Body>) -> Response {
+    use reqwest::ResponseBuilderExt;
+    // Only the URL needs the builder (its extension type is reqwest's own),
+    // and setting it cannot fail.
+    let head = http::Response::builder()
+        .url(response.url().clone())
+        .body(())
+        .unwrap_or_default();
+    let (mut parts, ()) = head.into_parts();
+    parts.status = response.status();
+    parts.version = response.version();
+    parts.headers = std::mem::take(response.headers_mut());
+    Response::from(http::Response::from_parts(parts, body.into()))
 }
 
 /// The pacing deadline of a call starting now; a deadline too far to
@@ -469,6 +606,147 @@ mod tests {
         let (response, record) = crate::record(inner.execute(&http, request, "upload", true)).await;
         assert_eq!(response.unwrap().status(), 503);
         assert_eq!(record.attempts, 1);
+    }
+
+    /// A loopback server that answers the n-th connection with the n-th of
+    /// `answers` (raw HTTP, the last one repeated) and closes it. Counts
+    /// the connections.
+    async fn raw_server(answers: Vec<Vec<u8>>) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/bots", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                let answer = answers[n.min(answers.len() - 1)].clone();
+                tokio::spawn(async move {
+                    // The request head (GETs carry no body), then the answer.
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        if socket.read(&mut byte).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    let _ = socket.write_all(&answer).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        (url, count)
+    }
+
+    const WHOLE: &[u8] =
+        b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"id\": \"a\"}";
+    /// Promises 11 bytes, sends 5, closes.
+    const CUT_OFF: &[u8] =
+        b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"id\"";
+
+    async fn send(
+        inner: &Inner<HeaderAuth>,
+        url: &str,
+        retry_safe: bool,
+    ) -> (reqwest::Result<Response>, crate::CallRecord) {
+        let http = ClientConfig::default().http_client().unwrap();
+        let request = http.get(url).build().unwrap();
+        crate::record(inner.execute(&http, request, "get", retry_safe)).await
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_off_is_retried_like_a_reset() {
+        let (url, connections) = raw_server(vec![CUT_OFF.to_vec(), WHOLE.to_vec()]).await;
+        let (response, record) = send(&inner(), &url, true).await;
+        let response = response.unwrap();
+        assert_eq!(
+            response.url().as_str(),
+            url,
+            "the URL survives the buffering"
+        );
+        assert_eq!(response.bytes().await.unwrap(), &b"{\"id\": \"a\"}"[..]);
+        assert_eq!(record.attempts, 2);
+        assert!(!record.outcome_unknown);
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_body_in_several_chunks_arrives_whole() {
+        let chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n6\r\n{\"id\":\r\n6\r\n \"abc\"\r\n1\r\n}\r\n0\r\n\r\n";
+        let (url, _) = raw_server(vec![chunked.to_vec()]).await;
+        let (response, record) = send(&inner(), &url, true).await;
+        let body = response.unwrap().bytes().await.unwrap();
+        assert_eq!(body, &b"{\"id\": \"abc\"}"[..]);
+        assert_eq!(record.attempts, 1);
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_off_of_an_unsafe_call_is_an_unknown_outcome() {
+        let (url, connections) = raw_server(vec![CUT_OFF.to_vec(), WHOLE.to_vec()]).await;
+        let (response, record) = send(&inner(), &url, false).await;
+        let error = response.unwrap_err();
+        assert!(error.is_decode(), "{error:?}");
+        assert_eq!(record.attempts, 1);
+        assert_eq!(record.status, None);
+        assert!(record.outcome_unknown, "the vendor may have acted on it");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// The vendor may have acted on the first attempt, whatever the next
+    /// ones answer.
+    #[tokio::test]
+    async fn a_lost_answer_stays_unknown_after_later_failures() {
+        let unavailable =
+            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+        let (url, _) = raw_server(vec![CUT_OFF.to_vec(), unavailable.to_vec()]).await;
+        let (response, record) = send(&inner(), &url, true).await;
+        assert_eq!(response.unwrap().status(), 503);
+        assert_eq!(record.attempts, 3);
+        assert!(record.outcome_unknown, "{record:?}");
+    }
+
+    #[tokio::test]
+    async fn a_connection_never_opened_is_no_unknown_outcome() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/bots", listener.local_addr().unwrap());
+        drop(listener);
+        let (response, record) = send(&inner(), &url, false).await;
+        assert!(response.unwrap_err().is_connect());
+        assert!(!record.outcome_unknown);
+    }
+
+    /// Too long, by its length or (chunked, no length) by what arrives: not
+    /// read, not retried, and reading it says why.
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_an_error_not_an_allocation() {
+        let config = ClientConfig {
+            max_response_bytes: 10,
+            ..ClientConfig::default()
+        };
+        let auth = HeaderAuth::new("test", "x-key", "", &SecretString::from("k")).unwrap();
+        let inner = Inner::new("test", auth, &config);
+        let chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n6\r\n{\"id\":\r\n6\r\n \"abc\"\r\n1\r\n}\r\n0\r\n\r\n";
+        for answer in [WHOLE, &chunked[..]] {
+            let (url, connections) = raw_server(vec![answer.to_vec()]).await;
+            let (response, record) = send(&inner, &url, true).await;
+            let response = response.unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(record.attempts, 1);
+            let error = response.bytes().await.unwrap_err();
+            let mut source = std::error::Error::source(&error);
+            let mut found = None;
+            while let Some(inner) = source {
+                found = found.or(inner.downcast_ref::<BodyTooLarge>().copied());
+                source = inner.source();
+            }
+            assert_eq!(found, Some(BodyTooLarge { limit: 10 }), "{error:?}");
+            assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+        }
     }
 
     /// A `MakeWriter` that appends to a shared buffer.

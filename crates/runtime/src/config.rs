@@ -36,7 +36,16 @@ pub struct ClientConfig {
     pub pacing: Pacing,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// The largest response body read, in bytes. Default 16 MiB, far above
+    /// any vendor's page. Every body is read whole inside the retry loop (so
+    /// that one cut off is retried like a reset); a larger one is not
+    /// allocated but fails to read, with [`BodyTooLarge`](crate::BodyTooLarge)
+    /// as the source of the `reqwest` error.
+    pub max_response_bytes: usize,
 }
+
+/// The default [`ClientConfig::max_response_bytes`].
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 impl Default for ClientConfig {
     fn default() -> Self {
@@ -47,6 +56,7 @@ impl Default for ClientConfig {
             retry: RetryPolicy::default(),
             pacing: Pacing::default(),
             user_agent: concat!("chatbots-rust/", env!("CARGO_PKG_VERSION")).to_string(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

@@ -28,10 +28,13 @@ mod retry;
 mod schema;
 mod vendor;
 
-pub use auth::{AuthContext, AuthError, Authenticate, CredentialId, HeaderAuth, redact_secrets};
-pub use call::Inner;
+pub use auth::{
+    AuthContext, AuthError, Authenticate, CredentialId, HeaderAuth, SHORTEST_CREDENTIAL,
+    redact_secrets,
+};
+pub use call::{BodyTooLarge, Inner};
 pub use client::VendorClient;
-pub use config::{ClientConfig, ConfigError, check_base_url};
+pub use config::{ClientConfig, ConfigError, DEFAULT_MAX_RESPONSE_BYTES, check_base_url};
 pub use envelope::{Envelope, VendorFailure};
 pub use operation::Operation;
 pub use pace::{Pacing, RateLimit};

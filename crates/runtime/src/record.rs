@@ -31,6 +31,13 @@ pub struct CallRecord {
     /// vendor's last one, or a 429 the client made without sending (then
     /// `attempts` does not count it).
     pub deadline_exceeded: bool,
+    /// Whether an attempt's request may have reached the vendor without its
+    /// whole answer coming back (the connection broke or timed out after it
+    /// was sent, or the body was cut off): the vendor may have acted on it,
+    /// whatever later attempts answered short of a success. False when the
+    /// last answer is a success, when every answer arrived whole, when no
+    /// connection could be opened, and when nothing was sent.
+    pub outcome_unknown: bool,
 }
 
 tokio::task_local! {

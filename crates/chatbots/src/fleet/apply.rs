@@ -333,17 +333,7 @@ fn refused(problems: Vec<Problem>) -> ApplyError {
 
 /// A bot the plan could not read: not applied.
 fn not_read(bot: &BotPlan, error: &str) -> Error {
-    Error::new(
-        ErrorKind::InvalidInput {
-            field: "(plan)".into(),
-            rule: format!("was not read when planning ({error}): plan again"),
-        },
-        Some(bot.bot.vendor),
-        format!(
-            "{} was not read when planning ({error}): plan again",
-            bot.bot
-        ),
-    )
+    Error::not_read(&bot.bot, error)
 }
 
 /// Each field whose current value is no longer the one the plan saw.

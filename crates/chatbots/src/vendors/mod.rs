@@ -226,7 +226,9 @@ impl<V: VendorApi> Driver for Live<V> {
         Box::pin(async move {
             let body = mapping::update_body::<V>(&bot.id, patch)?;
             V::check(&body)?;
-            V::update(self.client()?, bot, body).await
+            V::update(self.client()?, bot, body)
+                .await
+                .map_err(|e| e.about(bot, true))
         })
     }
 
@@ -238,7 +240,9 @@ impl<V: VendorApi> Driver for Live<V> {
 
     fn get<'a>(&'a self, bot: &'a BotRef) -> Pending<'a, Chatbot> {
         Box::pin(async move {
-            let found = V::get(self.client()?, bot).await?;
+            let found = V::get(self.client()?, bot)
+                .await
+                .map_err(|e| e.about(bot, false))?;
             mapping::view::<V>(found)
         })
     }
@@ -296,8 +300,12 @@ where
             .await
             .map_err(|e| Error::auth(V::VENDOR, e).redacted(|t| runtime.redact(t)))?;
         let (result, record): (_, CallRecord) = chatbots_runtime::record(call).await;
-        result
-            .map_err(|e| classify(V::VENDOR, &V::ERROR, e, &record).redacted(|t| runtime.redact(t)))
+        match result {
+            Ok(found) => Ok(found),
+            Err(e) => Err(classify(V::VENDOR, &V::ERROR, e, &record)
+                .await
+                .redacted(|t| runtime.redact(t))),
+        }
     })
 }
 
