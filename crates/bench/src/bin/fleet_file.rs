@@ -32,7 +32,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "laughs-at-budget",
-        "aliases copying just under the budget (4 per byte + 64 Ki)",
+        "aliases copying just under the budget (2 per byte + 64 Ki)",
     ),
     (
         "anchor-chain",
@@ -141,7 +141,7 @@ fn text(case: &str) -> Option<String> {
         "laughs" => laughs(9, 10),
         "laughs-at-budget" => {
             // Level 4 of width 10 copies about 67 Ki nodes: under the
-            // budget of a file padded to 64 KiB (4 × 64 Ki + 64 Ki).
+            // budget of a file padded to 64 KiB (2 × 64 Ki + 64 Ki).
             let mut text = laughs(4, 10);
             text.push_str(&format!("# {}\n", "x".repeat(64 * 1024)));
             text

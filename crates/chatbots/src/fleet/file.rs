@@ -291,7 +291,7 @@ impl Fleet {
     /// [`Chatbots::check_fleet`](crate::Chatbots::check_fleet).
     ///
     /// Bounded for any text: at most [`MAX_FILE_BYTES`]; nested at most
-    /// 64 levels deep; anchors and aliases may copy at most 4 nodes or
+    /// 64 levels deep; anchors and aliases may copy at most 2 nodes or
     /// bytes per byte of the file (plus 64 Ki), so that a "billion laughs"
     /// is refused at the alias that goes beyond. Memory and time are
     /// linear in the text's length.
