@@ -161,7 +161,7 @@ fn text(case: &str) -> Option<String> {
 }
 
 /// `n` Converza bots, each with a name (and every one the default
-/// instructions): about 45 bytes a bot, so that a million fit under the
+/// instructions): about 49 bytes a bot, so that a million fit under the
 /// size limit.
 fn bots(n: usize) -> String {
     let mut text = String::from("defaults:\n  instructions: Answer briefly.\nbots:\n");
