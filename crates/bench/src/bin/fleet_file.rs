@@ -40,6 +40,14 @@ const CASES: &[(&str, &str)] = &[
     ),
     ("deep", "one list nested 1,000,000 deep"),
     ("long-scalar", "one 32 MiB name"),
+    (
+        "many-problems",
+        "one bot with 1,000,000 unknown fields: a problem each",
+    ),
+    (
+        "wide-vendor",
+        "one bot with 1,000,000 vendor keys its vendor lacks",
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -156,6 +164,20 @@ fn text(case: &str) -> Option<String> {
         }
         "deep" => format!("bots: {}{}\n", "[".repeat(1 << 20), "]".repeat(1 << 20)),
         "long-scalar" => format!("bots:\n  converza:1:\n    name: {}\n", "y".repeat(32 << 20)),
+        "many-problems" => {
+            let mut text = String::from("bots:\n  converza:1:\n");
+            for i in 0..1_000_000 {
+                text.push_str(&format!("    f{i}: x\n"));
+            }
+            text
+        }
+        "wide-vendor" => {
+            let mut text = String::from("bots:\n  converza:1:\n    vendor:\n");
+            for i in 0..1_000_000 {
+                text.push_str(&format!("      k{i}: 1\n"));
+            }
+            text
+        }
         _ => return None,
     })
 }
