@@ -7,7 +7,7 @@
 
 mod common;
 
-use chatbots::fleet::{Fleet, FleetBot, MAX_FILE_BYTES, PlanOptions};
+use chatbots::fleet::{Fleet, FleetBot, MAX_FILE_BYTES, Plan, PlanOptions, read_limited};
 use chatbots::{BotRef, ChatbotPatch, Vendor};
 use chatbots_sandbox::Sandbox;
 use proptest::prelude::*;
@@ -87,6 +87,27 @@ fn a_file_beyond_the_size_limit_is_refused_before_it_is_read() {
             .to_string()
             .starts_with(&path.display().to_string())
     );
+}
+
+#[test]
+fn a_plan_is_read_within_the_limit_and_deep_json_is_refused_not_overflowed() {
+    // Plans are JSON: `read_limited` bounds the file, serde_json's
+    // recursion limit (128) the nesting.
+    let path = std::env::temp_dir().join(format!("plan-deep-{}.json", std::process::id()));
+    // Deep where a plan holds any JSON: a bot's current state, and a
+    // change buffered for its tag.
+    let deep =
+        |open: &str, close: &str| format!("{}{}", open.repeat(1 << 20), close.repeat(1 << 20));
+    let deep = format!(
+        "{{\"format\": 1, \"origin\": \"f\", \"bots\": [{{\"bot\": \"converza:1\", \"line\": 2, \"current\": {}, \"fields\": [{{\"field\": \"name\", \"change\": \"unknown\", \"new\": {}}}], \"error\": null}}]}}",
+        deep("[", "]"),
+        deep("{\"a\":", "}")
+    );
+    std::fs::write(&path, &deep).expect("written");
+    let text = read_limited(&path).expect("under the limit");
+    std::fs::remove_file(&path).ok();
+    let err = serde_json::from_str::<Plan>(&text).expect_err("refused");
+    assert!(err.to_string().contains("recursion limit"), "{err}");
 }
 
 /// YAML built to be hard: anchors, aliases, nesting, long scalars,
