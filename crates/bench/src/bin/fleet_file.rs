@@ -164,6 +164,20 @@ fn text(case: &str) -> Option<String> {
         }
         "deep" => format!("bots: {}{}\n", "[".repeat(1 << 20), "]".repeat(1 << 20)),
         "long-scalar" => format!("bots:\n  converza:1:\n    name: {}\n", "y".repeat(32 << 20)),
+        "long-words" => {
+            let line = "word ".repeat(6);
+            let mut text = String::from("bots:\n  converza:1:\n    name:\n");
+            for _ in 0..1_000_000 {
+                text.push_str("      ");
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        }
+        "long-quoted" => format!(
+            "bots:\n  converza:1:\n    name: \"{}\"\n",
+            "\\u2028\\t\\\"".repeat((32 << 20) / 10)
+        ),
         "many-problems" => {
             let mut text = String::from("bots:\n  converza:1:\n");
             for i in 0..1_000_000 {
