@@ -206,9 +206,10 @@ pub fn read_limited(path: impl AsRef<Path>) -> std::io::Result<String> {
     Ok(text)
 }
 
+/// Why a file is refused for its size (after "cannot be read: " or "is ").
 fn too_large() -> String {
     format!(
-        "is larger than {} MiB, the limit for a fleet file or plan",
+        "larger than {} MiB, the limit for a fleet file or plan",
         MAX_FILE_BYTES >> 20
     )
 }
@@ -308,7 +309,7 @@ impl Fleet {
         let problem = |line: usize, rule: String| Problem::new(origin, Some(line), rule);
         if text.len() > MAX_FILE_BYTES {
             return Err(FleetError {
-                problems: vec![Problem::new(origin, None, too_large())],
+                problems: vec![Problem::new(origin, None, format!("is {}", too_large()))],
             });
         }
         let root = match yaml::parse(text) {
