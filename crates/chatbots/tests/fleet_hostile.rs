@@ -87,6 +87,12 @@ fn a_file_beyond_the_size_limit_is_refused_before_it_is_read() {
             .to_string()
             .starts_with(&path.display().to_string())
     );
+    // Text already in memory is held to the same limit.
+    let err = answers(&"#".repeat(MAX_FILE_BYTES + 1)).unwrap_err();
+    assert!(
+        err.problems[0].rule.starts_with("is larger than 64 MiB"),
+        "{err}"
+    );
 }
 
 #[test]
