@@ -5,8 +5,11 @@
 //! reads back as the same fleet. Memory and time are measured by the
 //! `fleet_file` benchmark (BENCHMARKS.md), not asserted here.
 
-use chatbots::fleet::{Fleet, FleetBot, MAX_FILE_BYTES};
+mod common;
+
+use chatbots::fleet::{Fleet, FleetBot, MAX_FILE_BYTES, Plan, PlanOptions, read_limited};
 use chatbots::{BotRef, ChatbotPatch, Vendor};
+use chatbots_sandbox::Sandbox;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -84,6 +87,33 @@ fn a_file_beyond_the_size_limit_is_refused_before_it_is_read() {
             .to_string()
             .starts_with(&path.display().to_string())
     );
+    // Text already in memory is held to the same limit.
+    let err = answers(&"#".repeat(MAX_FILE_BYTES + 1)).unwrap_err();
+    assert!(
+        err.problems[0].rule.starts_with("is larger than 64 MiB"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_plan_is_read_within_the_limit_and_deep_json_is_refused_not_overflowed() {
+    // Plans are JSON: `read_limited` bounds the file, serde_json's
+    // recursion limit (128) the nesting.
+    let path = std::env::temp_dir().join(format!("plan-deep-{}.json", std::process::id()));
+    // Deep where a plan holds any JSON: a bot's current state, and a
+    // change buffered for its tag.
+    let deep =
+        |open: &str, close: &str| format!("{}{}", open.repeat(1 << 20), close.repeat(1 << 20));
+    let deep = format!(
+        "{{\"format\": 1, \"origin\": \"f\", \"bots\": [{{\"bot\": \"converza:1\", \"line\": 2, \"current\": {}, \"fields\": [{{\"field\": \"name\", \"change\": \"unknown\", \"new\": {}}}], \"error\": null}}]}}",
+        deep("[", "]"),
+        deep("{\"a\":", "}")
+    );
+    std::fs::write(&path, &deep).expect("written");
+    let text = read_limited(&path).expect("under the limit");
+    std::fs::remove_file(&path).ok();
+    let err = serde_json::from_str::<Plan>(&text).expect_err("refused");
+    assert!(err.to_string().contains("recursion limit"), "{err}");
 }
 
 /// YAML built to be hard: anchors, aliases, nesting, long scalars,
@@ -180,4 +210,38 @@ proptest! {
         prop_assert!(again.is_ok(), "{}\n{}", again.unwrap_err(), yaml);
         prop_assert_eq!(again.unwrap(), fleet, "{}", yaml);
     }
+}
+
+/// End to end, on the sandbox: a bot whose texts hold what YAML writers
+/// fold or strip is exported, read back and planned: no change.
+#[tokio::test]
+async fn an_unedited_export_of_tricky_text_plans_no_change() {
+    let sandbox = Sandbox::start().await.expect("sandbox starts");
+    let bots = common::client(&sandbox);
+    let bot: BotRef = "converza:770e8400-e29b-41d4-a716-446655440002"
+        .parse()
+        .expect("a bot");
+    let name = "\u{2028}sep\u{2029} \u{85}nel\u{feff} \r lone\tcr  # not: a comment 'q' \"qq\" \u{1f600} \u{200f}rtl\u{202e} ";
+    let long = "a long line: ".repeat(2000);
+    bots.update(
+        &bot,
+        &ChatbotPatch::new().name(name).description(long.as_str()),
+    )
+    .await
+    .expect("updated");
+    let exported = bots
+        .export(&[Vendor::Converza], &PlanOptions::new())
+        .await
+        .expect("export");
+    let yaml = exported.to_yaml();
+    let fleet = Fleet::parse(&yaml, "exported.yaml").expect("the export parses");
+    let ours = fleet
+        .bots()
+        .iter()
+        .find(|b| b.bot == bot)
+        .expect("exported");
+    assert_eq!(ours.patch.name.as_deref(), Some(name), "{yaml}");
+    assert_eq!(ours.patch.description.as_deref(), Some(long.as_str()));
+    let plan = bots.plan(&fleet, &PlanOptions::new()).await.expect("plan");
+    assert!(!plan.has_changes(), "{plan}");
 }

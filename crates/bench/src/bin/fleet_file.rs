@@ -32,7 +32,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "laughs-at-budget",
-        "aliases copying just under the budget (4 per byte + 64 Ki)",
+        "aliases copying just under the budget (2 per byte + 64 Ki)",
     ),
     (
         "anchor-chain",
@@ -40,6 +40,14 @@ const CASES: &[(&str, &str)] = &[
     ),
     ("deep", "one list nested 1,000,000 deep"),
     ("long-scalar", "one 32 MiB name"),
+    (
+        "many-problems",
+        "one bot with 1,000,000 unknown fields: a problem each",
+    ),
+    (
+        "wide-vendor",
+        "one bot with 1,000,000 vendor keys its vendor lacks",
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -141,7 +149,7 @@ fn text(case: &str) -> Option<String> {
         "laughs" => laughs(9, 10),
         "laughs-at-budget" => {
             // Level 4 of width 10 copies about 67 Ki nodes: under the
-            // budget of a file padded to 64 KiB (4 × 64 Ki + 64 Ki).
+            // budget of a file padded to 64 KiB (2 × 64 Ki + 64 Ki).
             let mut text = laughs(4, 10);
             text.push_str(&format!("# {}\n", "x".repeat(64 * 1024)));
             text
@@ -156,12 +164,40 @@ fn text(case: &str) -> Option<String> {
         }
         "deep" => format!("bots: {}{}\n", "[".repeat(1 << 20), "]".repeat(1 << 20)),
         "long-scalar" => format!("bots:\n  converza:1:\n    name: {}\n", "y".repeat(32 << 20)),
+        "long-words" => {
+            let line = "word ".repeat(6);
+            let mut text = String::from("bots:\n  converza:1:\n    name:\n");
+            for _ in 0..1_000_000 {
+                text.push_str("      ");
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        }
+        "long-quoted" => format!(
+            "bots:\n  converza:1:\n    name: \"{}\"\n",
+            "\\u2028\\t\\\"".repeat((32 << 20) / 10)
+        ),
+        "many-problems" => {
+            let mut text = String::from("bots:\n  converza:1:\n");
+            for i in 0..1_000_000 {
+                text.push_str(&format!("    f{i}: x\n"));
+            }
+            text
+        }
+        "wide-vendor" => {
+            let mut text = String::from("bots:\n  converza:1:\n    vendor:\n");
+            for i in 0..1_000_000 {
+                text.push_str(&format!("      k{i}: 1\n"));
+            }
+            text
+        }
         _ => return None,
     })
 }
 
 /// `n` Converza bots, each with a name (and every one the default
-/// instructions): about 45 bytes a bot, so that a million fit under the
+/// instructions): about 49 bytes a bot, so that a million fit under the
 /// size limit.
 fn bots(n: usize) -> String {
     let mut text = String::from("defaults:\n  instructions: Answer briefly.\nbots:\n");

@@ -206,9 +206,10 @@ pub fn read_limited(path: impl AsRef<Path>) -> std::io::Result<String> {
     Ok(text)
 }
 
+/// Why a file is refused for its size (after "cannot be read: " or "is ").
 fn too_large() -> String {
     format!(
-        "is larger than {} MiB, the limit for a fleet file or plan",
+        "larger than {} MiB, the limit for a fleet file or plan",
         MAX_FILE_BYTES >> 20
     )
 }
@@ -291,7 +292,7 @@ impl Fleet {
     /// [`Chatbots::check_fleet`](crate::Chatbots::check_fleet).
     ///
     /// Bounded for any text: at most [`MAX_FILE_BYTES`]; nested at most
-    /// 64 levels deep; anchors and aliases may copy at most 4 nodes or
+    /// 64 levels deep; anchors and aliases may copy at most 2 nodes or
     /// bytes per byte of the file (plus 64 Ki), so that a "billion laughs"
     /// is refused at the alias that goes beyond. Memory and time are
     /// linear in the text's length.
@@ -308,7 +309,7 @@ impl Fleet {
         let problem = |line: usize, rule: String| Problem::new(origin, Some(line), rule);
         if text.len() > MAX_FILE_BYTES {
             return Err(FleetError {
-                problems: vec![Problem::new(origin, None, too_large())],
+                problems: vec![Problem::new(origin, None, format!("is {}", too_large()))],
             });
         }
         let root = match yaml::parse(text) {

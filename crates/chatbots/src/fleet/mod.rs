@@ -46,8 +46,10 @@
 //!
 //! Every problem is reported at once, each naming file, line, bot, field
 //! and rule ([`FleetError`]): [`Fleet::parse`] finds what is wrong with the
-//! file itself, [`Chatbots::check_fleet`](crate::Chatbots::check_fleet)
-//! what the vendors' rules refuse. Nothing is sent before both pass.
+//! file and what the vendors' rules refuse, in one run;
+//! [`Chatbots::check_fleet`](crate::Chatbots::check_fleet) adds vendors
+//! without credentials. Nothing is sent before both pass. A file is at
+//! most [`MAX_FILE_BYTES`]; see [`Fleet::parse`] for the other limits.
 //!
 //! # Plan, apply, export
 //!

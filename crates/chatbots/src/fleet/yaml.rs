@@ -19,7 +19,7 @@ pub(crate) const MAX_DEPTH: usize = 64;
 /// laughs" needs exponentially more than its size, and is refused at the
 /// alias that goes beyond, so that memory and time stay linear in the
 /// file's size.
-pub(crate) const ALIAS_PER_BYTE: usize = 4;
+pub(crate) const ALIAS_PER_BYTE: usize = 2;
 
 /// What aliases may copy in any file, however small (see
 /// [`ALIAS_PER_BYTE`]).
