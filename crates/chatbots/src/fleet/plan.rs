@@ -490,7 +490,12 @@ impl crate::Chatbots {
         fleet: &super::Fleet,
         options: &PlanOptions,
     ) -> Result<Plan, super::FleetError> {
-        self.check_fleet(fleet)?;
+        let mut problems = match self.check_fleet(fleet) {
+            Ok(()) => Vec::new(),
+            Err(e) => e.problems,
+        };
+        problems.extend(identity_problems(fleet));
+        FleetError::check(problems)?;
         let refs: Vec<BotRef> = fleet.bots().iter().map(|b| b.bot.clone()).collect();
         let states = read::read_all(self, &refs, options).await;
         Ok(Plan {
@@ -504,6 +509,29 @@ impl crate::Chatbots {
                 .collect(),
         })
     }
+}
+
+/// What [`Fleet::parse`](super::Fleet::parse) refuses of ids, for a fleet
+/// built in code ([`Fleet::from_bots`](super::Fleet::from_bots)): an id
+/// that would act on a terminal or forge a line of the plan, one bot
+/// listed twice.
+fn identity_problems(fleet: &super::Fleet) -> Vec<Problem> {
+    let bots = fleet.bots();
+    let origin = fleet.origin();
+    let bad_ids = bots.iter().filter_map(|bot| {
+        let rule = crate::model::id_refusal(&bot.bot)?;
+        Some(bot.problem(origin, None, rule))
+    });
+    let twice = crate::model::repeats(bots.iter().map(|b| &b.bot))
+        .into_iter()
+        .map(|(index, first)| {
+            let rule = match bots[first].line {
+                0 => format!("is listed twice (first as bot {} of the fleet)", first + 1),
+                line => format!("is listed twice (first on line {line})"),
+            };
+            bots[index].problem(origin, None, rule)
+        });
+    bad_ids.chain(twice).collect()
 }
 
 /// The desired value of each field a bot sets: shared fields in
