@@ -135,9 +135,9 @@ impl Chatbots {
     /// Applies many patches, one per bot, and reports every bot.
     ///
     /// Every patch is checked first (the rules of [`update`](Self::update),
-    /// and each bot at most once: ids compare as
-    /// [`BotRef::canonical`] spells them); if any is refused, nothing is
-    /// sent and [`BulkRefused`] lists each refused bot. Otherwise all are sent, at most
+    /// and each bot at most once: ids compare as [`BotRef::canonical`]
+    /// spells them); if any is refused, nothing is sent and [`BulkRefused`]
+    /// lists each refused bot. Otherwise all are sent, at most
     /// [`BulkOptions::concurrency`] at a time per vendor (vendors run side
     /// by side), and the answer holds one [`BulkOutcome`] per item, in the
     /// order given: one bot's failure never stops the others.

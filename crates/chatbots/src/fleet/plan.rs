@@ -311,8 +311,9 @@ impl<'de> Deserialize<'de> for Plan {
 
 impl Plan {
     /// Reads a plan file written from [`Plan`]'s JSON, as written (see
-    /// [`Plan`]); refuses a file of more than [`PLAN_MAX_BYTES`] before
-    /// reading more. Errors name the file and, where known, the line.
+    /// [`Plan`]); refuses a file of more than [`PLAN_MAX_BYTES`] unread (a
+    /// stream without a size, such as a pipe, once that much is read).
+    /// Errors name the file and, where known, the line.
     pub fn load(path: impl AsRef<Path>) -> Result<Plan, FleetError> {
         let path = path.as_ref();
         let origin = path.display().to_string();
@@ -321,6 +322,11 @@ impl Plan {
         };
         let file =
             std::fs::File::open(path).map_err(|e| refused(format!("cannot be read: {e}")))?;
+        // A file's size says it before a byte is read; a device or a pipe
+        // is read up to the limit and no further.
+        if file.metadata().is_ok_and(|m| m.len() > PLAN_MAX_BYTES) {
+            return Err(refused(too_large()));
+        }
         let mut bytes = Vec::new();
         file.take(PLAN_MAX_BYTES + 1)
             .read_to_end(&mut bytes)
