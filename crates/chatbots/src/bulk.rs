@@ -1,7 +1,6 @@
 //! Bulk updates: many bots, bounded concurrency per vendor, one outcome per
 //! bot.
 
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
@@ -10,7 +9,7 @@ use futures::stream::{self, StreamExt};
 
 use crate::Chatbots;
 use crate::error::Error;
-use crate::model::{BotRef, ChatbotPatch, Vendor};
+use crate::model::{BotRef, ChatbotPatch, Vendor, repeats};
 
 /// What [`Chatbots::update_many`] reports after each bot: how far it is
 /// and how that bot went. A CLI drives a progress bar with it.
@@ -136,9 +135,9 @@ impl Chatbots {
     /// Applies many patches, one per bot, and reports every bot.
     ///
     /// Every patch is checked first (the rules of [`update`](Self::update),
-    /// and each bot at most once: ids compare as
-    /// [`BotRef::canonical`] spells them); if any is refused, nothing is
-    /// sent and [`BulkRefused`] lists each refused bot. Otherwise all are sent, at most
+    /// and each bot at most once: ids compare as [`BotRef::canonical`]
+    /// spells them); if any is refused, nothing is sent and [`BulkRefused`]
+    /// lists each refused bot. Otherwise all are sent, at most
     /// [`BulkOptions::concurrency`] at a time per vendor (vendors run side
     /// by side), and the answer holds one [`BulkOutcome`] per item, in the
     /// order given: one bot's failure never stops the others.
@@ -167,34 +166,29 @@ impl Chatbots {
         let total = items.len();
         // One bot twice (in any spelling of its id) would be sent twice, in
         // no defined order: its final state would be either patch.
-        let mut first: HashMap<BotRef, usize> = HashMap::new();
+        let mut twice: HashMap<usize, Error> = repeats(items.iter().map(|(bot, _)| bot))
+            .into_iter()
+            .map(|(index, first)| {
+                let rule = format!(
+                    "is in the batch more than once (items {} and {}, counting from 1)",
+                    first + 1,
+                    index + 1
+                );
+                (index, Error::invalid(items[index].0.vendor, "bot", rule))
+            })
+            .collect();
         let refused: Vec<BulkOutcome> = items
             .iter()
             .enumerate()
             .filter_map(|(index, (bot, patch))| {
-                let twice = match first.entry(bot.canonical()) {
-                    Entry::Occupied(seen) => Some(Error::invalid(
-                        bot.vendor,
-                        "bot",
-                        format!(
-                            "is in the batch more than once (items {} and {}, counting from 1)",
-                            seen.get() + 1,
-                            index + 1
-                        ),
-                    )),
-                    Entry::Vacant(slot) => {
-                        slot.insert(index);
-                        None
-                    }
+                let result = match twice.remove(&index) {
+                    Some(e) => Err(e),
+                    None => self.check_update(bot, patch),
                 };
-                twice
-                    .map(Err)
-                    .unwrap_or_else(|| self.check_update(bot, patch))
-                    .err()
-                    .map(|e| BulkOutcome {
-                        bot: bot.clone(),
-                        result: Err(e),
-                    })
+                result.err().map(|e| BulkOutcome {
+                    bot: bot.clone(),
+                    result: Err(e),
+                })
             })
             .collect();
         if !refused.is_empty() {

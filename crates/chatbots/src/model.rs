@@ -80,6 +80,28 @@ impl BotRef {
     }
 }
 
+/// Each bot of `bots` that an earlier one already names (ids compared as
+/// [`BotRef::canonical`] spells them), as its index and the first one's.
+pub(crate) fn repeats<'a>(bots: impl IntoIterator<Item = &'a BotRef>) -> Vec<(usize, usize)> {
+    let mut first = std::collections::HashMap::new();
+    bots.into_iter()
+        .enumerate()
+        .filter_map(|(index, bot)| match first.entry(bot.canonical()) {
+            std::collections::hash_map::Entry::Occupied(seen) => Some((index, *seen.get())),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(index);
+                None
+            }
+        })
+        .collect()
+}
+
+/// Why `id` may not name a bot when it comes from outside the program
+/// ([`BotRef::try_new`]'s rule), if it may not.
+pub(crate) fn id_refusal(bot: &BotRef) -> Option<String> {
+    id_rule(&bot.id).err()
+}
+
 /// Why a character may not be part of an id, if it may not: each of these
 /// acts on a terminal, reorders the text around it, or starts a new line
 /// (a newline in an id would forge a line of a plan).

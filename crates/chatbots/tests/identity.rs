@@ -5,7 +5,7 @@
 
 mod common;
 
-use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, Plan, PlanOptions};
+use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, FleetBot, Plan, PlanOptions};
 use chatbots::{BotRef, BulkOptions, ChatbotPatch, ErrorKind, Vendor};
 use chatbots_sandbox::Sandbox;
 use proptest::prelude::*;
@@ -199,6 +199,40 @@ async fn a_fleet_entry_in_another_case_matches_the_listing_and_applies_once() {
         "{err}"
     );
     assert_eq!(sandbox.requests(Vendor::OkChat), before, "nothing sent");
+}
+
+#[tokio::test]
+async fn a_fleet_built_in_code_is_held_to_the_same_id_rules() {
+    let sandbox = Sandbox::start().await.expect("sandbox starts");
+    let bots = common::client(&sandbox);
+    let bot = |id: &str| {
+        FleetBot::new(
+            BotRef::new(Vendor::OkChat, id),
+            ChatbotPatch::new().name("In code"),
+            serde_json::Map::new(),
+        )
+    };
+    let fleet = Fleet::from_bots(
+        "code",
+        vec![bot(OKCHAT), bot(OKCHAT_UPPER), bot("1\n~ okchat:forged")],
+    );
+    let err = bots
+        .plan(&fleet, &PlanOptions::new())
+        .await
+        .expect_err("refused");
+    let rules: Vec<_> = err.problems.iter().map(|p| p.rule.as_str()).collect();
+    assert_eq!(rules.len(), 2, "{err}");
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.contains("U+000A, a control character")),
+        "{err}"
+    );
+    assert!(
+        rules.contains(&"is listed twice (first as bot 1 of the fleet)"),
+        "{err}"
+    );
+    assert_eq!(sandbox.requests(Vendor::OkChat), 0, "nothing read or sent");
 }
 
 proptest! {

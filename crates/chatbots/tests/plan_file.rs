@@ -185,7 +185,7 @@ fn deep_nesting_is_refused_not_a_stack_overflow() {
 #[test]
 fn a_file_larger_than_the_cap_is_refused_before_it_is_read() {
     let path = temp_path("huge.json");
-    // Sparse: no disk is written.
+    // Sparse: no disk is written, and its size refuses it unread.
     let file = std::fs::File::create(&path).expect("create");
     file.set_len(PLAN_MAX_BYTES + 1).expect("set_len");
     let err = Plan::load(&path).expect_err("refused");
@@ -197,4 +197,16 @@ fn a_file_larger_than_the_cap_is_refused_before_it_is_read() {
     std::fs::remove_file(&path).expect("removed");
     let err = Plan::load(temp_path("missing.json")).expect_err("refused");
     assert!(err.to_string().contains("cannot be read"), "{err}");
+}
+
+/// A stream without a size is read up to the limit, no further.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_stream_is_read_up_to_the_cap_only() {
+    let err = Plan::load("/dev/zero").expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains(&format!("larger than {PLAN_MAX_BYTES} bytes")),
+        "{err}"
+    );
 }

@@ -17,7 +17,7 @@ use super::problem::{FleetError, Problem};
 use super::read::{self, State};
 use crate::bulk::{BulkOptions, Progress};
 use crate::error::{Error, ErrorKind};
-use crate::model::{BotRef, Chatbot, ChatbotPatch, Field};
+use crate::model::{BotRef, Chatbot, ChatbotPatch, Field, repeats};
 use crate::{Chatbots, VendorPatch};
 
 type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
@@ -191,12 +191,10 @@ impl Chatbots {
         }
         // A plan file can be edited by hand; one bot planned twice (in any
         // spelling of its id) would be sent twice, in no defined order.
-        let mut seen = std::collections::HashSet::new();
-        let twice: Vec<Problem> = plan
-            .bots
-            .iter()
-            .filter(|b| !seen.insert(b.bot.canonical()))
-            .map(|b| {
+        let twice: Vec<Problem> = repeats(plan.bots.iter().map(|b| &b.bot))
+            .into_iter()
+            .map(|(index, _)| {
+                let b = &plan.bots[index];
                 Problem::new(
                     origin,
                     (b.line > 0).then_some(b.line),

@@ -311,8 +311,9 @@ impl<'de> Deserialize<'de> for Plan {
 
 impl Plan {
     /// Reads a plan file written from [`Plan`]'s JSON, as written (see
-    /// [`Plan`]); refuses a file of more than [`PLAN_MAX_BYTES`] before
-    /// reading more. Errors name the file and, where known, the line.
+    /// [`Plan`]); refuses a file of more than [`PLAN_MAX_BYTES`] unread (a
+    /// stream without a size, such as a pipe, once that much is read).
+    /// Errors name the file and, where known, the line.
     pub fn load(path: impl AsRef<Path>) -> Result<Plan, FleetError> {
         let path = path.as_ref();
         let origin = path.display().to_string();
@@ -321,6 +322,11 @@ impl Plan {
         };
         let file =
             std::fs::File::open(path).map_err(|e| refused(format!("cannot be read: {e}")))?;
+        // A file's size says it before a byte is read; a device or a pipe
+        // is read up to the limit and no further.
+        if file.metadata().is_ok_and(|m| m.len() > PLAN_MAX_BYTES) {
+            return Err(refused(too_large()));
+        }
         let mut bytes = Vec::new();
         file.take(PLAN_MAX_BYTES + 1)
             .read_to_end(&mut bytes)
@@ -490,7 +496,12 @@ impl crate::Chatbots {
         fleet: &super::Fleet,
         options: &PlanOptions,
     ) -> Result<Plan, super::FleetError> {
-        self.check_fleet(fleet)?;
+        let mut problems = match self.check_fleet(fleet) {
+            Ok(()) => Vec::new(),
+            Err(e) => e.problems,
+        };
+        problems.extend(identity_problems(fleet));
+        FleetError::check(problems)?;
         let refs: Vec<BotRef> = fleet.bots().iter().map(|b| b.bot.clone()).collect();
         let states = read::read_all(self, &refs, options).await;
         Ok(Plan {
@@ -504,6 +515,29 @@ impl crate::Chatbots {
                 .collect(),
         })
     }
+}
+
+/// What [`Fleet::parse`](super::Fleet::parse) refuses of ids, for a fleet
+/// built in code ([`Fleet::from_bots`](super::Fleet::from_bots)): an id
+/// that would act on a terminal or forge a line of the plan, one bot
+/// listed twice.
+fn identity_problems(fleet: &super::Fleet) -> Vec<Problem> {
+    let bots = fleet.bots();
+    let origin = fleet.origin();
+    let bad_ids = bots.iter().filter_map(|bot| {
+        let rule = crate::model::id_refusal(&bot.bot)?;
+        Some(bot.problem(origin, None, rule))
+    });
+    let twice = crate::model::repeats(bots.iter().map(|b| &b.bot))
+        .into_iter()
+        .map(|(index, first)| {
+            let rule = match bots[first].line {
+                0 => format!("is listed twice (first as bot {} of the fleet)", first + 1),
+                line => format!("is listed twice (first on line {line})"),
+            };
+            bots[index].problem(origin, None, rule)
+        });
+    bad_ids.chain(twice).collect()
 }
 
 /// The desired value of each field a bot sets: shared fields in
