@@ -16,6 +16,7 @@
 //! edits there are real edits. Every other vendor runs on the sandbox, and
 //! the output says, vendor by vendor, which one it used and why.
 
+use chatbots::printable::one_line as printable;
 use chatbots::{BotRef, ChatbotPatch, Chatbots, Field, Vendor, credential_variables, vendor_field};
 use chatbots_sandbox::Sandbox;
 use comfy_table::{ContentArrangement, Table, presets};
@@ -154,11 +155,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let before = bots.get(bot).await;
         if let Err(error) = bots.update(bot, &patch).await {
             table.add_row([
-                printable(&bot.to_string()),
+                printable(&bot.to_string()).into_owned(),
                 String::new(),
                 String::new(),
                 String::new(),
-                printable(&format!("update failed: {error}")),
+                printable(&format!("update failed: {error}")).into_owned(),
             ]);
             failures += 1;
             continue;
@@ -181,10 +182,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let new =
                 new.unwrap_or_else(|| format!("({})", patch.field(field).unwrap_or_default()));
             table.add_row([
-                printable(&bot.to_string()),
+                printable(&bot.to_string()).into_owned(),
                 field.to_string(),
-                printable(old.as_deref().unwrap_or("-")),
-                printable(&new),
+                printable(old.as_deref().unwrap_or("-")).into_owned(),
+                printable(&new).into_owned(),
                 how.to_string(),
             ]);
         }
@@ -195,26 +196,4 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("\nAll {} updates succeeded.", bots_to_edit.len());
     Ok(())
-}
-
-/// `text` with every control character (and bidi control, line or
-/// paragraph separator) shown escaped, so that a vendor's text cannot drive
-/// the terminal.
-fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let is_control = c.is_control()
-            || matches!(
-                c,
-                '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{2028}' | '\u{2029}'
-            )
-            || ('\u{202A}'..='\u{202E}').contains(&c)
-            || ('\u{2066}'..='\u{2069}').contains(&c);
-        if is_control {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

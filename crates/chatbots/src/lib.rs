@@ -76,6 +76,7 @@ mod model;
 mod vendors;
 
 pub use bulk::{BulkOptions, BulkOutcome, BulkRefused, Progress};
+pub use chatbots_runtime::printable;
 pub use chatbots_runtime::{AuthError, ClientConfig, Pacing, RateLimit, RetryPolicy, SecretString};
 pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
 pub use error::{Error, ErrorKind};

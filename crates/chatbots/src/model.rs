@@ -105,16 +105,17 @@ pub(crate) fn id_refusal(bot: &BotRef) -> Option<String> {
 /// Why a character may not be part of an id, if it may not: each of these
 /// acts on a terminal, reorders the text around it, or starts a new line
 /// (a newline in an id would forge a line of a plan).
+/// The set is the one every output escapes ([`crate::printable`]).
 fn forbidden(c: char) -> Option<&'static str> {
-    match c {
-        '\u{85}' | '\u{2028}' | '\u{2029}' => Some("a line or paragraph separator"),
-        // C0, DEL and C1.
-        c if c.is_control() => Some("a control character"),
-        '\u{61C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
-            Some("a bidirectional control")
-        }
-        _ => None,
+    if !crate::printable::needs_escape(c) {
+        return None;
     }
+    Some(match c {
+        '\u{85}' | '\u{2028}' | '\u{2029}' => "a line or paragraph separator",
+        // C0, DEL and C1.
+        c if c.is_control() => "a control character",
+        _ => "a bidirectional control",
+    })
 }
 
 /// The rules every id parsed from text follows, or the one it breaks.
@@ -135,20 +136,6 @@ fn id_rule(id: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `text` with every character [`forbidden`] in an id written as
-/// `\u{…}`, so that an error about it is safe to print.
-fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if forbidden(c).is_some() {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 impl fmt::Display for BotRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.vendor, self.id)
@@ -167,8 +154,8 @@ impl fmt::Display for ParseBotRefError {
         write!(
             f,
             "`{}` is not a bot (`vendor:id`): {}",
-            escaped(&self.text),
-            escaped(&self.rule)
+            crate::printable::one_line(&self.text),
+            crate::printable::one_line(&self.rule)
         )
     }
 }
@@ -186,7 +173,7 @@ impl std::error::Error for ParseBotRefError {}
 /// assert!("okchat:".parse::<BotRef>().unwrap_err().to_string().contains("empty id"));
 /// // Nothing that acts on a terminal or starts a line: the error shows it escaped.
 /// let err = "okchat:1\u{1b}[2J".parse::<BotRef>().unwrap_err().to_string();
-/// assert!(err.contains("U+001B, a control character") && err.contains("1\\u{1b}[2J"), "{err}");
+/// assert!(err.contains("U+001B, a control character") && err.contains("1\\e[2J"), "{err}");
 /// ```
 impl std::str::FromStr for BotRef {
     type Err = ParseBotRefError;

@@ -5,7 +5,7 @@
 
 mod common;
 
-use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, PLAN_MAX_BYTES, Plan, PlanOptions};
+use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, MAX_FILE_BYTES, Plan, PlanOptions};
 use chatbots::{Chatbots, Vendor};
 use chatbots_sandbox::Sandbox;
 use serde_json::{Value, json};
@@ -187,11 +187,11 @@ fn a_file_larger_than_the_cap_is_refused_before_it_is_read() {
     let path = temp_path("huge.json");
     // Sparse: no disk is written, and its size refuses it unread.
     let file = std::fs::File::create(&path).expect("create");
-    file.set_len(PLAN_MAX_BYTES + 1).expect("set_len");
+    file.set_len(MAX_FILE_BYTES as u64 + 1).expect("set_len");
     let err = Plan::load(&path).expect_err("refused");
     assert!(
         err.to_string()
-            .contains(&format!("larger than {PLAN_MAX_BYTES} bytes")),
+            .contains(&format!("larger than {} MiB", MAX_FILE_BYTES >> 20)),
         "{err}"
     );
     std::fs::remove_file(&path).expect("removed");
@@ -206,7 +206,7 @@ fn an_endless_stream_is_read_up_to_the_cap_only() {
     let err = Plan::load("/dev/zero").expect_err("refused");
     assert!(
         err.to_string()
-            .contains(&format!("larger than {PLAN_MAX_BYTES} bytes")),
+            .contains(&format!("larger than {} MiB", MAX_FILE_BYTES >> 20)),
         "{err}"
     );
 }

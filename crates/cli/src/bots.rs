@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 
 use crate::args::UpdateFields;
 use crate::config;
-use crate::escape;
 use crate::output::{self, Failure, Output};
+use chatbots::printable as escape;
 
 /// The shared fields `vendor` maps (reads and writes).
 fn fields_of(vendor: Vendor) -> Vec<Field> {

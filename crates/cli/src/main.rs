@@ -7,13 +7,14 @@
 mod args;
 mod bots;
 mod config;
-mod escape;
 mod fleet;
 mod output;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+
+use chatbots::printable as escape;
 
 use crate::args::{Cli, Command};
 use crate::output::{Failure, Output};
@@ -57,7 +58,7 @@ fn print_usage_error(error: &clap::Error) {
     let hostile = std::env::args_os().any(|arg| {
         arg.to_string_lossy()
             .chars()
-            .any(|c| c != '\n' && escape::is_unsafe(c))
+            .any(|c| c != '\n' && escape::needs_escape(c))
     });
     if !(error.use_stderr() && hostile) {
         let _ = error.print();

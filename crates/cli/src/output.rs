@@ -22,7 +22,7 @@ use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressState, P
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthChar;
 
-use crate::escape;
+use chatbots::printable as escape;
 
 /// A command that could not do its job: what is wrong, and, for a file
 /// with several problems, each of them (as JSON objects, for `--json`).

@@ -728,7 +728,7 @@ const HOSTILE: &str = "Evil\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J
 
 /// A character a terminal could act on: C0 (but the line feed of the
 /// layout), DEL, C1, bidirectional controls, line/paragraph separators.
-fn is_unsafe(c: char) -> bool {
+fn needs_escape(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{9}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
         | '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}'
@@ -739,7 +739,7 @@ fn is_unsafe(c: char) -> bool {
 fn assert_inert(what: &str, output: &Output) {
     for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
         let shown = text(bytes);
-        if let Some(c) = shown.chars().find(|c| is_unsafe(*c)) {
+        if let Some(c) = shown.chars().find(|c| needs_escape(*c)) {
             panic!("{what}: {c:?} reached {stream}\n{}", show(output));
         }
     }
@@ -819,7 +819,10 @@ fn vendor_text_is_escaped_for_people_and_exact_in_json() {
     let shown = text(&coloured.stdout);
     assert!(shown.contains("\u{1b}[31m"), "{shown:?}");
     let without_styles = without_styles(&shown);
-    assert!(!without_styles.chars().any(is_unsafe), "{without_styles:?}");
+    assert!(
+        !without_styles.chars().any(needs_escape),
+        "{without_styles:?}"
+    );
 
     // --json: the exact value.
     let update = run(&mut harness.chatbots(&["update", OKCHAT_BOT, "--name", HOSTILE]));

@@ -23,6 +23,7 @@ mod config;
 mod envelope;
 mod operation;
 mod pace;
+pub mod printable;
 mod record;
 mod retry;
 mod schema;

@@ -198,25 +198,13 @@ async fn updates(url: &str, n: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// A line of `/proc/self/status` in KiB (Linux).
-fn status_kib(key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
 async fn list(url: &str, vendor: Vendor) -> Result<(), String> {
     let bots = client(url)?;
     // Connections, TLS and the token exchange set up before measuring.
     bots.list_stream(vendor).next().await;
     // Reset the peak to what is resident now (Linux: `clear_refs` 5).
     std::fs::write("/proc/self/clear_refs", "5").map_err(|e| format!("clear_refs: {e}"))?;
-    let before = status_kib("VmRSS:").ok_or("no VmRSS")?;
+    let before = chatbots_bench::memory::status_kib("VmRSS:").ok_or("no VmRSS")?;
     let started = Instant::now();
     let mut count = 0u64;
     let mut stream = bots.list_stream(vendor);
@@ -224,7 +212,7 @@ async fn list(url: &str, vendor: Vendor) -> Result<(), String> {
         bot.map_err(|e| e.to_string())?;
         count += 1;
     }
-    let peak = status_kib("VmHWM:").ok_or("no VmHWM")?;
+    let peak = chatbots_bench::memory::status_kib("VmHWM:").ok_or("no VmHWM")?;
     let line = json!({
         "vendor": vendor.name(),
         "bots": count,

@@ -14,11 +14,10 @@
 //! measured over the parse alone (`VmHWM` after − `VmRSS` before).
 #![forbid(unsafe_code)]
 
-use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::process::ExitCode;
 
 use chatbots::fleet::Fleet;
-use serde_json::{Value, json};
+use chatbots_bench::memory::{self, Measured};
 
 /// Every case, by name, with what it is.
 const CASES: &[(&str, &str)] = &[
@@ -51,73 +50,14 @@ const CASES: &[(&str, &str)] = &[
 ];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.as_slice() {
-        [] => table(),
-        [case] => run(case),
-        _ => Err("usage: fleet_file [CASE]".to_string()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("fleet_file: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Runs every case in its own process and prints the table.
-fn table() -> Result<(), String> {
-    let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    println!("| case | file | outcome | parse | peak growth | growth / file byte |");
-    println!("|---|---:|---|---:|---:|---:|");
-    for (name, what) in CASES {
-        let out = Command::new(&me)
-            .arg(name)
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!(
-                "{name}: {}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let line: Value =
-            serde_json::from_slice(&out.stdout).map_err(|e| format!("{name}: {e}"))?;
-        let bytes = line["bytes"].as_f64().unwrap_or(0.0);
-        let growth = line["growth_kib"].as_f64().unwrap_or(0.0) * 1024.0;
-        println!(
-            "| `{name}`: {what} | {} | {} | {:.3} s | {} | {:.1} |",
-            size(bytes),
-            line["outcome"].as_str().unwrap_or("?"),
-            line["parse_s"].as_f64().unwrap_or(0.0),
-            size(growth),
-            growth / bytes.max(1.0),
-        );
-    }
-    Ok(())
-}
-
-fn size(bytes: f64) -> String {
-    if bytes >= 1024.0 * 1024.0 {
-        format!("{:.1} MiB", bytes / 1024.0 / 1024.0)
-    } else if bytes >= 1024.0 {
-        format!("{:.1} KiB", bytes / 1024.0)
-    } else {
-        format!("{bytes} B")
-    }
+    memory::cases_main("fleet_file", CASES, "parse", run)
 }
 
 /// One case: make the text, reset the peak, parse, report.
-fn run(case: &str) -> Result<(), String> {
+fn run(case: &str) -> Result<Measured, String> {
     let text = text(case).ok_or_else(|| format!("no case `{case}`"))?;
-    std::fs::write("/proc/self/clear_refs", "5").map_err(|e| format!("clear_refs: {e}"))?;
-    let before = status_kib("VmRSS:").ok_or("no VmRSS")?;
-    let started = Instant::now();
-    let parsed = Fleet::parse(&text, "bench.yaml");
-    let parse_s = started.elapsed().as_secs_f64();
-    let peak = status_kib("VmHWM:").ok_or("no VmHWM")?;
+    let (parsed, seconds, before_kib, peak_kib) =
+        memory::measure(|| Fleet::parse(&text, "bench.yaml"))?;
     let outcome = match &parsed {
         Ok(fleet) => format!("{} bots", fleet.bots().len()),
         Err(e) => {
@@ -126,17 +66,13 @@ fn run(case: &str) -> Result<(), String> {
             format!("refused: {first}")
         }
     };
-    let line = json!({
-        "case": case,
-        "bytes": text.len(),
-        "outcome": outcome,
-        "parse_s": parse_s,
-        "rss_before_kib": before,
-        "peak_kib": peak,
-        "growth_kib": peak.saturating_sub(before),
-    });
-    println!("{line}");
-    Ok(())
+    Ok(Measured {
+        bytes: text.len(),
+        outcome,
+        seconds,
+        before_kib,
+        peak_kib,
+    })
 }
 
 /// The fleet file of a case.
@@ -215,16 +151,4 @@ fn laughs(levels: usize, width: usize) -> String {
         text.push_str(&format!("      q{i}: &l{i} [{refs}]\n"));
     }
     text
-}
-
-/// A line of `/proc/self/status` in KiB (Linux).
-fn status_kib(key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }

@@ -15,11 +15,11 @@
 //! growth measured over the read alone (`VmHWM` after − `VmRSS` before).
 #![forbid(unsafe_code)]
 
-use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::process::ExitCode;
 
-use chatbots::fleet::{Change, FieldPlan, Fleet, FleetBot, PLAN_MAX_BYTES, Plan, PlanOptions};
+use chatbots::fleet::{Change, FieldPlan, Fleet, FleetBot, MAX_FILE_BYTES, Plan, PlanOptions};
 use chatbots::{BotRef, ChatbotPatch, Chatbots, Vendor};
+use chatbots_bench::memory::{self, Measured};
 use serde_json::{Map, Value, json};
 
 /// Every case, by name, with what it is.
@@ -32,95 +32,35 @@ const CASES: &[(&str, &str)] = &[
     ("deep", "a snapshot nested 30,000,000 deep"),
     (
         "over-cap",
-        "a file of PLAN_MAX_BYTES + 1 (`Plan::load`, sparse file)",
+        "a file of MAX_FILE_BYTES + 1 (`Plan::load`, sparse file)",
     ),
     ("endless", "`/dev/zero`: no size, no end (`Plan::load`)"),
 ];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.as_slice() {
-        [] => table(),
-        [case] => run(case),
-        _ => Err("usage: plan_file [CASE]".to_string()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("plan_file: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Runs every case in its own process and prints the table.
-fn table() -> Result<(), String> {
-    let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    println!("| case | file | outcome | read | peak growth | growth / file byte |");
-    println!("|---|---:|---|---:|---:|---:|");
-    for (name, what) in CASES {
-        let out = Command::new(&me)
-            .arg(name)
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!(
-                "{name}: {}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let line: Value =
-            serde_json::from_slice(&out.stdout).map_err(|e| format!("{name}: {e}"))?;
-        let bytes = line["bytes"].as_f64().unwrap_or(0.0);
-        let growth = line["growth_kib"].as_f64().unwrap_or(0.0) * 1024.0;
-        println!(
-            "| `{name}`: {what} | {} | {} | {:.3} s | {} | {:.1} |",
-            size(bytes),
-            line["outcome"].as_str().unwrap_or("?"),
-            line["read_s"].as_f64().unwrap_or(0.0),
-            size(growth),
-            growth / bytes.max(1.0),
-        );
-    }
-    Ok(())
-}
-
-fn size(bytes: f64) -> String {
-    if bytes >= 1024.0 * 1024.0 {
-        format!("{:.1} MiB", bytes / 1024.0 / 1024.0)
-    } else if bytes >= 1024.0 {
-        format!("{:.1} KiB", bytes / 1024.0)
-    } else {
-        format!("{bytes} B")
-    }
+    memory::cases_main("plan_file", CASES, "read", run)
 }
 
 /// One case: make the text, reset the peak, read it, report.
-fn run(case: &str) -> Result<(), String> {
+fn run(case: &str) -> Result<Measured, String> {
     let path = std::env::temp_dir().join(format!("plan-file-bench-{}.json", std::process::id()));
     let (bytes, text) = if case == "over-cap" {
         let file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
-        file.set_len(PLAN_MAX_BYTES + 1)
+        file.set_len(MAX_FILE_BYTES as u64 + 1)
             .map_err(|e| e.to_string())?;
-        (PLAN_MAX_BYTES as usize + 1, None)
+        (MAX_FILE_BYTES + 1, None)
     } else if case == "endless" {
         // What is read of it before it is refused.
-        (PLAN_MAX_BYTES as usize + 1, None)
+        (MAX_FILE_BYTES + 1, None)
     } else {
         let text = text(case)?;
         (text.len(), Some(text))
     };
-    std::fs::write("/proc/self/clear_refs", "5").map_err(|e| format!("clear_refs: {e}"))?;
-    let before = status_kib("VmRSS:").ok_or("no VmRSS")?;
-    let started = Instant::now();
-    let read = match &text {
+    let (read, seconds, before_kib, peak_kib) = memory::measure(|| match &text {
         Some(text) => Plan::from_json(text, "bench.json"),
         None if case == "endless" => Plan::load("/dev/zero"),
         None => Plan::load(&path),
-    };
-    let read_s = started.elapsed().as_secs_f64();
-    let peak = status_kib("VmHWM:").ok_or("no VmHWM")?;
+    })?;
     if case == "over-cap" {
         std::fs::remove_file(&path).map_err(|e| e.to_string())?;
     }
@@ -132,17 +72,13 @@ fn run(case: &str) -> Result<(), String> {
             format!("refused: {first}")
         }
     };
-    let line = json!({
-        "case": case,
-        "bytes": bytes,
-        "outcome": outcome,
-        "read_s": read_s,
-        "rss_before_kib": before,
-        "peak_kib": peak,
-        "growth_kib": peak.saturating_sub(before),
-    });
-    println!("{line}");
-    Ok(())
+    Ok(Measured {
+        bytes,
+        outcome,
+        seconds,
+        before_kib,
+        peak_kib,
+    })
 }
 
 /// The plan file of a case.
@@ -221,16 +157,4 @@ fn one_bot_plan() -> Result<Plan, String> {
     runtime
         .block_on(bots.plan(&fleet, &PlanOptions::new()))
         .map_err(|e| e.to_string())
-}
-
-/// A line of `/proc/self/status` in KiB (Linux).
-fn status_kib(key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }

@@ -193,6 +193,17 @@ pub const MAX_FILE_BYTES: usize = 64 << 20;
 pub fn read_limited(path: impl AsRef<Path>) -> std::io::Result<String> {
     use std::io::Read as _;
     let file = std::fs::File::open(path)?;
+    // A file's size says it before a byte is read; a device or a pipe is
+    // read up to the limit and no further.
+    if file
+        .metadata()
+        .is_ok_and(|m| m.len() > MAX_FILE_BYTES as u64)
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            too_large(),
+        ));
+    }
     let mut text = String::new();
     // One byte more than allowed tells a file at the limit from a larger one.
     file.take(MAX_FILE_BYTES as u64 + 1)
@@ -207,7 +218,7 @@ pub fn read_limited(path: impl AsRef<Path>) -> std::io::Result<String> {
 }
 
 /// Why a file is refused for its size (after "cannot be read: " or "is ").
-fn too_large() -> String {
+pub(super) fn too_large() -> String {
     format!(
         "larger than {} MiB, the limit for a fleet file or plan",
         MAX_FILE_BYTES >> 20

@@ -1,7 +1,7 @@
 //! The plan: per bot and field, what applying the fleet would change.
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,17 +12,13 @@ use serde_json::Map;
 
 use super::compare::{self, Verdict};
 use super::file::FleetBot;
+use super::file::{MAX_FILE_BYTES, read_limited, too_large};
 use super::problem::{FleetError, Problem};
 use super::read::{self, State};
 use crate::model::{BotRef, Chatbot, Field};
 
 /// The version of the plan format [`Plan::format`] holds.
 pub const PLAN_FORMAT: u32 = 1;
-
-/// The most bytes a plan file may hold (64 MiB, a plan of tens of thousands
-/// of bots): [`Plan::load`] reads no more than this and refuses a longer
-/// file, so that a wrong path (a device, a huge log) cannot exhaust memory.
-pub const PLAN_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A progress hook: (bots whose state is known, bots in the fleet).
 type ReadHook = Arc<dyn Fn(usize, usize) + Send + Sync>;
@@ -311,42 +307,26 @@ impl<'de> Deserialize<'de> for Plan {
 
 impl Plan {
     /// Reads a plan file written from [`Plan`]'s JSON, as written (see
-    /// [`Plan`]); refuses a file of more than [`PLAN_MAX_BYTES`] unread (a
-    /// stream without a size, such as a pipe, once that much is read).
-    /// Errors name the file and, where known, the line.
+    /// [`Plan`]); a file of more than [`MAX_FILE_BYTES`] is refused unread
+    /// ([`read_limited`]). Errors name the file and, where known, the line.
     pub fn load(path: impl AsRef<Path>) -> Result<Plan, FleetError> {
         let path = path.as_ref();
         let origin = path.display().to_string();
-        let refused = |rule: String| FleetError {
-            problems: vec![Problem::new(&origin, None, rule)],
-        };
-        let file =
-            std::fs::File::open(path).map_err(|e| refused(format!("cannot be read: {e}")))?;
-        // A file's size says it before a byte is read; a device or a pipe
-        // is read up to the limit and no further.
-        if file.metadata().is_ok_and(|m| m.len() > PLAN_MAX_BYTES) {
-            return Err(refused(too_large()));
-        }
-        let mut bytes = Vec::new();
-        file.take(PLAN_MAX_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| refused(format!("cannot be read: {e}")))?;
-        if bytes.len() as u64 > PLAN_MAX_BYTES {
-            return Err(refused(too_large()));
-        }
-        let text = String::from_utf8(bytes).map_err(|_| refused("is not UTF-8 text".into()))?;
+        let text = read_limited(path).map_err(|e| FleetError {
+            problems: vec![Problem::new(&origin, None, format!("cannot be read: {e}"))],
+        })?;
         Self::from_json(&text, &origin)
     }
 
     /// Reads a plan from its JSON text, as written (see [`Plan`]);
     /// `origin` names the file in errors. Text of more than
-    /// [`PLAN_MAX_BYTES`] is refused unread.
+    /// [`MAX_FILE_BYTES`] is refused unread.
     pub fn from_json(text: &str, origin: &str) -> Result<Plan, FleetError> {
         let refused = |line: Option<usize>, rule: String| FleetError {
             problems: vec![Problem::new(origin, line, rule)],
         };
-        if text.len() as u64 > PLAN_MAX_BYTES {
-            return Err(refused(None, too_large()));
+        if text.len() > MAX_FILE_BYTES {
+            return Err(refused(None, format!("is {}", too_large())));
         }
         // serde_json refuses nesting deeper than 128: no stack overflow.
         serde_json::from_str(text).map_err(|e| {
@@ -359,10 +339,6 @@ impl Plan {
             )
         })
     }
-}
-
-fn too_large() -> String {
-    format!("is larger than {PLAN_MAX_BYTES} bytes, the most a plan file may hold")
 }
 
 /// Counts of a [`Plan`]'s bots.

@@ -53,20 +53,24 @@ impl Problem {
 }
 
 /// `fleet.yaml:7: okchat:3317…: temperature: must be at most 2`.
+/// One line, whatever the file held: every part is shown with control
+/// characters escaped ([`crate::printable`]), so that a bot id or key from
+/// the file can neither drive a terminal nor forge another problem's line.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.origin)?;
+        use crate::printable::one_line;
+        f.write_str(&one_line(&self.origin))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
         f.write_str(":")?;
         if let Some(bot) = &self.bot {
-            write!(f, " {bot}:")?;
+            write!(f, " {}:", one_line(bot))?;
         }
         if let Some(field) = &self.field {
-            write!(f, " {field}:")?;
+            write!(f, " {}:", one_line(field))?;
         }
-        write!(f, " {}", self.rule)
+        write!(f, " {}", one_line(&self.rule))
     }
 }
 
@@ -145,7 +149,20 @@ fn distance(a: &[char], b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::closest;
+    use super::{Problem, closest};
+
+    #[test]
+    fn a_problem_is_one_line_with_control_characters_shown() {
+        let mut problem = Problem::new("fleet\u{1b}[2J.yaml", Some(3), "a rule\nforged: line");
+        problem.bot = Some("okchat:a\u{2028}b\u{202e}".into());
+        problem.field = Some("vendor.x\u{9b}".into());
+        let shown = problem.to_string();
+        assert_eq!(
+            shown,
+            "fleet\\e[2J.yaml:3: okchat:a\\u{2028}b\\u{202e}: vendor.x\\u{9b}: a rule\\nforged: line"
+        );
+        assert!(!shown.chars().any(crate::printable::needs_escape));
+    }
 
     #[test]
     fn a_typo_finds_its_field_and_a_stranger_finds_none() {

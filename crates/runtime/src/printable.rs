@@ -4,9 +4,17 @@
 //! instead. Bot names, descriptions and vendor messages are vendor text:
 //! printed raw, they would drive the user's terminal.
 //!
-//! Everything the CLI prints for people passes through [`visible`] (in
-//! `output.rs`, the one place that writes); `--json` keeps exact values,
-//! which JSON escapes itself.
+//! The one rule for the whole workspace: the `chatbots` CLI (every line
+//! it prints for people), the sandbox's console and the facade's errors
+//! about ids all escape through here; `--json` keeps exact values, which
+//! JSON escapes itself.
+//!
+//! ```
+//! use chatbots_runtime::printable::{one_line, visible};
+//!
+//! assert_eq!(one_line("Bot\u{1b}]0;owned\u{7}\n"), "Bot\\e]0;owned\\u{7}\\n");
+//! assert_eq!(visible("line one\nline\u{202e} two"), "line one\nline\\u{202e} two");
+//! ```
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -26,7 +34,7 @@ pub enum Newlines {
 /// their own), the bidirectional overrides, embeddings, isolates and marks
 /// (they reorder the text around them), and the line and paragraph
 /// separators.
-pub fn is_unsafe(c: char) -> bool {
+pub fn needs_escape(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
         | '\u{061c}' | '\u{200e}' | '\u{200f}'
@@ -35,14 +43,14 @@ pub fn is_unsafe(c: char) -> bool {
         | '\u{2066}'..='\u{2069}')
 }
 
-/// `text` with every [unsafe](is_unsafe) character written visibly:
+/// `text` with every [unsafe](needs_escape) character written visibly:
 /// `\e` for ESC, `\t`, `\r`, `\n` (unless `newlines` keeps them), `\0`,
 /// and `\u{…}` (Rust's notation, lower-case hex) for the others. A
 /// backslash stays as it is: the text stays readable (paths, regexes), and
 /// an escape never makes a control character. Borrowed when nothing needs
 /// escaping; linear in the length of `text`.
 pub fn escape(text: &str, newlines: Newlines) -> Cow<'_, str> {
-    let needs = |c: char| is_unsafe(c) && !(c == '\n' && newlines == Newlines::Keep);
+    let needs = |c: char| needs_escape(c) && !(c == '\n' && newlines == Newlines::Keep);
     let Some(first) = text.find(needs) else {
         return Cow::Borrowed(text);
     };
@@ -105,9 +113,9 @@ mod tests {
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
             let text = c.to_string();
             let escaped = one_line(&text);
-            if is_unsafe(c) {
+            if needs_escape(c) {
                 assert!(
-                    escaped.starts_with('\\') && !escaped.chars().any(is_unsafe),
+                    escaped.starts_with('\\') && !escaped.chars().any(needs_escape),
                     "{c:?} → {escaped:?}"
                 );
             } else {
@@ -127,10 +135,10 @@ mod tests {
         ) {
             for text in [text.as_str(), hostile.as_str()] {
                 let line = one_line(text);
-                proptest::prop_assert!(!line.chars().any(is_unsafe), "{:?}", line);
+                proptest::prop_assert!(!line.chars().any(needs_escape), "{:?}", line);
                 proptest::prop_assert!(line.len() <= 10 * text.len().max(1));
                 let kept = visible(text);
-                proptest::prop_assert!(!kept.chars().any(|c| is_unsafe(c) && c != '\n'));
+                proptest::prop_assert!(!kept.chars().any(|c| needs_escape(c) && c != '\n'));
                 proptest::prop_assert_eq!(kept.matches('\n').count(), text.matches('\n').count());
             }
         }
