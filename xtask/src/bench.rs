@@ -35,8 +35,12 @@ const ROUNDS: usize = 20;
 const QUICK_ROUNDS: usize = 3;
 
 /// Alarms: instructions of (a) over (b), of (c) over (b), and requests/s of
-/// (c) over (b) at 64 in flight with a vendor's latency.
-const MAX_SDK_OVER_RAW_INSTR: f64 = 1.10;
+/// (c) over (b) at 64 in flight with a vendor's latency. (a) over (b) was
+/// 1.10 until issue 19: since then the generated client reads every body
+/// whole inside its retry loop, so that a body cut off is retried, and
+/// hands on a response rebuilt around it — about 2.7k instructions a
+/// request (≈ 1 µs) that (b) does not spend, by decision, not by accident.
+const MAX_SDK_OVER_RAW_INSTR: f64 = 1.15;
 const MAX_FACADE_OVER_RAW_INSTR: f64 = 1.50;
 const MIN_FACADE_OVER_RAW_WITH_LATENCY: f64 = 0.99;
 
@@ -421,7 +425,7 @@ mod tests {
         };
         let table = render(&vendors, &instr, &tp, true);
         assert!(
-            table.contains("| a/b instr ≤ 1.10 | c/b instr ≤ 1.50 | c ≥ 0.99× b at 64 in flight, 10–30 ms latency |"),
+            table.contains("| a/b instr ≤ 1.15 | c/b instr ≤ 1.50 | c ≥ 0.99× b at 64 in flight, 10–30 ms latency |"),
             "{table}"
         );
         assert!(
