@@ -432,10 +432,10 @@ mod tests {
             table.contains("| one | PASS (1.050) | PASS (1.400) | MISS (0.980) |"),
             "{table}"
         );
-        let too_many = vec![[111_000.0, 100_000.0, 151_000.0]; n];
+        let too_many = vec![[116_000.0, 100_000.0, 151_000.0]; n];
         let table = render(&vendors, &too_many, &tp, false);
         assert!(
-            table.contains("| two | MISS (1.110) | MISS (1.510) |"),
+            table.contains("| two | MISS (1.160) | MISS (1.510) |"),
             "{table}"
         );
     }
