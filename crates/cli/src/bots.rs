@@ -231,7 +231,9 @@ pub async fn update(
 /// sets (vendor fields as `vendor.<key>`).
 fn patch_of(bot: &BotRef, fields: UpdateFields) -> Result<(ChatbotPatch, Vec<String>), Failure> {
     let instructions = match (&fields.instructions, &fields.instructions_file) {
-        (_, Some(path)) => Some(std::fs::read_to_string(path).map_err(|e| {
+        // Bounded like a fleet file: a wrong path (a device, a log) is
+        // refused, not read whole.
+        (_, Some(path)) => Some(chatbots::fleet::read_limited(path).map_err(|e| {
             Failure::message(format!("--instructions-file {}: {e}", path.display()))
         })?),
         (text, None) => text.clone(),

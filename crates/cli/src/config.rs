@@ -100,8 +100,10 @@ async fn sandbox_variables(url: &str) -> Result<HashMap<String, String>, Failure
             "--sandbox {url}: cannot read {endpoint}: {e} (is `cargo run -p chatbots-sandbox` running there?)"
         ))
     };
-    // The facade's HTTP settings (timeouts, TLS provider), for one request.
-    let http = ClientConfig::default()
+    // The facade's HTTP settings (timeouts, TLS provider, the most of a
+    // body it reads), for one request.
+    let config = ClientConfig::default();
+    let http = config
         .http_client()
         .map_err(|e| Failure::message(e.message))?;
     let response = http
@@ -115,8 +117,19 @@ async fn sandbox_variables(url: &str) -> Result<HashMap<String, String>, Failure
             "HTTP {status} (an older sandbox without this endpoint, or not a sandbox)"
         )));
     }
-    let text = response.text().await.map_err(|e| unreachable(&e))?;
-    let document: SandboxDocument = serde_json::from_str(&text)
+    // Whatever answers at URL, no more than the facade reads of an answer.
+    let mut response = response;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| unreachable(&e))? {
+        if body.len() + chunk.len() > config.max_response_bytes {
+            return Err(unreachable(&format!(
+                "an answer longer than {} bytes (not a sandbox)",
+                config.max_response_bytes
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let document: SandboxDocument = serde_json::from_slice(&body)
         .map_err(|e| unreachable(&format!("not the sandbox's credentials document: {e}")))?;
     variables(document)
 }

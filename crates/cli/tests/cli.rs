@@ -607,6 +607,54 @@ fn list_get_and_update_a_bot() {
     );
 }
 
+/// A wrong `--instructions-file` (a device without end) is refused at the
+/// fleet-file limit, not read until memory runs out; nothing is sent.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_instructions_file_is_refused() {
+    let harness = Harness::start();
+    let before = harness.vendor_requests();
+    let update =
+        run(&mut harness.chatbots(&["update", PURETALK_BOT, "--instructions-file", "/dev/zero"]));
+    assert_eq!(update.status.code(), Some(1), "{}", show(&update));
+    assert_eq!(harness.vendor_requests(), before, "nothing sent");
+    assert!(
+        text(&update.stderr).contains("--instructions-file /dev/zero")
+            && text(&update.stderr).contains("larger than"),
+        "{}",
+        show(&update)
+    );
+}
+
+/// `--sandbox` at something that answers without end is refused once the
+/// answer passes the facade's body limit.
+#[test]
+fn a_sandbox_url_answering_without_end_is_refused() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut head = [0u8; 1024];
+            let _ = stream.read(&mut head);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n");
+            let chunk = vec![b' '; 64 * 1024];
+            // Until the client hangs up.
+            while stream.write_all(&chunk).is_ok() {}
+        }
+    });
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+    clean_env(&mut command);
+    let url = format!("http://{addr}");
+    let list = run(command.args(["--sandbox", &url, "list", "okchat"]));
+    assert_eq!(list.status.code(), Some(1), "{}", show(&list));
+    assert!(
+        text(&list.stderr).contains("longer than"),
+        "{}",
+        show(&list)
+    );
+}
+
 #[test]
 fn help_names_every_vendor_and_its_credential_variables() {
     let harness = Harness::start();
