@@ -19,7 +19,8 @@ impl Chatbots {
     /// update request does not have, and bots at vendors this client has
     /// no credentials for. Every problem is reported, each with its line.
     /// Nothing is sent. ([`Fleet::parse`] already checks all but the
-    /// credentials: a fleet it returns fails here only for those.)
+    /// credentials: for a fleet it returns only those are checked here, the
+    /// vendors' rules are not run a second time.)
     ///
     /// ```
     /// use chatbots::Chatbots;
@@ -51,7 +52,9 @@ impl Chatbots {
                     format!("no credentials for {vendor}: {vars} is not set (or configure it with Chatbots::builder())"),
                 ));
             }
-            problems.extend(rules.problems(fleet.origin(), bot, true));
+            if !fleet.rules_checked {
+                problems.extend(rules.problems(fleet.origin(), bot, true));
+            }
         }
         FleetError::check(problems)
     }

@@ -23,6 +23,10 @@ pub struct Fleet {
     bots: Vec<FleetBot>,
     /// Comment lines written at the top by [`to_yaml`](Fleet::to_yaml).
     header: Vec<String>,
+    /// Whether every bot already passed the vendors' rules (a parsed
+    /// fleet: [`Fleet::parse`] checks them; no API changes a fleet's bots
+    /// after), so that `check_fleet` does not run them again.
+    pub(crate) rules_checked: bool,
 }
 
 impl PartialEq for Fleet {
@@ -477,6 +481,7 @@ impl Fleet {
             origin: origin.to_string(),
             bots: fleet_bots,
             header: Vec::new(),
+            rules_checked: true,
         })
     }
 
@@ -592,6 +597,7 @@ impl Fleet {
             origin: origin.into(),
             bots,
             header: Vec::new(),
+            rules_checked: false,
         }
     }
 

@@ -461,7 +461,7 @@ impl crate::Chatbots {
     /// print!("{plan}");
     /// std::fs::write("plan.json", serde_json::to_string_pretty(&plan)?)?;
     /// // Later, once approved:
-    /// let plan = serde_json::from_str(&std::fs::read_to_string("plan.json")?)?;
+    /// let plan = chatbots::fleet::Plan::load("plan.json")?;
     /// let report = bots.apply(&plan, &ApplyOptions::new()).await?;
     /// println!("{} changed, {} failed", report.changed(), report.failed());
     /// # Ok(())
