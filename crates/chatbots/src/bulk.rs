@@ -8,7 +8,7 @@ use std::sync::Arc;
 use futures::stream::{self, StreamExt};
 
 use crate::Chatbots;
-use crate::error::Error;
+use crate::error::{Error, Subject};
 use crate::model::{BotRef, ChatbotPatch, Vendor, repeats};
 
 /// What [`Chatbots::update_many`] reports after each bot: how far it is
@@ -174,7 +174,10 @@ impl Chatbots {
                     first + 1,
                     index + 1
                 );
-                (index, Error::invalid(items[index].0.vendor, "bot", rule))
+                (
+                    index,
+                    Error::invalid(items[index].0.vendor, Subject::BotId("bot".into()), rule),
+                )
             })
             .collect();
         let refused: Vec<BulkOutcome> = items

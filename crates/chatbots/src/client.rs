@@ -8,15 +8,17 @@ use chatbots_runtime::{ClientConfig, Pacing, RateLimit, RetryPolicy, SecretStrin
 use futures::future;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 
-use crate::error::{Error, ErrorKind};
+use crate::capabilities::VendorInfo;
+use crate::error::{Error, ErrorKind, Subject};
 use crate::listing;
 use crate::model::{BotRef, Chatbot, ChatbotPatch, Vendor};
 use crate::vendors::{self, Connect, Driver, VendorApi};
 
 /// The environment variables that hold each vendor's credentials (none
-/// for a vendor not compiled in).
+/// for a vendor not compiled in): [`VendorInfo::credential_variables`],
+/// for a vendor that may not be compiled in.
 pub fn credential_variables(vendor: Vendor) -> &'static [&'static str] {
-    vendors::find(vendor).map_or(&[], |r| r.credentials)
+    VendorInfo::of(vendor).map_or(&[], VendorInfo::credential_variables)
 }
 
 /// Configures a [`Chatbots`] client: credentials per vendor, base URLs,
@@ -120,6 +122,34 @@ impl ChatbotsBuilder {
         self
     }
 
+    /// Replaces the settings every vendor's client shares with `config`:
+    /// timeouts, retry policy, pacing, user agent and the largest body
+    /// read (the methods above each set one of them; call them after this
+    /// one to change one). A base URL belongs to one vendor
+    /// ([`base_url`](Self::base_url)): [`build`](Self::build) refuses a
+    /// `config` that sets one, rather than ignore it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chatbots::{Chatbots, ClientConfig, ErrorKind};
+    ///
+    /// let config = ClientConfig {
+    ///     user_agent: "support-tools/2.1".into(),
+    ///     timeout: Duration::from_secs(5),
+    ///     ..ClientConfig::default()
+    /// };
+    /// let bots = Chatbots::builder().client_config(config.clone()).okchat_api_key("0123abcd").build();
+    /// assert!(bots.is_ok());
+    ///
+    /// let one_url = ClientConfig { base_url: Some("http://127.0.0.1:9".into()), ..config };
+    /// let err = Chatbots::builder().client_config(one_url).build().unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::Config);
+    /// ```
+    pub fn client_config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
     /// Reads credentials and base URLs from the environment: each
     /// vendor's [`credential_variables`] (`OKCHAT_API_KEY`, …) and
     /// `<VENDOR>_BASE_URL`. An empty variable counts as unset. A vendor
@@ -176,6 +206,16 @@ impl ChatbotsBuilder {
     /// Builds the client. Fails on an unusable credential or base URL, or
     /// on credentials for a vendor not compiled in.
     pub fn build(self) -> Result<Chatbots, Error> {
+        if let Some(url) = &self.config.base_url {
+            return Err(Error::config(
+                None,
+                format!(
+                    "ClientConfig::base_url ({}) names no vendor: set each vendor's with \
+                     ChatbotsBuilder::base_url(vendor, url)",
+                    crate::printable::one_line(url)
+                ),
+            ));
+        }
         for vendor in self.credentials.keys() {
             vendors::find(*vendor)?;
         }
@@ -269,6 +309,78 @@ impl Chatbots {
         Self::builder().from_env()?.build()
     }
 
+    /// Reads `bot`, where the vendor has a read endpoint.
+    pub async fn get(&self, bot: &BotRef) -> Result<Chatbot, Error> {
+        if vendors::find(bot.vendor)?.get_operation.is_none() {
+            return Err(Error::unsupported(
+                bot.vendor,
+                Subject::Operation("get".into()),
+            ));
+        }
+        self.driver(bot.vendor)?.get(bot).await
+    }
+
+    /// Every chatbot at `vendor`, across all pages of the vendor's list,
+    /// each once, where the vendor has a list endpoint. See
+    /// [`list_stream`](Self::list_stream) to hold one page at a time.
+    pub async fn list(&self, vendor: Vendor) -> Result<Vec<Chatbot>, Error> {
+        self.list_stream(vendor).try_collect().await
+    }
+
+    /// Every chatbot at `vendor`, as a stream that asks for the next page
+    /// of the vendor's list only when the caller has read the previous
+    /// one: listing 10,000 bots holds one page in memory. Each bot comes
+    /// once. The stream ends after the vendor's last page, or on an empty
+    /// page or one that repeats the previous page (a vendor that ignores
+    /// paging), and ends after yielding the first error.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use chatbots::{Chatbots, Vendor};
+    ///
+    /// # async fn demo(bots: Chatbots) -> Result<(), chatbots::Error> {
+    /// let mut all = bots.list_stream(Vendor::PureTalk);
+    /// while let Some(bot) = all.try_next().await? {
+    ///     println!("{}: {:?}", bot.bot, bot.name);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_stream(
+        &self,
+        vendor: Vendor,
+    ) -> impl Stream<Item = Result<Chatbot, Error>> + Send + Unpin + '_ {
+        let driver = vendors::find(vendor).and_then(|registered| {
+            if registered.list_operation.is_none() {
+                return Err(Error::unsupported(
+                    vendor,
+                    Subject::Operation("list".into()),
+                ));
+            }
+            self.driver(vendor)
+        });
+        match driver {
+            // Boxed, so that callers can `.next()` it without pinning.
+            Ok(driver) => listing::every_bot(driver).boxed().left_stream(),
+            Err(e) => stream::once(future::ready(Err(e))).right_stream(),
+        }
+    }
+
+    /// Applies `patch` to `bot`. Refused before sending when a field is not
+    /// supported by the vendor or breaks a documented rule.
+    ///
+    /// Retried after transient failures: every vendor's update sets absolute
+    /// values, so sending it twice is safe.
+    pub async fn update(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
+        self.driver(bot.vendor)?.update(bot, patch).await
+    }
+
+    /// Whether [`update`](Self::update) would send `patch` to `bot`: the
+    /// same checks, nothing sent.
+    pub fn check_update(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
+        self.driver(bot.vendor)?.check(bot, patch)
+    }
+
     /// The vendors that have credentials.
     pub fn vendors(&self) -> &[Vendor] {
         &self.configured
@@ -311,14 +423,16 @@ impl Chatbots {
 
     /// Whether the facade can read one of `vendor`'s bots
     /// ([`get`](Self::get)): the vendor has a read endpoint and is compiled in.
+    #[deprecated(note = "use `VendorInfo::of(vendor).is_some_and(|v| v.can_get())`")]
     pub fn can_get(vendor: Vendor) -> bool {
-        vendors::find(vendor).is_ok_and(|r| r.get_operation.is_some())
+        VendorInfo::of(vendor).is_some_and(VendorInfo::can_get)
     }
 
     /// Whether the facade can list `vendor`'s bots ([`list`](Self::list)):
     /// the vendor has a list endpoint and is compiled in.
+    #[deprecated(note = "use `VendorInfo::of(vendor).is_some_and(|v| v.can_list())`")]
     pub fn can_list(vendor: Vendor) -> bool {
-        vendors::find(vendor).is_ok_and(|r| r.list_operation.is_some())
+        VendorInfo::of(vendor).is_some_and(VendorInfo::can_list)
     }
 
     fn driver(&self, vendor: Vendor) -> Result<&dyn Driver, Error> {
@@ -332,72 +446,6 @@ impl Chatbots {
     /// The typed client of `V`, for the escape-hatch accessors.
     pub(crate) fn typed<V: VendorApi>(&self) -> Result<&V::Client, Error> {
         vendors::client::<V>(self.drivers.get(&V::VENDOR).map(|d| &**d))
-    }
-
-    /// Applies `patch` to `bot`. Refused before sending when a field is not
-    /// supported by the vendor or breaks a documented rule.
-    ///
-    /// Retried after transient failures: every vendor's update sets absolute
-    /// values, so sending it twice is safe.
-    pub async fn update(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
-        self.driver(bot.vendor)?.update(bot, patch).await
-    }
-
-    /// Whether [`update`](Self::update) would send `patch` to `bot`: the
-    /// same checks, nothing sent.
-    pub fn check_update(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
-        self.driver(bot.vendor)?.check(bot, patch)
-    }
-
-    /// Reads `bot`, where the vendor has a read endpoint.
-    pub async fn get(&self, bot: &BotRef) -> Result<Chatbot, Error> {
-        if vendors::find(bot.vendor)?.get_operation.is_none() {
-            return Err(Error::unsupported(bot.vendor, "get"));
-        }
-        self.driver(bot.vendor)?.get(bot).await
-    }
-
-    /// Every chatbot at `vendor`, across all pages of the vendor's list,
-    /// each once, where the vendor has a list endpoint. See
-    /// [`list_stream`](Self::list_stream) to hold one page at a time.
-    pub async fn list(&self, vendor: Vendor) -> Result<Vec<Chatbot>, Error> {
-        self.list_stream(vendor).try_collect().await
-    }
-
-    /// Every chatbot at `vendor`, as a stream that asks for the next page
-    /// of the vendor's list only when the caller has read the previous
-    /// one: listing 10,000 bots holds one page in memory. Each bot comes
-    /// once. The stream ends after the vendor's last page, or on an empty
-    /// page or one that repeats the previous page (a vendor that ignores
-    /// paging), and ends after yielding the first error.
-    ///
-    /// ```no_run
-    /// use futures::TryStreamExt;
-    /// use chatbots::{Chatbots, Vendor};
-    ///
-    /// # async fn demo(bots: Chatbots) -> Result<(), chatbots::Error> {
-    /// let mut all = bots.list_stream(Vendor::PureTalk);
-    /// while let Some(bot) = all.try_next().await? {
-    ///     println!("{}: {:?}", bot.bot, bot.name);
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn list_stream(
-        &self,
-        vendor: Vendor,
-    ) -> impl Stream<Item = Result<Chatbot, Error>> + Send + Unpin + '_ {
-        let driver = vendors::find(vendor).and_then(|registered| {
-            if registered.list_operation.is_none() {
-                return Err(Error::unsupported(vendor, "list"));
-            }
-            self.driver(vendor)
-        });
-        match driver {
-            // Boxed, so that callers can `.next()` it without pinning.
-            Ok(driver) => listing::every_bot(driver).boxed().left_stream(),
-            Err(e) => stream::once(future::ready(Err(e))).right_stream(),
-        }
     }
 }
 
@@ -413,6 +461,65 @@ pub(crate) fn not_configured(vendor: Vendor) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `ClientConfig` given whole reaches every request: its user agent
+    /// is the one a vendor sees.
+    #[tokio::test]
+    async fn a_client_config_reaches_the_requests() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                head.extend_from_slice(&buf[..n]);
+            }
+            let answer =
+                b"HTTP/1.1 404 Not Found\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+            socket.write_all(answer).await.unwrap();
+            String::from_utf8_lossy(&head).to_lowercase()
+        });
+        let config = ClientConfig {
+            user_agent: "config-probe/1".into(),
+            retry: RetryPolicy::disabled(),
+            ..ClientConfig::default()
+        };
+        let bots = Chatbots::builder()
+            .client_config(config)
+            .okchat_api_key("0123abcd")
+            .base_url(Vendor::OkChat, url)
+            .build()
+            .unwrap();
+        let bot = BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f");
+        let err = bots.get(&bot).await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::NotFound, "{err}");
+        let head = server.await.unwrap();
+        assert!(head.contains("user-agent: config-probe/1"), "{head}");
+    }
+
+    #[test]
+    fn a_client_config_with_one_base_url_is_refused() {
+        let config = ClientConfig {
+            base_url: Some("http://127.0.0.1:9".into()),
+            ..ClientConfig::default()
+        };
+        let err = Chatbots::builder()
+            .client_config(config)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Config);
+        assert!(
+            err.to_string().contains("ChatbotsBuilder::base_url"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn base_urls_are_known_for_every_vendor() {

@@ -9,9 +9,40 @@ use chatbots_runtime::{AuthError, BodyTooLarge, CallRecord};
 use progenitor_client::Error as ClientError;
 use serde_json::Value;
 
+use crate::field::Field;
 use crate::model::Vendor;
 
-/// What went wrong, for a program to match on.
+/// What went wrong, for a program to match on: [`Error::kind`].
+///
+/// The kinds before sending — [`Config`](Self::Config),
+/// [`InvalidInput`](Self::InvalidInput), [`Unsupported`](Self::Unsupported)
+/// — mean nothing reached the vendor; fix the input or the setup. The
+/// others come from the vendor's answer (or its absence);
+/// [`Error::is_retryable`] says which may pass later.
+///
+/// ```
+/// use chatbots::{BotRef, ChatbotPatch, Chatbots, ErrorKind, Field, Subject, Vendor};
+///
+/// let bots = Chatbots::builder().puretalk_api_key("0123abcd").build().unwrap();
+/// let bot = BotRef::new(Vendor::PureTalk, "123e4567-e89b-12d3-a456-426614174000");
+///
+/// // PureTalk has no description: refused before anything is sent.
+/// let err = bots.check_update(&bot, &ChatbotPatch::new().description("Front desk")).unwrap_err();
+/// assert!(matches!(
+///     err.kind(),
+///     ErrorKind::Unsupported { field: Subject::Field(Field::Description) }
+/// ));
+///
+/// // A model outside PureTalk's documented enum: which field, which rule.
+/// let err = bots.check_update(&bot, &ChatbotPatch::new().model("gpt-4")).unwrap_err();
+/// match err.kind() {
+///     ErrorKind::InvalidInput { field, rule } => {
+///         assert_eq!(field, "model");
+///         assert!(rule.starts_with("must be one of"), "{rule}");
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -29,15 +60,18 @@ pub enum ErrorKind {
     Conflict,
     /// The input breaks a documented rule. Nothing was sent.
     InvalidInput {
-        /// The field, as the vendor or [`ChatbotPatch`](crate::ChatbotPatch) names it.
-        field: String,
+        /// What breaks it: a shared field, a vendor field, the bot id, the
+        /// whole patch, … (it compares with text as it is shown:
+        /// `field == "temperature"`).
+        field: Subject,
         /// The rule it breaks.
         rule: String,
     },
     /// The vendor has no such field or operation. Nothing was sent.
     Unsupported {
-        /// The field or operation.
-        field: String,
+        /// The shared field, vendor field or operation
+        /// ([`Subject::Operation`]: `get`, `list`).
+        field: Subject,
     },
     /// The vendor refused the request: validation failed on its side (HTTP
     /// 400/422), or it reported failure inside a 2xx answer.
@@ -64,6 +98,168 @@ pub enum ErrorKind {
     /// A fleet plan could not read the bot when it was made, so it holds no
     /// change for it; nothing was sent. Plan again.
     NotRead,
+}
+
+/// What an [`ErrorKind::InvalidInput`] or [`ErrorKind::Unsupported`] error
+/// is about, to match on. `Display` shows it as the error's message names
+/// it (`temperature`, `settings.prompt`, `(patch)`).
+///
+/// Subjects compare by that text, with each other and with strings, so
+/// `field == "temperature"` holds for the shared field and for a vendor
+/// field of that name alike: a vendor's schema speaks of its own field,
+/// which is often the shared field's namesake. Match on the variant to
+/// tell them apart.
+///
+/// ```
+/// use chatbots::{BotRef, ChatbotPatch, Chatbots, ErrorKind, Field, Subject, Vendor};
+///
+/// let bots = Chatbots::builder().okchat_api_key("0123abcd").build().unwrap();
+/// let bot = BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f");
+/// let err = bots.check_update(&bot, &ChatbotPatch::new().temperature(0.5)).unwrap_err();
+/// assert!(matches!(
+///     err.kind(),
+///     ErrorKind::Unsupported { field: Subject::Field(Field::Temperature) }
+/// ));
+/// let ErrorKind::Unsupported { field } = err.kind() else { unreachable!() };
+/// assert_eq!(field, "temperature");
+///
+/// let err = bots.check_update(&bot, &ChatbotPatch::new()).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::InvalidInput { field: Subject::Patch, .. }));
+/// ```
+// Names are `Box<str>` (one word less than `String`), so that every call's
+// `Result` stays within clippy's large-error bound.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Subject {
+    /// A shared field ([`ChatbotPatch`](crate::ChatbotPatch)'s).
+    Field(Field),
+    /// A field of the vendor's own request body, by its path as the spec
+    /// names it (`settings.prompt`, `items[0].name`).
+    VendorField(Box<str>),
+    /// The bot's id, by the name the vendor's API gives it (`orderId`,
+    /// `chatbotId`), or `bot` where no vendor names it.
+    BotId(Box<str>),
+    /// A parameter of a vendor call other than the bot id (`page`).
+    Parameter(Box<str>),
+    /// An operation of the facade (`get`, `list`).
+    Operation(Box<str>),
+    /// The patch as a whole (it changes nothing); shown as `(patch)`.
+    Patch,
+    /// The vendor patch as a whole (for another vendor, or not the
+    /// vendor's body); shown as `vendor`.
+    VendorPatch,
+    /// The update body built from the patch, which the vendor's generated
+    /// type cannot hold; shown as `(body)`.
+    Body,
+    /// The request, which could not be built; shown as `(request)`.
+    Request,
+}
+
+impl Subject {
+    /// The subject as errors name it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Subject::Field(field) => field.name(),
+            Subject::VendorField(name)
+            | Subject::BotId(name)
+            | Subject::Parameter(name)
+            | Subject::Operation(name) => name,
+            Subject::Patch => "(patch)",
+            Subject::VendorPatch => "vendor",
+            Subject::Body => "(body)",
+            Subject::Request => "(request)",
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AsRef<str> for Subject {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// By the text shown (see [`Subject`]).
+impl PartialEq for Subject {
+    fn eq(&self, other: &Subject) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Subject {}
+
+impl std::hash::Hash for Subject {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq<str> for Subject {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Subject {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Subject {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<Subject> for str {
+    fn eq(&self, other: &Subject) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Subject> for &str {
+    fn eq(&self, other: &Subject) -> bool {
+        *self == other.as_str()
+    }
+}
+
+/// The subject a text names, as errors show it: a shared field's name is
+/// [`Subject::Field`], `(patch)`, `vendor`, `(body)` and `(request)` their
+/// variants, `get` and `list` [`Subject::Operation`], anything else a
+/// [`Subject::VendorField`].
+impl From<&str> for Subject {
+    fn from(text: &str) -> Self {
+        match text {
+            "(patch)" => Subject::Patch,
+            "vendor" => Subject::VendorPatch,
+            "(body)" => Subject::Body,
+            "(request)" => Subject::Request,
+            "get" | "list" => Subject::Operation(text.into()),
+            _ => match Field::from_name(text) {
+                Some(field) => Subject::Field(field),
+                None => Subject::VendorField(text.into()),
+            },
+        }
+    }
+}
+
+/// As [`From<&str>`](#impl-From%3C%26str%3E-for-Subject).
+impl From<String> for Subject {
+    fn from(text: String) -> Self {
+        Subject::from(text.as_str())
+    }
+}
+
+impl From<Field> for Subject {
+    fn from(field: Field) -> Self {
+        Subject::Field(field)
+    }
 }
 
 /// An error from any vendor, with what is known about it.
@@ -149,12 +345,8 @@ impl Error {
         Self::new(ErrorKind::Config, vendor, message)
     }
 
-    pub(crate) fn invalid(
-        vendor: Vendor,
-        field: impl Into<String>,
-        rule: impl Into<String>,
-    ) -> Self {
-        let (field, rule) = (field.into(), rule.into());
+    pub(crate) fn invalid(vendor: Vendor, field: Subject, rule: impl Into<String>) -> Self {
+        let rule = rule.into();
         let message = format!("`{field}` {rule}");
         Self::new(
             ErrorKind::InvalidInput { field, rule },
@@ -173,8 +365,7 @@ impl Error {
         Self::decode(vendor, &error).caused_by(error)
     }
 
-    pub(crate) fn unsupported(vendor: Vendor, field: impl Into<String>) -> Self {
-        let field = field.into();
+    pub(crate) fn unsupported(vendor: Vendor, field: Subject) -> Self {
         let message = format!("{vendor} does not support `{field}`");
         Self::new(ErrorKind::Unsupported { field }, Some(vendor), message)
     }
@@ -306,10 +497,11 @@ impl std::error::Error for Error {
     }
 }
 
-/// A failure a vendor reported inside a 2xx answer (an envelope's
-/// `success: false` and the like), as an error with its code and message.
-impl From<(Vendor, chatbots_runtime::VendorFailure)> for Error {
-    fn from((vendor, failure): (Vendor, chatbots_runtime::VendorFailure)) -> Self {
+impl Error {
+    /// A failure a vendor reported inside a 2xx answer (an envelope's
+    /// `success: false` and the like), as an error with its code and
+    /// message.
+    pub(crate) fn vendor_failure(vendor: Vendor, failure: chatbots_runtime::VendorFailure) -> Self {
         let body = serde_json::json!({"code": failure.code, "message": failure.message});
         let shape = ErrorShape {
             code: &["/code"],
@@ -402,7 +594,7 @@ async fn classify_answer<E: serde::Serialize>(
         ClientError::CommunicationError(e)
         | ClientError::ResponseBodyError(e)
         | ClientError::InvalidUpgrade(e) => transport(vendor, e, record),
-        ClientError::InvalidRequest(message) => Error::invalid(vendor, "(request)", message),
+        ClientError::InvalidRequest(message) => Error::invalid(vendor, Subject::Request, message),
         // Only the `pre` hook makes these: credentials that could not be
         // applied. The facade obtains them ahead of the call (typed, see
         // `Error::auth`), so this is a token dropped in between; a new call

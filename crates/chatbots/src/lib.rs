@@ -25,6 +25,49 @@
 //! # }
 //! ```
 //!
+//! # Trying it without credentials
+//!
+//! The `chatbots-sandbox` crate emulates every vendor's API on your machine
+//! (state, auth, error shapes, rate limits, fault injection), with fixed
+//! public credentials and seeded bots: no account, nothing leaves
+//! 127.0.0.1. In a program or a test, start one with
+//! `chatbots_sandbox::Sandbox::start()` and point the client at it:
+//!
+//! ```
+//! use chatbots::{BotRef, ChatbotPatch, Chatbots, Field, Vendor};
+//! use chatbots_sandbox::Sandbox;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start().await?; // every vendor, on a free port
+//! let bots = Chatbots::builder()
+//!     // The sandbox's OKChat key (its README lists every vendor's).
+//!     .okchat_api_key("5a1dbb0c5a1dbb0c5a1dbb0c5a1dbb0c5a1dbb0c5a1dbb0c")
+//!     .base_url(Vendor::OkChat, sandbox.base_url(Vendor::OkChat))
+//!     .build()?;
+//! // A bot the sandbox seeds.
+//! let bot = BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f");
+//! bots.update(&bot, &ChatbotPatch::new().greeting("Hello from the sandbox")).await?;
+//! let read = bots.get(&bot).await?;
+//! assert_eq!(read.field(Field::Greeting).as_deref(), Some("Hello from the sandbox"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! From a shell, run the sandbox standalone (`cargo run -p chatbots-sandbox
+//! -- --port 8080`, or the installed `chatbots-sandbox` binary) and give the
+//! CLI its URL: `chatbots --sandbox http://127.0.0.1:8080 vendors`, then
+//! `list`, `get`, `update`, and fleet `export`/`plan`/`apply` as with real
+//! vendors. The CLI reads the sandbox's base URLs and credentials from it.
+//!
+//! # Shared fields
+//!
+//! Each setting several vendors share is a [`Field`]; a [`ChatbotPatch`]
+//! sets some, a [`Chatbot`] reports what its vendor reads back, both
+//! through the same typed API ([`ChatbotPatch::set`], [`ChatbotPatch::get`],
+//! [`Chatbot::get`], each a [`FieldValue`]), so code can walk the fields as
+//! data. [`VendorInfo`] says which fields and calls each vendor supports.
+//!
 //! # What maps where
 //!
 //! A shared field maps to a vendor only where the vendor's field means the
@@ -67,8 +110,10 @@
 #![forbid(unsafe_code)]
 
 mod bulk;
+pub mod capabilities;
 mod client;
 mod error;
+mod field;
 pub mod fleet;
 mod listing;
 mod mapping;
@@ -76,11 +121,14 @@ mod model;
 mod vendors;
 
 pub use bulk::{BulkOptions, BulkOutcome, BulkRefused, Progress};
+#[allow(deprecated)]
+pub use capabilities::capability_table;
+pub use capabilities::{VendorInfo, vendor_field};
 pub use chatbots_runtime::printable;
 pub use chatbots_runtime::{AuthError, ClientConfig, Pacing, RateLimit, RetryPolicy, SecretString};
 pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
-pub use error::{Error, ErrorKind};
-pub use mapping::{capability_table, vendor_field};
-pub use model::{BotRef, Chatbot, ChatbotPatch, Field, ParseBotRefError, Vendor};
+pub use error::{Error, ErrorKind, Subject};
+pub use field::{Field, FieldKind, FieldKindError, FieldValue, UnknownField};
+pub use model::{BotRef, Chatbot, ChatbotPatch, ParseBotRefError, Vendor};
 pub use vendors::VendorPatch;
 pub use vendors::crates::*;

@@ -2,20 +2,20 @@
 //! from its read answer (each vendor's table is in its module under
 //! `vendors/`), and the update body built from a [`ChatbotPatch`]. The
 //! capability table in the docs and the README is rendered from the
-//! tables, so the two cannot disagree.
+//! tables (`capabilities.rs`), so the two cannot disagree.
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::Error;
+use crate::error::{Error, Subject};
 use crate::model::{Chatbot, ChatbotPatch, Field, FieldValue, Vendor};
-use crate::vendors::{self, VendorApi};
+use crate::vendors::VendorApi;
 
 /// How a shared value becomes the vendor's value when it is not taken as
 /// is, exactly or refused (never rounded or guessed): what the capability
 /// table says about it (`whole numbers only`), and the conversion, which
 /// gives the vendor's value or the rule the shared value breaks.
-pub(crate) type Convert = (&'static str, fn(FieldValue<'_>) -> Result<Value, String>);
+pub(crate) type Convert = (&'static str, fn(&FieldValue) -> Result<Value, String>);
 
 /// A place in a vendor's update body: as a JSON pointer for people, as
 /// property names for building the body.
@@ -46,7 +46,7 @@ macro_rules! at {
 pub(crate) use at;
 
 /// How a vendor's typed bot reports a shared field.
-pub(crate) type Read<B> = fn(&B) -> Option<FieldValue<'_>>;
+pub(crate) type Read<B> = fn(&B) -> Option<FieldValue>;
 
 /// One shared field at one vendor: where it is written in the update body,
 /// and where it is read in the bot of type `B` the read answers carry.
@@ -65,6 +65,13 @@ pub(crate) struct FieldMap<B: 'static> {
 /// (read back as text from the typed bot), `number |b| …` (read back as a
 /// number), or nothing after the place (not read back), optionally followed
 /// by `, convert CONVERSION`.
+///
+/// What `text` or `number` reads is any type that is [`ToFieldValue`] of
+/// that kind: `String` or `Option<String>`, a number or an `Option` of
+/// one, so a field the read answer requires reads as well as an optional
+/// one. A field of the other kind (`text` for `Temperature`) does not
+/// compile, and neither does a read of a type that is not a value of the
+/// kind: the error names the vendor module's row.
 macro_rules! field {
     ($field:ident at $($name:literal)/+ $(, convert $convert:expr)?) => {
         $crate::mapping::FieldMap {
@@ -74,43 +81,110 @@ macro_rules! field {
             read: None,
         }
     };
-    ($field:ident at $($name:literal)/+, text |$bot:ident| $read:expr) => {
+    ($field:ident at $($name:literal)/+, $kind:ident |$bot:ident| $read:expr) => {
         $crate::mapping::FieldMap {
-            field: $crate::model::Field::$field,
+            field: {
+                const {
+                    assert!(
+                        matches!(
+                            $crate::model::Field::$field.kind(),
+                            $crate::mapping::field!(@kind $kind)
+                        ),
+                        concat!(
+                            "`field!`: `", stringify!($field), "` is not read as ",
+                            stringify!($kind), " (`text` or `number`, as `Field::kind` says)"
+                        ),
+                    )
+                };
+                $crate::model::Field::$field
+            },
             target: $crate::mapping::at!($($name)/+),
             convert: None,
-            read: Some(|$bot| $read.as_deref().map($crate::model::FieldValue::Text)),
+            // Both the read and the method are the row's own tokens, so a
+            // type that is no value of the kind is reported at the row.
+            read: Some(|$bot| {
+                use $crate::mapping::ReadField as _;
+                $read.$kind()
+            }),
         }
     };
-    ($field:ident at $($name:literal)/+, number |$bot:ident| $read:expr) => {
-        $crate::mapping::FieldMap {
-            field: $crate::model::Field::$field,
-            target: $crate::mapping::at!($($name)/+),
-            convert: None,
-            read: Some(|$bot| $read.map($crate::model::FieldValue::Number)),
-        }
-    };
+    (@kind text) => { $crate::field::FieldKind::Text };
+    (@kind number) => { $crate::field::FieldKind::Number };
     (@convert) => { None };
     (@convert $convert:expr) => { Some($convert) };
 }
 pub(crate) use field;
 
-/// Where `field` goes at `vendor`: the JSON pointer into the update body,
-/// or `None` when the vendor does not support it (or is not compiled in).
-pub fn vendor_field(vendor: Vendor, field: Field) -> Option<&'static str> {
-    let registered = vendors::find(vendor).ok()?;
-    (registered.field)(field).map(|(target, _)| target.pointer)
+/// The kinds of value a [`field!`] row reads, as type parameters of
+/// [`ToFieldValue`]: text.
+pub(crate) enum Text {}
+/// … and numbers.
+pub(crate) enum Number {}
+
+/// A value in a vendor's typed read answer that reports a shared field of
+/// kind `K` ([`Text`] or [`Number`]); `None` when the answer leaves it out.
+#[diagnostic::on_unimplemented(
+    message = "a `field!` row reads `{Self}`, which is not a shared field's value of this kind",
+    label = "`text` reads `String` or `Option<String>`; `number` reads `f64`, `f32`, `i32`, `u32` or an `Option` of one"
+)]
+pub(crate) trait ToFieldValue<K> {
+    /// The shared value.
+    fn to_field_value(&self) -> Option<FieldValue>;
 }
 
-fn convert<B>(vendor: Vendor, m: &FieldMap<B>, value: FieldValue<'_>) -> Result<Value, Error> {
-    let field = m.field.name();
-    let refused = |rule| Error::invalid(vendor, field, rule);
+/// `value.text()`, `value.number()`: [`ToFieldValue`] of a kind, called
+/// as `field!` rows name the kind.
+pub(crate) trait ReadField {
+    fn text(&self) -> Option<FieldValue>
+    where
+        Self: ToFieldValue<Text>,
+    {
+        self.to_field_value()
+    }
+
+    fn number(&self) -> Option<FieldValue>
+    where
+        Self: ToFieldValue<Number>,
+    {
+        self.to_field_value()
+    }
+}
+
+impl<T: ?Sized> ReadField for T {}
+
+impl ToFieldValue<Text> for String {
+    fn to_field_value(&self) -> Option<FieldValue> {
+        Some(FieldValue::Text(self.clone()))
+    }
+}
+
+/// Numbers that an `f64` holds exactly.
+macro_rules! exact_numbers {
+    ($($number:ty),*) => {$(
+        impl ToFieldValue<Number> for $number {
+            fn to_field_value(&self) -> Option<FieldValue> {
+                Some(FieldValue::Number(f64::from(*self)))
+            }
+        }
+    )*};
+}
+exact_numbers!(f64, f32, i32, u32);
+
+/// A field the read answer may leave out.
+impl<K, T: ToFieldValue<K>> ToFieldValue<K> for Option<T> {
+    fn to_field_value(&self) -> Option<FieldValue> {
+        self.as_ref()?.to_field_value()
+    }
+}
+
+fn convert<B>(vendor: Vendor, m: &FieldMap<B>, value: &FieldValue) -> Result<Value, Error> {
+    let refused = |rule| Error::invalid(vendor, Subject::Field(m.field), rule);
     match (m.convert, value) {
         (Some((_, apply)), value) => apply(value).map_err(refused),
-        (None, FieldValue::Text(t)) => Ok(Value::from(t)),
-        (None, FieldValue::Number(n)) => serde_json::Number::from_f64(n)
-            .map(Value::Number)
-            .ok_or_else(|| refused("must be a finite number".into())),
+        (None, FieldValue::Number(n)) if !n.is_finite() => {
+            Err(refused("must be a finite number".into()))
+        }
+        (None, value) => Ok(value.to_json()),
     }
 }
 
@@ -121,7 +195,13 @@ fn convert<B>(vendor: Vendor, m: &FieldMap<B>, value: FieldValue<'_>) -> Result<
 /// vendor, the field and the rule; nothing is sent.
 pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Result<V::Body, Error> {
     let vendor = V::VENDOR;
-    let nothing = || Error::invalid(vendor, "(patch)", "changes nothing: set at least one field");
+    let nothing = || {
+        Error::invalid(
+            vendor,
+            Subject::Patch,
+            "changes nothing: set at least one field",
+        )
+    };
     if patch.is_empty() {
         return Err(nothing());
     }
@@ -130,7 +210,7 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
         Some(extra) => Some(extra.body().downcast_ref::<V::Body>().ok_or_else(|| {
             Error::invalid(
                 vendor,
-                "vendor",
+                Subject::VendorPatch,
                 format!(
                     "the vendor patch is for {}, the bot is at {vendor}",
                     extra.vendor()
@@ -146,23 +226,20 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
     // Numbers taken as they are, to check against the field's format once
     // their range has been checked.
     let mut numbers = Vec::new();
-    for field in Field::ALL {
-        let Some(value) = patch.get(field) else {
-            continue;
-        };
+    for (field, value) in patch.fields() {
         let m = V::FIELDS
             .iter()
             .find(|m| m.field == field)
-            .ok_or_else(|| Error::unsupported(vendor, field.name()))?;
-        if let (None, FieldValue::Number(n)) = (m.convert, value) {
-            numbers.push((field, m.target, n));
+            .ok_or_else(|| Error::unsupported(vendor, Subject::Field(field)))?;
+        if let (None, FieldValue::Number(n)) = (m.convert, &value) {
+            numbers.push((field, m.target, *n));
         }
-        let value = convert(vendor, m, value)?;
+        let value = convert(vendor, m, &value)?;
         let slot = place(vendor, &mut body, m.target)?;
         if !slot.is_null() {
             return Err(Error::invalid(
                 vendor,
-                field.name(),
+                Subject::Field(field),
                 format!(
                     "is set twice: in the patch and as `{}` in the vendor patch",
                     m.target.dotted()
@@ -183,7 +260,7 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
             Some(existing) if !existing.is_empty() && existing != id => {
                 return Err(Error::invalid(
                     vendor,
-                    target.dotted(),
+                    Subject::BotId(target.dotted().into()),
                     "differs from the bot id; leave it out of the vendor patch",
                 ));
             }
@@ -207,15 +284,19 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
         )
     })?;
     if let Some(v) = schema.validate(&body).into_iter().next() {
-        return Err(Error::invalid(vendor, v.field, v.rule));
+        return Err(Error::invalid(
+            vendor,
+            Subject::VendorField(v.field.into()),
+            v.rule,
+        ));
     }
     for (field, target, n) in numbers {
         exact(schema.json(), target, n)
-            .map_err(|rule| Error::invalid(vendor, field.name(), rule))?;
+            .map_err(|rule| Error::invalid(vendor, Subject::Field(field), rule))?;
     }
     // What the schema allows but the generated type cannot hold.
     serde_json::from_value(body)
-        .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()).caused_by(e))
+        .map_err(|e| Error::invalid(vendor, Subject::Body, e.to_string()).caused_by(e))
 }
 
 /// A typed vendor body as JSON.
@@ -228,7 +309,7 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
 /// `f32`.
 fn to_json<T: Serialize>(vendor: Vendor, body: &T) -> Result<Value, Error> {
     serde_json::to_value(body)
-        .map_err(|e| Error::invalid(vendor, "(body)", e.to_string()).caused_by(e))
+        .map_err(|e| Error::invalid(vendor, Subject::Body, e.to_string()).caused_by(e))
 }
 
 /// Whether the vendor's field at `target` holds `n` as it is: the spec's
@@ -275,7 +356,7 @@ fn place(vendor: Vendor, body: &mut Value, target: Target) -> Result<&mut Value,
             Value::Object(fields) => Ok(fields.entry(*name).or_insert(Value::Null)),
             _ => Err(Error::invalid(
                 vendor,
-                target.dotted(),
+                Subject::VendorField(target.dotted().into()),
                 "has no place in the vendor patch",
             )),
         }
@@ -298,47 +379,78 @@ pub(crate) fn view<V: VendorApi>(bot: V::Bot) -> Result<Chatbot, Error> {
     let mut chatbot = Chatbot::new(crate::BotRef::new(V::VENDOR, V::id(&bot)));
     for m in V::FIELDS {
         if let Some(value) = m.read.and_then(|read| read(&bot)) {
-            chatbot.set(m.field, value);
+            // `field!` checks the kind where the row is written; a row
+            // built by hand that reads the wrong kind is said, not dropped.
+            chatbot
+                .set(m.field, value)
+                .map_err(|e| Error::decode(V::VENDOR, e))?;
         }
     }
     chatbot.raw = serde_json::to_value(&bot).map_err(|e| Error::undecodable(V::VENDOR, e))?;
     Ok(chatbot)
 }
 
-/// The capability table as Markdown: vendor × field → the vendor's field,
-/// or "—" when the vendor does not support it. Lists the vendors compiled
-/// in.
-pub fn capability_table() -> String {
-    let all: Vec<_> = vendors::registered().collect();
-    let mut out = String::from("| field |");
-    for r in &all {
-        out.push_str(&format!(" {} |", r.vendor));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A read answer with required and optional fields of both kinds.
+    struct Bot {
+        name: String,
+        greeting: Option<String>,
+        temperature: f32,
+        settings: Option<Settings>,
     }
-    out.push_str("\n|---|");
-    out.push_str(&"---|".repeat(all.len()));
-    out.push('\n');
-    for field in Field::ALL {
-        out.push_str(&format!("| `{field}` |"));
-        for r in &all {
-            let cell = match (r.field)(field) {
-                None => "—".to_string(),
-                Some((target, None)) => format!("`{}`", target.dotted()),
-                Some((target, Some((note, _)))) => format!("`{}` ({note})", target.dotted()),
-            };
-            out.push_str(&format!(" {cell} |"));
-        }
-        out.push('\n');
+
+    struct Settings {
+        prompt: Option<String>,
     }
-    out.push_str("| `get` / `list` |");
-    for r in &all {
-        let ops = match (r.get_operation, r.list_operation) {
-            (Some(g), Some(l)) => format!("`{g}` / `{l}`"),
-            (Some(g), None) => format!("`{g}` / —"),
-            (None, Some(l)) => format!("— / `{l}`"),
-            (None, None) => "— / —".into(),
+
+    const FIELDS: &[FieldMap<Bot>] = &[
+        field!(Name at "name", text |b| b.name),
+        field!(Greeting at "greeting", text |b| b.greeting),
+        field!(Temperature at "temperature", number |b| b.temperature),
+        field!(Instructions at "settings" / "prompt", text |b| b.settings.as_ref()?.prompt),
+        field!(Model at "model"),
+    ];
+
+    fn read(bot: &Bot) -> Vec<(Field, Option<FieldValue>)> {
+        FIELDS
+            .iter()
+            .map(|m| (m.field, m.read.and_then(|read| read(bot))))
+            .collect()
+    }
+
+    /// `field!` reads a required `String` and a required number as well as
+    /// optional ones; what the answer leaves out reads as `None`.
+    #[test]
+    fn field_rows_read_required_and_optional_values() {
+        let bot = Bot {
+            name: "Ava".into(),
+            greeting: None,
+            temperature: 0.5,
+            settings: Some(Settings {
+                prompt: Some("Be brief.".into()),
+            }),
         };
-        out.push_str(&format!(" {ops} |"));
+        assert_eq!(
+            read(&bot),
+            [
+                (Field::Name, Some(FieldValue::Text("Ava".into()))),
+                (Field::Greeting, None),
+                (Field::Temperature, Some(FieldValue::Number(0.5))),
+                (
+                    Field::Instructions,
+                    Some(FieldValue::Text("Be brief.".into()))
+                ),
+                (Field::Model, None),
+            ]
+        );
+        let bare = Bot {
+            settings: None,
+            ..bot
+        };
+        assert_eq!(read(&bare)[3], (Field::Instructions, None));
+        assert_eq!(FIELDS[3].target.pointer, "/settings/prompt");
     }
-    out.push('\n');
-    out
 }

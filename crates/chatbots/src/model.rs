@@ -4,6 +4,9 @@ use std::fmt;
 
 pub use chatbots_runtime::Vendor;
 
+pub use crate::field::{Field, FieldValue};
+use crate::field::{FieldKindError, storage};
+
 /// One chatbot at one vendor, with its id as the vendor's API spells it (an
 /// order id, a UUID, a serial number).
 ///
@@ -207,69 +210,6 @@ impl<'de> serde::Deserialize<'de> for BotRef {
     }
 }
 
-/// A setting several vendors share.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Field {
-    /// The bot's display name.
-    Name,
-    /// A description of the bot.
-    Description,
-    /// The system prompt.
-    Instructions,
-    /// The language model, by the name the vendor uses.
-    Model,
-    /// Sampling temperature.
-    Temperature,
-    /// The first/welcome message.
-    Greeting,
-    /// The language, as an ISO 639-1 code (`en`), or `auto`.
-    Language,
-    /// An IANA time zone (`Europe/Berlin`).
-    Timezone,
-}
-
-impl Field {
-    /// Every field, in a fixed order.
-    pub const ALL: [Field; 8] = [
-        Field::Name,
-        Field::Description,
-        Field::Instructions,
-        Field::Model,
-        Field::Temperature,
-        Field::Greeting,
-        Field::Language,
-        Field::Timezone,
-    ];
-
-    /// The field's name in [`ChatbotPatch`].
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::Name => "name",
-            Field::Description => "description",
-            Field::Instructions => "instructions",
-            Field::Model => "model",
-            Field::Temperature => "temperature",
-            Field::Greeting => "greeting",
-            Field::Language => "language",
-            Field::Timezone => "timezone",
-        }
-    }
-}
-
-impl fmt::Display for Field {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A value of a shared setting.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum FieldValue<'a> {
-    Text(&'a str),
-    Number(f64),
-}
-
 /// What to change on a chatbot: the settings several vendors share, plus
 /// the vendor's own request body for everything else. Unset fields are left
 /// as they are.
@@ -334,21 +274,75 @@ impl ChatbotPatch {
         self
     }
 
-    /// The value of a shared field, if set.
-    pub(crate) fn get(&self, field: Field) -> Option<FieldValue<'_>> {
-        fn text(v: &Option<String>) -> Option<FieldValue<'_>> {
-            v.as_deref().map(FieldValue::Text)
-        }
-        match field {
-            Field::Name => text(&self.name),
-            Field::Description => text(&self.description),
-            Field::Instructions => text(&self.instructions),
-            Field::Model => text(&self.model),
-            Field::Temperature => self.temperature.map(FieldValue::Number),
-            Field::Greeting => text(&self.greeting),
-            Field::Language => text(&self.language),
-            Field::Timezone => text(&self.timezone),
-        }
+    /// The value the patch sets for `field`, if it sets one.
+    ///
+    /// ```
+    /// use chatbots::{ChatbotPatch, Field, FieldValue};
+    /// let patch = ChatbotPatch::new().name("Front desk");
+    /// assert_eq!(patch.get(Field::Name), Some(FieldValue::Text("Front desk".into())));
+    /// assert_eq!(patch.get(Field::Greeting), None);
+    /// ```
+    pub fn get(&self, field: Field) -> Option<FieldValue> {
+        storage!(field, Slot, &self).get()
+    }
+
+    /// Sets `field` to `value` (text, a number, or a [`FieldValue`]); a
+    /// value of the wrong [`kind`](Field::kind) is refused and changes
+    /// nothing. The same as the builder method of the field
+    /// ([`name`](Self::name), [`temperature`](Self::temperature), …), for
+    /// code that holds the field as data.
+    ///
+    /// ```
+    /// use chatbots::{ChatbotPatch, Field};
+    /// let mut patch = ChatbotPatch::new();
+    /// for (field, text) in [(Field::Name, "Front desk"), (Field::Greeting, "Hello!")] {
+    ///     patch.set(field, text).unwrap();
+    /// }
+    /// assert_eq!(patch, ChatbotPatch::new().name("Front desk").greeting("Hello!"));
+    /// assert!(patch.set(Field::Temperature, "hot").is_err());
+    /// ```
+    pub fn set(
+        &mut self,
+        field: Field,
+        value: impl Into<FieldValue>,
+    ) -> Result<(), FieldKindError> {
+        storage!(field, SlotMut, &mut self).set(field, value.into())
+    }
+
+    /// Leaves `field` as the vendor has it: unsets it in this patch.
+    pub fn clear(&mut self, field: Field) {
+        storage!(field, SlotMut, &mut self).clear();
+    }
+
+    /// Each shared field the patch sets, with its value, in
+    /// [`Field::ALL`] order (vendor settings not included).
+    ///
+    /// ```
+    /// use chatbots::{ChatbotPatch, Field, FieldValue};
+    /// let patch = ChatbotPatch::new().temperature(0.2).name("Ava");
+    /// let set: Vec<_> = patch.fields().collect();
+    /// assert_eq!(set, [
+    ///     (Field::Name, FieldValue::Text("Ava".into())),
+    ///     (Field::Temperature, FieldValue::Number(0.2)),
+    /// ]);
+    /// ```
+    pub fn fields(&self) -> impl Iterator<Item = (Field, FieldValue)> + '_ {
+        Field::ALL
+            .into_iter()
+            .filter_map(|field| Some((field, self.get(field)?)))
+    }
+
+    /// This patch with only `field` set (as this patch sets it), no other
+    /// shared field and no vendor settings.
+    pub fn only(&self, field: Field) -> ChatbotPatch {
+        let mut alone = ChatbotPatch::new();
+        alone.copy_field(field, self);
+        alone
+    }
+
+    /// Sets `field` as `from` sets it (or unsets it).
+    pub(crate) fn copy_field(&mut self, field: Field, from: &ChatbotPatch) {
+        storage!(field, SlotMut, &mut self).copy(storage!(field, Slot, &from));
     }
 
     /// Whether the patch changes `field`.
@@ -360,7 +354,7 @@ impl ChatbotPatch {
     /// assert!(!patch.sets(Field::Greeting));
     /// ```
     pub fn sets(&self, field: Field) -> bool {
-        self.get(field).is_some()
+        storage!(field, Slot, &self).is_set()
     }
 
     /// The value the patch sets for `field`, as text — rendered like
@@ -373,20 +367,45 @@ impl ChatbotPatch {
     /// assert_eq!(patch.field(Field::Name), None);
     /// ```
     pub fn field(&self, field: Field) -> Option<String> {
-        self.get(field).map(|value| match value {
-            FieldValue::Text(text) => text.to_string(),
-            FieldValue::Number(number) => number.to_string(),
-        })
+        self.get(field).map(|value| value.to_string())
     }
 
     /// Whether nothing would change.
     pub fn is_empty(&self) -> bool {
-        Field::ALL.iter().all(|f| self.get(*f).is_none()) && self.vendor.is_none()
+        !Field::ALL.into_iter().any(|f| self.sets(f)) && self.vendor.is_none()
     }
 }
 
-/// A chatbot as read from a vendor: the shared settings the vendor reports,
-/// plus the vendor's object as the spec types it.
+/// A chatbot as read from a vendor ([`Chatbots::get`], [`Chatbots::list`]):
+/// the shared settings the vendor reports, plus the vendor's object as the
+/// spec types it in [`raw`](Self::raw).
+///
+/// A shared field is `None` when the vendor does not report it: it does not
+/// map the field (see [`VendorInfo::fields`]), or this bot's answer leaves
+/// it out. The fields are public to read; [`get`](Self::get) and
+/// [`fields`](Self::fields) give the same values by [`Field`], for code
+/// that walks them as data.
+///
+/// ```no_run
+/// use chatbots::{BotRef, Chatbots, Field, Vendor};
+///
+/// # async fn demo(bots: Chatbots) -> Result<(), chatbots::Error> {
+/// let bot = bots.get(&BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f")).await?;
+/// println!("{} is called {:?}", bot.bot, bot.name);
+/// for (field, value) in bot.fields() {
+///     println!("  {field}: {value}");
+/// }
+/// // Anything else the vendor reports, as its spec names it.
+/// if let Some(public) = bot.raw.get("is_public") {
+///     println!("  is_public: {public}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// [`Chatbots::get`]: crate::Chatbots::get
+/// [`Chatbots::list`]: crate::Chatbots::list
+/// [`VendorInfo::fields`]: crate::VendorInfo::fields
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Chatbot {
@@ -432,39 +451,40 @@ impl Chatbot {
     }
 
     /// Sets a shared field from what the vendor reports.
-    pub(crate) fn set(&mut self, field: Field, value: FieldValue<'_>) {
-        let text = match value {
-            FieldValue::Text(text) => text.to_string(),
-            FieldValue::Number(number) => number.to_string(),
-        };
-        match field {
-            Field::Name => self.name = Some(text),
-            Field::Description => self.description = Some(text),
-            Field::Instructions => self.instructions = Some(text),
-            Field::Model => self.model = Some(text),
-            Field::Temperature => {
-                self.temperature = match value {
-                    FieldValue::Number(number) => Some(number),
-                    FieldValue::Text(text) => text.parse().ok(),
-                }
-            }
-            Field::Greeting => self.greeting = Some(text),
-            Field::Language => self.language = Some(text),
-            Field::Timezone => self.timezone = Some(text),
-        }
+    pub(crate) fn set(&mut self, field: Field, value: FieldValue) -> Result<(), FieldKindError> {
+        storage!(field, SlotMut, &mut self).set(field, value)
     }
 
-    /// A shared field's value, as text.
+    /// The value the vendor reports for `field`, if it reports one (and
+    /// the facade maps the field at its vendor).
+    ///
+    /// ```no_run
+    /// use chatbots::{BotRef, Chatbots, Field};
+    ///
+    /// # async fn demo(bots: Chatbots, bot: BotRef) -> Result<(), chatbots::Error> {
+    /// let found = bots.get(&bot).await?;
+    /// for field in Field::ALL {
+    ///     if let Some(value) = found.get(field) {
+    ///         println!("{field}: {value}");
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get(&self, field: Field) -> Option<FieldValue> {
+        storage!(field, Slot, &self).get()
+    }
+
+    /// Each shared field the vendor reported, with its value, in
+    /// [`Field::ALL`] order.
+    pub fn fields(&self) -> impl Iterator<Item = (Field, FieldValue)> + '_ {
+        Field::ALL
+            .into_iter()
+            .filter_map(|field| Some((field, self.get(field)?)))
+    }
+
+    /// A shared field's value, as text ([`FieldValue`]'s `Display`).
     pub fn field(&self, field: Field) -> Option<String> {
-        match field {
-            Field::Name => self.name.clone(),
-            Field::Description => self.description.clone(),
-            Field::Instructions => self.instructions.clone(),
-            Field::Model => self.model.clone(),
-            Field::Temperature => self.temperature.map(|t| t.to_string()),
-            Field::Greeting => self.greeting.clone(),
-            Field::Language => self.language.clone(),
-            Field::Timezone => self.timezone.clone(),
-        }
+        self.get(field).map(|value| value.to_string())
     }
 }

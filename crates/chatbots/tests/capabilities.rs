@@ -1,7 +1,8 @@
 //! The capability table in the docs and the README is the one the code
 //! renders from its mapping; the code behaves as the table says.
 
-use chatbots::{BotRef, ChatbotPatch, ErrorKind, Field, Vendor, capability_table, vendor_field};
+use chatbots::capabilities::table as capability_table;
+use chatbots::{BotRef, ChatbotPatch, ErrorKind, Field, Vendor, vendor_field};
 
 const DOC: &str = include_str!("../CAPABILITIES.md");
 const HEADING: &str = "## Capability table\n\nVendor × shared field → the vendor's field it is sent as (— = not supported, refused before sending).\n\n";

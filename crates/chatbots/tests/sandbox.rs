@@ -432,7 +432,7 @@ async fn a_truncated_body_is_retried_or_said_to_be_maybe_applied() {
             // The cut-off exchange, again, then the update.
             assert_eq!(sandbox.requests(emulated), 3, "{vendor}");
         }
-        if Chatbots::can_get(vendor) {
+        if chatbots::VendorInfo::of(vendor).is_some_and(|v| v.can_get()) {
             sandbox.faults().inject(
                 FaultRule::new(Fault::TruncatedBody)
                     .vendor(emulated)
@@ -456,7 +456,10 @@ async fn a_truncated_body_is_retried_or_said_to_be_maybe_applied() {
 #[tokio::test]
 async fn a_listing_with_a_truncated_page_lists_every_bot() {
     use futures::StreamExt;
-    for vendor in Vendor::ALL.into_iter().filter(|v| Chatbots::can_list(*v)) {
+    for vendor in Vendor::ALL
+        .into_iter()
+        .filter(|v| chatbots::VendorInfo::of(*v).is_some_and(|v| v.can_list()))
+    {
         let (sandbox, bots) = start().await;
         let all: Vec<_> = bots.list_stream(vendor).collect().await;
         let all: Vec<_> = all

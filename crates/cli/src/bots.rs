@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use chatbots::{
-    BotRef, Chatbot, ChatbotPatch, Chatbots, Field, Vendor, VendorPatch, credential_variables,
-    vendor_field,
+    BotRef, Chatbot, ChatbotPatch, Chatbots, Field, Vendor, VendorInfo, VendorPatch,
+    credential_variables,
 };
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
@@ -16,10 +16,7 @@ use chatbots::printable as escape;
 
 /// The shared fields `vendor` maps (reads and writes).
 fn fields_of(vendor: Vendor) -> Vec<Field> {
-    Field::ALL
-        .into_iter()
-        .filter(|f| vendor_field(vendor, *f).is_some())
-        .collect()
+    VendorInfo::of(vendor).map_or_else(Vec::new, |info| info.fields().collect())
 }
 
 /// `chatbots vendors`.
@@ -27,6 +24,9 @@ pub fn vendors(bots: &Chatbots, out: Output) -> Result<ExitCode, Failure> {
     let mut table = output::table(&["vendor", "configured", "base URL", "get", "list", "fields"]);
     for vendor in Vendor::ALL {
         let configured = bots.vendors().contains(&vendor);
+        let info = VendorInfo::of(vendor);
+        let can_get = info.is_some_and(VendorInfo::can_get);
+        let can_list = info.is_some_and(VendorInfo::can_list);
         let variables = credential_variables(vendor);
         let fields: Vec<&str> = fields_of(vendor).iter().map(|f| f.name()).collect();
         if out.json() {
@@ -37,8 +37,8 @@ pub fn vendors(bots: &Chatbots, out: Output) -> Result<ExitCode, Failure> {
                 "configured": configured,
                 "credentials": variables,
                 "base_url": bots.base_url(vendor),
-                "get": Chatbots::can_get(vendor),
-                "list": Chatbots::can_list(vendor),
+                "get": can_get,
+                "list": can_list,
                 "fields": fields,
             }));
         } else {
@@ -53,8 +53,8 @@ pub fn vendors(bots: &Chatbots, out: Output) -> Result<ExitCode, Failure> {
                 bots.base_url(vendor)
                     .unwrap_or("(not compiled in)")
                     .to_string(),
-                yes_no(Chatbots::can_get(vendor)).to_string(),
-                yes_no(Chatbots::can_list(vendor)).to_string(),
+                yes_no(can_get).to_string(),
+                yes_no(can_list).to_string(),
                 fields.join(", "),
             ]);
         }
@@ -77,10 +77,7 @@ pub fn fields_json(bot: &Chatbot) -> Value {
     let fields: Map<String, Value> = Field::ALL
         .into_iter()
         .map(|f| {
-            let value = match f {
-                Field::Temperature => json!(bot.temperature),
-                other => json!(bot.field(other)),
-            };
+            let value = bot.get(f).map_or(Value::Null, |v| v.to_json());
             (f.name().to_string(), value)
         })
         .collect();

@@ -9,7 +9,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, FleetError, Plan, PlanOptions};
-use chatbots::{Chatbots, Field, RateLimit, Vendor};
+use chatbots::{Chatbots, RateLimit, Vendor};
 use indicatif::ProgressBar;
 use serde_json::{Map, Value, json};
 
@@ -99,15 +99,9 @@ fn plan_options(bar: &ProgressBar) -> PlanOptions {
 
 /// A fleet bot's shared fields as JSON: those it sets.
 fn patch_json(patch: &chatbots::ChatbotPatch) -> Value {
-    let fields: Map<String, Value> = Field::ALL
-        .into_iter()
-        .filter_map(|f| {
-            let value = match f {
-                Field::Temperature => json!(patch.temperature?),
-                other => json!(patch.field(other)?),
-            };
-            Some((f.name().to_string(), value))
-        })
+    let fields: Map<String, Value> = patch
+        .fields()
+        .map(|(f, value)| (f.name().to_string(), value.to_json()))
         .collect();
     Value::Object(fields)
 }

@@ -17,7 +17,7 @@ use super::problem::{FleetError, Problem};
 use super::read::{self, State};
 use crate::bulk::{BulkOptions, Progress};
 use crate::error::{Error, ErrorKind};
-use crate::model::{BotRef, Chatbot, ChatbotPatch, Field, repeats};
+use crate::model::{BotRef, Chatbot, ChatbotPatch, Field, FieldValue, repeats};
 use crate::{Chatbots, VendorPatch};
 
 type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
@@ -374,21 +374,13 @@ fn patch_of(bot: &BotPlan) -> Result<(ChatbotPatch, Vec<String>), (String, Strin
         if let Some(key) = field.field.strip_prefix("vendor.") {
             vendor_fields.insert(key.to_string(), value.clone());
         } else {
-            let Some(shared) = Field::ALL.into_iter().find(|f| f.name() == field.field) else {
+            let Some(shared) = Field::from_name(&field.field) else {
                 return bad("is not a field of a fleet (edited by hand?)");
             };
-            let text = || value.as_str().map(str::to_string);
-            let set = match shared {
-                Field::Temperature => value.as_f64().map(|t| patch.temperature = Some(t)),
-                Field::Name => text().map(|t| patch.name = Some(t)),
-                Field::Description => text().map(|t| patch.description = Some(t)),
-                Field::Instructions => text().map(|t| patch.instructions = Some(t)),
-                Field::Model => text().map(|t| patch.model = Some(t)),
-                Field::Greeting => text().map(|t| patch.greeting = Some(t)),
-                Field::Language => text().map(|t| patch.language = Some(t)),
-                Field::Timezone => text().map(|t| patch.timezone = Some(t)),
+            let Ok(value) = FieldValue::from_json(shared, value) else {
+                return bad("has a value of the wrong type (edited by hand?)");
             };
-            if set.is_none() {
+            if patch.set(shared, value).is_err() {
                 return bad("has a value of the wrong type (edited by hand?)");
             }
         }

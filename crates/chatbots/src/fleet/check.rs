@@ -164,7 +164,7 @@ impl Rules {
     fn with_suggestion(&mut self, vendor: Vendor, e: &Error) -> String {
         let mut said = rule(e);
         if let ErrorKind::Unsupported { field } = e.kind()
-            && let Some(near) = self.nearest_field(vendor, field)
+            && let Some(near) = self.nearest_field(vendor, field.as_str())
         {
             said.push_str(&format!(" (did you mean `{near}`?)"));
         }
@@ -247,18 +247,7 @@ pub(crate) fn desired_patch(bot: &FleetBot) -> Result<ChatbotPatch, Error> {
 
 /// `patch` with only `field` set.
 pub(crate) fn only(patch: &ChatbotPatch, field: Field) -> ChatbotPatch {
-    let mut alone = ChatbotPatch::new();
-    match field {
-        Field::Name => alone.name.clone_from(&patch.name),
-        Field::Description => alone.description.clone_from(&patch.description),
-        Field::Instructions => alone.instructions.clone_from(&patch.instructions),
-        Field::Model => alone.model.clone_from(&patch.model),
-        Field::Temperature => alone.temperature = patch.temperature,
-        Field::Greeting => alone.greeting.clone_from(&patch.greeting),
-        Field::Language => alone.language.clone_from(&patch.language),
-        Field::Timezone => alone.timezone.clone_from(&patch.timezone),
-    }
-    alone
+    patch.only(field)
 }
 
 /// The rule an error states, without the vendor prefix the field line
@@ -278,10 +267,12 @@ pub(crate) fn rule(e: &Error) -> String {
 /// told: a shared field by name, a vendor field by its first key.
 fn field_of(bot: &FleetBot, e: &Error) -> Option<String> {
     let named = match e.kind() {
-        ErrorKind::InvalidInput { field, .. } | ErrorKind::Unsupported { field } => field,
+        ErrorKind::InvalidInput { field, .. } | ErrorKind::Unsupported { field } => field.as_str(),
         _ => return None,
     };
-    if let Some(field) = Field::ALL.into_iter().find(|f| f.name() == named) {
+    // By name: a vendor's schema names its field like the shared one
+    // (Converza's `temperature`), and the fleet file sets the shared one.
+    if let Some(field) = Field::from_name(named) {
         return bot.patch.sets(field).then(|| field.name().to_string());
     }
     let first = named.split(['.', '[']).next().unwrap_or_default();

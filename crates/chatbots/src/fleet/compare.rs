@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::{Chatbot, Field};
+use crate::model::{Chatbot, Field, FieldValue};
 
 /// How a desired value stands against the current one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,10 +35,18 @@ pub(crate) fn current(bot: &Chatbot, field: &str) -> Option<Value> {
     if let Some(key) = field.strip_prefix("vendor.") {
         return bot.raw.get(key).filter(|v| !v.is_null()).cloned();
     }
-    let shared = Field::ALL.into_iter().find(|f| f.name() == field)?;
-    match shared {
-        Field::Temperature => bot.temperature.map(number),
-        _ => bot.field(shared).map(Value::String),
+    let shared = Field::from_name(field)?;
+    bot.get(shared).map(|value| returned(&value).to_json())
+}
+
+/// A shared value as the vendor would give it back: a number as
+/// [`number`] says, text as it is.
+pub(crate) fn returned(value: &FieldValue) -> FieldValue {
+    match value.as_number() {
+        Some(n) => number(n)
+            .as_f64()
+            .map_or_else(|| value.clone(), FieldValue::Number),
+        None => value.clone(),
     }
 }
 

@@ -7,7 +7,7 @@ use super::file::{Fleet, FleetBot};
 use super::plan::PlanOptions;
 use super::{check, compare};
 use crate::Chatbots;
-use crate::error::Error;
+use crate::error::{Error, Subject};
 use crate::model::{ChatbotPatch, Field, Vendor};
 use crate::vendors;
 
@@ -39,26 +39,21 @@ impl Chatbots {
         for &vendor in vendors {
             let registered = vendors::find(vendor)?;
             if registered.list_operation.is_none() {
-                return Err(Error::unsupported(vendor, "list"));
+                return Err(Error::unsupported(
+                    vendor,
+                    Subject::Operation("list".into()),
+                ));
             }
             for found in self.list(vendor).await? {
                 let mut patch = ChatbotPatch::new();
-                for field in Field::ALL {
+                for (field, value) in found.fields() {
                     if (registered.field)(field).is_none() {
                         continue;
                     }
-                    match field {
-                        // As the vendor would take it back: a 32-bit
-                        // float's shortest decimal.
-                        Field::Temperature => {
-                            patch.temperature =
-                                found.temperature.and_then(|t| compare::number(t).as_f64());
-                        }
-                        _ => {
-                            if let Some(value) = found.field(field) {
-                                patch = set(patch, field, value);
-                            }
-                        }
+                    // As the vendor would take it back: a 32-bit float's
+                    // shortest decimal.
+                    if let Err(e) = patch.set(field, compare::returned(&value)) {
+                        left_out.push(format!("  {}: {}", found.bot, e));
                     }
                 }
                 for field in Field::ALL {
@@ -67,7 +62,7 @@ impl Chatbots {
                     }
                     if let Err(e) = self.check_update(&found.bot, &check::only(&patch, field)) {
                         left_out.push(format!("  {}: {field}: {}", found.bot, check::rule(&e)));
-                        patch = unset(patch, field);
+                        patch.clear(field);
                     }
                 }
                 bots.push(FleetBot::new(found.bot, patch, Map::new()));
@@ -87,34 +82,5 @@ impl Chatbots {
             header.extend(left_out);
         }
         Ok(Fleet::from_bots("export", bots).with_header(header))
-    }
-}
-
-/// `patch` without `field`.
-fn unset(mut patch: ChatbotPatch, field: Field) -> ChatbotPatch {
-    match field {
-        Field::Name => patch.name = None,
-        Field::Description => patch.description = None,
-        Field::Instructions => patch.instructions = None,
-        Field::Model => patch.model = None,
-        Field::Temperature => patch.temperature = None,
-        Field::Greeting => patch.greeting = None,
-        Field::Language => patch.language = None,
-        Field::Timezone => patch.timezone = None,
-    }
-    patch
-}
-
-/// `patch` with the text `field` set to `value`.
-fn set(patch: ChatbotPatch, field: Field, value: String) -> ChatbotPatch {
-    match field {
-        Field::Name => patch.name(value),
-        Field::Description => patch.description(value),
-        Field::Instructions => patch.instructions(value),
-        Field::Model => patch.model(value),
-        Field::Greeting => patch.greeting(value),
-        Field::Language => patch.language(value),
-        Field::Timezone => patch.timezone(value),
-        Field::Temperature => patch,
     }
 }

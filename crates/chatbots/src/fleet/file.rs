@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::check::Rules;
 use super::problem::{FleetError, Problem, closest};
 use super::yaml::{self, Kind, Node};
+use crate::field::{FieldKind, FieldValue};
 use crate::model::{BotRef, ChatbotPatch, Field};
 use crate::vendors;
 
@@ -161,7 +162,7 @@ impl FleetBot {
 
 /// The shared fields a fleet file may set, by the name it uses.
 fn shared(name: &str) -> Option<Field> {
-    Field::ALL.into_iter().find(|f| f.name() == name)
+    Field::from_name(name)
 }
 
 fn shared_names() -> String {
@@ -231,48 +232,26 @@ pub(super) fn too_large() -> String {
 
 /// Sets `field` in `patch` from a YAML value, or says why it cannot.
 fn set_field(patch: &mut ChatbotPatch, field: Field, value: &Node) -> Result<(), String> {
-    let scalar = value.scalar();
-    if field == Field::Temperature {
-        return match scalar {
-            Some(Value::Number(n)) => match n.as_f64() {
-                Some(n) => {
-                    patch.temperature = Some(n);
-                    Ok(())
-                }
-                None => Err("must be a number".into()),
-            },
-            Some(Value::String(t)) => Err(format!("must be a number, not text (`{t}`)")),
-            Some(Value::Null) => {
-                Err("has no value (leave the field out to keep the vendor's)".into())
-            }
-            _ => Err("must be a number".into()),
-        };
-    }
-    let text = match scalar {
-        Some(Value::String(text)) => text,
-        Some(Value::Null) => {
+    let value = match (field.kind(), value.scalar()) {
+        (_, Some(Value::Null)) => {
             return Err("has no value (leave the field out to keep the vendor's)".into());
         }
-        Some(other) => {
+        (FieldKind::Number, Some(Value::Number(n))) => {
+            FieldValue::Number(n.as_f64().ok_or("must be a number")?)
+        }
+        (FieldKind::Number, Some(Value::String(t))) => {
+            return Err(format!("must be a number, not text (`{t}`)"));
+        }
+        (FieldKind::Number, _) => return Err("must be a number".into()),
+        (FieldKind::Text, Some(Value::String(text))) => FieldValue::Text(text),
+        (FieldKind::Text, Some(other)) => {
             return Err(format!(
                 "must be text: write \"{other}\" in quotes to mean the text"
             ));
         }
-        None => return Err("must be text, not a list or a map".into()),
+        (FieldKind::Text, None) => return Err("must be text, not a list or a map".into()),
     };
-    let slot = match field {
-        Field::Name => &mut patch.name,
-        Field::Description => &mut patch.description,
-        Field::Instructions => &mut patch.instructions,
-        Field::Model => &mut patch.model,
-        Field::Greeting => &mut patch.greeting,
-        Field::Language => &mut patch.language,
-        Field::Timezone => &mut patch.timezone,
-        // Handled above; kept exhaustive for fields added later.
-        Field::Temperature => return Err("must be a number".into()),
-    };
-    *slot = Some(text);
-    Ok(())
+    patch.set(field, value).map_err(|e| e.to_string())
 }
 
 /// The entries of a map node, taken, or the line and rule of a problem
@@ -656,34 +635,19 @@ impl Fleet {
             if empty {
                 out.push_str(" {}");
             }
-            for field in Field::ALL {
-                let value = match field {
-                    Field::Temperature => bot.patch.temperature.map(|t| {
-                        // JSON's shortest form; YAML's for the non-finite.
-                        serde_json::Number::from_f64(t).map_or_else(
-                            || {
-                                if t.is_nan() {
-                                    ".nan".to_string()
-                                } else if t > 0.0 {
-                                    ".inf".to_string()
-                                } else {
-                                    "-.inf".to_string()
-                                }
-                            },
-                            |n| n.to_string(),
-                        )
+            for (field, value) in bot.patch.fields() {
+                out.push_str("\n    ");
+                out.push_str(field.name());
+                out.push_str(": ");
+                match value {
+                    // JSON's shortest form; YAML's for the non-finite.
+                    FieldValue::Number(t) => out.push_str(&match serde_json::Number::from_f64(t) {
+                        Some(n) => n.to_string(),
+                        None if t.is_nan() => ".nan".to_string(),
+                        None if t > 0.0 => ".inf".to_string(),
+                        None => "-.inf".to_string(),
                     }),
-                    _ => bot.patch.field(field).map(|text| {
-                        let mut written = String::new();
-                        yaml::write_text(&text, &mut written);
-                        written
-                    }),
-                };
-                if let Some(value) = value {
-                    out.push_str("\n    ");
-                    out.push_str(field.name());
-                    out.push_str(": ");
-                    out.push_str(&value);
+                    FieldValue::Text(text) => yaml::write_text(&text, &mut out),
                 }
             }
             if !bot.vendor_fields.is_empty() {
@@ -718,17 +682,7 @@ fn merge_defaults(bot: &mut FleetBot, defaults: &ChatbotPatch, lines: &HashMap<F
             continue;
         };
         // Only the one field is copied (not the whole patch, per field).
-        let from = defaults;
-        match field {
-            Field::Name => bot.patch.name.clone_from(&from.name),
-            Field::Description => bot.patch.description.clone_from(&from.description),
-            Field::Instructions => bot.patch.instructions.clone_from(&from.instructions),
-            Field::Model => bot.patch.model.clone_from(&from.model),
-            Field::Temperature => bot.patch.temperature = from.temperature,
-            Field::Greeting => bot.patch.greeting.clone_from(&from.greeting),
-            Field::Language => bot.patch.language.clone_from(&from.language),
-            Field::Timezone => bot.patch.timezone.clone_from(&from.timezone),
-        }
+        bot.patch.copy_field(field, defaults);
         bot.places.insert(
             field.name(),
             Place {

@@ -15,7 +15,7 @@ use super::file::FleetBot;
 use super::file::{MAX_FILE_BYTES, read_limited, too_large};
 use super::problem::{FleetError, Problem};
 use super::read::{self, State};
-use crate::model::{BotRef, Chatbot, Field};
+use crate::model::{BotRef, Chatbot};
 
 /// The version of the plan format [`Plan::format`] holds.
 pub const PLAN_FORMAT: u32 = 1;
@@ -517,19 +517,14 @@ fn identity_problems(fleet: &super::Fleet) -> Vec<Problem> {
 }
 
 /// The desired value of each field a bot sets: shared fields in
-/// [`Field::ALL`] order, then vendor fields as `vendor.<key>`.
+/// [`Field::ALL`](crate::Field::ALL) order, then vendor fields as `vendor.<key>`.
 fn desired(bot: &FleetBot) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    for field in Field::ALL {
-        let value = match field {
-            Field::Temperature => bot
-                .patch
-                .temperature
-                .and_then(serde_json::Number::from_f64)
-                .map(Value::Number),
-            _ => bot.patch.field(field).map(Value::String),
-        };
-        if let Some(value) = value {
+    for (field, value) in bot.patch.fields() {
+        // A number JSON cannot hold (NaN) is no desired value; the fleet's
+        // check refuses it.
+        let value = value.to_json();
+        if !value.is_null() {
             out.push((field.name().to_string(), value));
         }
     }

@@ -7,7 +7,7 @@ use chatbots_runtime::{ClientConfig, Envelope, Operation, SecretString};
 
 use super::{Page, VendorApi, call};
 use crate::converza as api;
-use crate::error::{Error, ErrorShape};
+use crate::error::{Error, ErrorShape, Subject};
 use crate::mapping::{FieldMap, field};
 use crate::model::{BotRef, Vendor};
 
@@ -59,7 +59,7 @@ impl VendorApi for Converza {
         let send = client.update_bot().id(id).body(body).send();
         let response = refused_token(client, call::<Self, _, _, _>(client, send).await)?;
         match response.failure() {
-            Some(failure) => Err((Self::VENDOR, failure).into()),
+            Some(failure) => Err(Error::vendor_failure(Self::VENDOR, failure)),
             None => Ok(()),
         }
     }
@@ -78,7 +78,7 @@ impl VendorApi for Converza {
         let send = client.get_bot().id(id).send();
         let response = refused_token(client, call::<Self, _, _, _>(client, send).await)?;
         if let Some(failure) = response.failure() {
-            return Err((Self::VENDOR, failure).into());
+            return Err(Error::vendor_failure(Self::VENDOR, failure));
         }
         response
             .into_inner()
@@ -90,11 +90,11 @@ impl VendorApi for Converza {
     /// follow while `pagination.totalPages` is beyond this page.
     async fn list_page(client: &Self::Client, page: u32) -> Result<Page<Self::Bot>, Error> {
         let number = NonZeroU64::new(u64::from(page))
-            .ok_or_else(|| Error::invalid(Self::VENDOR, "page", "pages count from 1"))?;
+            .ok_or_else(|| Error::invalid(Self::VENDOR, Subject::Parameter("page".into()), "pages count from 1"))?;
         let send = client.list_bots().page(number).limit(PAGE_SIZE).send();
         let response = refused_token(client, call::<Self, _, _, _>(client, send).await)?;
         if let Some(failure) = response.failure() {
-            return Err((Self::VENDOR, failure).into());
+            return Err(Error::vendor_failure(Self::VENDOR, failure));
         }
         let data = response.into_inner().data.unwrap_or_default();
         let total_pages = data.pagination.and_then(|p| p.total_pages);
@@ -160,6 +160,6 @@ impl crate::Chatbots {
 /// The bot id as the UUID the vendor's `{field}` takes.
 fn uuid(field: &str, id: &str) -> Result<uuid::Uuid, Error> {
     uuid::Uuid::parse_str(id).map_err(|_| {
-        Error::invalid(Vendor::Converza, field, format!("must be a UUID (got `{id}`)"))
+        Error::invalid(Vendor::Converza, Subject::BotId(field.into()), format!("must be a UUID (got `{id}`)"))
     })
 }

@@ -56,7 +56,7 @@ impl VendorApi for HotTask {
         let send = client.edit_chatbot().body(body).send();
         let response = call::<Self, _, _, _>(client, send).await?;
         match response.failure() {
-            Some(failure) => Err((Self::VENDOR, failure).into()),
+            Some(failure) => Err(Error::vendor_failure(Self::VENDOR, failure)),
             None => Ok(()),
         }
     }
@@ -73,7 +73,7 @@ impl VendorApi for HotTask {
 /// refused, never rounded.
 const WHOLE_NUMBER: Convert = ("whole numbers only", |value| match value {
     FieldValue::Number(n) if n.fract() == 0.0 && n.is_finite() && n.abs() < 9.0e15 => {
-        Ok(Value::from(n as i64))
+        Ok(Value::from(*n as i64))
     }
     FieldValue::Number(n) => Err(format!(
         "must be a whole number: {} takes an integer (got {n}); it is not rounded",

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::not_configured;
-use crate::error::{Error, ErrorShape, classify};
+use crate::error::{Error, ErrorShape, Subject, classify};
 use crate::mapping::{self, Convert, FieldMap, Target};
 use crate::model::{BotRef, Chatbot, ChatbotPatch, Field, Vendor};
 
@@ -90,7 +90,12 @@ pub(crate) trait VendorApi: Sized + 'static {
         _client: &Self::Client,
         _bot: &BotRef,
     ) -> impl Future<Output = Result<Self::Bot, Error>> + Send {
-        async { Err(Error::unsupported(Self::VENDOR, "get")) }
+        async {
+            Err(Error::unsupported(
+                Self::VENDOR,
+                Subject::Operation("get".into()),
+            ))
+        }
     }
 
     /// One page of the bots, counting from 1 (only called when
@@ -100,7 +105,12 @@ pub(crate) trait VendorApi: Sized + 'static {
         _client: &Self::Client,
         _page: u32,
     ) -> impl Future<Output = Result<Page<Self::Bot>, Error>> + Send {
-        async { Err(Error::unsupported(Self::VENDOR, "list")) }
+        async {
+            Err(Error::unsupported(
+                Self::VENDOR,
+                Subject::Operation("list".into()),
+            ))
+        }
     }
 }
 
@@ -439,7 +449,7 @@ fn body_from_json<V: VendorApi>(
     if let Some((key, _)) = fields.iter().find(|(_, v)| v.is_null()) {
         return Err(Error::invalid(
             vendor,
-            key.as_str(),
+            Subject::VendorField(key.as_str().into()),
             "has no value (leave the field out to keep the vendor's)",
         ));
     }
@@ -454,17 +464,20 @@ fn body_from_json<V: VendorApi>(
     let body: V::Body = serde_json::from_value(Value::Object(input)).map_err(|e| {
         Error::invalid(
             vendor,
-            "vendor",
+            Subject::VendorPatch,
             format!("does not fit {vendor}'s update request: {e}"),
         )
         .caused_by(e)
     })?;
     // Generated types skip keys they do not know: encode the body again
     // and refuse any key that did not survive.
-    let again =
-        serde_json::to_value(&body).map_err(|e| Error::invalid(vendor, "vendor", e.to_string()))?;
+    let again = serde_json::to_value(&body)
+        .map_err(|e| Error::invalid(vendor, Subject::VendorPatch, e.to_string()))?;
     if let Some(lost) = lost_key(&Value::Object(fields.clone()), &again, "") {
-        return Err(Error::unsupported(vendor, lost));
+        return Err(Error::unsupported(
+            vendor,
+            Subject::VendorField(lost.into()),
+        ));
     }
     Ok(body)
 }
@@ -540,8 +553,9 @@ registry! {
     "hottask": chatbots_hottask => hottask::HotTask(types::EditChatbotRequest),
 }
 
-/// Every vendor compiled into the facade, in the registry's order (the
-/// capability table's columns).
+/// Every vendor compiled into the facade, in the registry's order (which
+/// means nothing: what users see is in `Vendor::ALL` order,
+/// `VendorInfo::all`).
 pub(crate) fn registered() -> impl Iterator<Item = &'static Registered> {
     REGISTRY.iter()
 }

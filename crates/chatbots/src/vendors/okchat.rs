@@ -4,7 +4,7 @@
 use chatbots_runtime::{ClientConfig, Operation, SecretString};
 
 use super::{Page, VendorApi, call};
-use crate::error::{Error, ErrorShape};
+use crate::error::{Error, ErrorShape, Subject};
 use crate::mapping::{FieldMap, field};
 use crate::model::{BotRef, Vendor};
 use crate::okchat as api;
@@ -104,6 +104,6 @@ impl crate::Chatbots {
 /// The bot id as the UUID the vendor's `{field}` takes.
 fn uuid(field: &str, id: &str) -> Result<uuid::Uuid, Error> {
     uuid::Uuid::parse_str(id).map_err(|_| {
-        Error::invalid(Vendor::OkChat, field, format!("must be a UUID (got `{id}`)"))
+        Error::invalid(Vendor::OkChat, Subject::BotId(field.into()), format!("must be a UUID (got `{id}`)"))
     })
 }

@@ -4,7 +4,7 @@
 use chatbots_runtime::{ClientConfig, Envelope, Operation, SecretString};
 
 use super::{Page, VendorApi, call};
-use crate::error::{Error, ErrorShape};
+use crate::error::{Error, ErrorShape, Subject};
 use crate::mapping::{FieldMap, field};
 use crate::model::{BotRef, Vendor};
 use crate::puretalk as api;
@@ -62,7 +62,7 @@ impl VendorApi for PureTalk {
             .send();
         let response = call::<Self, _, _, _>(client, send).await?;
         match response.failure() {
-            Some(failure) => Err((Self::VENDOR, failure).into()),
+            Some(failure) => Err(Error::vendor_failure(Self::VENDOR, failure)),
             None => Ok(()),
         }
     }
@@ -81,7 +81,7 @@ impl VendorApi for PureTalk {
         let send = client.get_assistant().assistant_id(id).send();
         let response = call::<Self, _, _, _>(client, send).await?;
         if let Some(failure) = response.failure() {
-            return Err((Self::VENDOR, failure).into());
+            return Err(Error::vendor_failure(Self::VENDOR, failure));
         }
         response
             .into_inner()
@@ -122,6 +122,6 @@ impl crate::Chatbots {
 /// The bot id as the UUID the vendor's `{field}` takes.
 fn uuid(field: &str, id: &str) -> Result<uuid::Uuid, Error> {
     uuid::Uuid::parse_str(id).map_err(|_| {
-        Error::invalid(Vendor::PureTalk, field, format!("must be a UUID (got `{id}`)"))
+        Error::invalid(Vendor::PureTalk, Subject::BotId(field.into()), format!("must be a UUID (got `{id}`)"))
     })
 }

@@ -4,7 +4,7 @@
 use chatbots_runtime::{ClientConfig, Operation, SecretString};
 
 use super::{Page, VendorApi, call};
-use crate::error::{Error, ErrorKind, ErrorShape};
+use crate::error::{Error, ErrorKind, ErrorShape, Subject};
 use crate::mapping::{FieldMap, field};
 use crate::model::{BotRef, Vendor};
 use crate::streamskill as api;
@@ -58,7 +58,7 @@ impl VendorApi for StreamSkill {
             if interval < minimum {
                 return Err(Error::invalid(
                     Self::VENDOR,
-                    "interval",
+                    Subject::VendorField("interval".into()),
                     format!(
                         "must be at least ceil(60 / count) = {minimum} for count {count} (got {interval})"
                     ),
@@ -107,7 +107,7 @@ fn order_id(id: &str) -> Result<i64, Error> {
     id.parse().map_err(|_| {
         Error::invalid(
             Vendor::StreamSkill,
-            "orderId",
+            Subject::BotId("orderId".into()),
             format!("must be an integer order id (got `{id}`)"),
         )
     })
