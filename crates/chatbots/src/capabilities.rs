@@ -187,3 +187,44 @@ pub fn capability_table() -> String {
 pub fn vendor_field(vendor: Vendor, field: Field) -> Option<&'static str> {
     VendorInfo::of(vendor)?.field_target(field)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every registered vendor once, in `Vendor::ALL` order whatever the
+    /// registry's; the table's columns are the same; the old names say
+    /// what `VendorInfo` says.
+    #[test]
+    #[allow(deprecated)]
+    fn vendor_facts_come_from_one_place_in_vendor_all_order() {
+        let all: Vec<Vendor> = VendorInfo::all().map(VendorInfo::vendor).collect();
+        let mut registered: Vec<Vendor> = vendors::registered().map(|r| r.vendor).collect();
+        registered.sort_by_key(|v| Vendor::ALL.iter().position(|a| a == v));
+        assert_eq!(all, registered);
+        let header: String = all.iter().map(|v| format!(" {v} |")).collect();
+        assert!(table().starts_with(&format!("| field |{header}\n")));
+        assert_eq!(capability_table(), table());
+        for vendor in Vendor::ALL {
+            let info = VendorInfo::of(vendor);
+            assert_eq!(
+                crate::Chatbots::can_get(vendor),
+                info.is_some_and(VendorInfo::can_get)
+            );
+            assert_eq!(
+                crate::Chatbots::can_list(vendor),
+                info.is_some_and(VendorInfo::can_list)
+            );
+            assert_eq!(
+                crate::credential_variables(vendor),
+                info.map_or(&[][..], VendorInfo::credential_variables)
+            );
+            for field in Field::ALL {
+                assert_eq!(
+                    vendor_field(vendor, field),
+                    info.and_then(|i| i.field_target(field))
+                );
+            }
+        }
+    }
+}

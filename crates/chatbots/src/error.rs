@@ -766,4 +766,105 @@ mod tests {
         assert!(!err.to_string().contains("invalid input"));
         assert!(!err.may_have_been_applied());
     }
+
+    /// What an error is about, by the subject's kind: each refusal before
+    /// sending names a subject a program can match, shown as before.
+    #[tokio::test]
+    async fn refusals_name_typed_subjects() {
+        use crate::{ChatbotPatch, Chatbots, VendorPatch};
+
+        let bots = Chatbots::builder()
+            .okchat_api_key("0123abcd")
+            .hottask_api_key("0123abcd")
+            .build()
+            .unwrap();
+        let okchat = BotRef::new(Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f");
+        let subject = |e: Error| match e.kind().clone() {
+            ErrorKind::InvalidInput { field, .. } | ErrorKind::Unsupported { field } => field,
+            other => panic!("{other:?}: {e}"),
+        };
+
+        let err = bots
+            .check_update(&okchat, &ChatbotPatch::new())
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("`(patch)` changes nothing"),
+            "{err}"
+        );
+        assert!(matches!(subject(err), Subject::Patch));
+
+        let err = bots
+            .check_update(&okchat, &ChatbotPatch::new().temperature(0.5))
+            .unwrap_err();
+        assert!(matches!(subject(err), Subject::Field(Field::Temperature)));
+
+        let bad_id = BotRef::new(Vendor::OkChat, "42");
+        let err = bots
+            .update(&bad_id, &ChatbotPatch::new().name("n"))
+            .await
+            .unwrap_err();
+        assert!(matches!(subject(err), Subject::BotId(name) if &*name == "id"));
+
+        let puretalk = serde_json::json!({"voice_boost": true});
+        let other =
+            VendorPatch::from_json(Vendor::PureTalk, puretalk.as_object().unwrap()).unwrap();
+        let err = bots
+            .check_update(&okchat, &ChatbotPatch::new().vendor_patch(other))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("`vendor` the vendor patch is for"),
+            "{err}"
+        );
+        assert!(matches!(subject(err), Subject::VendorPatch));
+
+        let typo = serde_json::json!({"settings": {"promt": "x"}});
+        let err = VendorPatch::from_json(Vendor::OkChat, typo.as_object().unwrap()).unwrap_err();
+        assert!(matches!(subject(err), Subject::VendorField(path) if &*path == "settings.promt"));
+
+        let err = bots
+            .get(&BotRef::new(
+                Vendor::HotTask,
+                "3254a9d0424c4806b9ea3d0763ccfxxx",
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "hottask: unsupported, nothing sent: hottask does not support `get`"
+        );
+        assert!(matches!(subject(err), Subject::Operation(op) if &*op == "get"));
+    }
+
+    /// Subjects compare by the text they show, with each other and with
+    /// strings, so code written against text names keeps working.
+    #[test]
+    fn subjects_compare_as_the_text_they_show() {
+        for (text, subject) in [
+            ("(patch)", Subject::Patch),
+            ("vendor", Subject::VendorPatch),
+            ("(body)", Subject::Body),
+            ("(request)", Subject::Request),
+            ("temperature", Subject::Field(Field::Temperature)),
+            ("get", Subject::Operation("get".into())),
+            (
+                "settings.prompt",
+                Subject::VendorField("settings.prompt".into()),
+            ),
+        ] {
+            assert_eq!(subject.to_string(), text);
+            assert_eq!(subject, text);
+            assert_eq!(&subject, text);
+            assert_eq!(Subject::from(text), subject);
+            assert_eq!(
+                std::mem::discriminant(&Subject::from(text)),
+                std::mem::discriminant(&subject),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            Subject::VendorField("temperature".into()),
+            Subject::Field(Field::Temperature)
+        );
+        assert_ne!(Subject::BotId("id".into()), Subject::Patch);
+    }
 }
