@@ -152,7 +152,8 @@ impl fmt::Display for FieldKind {
 /// A value of a shared [`Field`], of the field's [`kind`](Field::kind).
 ///
 /// `Display` shows it as people read it (text as it is, a number in its
-/// shortest form); [`to_json`](Self::to_json) and
+/// shortest form; text from a vendor can hold anything, so escape it with
+/// [`printable`](crate::printable) before it reaches a terminal); [`to_json`](Self::to_json) and
 /// [`from_json`](Self::from_json) convert it to and from JSON.
 ///
 /// ```

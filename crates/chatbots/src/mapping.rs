@@ -177,14 +177,15 @@ impl<K, T: ToFieldValue<K>> ToFieldValue<K> for Option<T> {
     }
 }
 
-fn convert<B>(vendor: Vendor, m: &FieldMap<B>, value: &FieldValue) -> Result<Value, Error> {
+fn convert<B>(vendor: Vendor, m: &FieldMap<B>, value: FieldValue) -> Result<Value, Error> {
     let refused = |rule| Error::invalid(vendor, Subject::Field(m.field), rule);
     match (m.convert, value) {
-        (Some((_, apply)), value) => apply(value).map_err(refused),
-        (None, FieldValue::Number(n)) if !n.is_finite() => {
-            Err(refused("must be a finite number".into()))
-        }
-        (None, value) => Ok(value.to_json()),
+        (Some((_, apply)), value) => apply(&value).map_err(refused),
+        // Moved, not copied: a prompt can be long.
+        (None, FieldValue::Text(text)) => Ok(Value::String(text)),
+        (None, FieldValue::Number(n)) => serde_json::Number::from_f64(n)
+            .map(Value::Number)
+            .ok_or_else(|| refused("must be a finite number".into())),
     }
 }
 
@@ -234,7 +235,7 @@ pub(crate) fn update_body<V: VendorApi>(id: &str, patch: &ChatbotPatch) -> Resul
         if let (None, FieldValue::Number(n)) = (m.convert, &value) {
             numbers.push((field, m.target, *n));
         }
-        let value = convert(vendor, m, &value)?;
+        let value = convert(vendor, m, value)?;
         let slot = place(vendor, &mut body, m.target)?;
         if !slot.is_null() {
             return Err(Error::invalid(
