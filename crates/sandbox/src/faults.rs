@@ -490,7 +490,7 @@ mod tests {
 
     #[test]
     fn every_vendor_of_the_registry_is_counted_on_its_own() {
-        // The counters were a `[_; 5]` indexed by `vendor as usize`: a sixth
+        // The counters were an array of five indexed by `vendor as usize`: a sixth
         // vendor's request panicked.
         let faults = Faults::default();
         for (n, vendor) in Vendor::ALL.into_iter().enumerate() {

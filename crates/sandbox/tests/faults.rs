@@ -249,7 +249,7 @@ fn fault_rules_parse_from_the_command_line_syntax() {
         ("reset,truncate", "names two faults"),
         ("status=700", "not an HTTP status"),
         ("latency=soon", "needs milliseconds"),
-        ("status=500,vendor=acme", "unknown vendor"),
+        ("status=500,vendor=nosuchvendor", "unknown vendor"),
         ("status=500,fraction=2", "not within 0..1"),
         ("explode", "unknown `explode`"),
     ] {
