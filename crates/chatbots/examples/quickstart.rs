@@ -14,7 +14,8 @@
 //! `OKCHAT_API_KEY`, `CONVERZA_KEY_ID` + `CONVERZA_KEY_SECRET`, …) and
 //! `<VENDOR>_BOT_ID` (e.g. `OKCHAT_BOT_ID`) naming the bot to edit; the
 //! edits there are real edits. Every other vendor runs on the sandbox, and
-//! the output says, vendor by vendor, which one it used and why.
+//! the output says, vendor by vendor, which one it used and why (a vendor
+//! the sandbox does not emulate is skipped, and says so).
 
 use chatbots::printable::one_line as printable;
 use chatbots::{BotRef, ChatbotPatch, Chatbots, Field, Vendor, credential_variables, vendor_field};
@@ -53,6 +54,11 @@ fn env(name: &str) -> Option<String> {
 /// Decides, from the environment, where `vendor`'s bot is edited.
 fn target(vendor: Vendor) -> Target {
     let credentials = credential_variables(vendor);
+    if credentials.is_empty() {
+        return Target::Sandbox {
+            why: "not compiled into this build of the facade".to_string(),
+        };
+    }
     let missing: Vec<&str> = credentials
         .iter()
         .copied()
@@ -103,7 +109,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 return Some(sandbox.base_url(vendor));
             }
             if let Some(index) = credential_variables(vendor).iter().position(|v| *v == name) {
-                let credentials = sandbox.credentials(vendor);
+                // A vendor the sandbox does not emulate stays unconfigured.
+                let credentials = sandbox.credentials(vendor)?;
                 return match index {
                     0 => Some(credentials.key.to_string()),
                     _ => credentials.secret.map(str::to_string),
@@ -122,13 +129,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("{vendor}: the real vendor API at {base} (a real edit)");
                 bots_to_edit.push(BotRef::new(*vendor, bot_id.clone()));
             }
-            (Target::Sandbox { why }, Some(sandbox)) => {
-                println!(
-                    "{vendor}: the embedded sandbox at {} ({why})",
-                    sandbox.base_url(*vendor)
-                );
-                bots_to_edit.push(BotRef::new(*vendor, sandbox.demo_bot(*vendor)));
-            }
+            (Target::Sandbox { why }, Some(sandbox)) => match sandbox.demo_bot(*vendor) {
+                Some(demo_bot) => {
+                    println!(
+                        "{vendor}: the embedded sandbox at {} ({why})",
+                        sandbox.base_url(*vendor)
+                    );
+                    bots_to_edit.push(BotRef::new(*vendor, demo_bot));
+                }
+                None => println!("{vendor}: skipped ({why}; the sandbox does not emulate it)"),
+            },
             (Target::Sandbox { .. }, None) => {
                 unreachable!("the sandbox starts for every vendor on it")
             }

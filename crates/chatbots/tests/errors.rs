@@ -1668,6 +1668,7 @@ fn retry_safe(vendor: Vendor) -> bool {
         Vendor::OkChat => crates::okchat::is_retry_safe(op),
         Vendor::PureTalk => crates::puretalk::is_retry_safe(op),
         Vendor::HotTask => crates::hottask::is_retry_safe(op),
+        other => panic!("{other}: no retry-safety case in errors.rs"),
     }
 }
 

@@ -472,7 +472,7 @@ async fn apply_stays_within_a_vendors_rate_limit() {
         .expect("sandbox starts");
     // Retries off: a 429 would fail a bot; only pacing keeps them inside.
     let bots = Chatbots::builder()
-        .okchat_api_key(sandbox.credentials(Vendor::OkChat).key)
+        .okchat_api_key(sandbox.credentials(Vendor::OkChat).expect("emulated").key)
         .base_url(Vendor::OkChat, sandbox.base_url(Vendor::OkChat))
         .rate_limit(
             Vendor::OkChat,

@@ -97,16 +97,15 @@ fn a_duplicate_bot_and_a_duplicate_field_are_refused() {
 
 #[test]
 fn bad_bot_keys_and_wrong_types_are_refused() {
-    let text =
-        "bots:\n  acme:1: {}\n  okchat: {}\n  okchat:2:\n    temperature: warm\n    name: 2024\n";
+    let text = "bots:\n  nosuchvendor:1: {}\n  okchat: {}\n  okchat:2:\n    temperature: warm\n    name: 2024\n";
     let err = parse_err(text);
     assert_eq!(err.problems.len(), 4, "{err}");
     assert_problem(
         &err.problems[0],
         2,
-        Some("acme:1"),
+        Some("nosuchvendor:1"),
         None,
-        "unknown vendor `acme`",
+        "unknown vendor `nosuchvendor`",
     );
     assert_problem(&err.problems[1], 3, Some("okchat"), None, "no `:`");
     assert_problem(
@@ -304,7 +303,7 @@ fn every_problem_of_a_file_comes_out_of_one_load() {
 async fn a_bot_at_a_vendor_without_credentials_is_refused() {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
     let bots = Chatbots::builder()
-        .okchat_api_key(sandbox.credentials(Vendor::OkChat).key)
+        .okchat_api_key(sandbox.credentials(Vendor::OkChat).expect("emulated").key)
         .base_url(Vendor::OkChat, sandbox.base_url(Vendor::OkChat))
         .build()
         .expect("client builds");

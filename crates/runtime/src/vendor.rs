@@ -1,41 +1,65 @@
-//! The one list of vendors in the workspace: a variant per spec in `specs/`.
+//! The one list of vendors in the workspace: a variant per vendor spec.
 //!
 //! The facade, the sandbox, the benchmarks and xtask all name vendors with
 //! this enum. The list itself is kept by `cargo xtask generate` from the
-//! specs (the file name gives the slug, `info.x-chatbots-vendor` the display
-//! name), so a sixth spec gets its variant, slug and environment prefix
-//! without a hand edit.
+//! workspace's specs (the file name gives the slug, `info.x-chatbots-vendor`
+//! the display name), so a sixth spec gets its variant, slug and environment
+//! prefix without a hand edit. The enum is `#[non_exhaustive]`: a new vendor
+//! is a new variant, never a breaking change, so code outside this crate
+//! iterates [`Vendor::ALL`] or asks a registry rather than matching every
+//! variant.
 
 use std::fmt;
 
 /// Defines [`Vendor`] from `Variant => "slug", "Title", "ENV_PREFIX";` lines.
 macro_rules! vendors {
     ($($variant:ident => $slug:literal, $title:literal, $env:literal;)+) => {
-        /// A vendor, one per spec in `specs/`.
+        /// A chatbot vendor: one variant per vendor API the workspace has a
+        /// spec for, each with its own generated client crate
+        /// (`chatbots-<slug>`).
+        ///
+        /// A vendor is written as its slug (`okchat`) in bot references
+        /// (`okchat:<bot id>`), error messages, fleet files and the CLI; its
+        /// [`title`](Self::title) is the name people write, and its
+        /// [`env_prefix`](Self::env_prefix) starts its environment variables.
+        ///
+        /// The enum is `#[non_exhaustive]`: vendors are added in minor
+        /// releases. Go over [`Vendor::ALL`] (or ask a registry, such as
+        /// the facade's `Chatbots::vendors` or the sandbox's `emulates`)
+        /// instead of matching every variant; a `match` needs a `_` arm
+        /// that refuses a vendor it does not know.
         ///
         /// ```
         /// use chatbots_runtime::Vendor;
+        ///
         /// let okchat: Vendor = "okchat".parse().unwrap();
         /// assert_eq!(okchat, Vendor::OkChat);
         /// assert_eq!(okchat.to_string(), "okchat");
         /// assert_eq!(okchat.title(), "OKChat");
         /// assert_eq!(okchat.env_prefix(), "OKCHAT");
+        ///
+        /// // Every vendor, whatever their number.
+        /// for vendor in Vendor::ALL {
+        ///     assert_eq!(vendor.name().parse::<Vendor>(), Ok(vendor));
+        /// }
+        /// assert!("nosuchvendor".parse::<Vendor>().is_err());
         /// ```
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum Vendor {
             $(
-                #[doc = concat!($title, ", described by `specs/", $slug, ".yaml`.")]
+                #[doc = concat!($title, " (slug `", $slug, "`, client crate `chatbots-", $slug, "`, environment prefix `", $env, "_`).")]
                 $variant,
             )+
         }
 
         impl Vendor {
-            /// Every vendor, in the order of their spec files.
+            /// Every vendor, in the order of their slugs.
             pub const ALL: [Vendor; [$($slug),+].len()] = [$(Vendor::$variant),+];
 
-            /// The vendor's slug: its spec `specs/<slug>.yaml`, its crate
-            /// `chatbots-<slug>`, its Cargo feature and the sandbox's path
-            /// prefix `/<slug>`.
+            /// The vendor's slug (`okchat`): the name of its spec file, its
+            /// client crate `chatbots-<slug>`, the facade's Cargo feature and
+            /// the sandbox's path prefix `/<slug>`.
             pub const fn name(self) -> &'static str {
                 match self {
                     $(Vendor::$variant => $slug,)+
@@ -132,8 +156,11 @@ mod tests {
             assert_eq!(vendor.name().parse::<Vendor>(), Ok(vendor));
             assert_eq!(vendor.env_prefix(), vendor.name().to_ascii_uppercase());
         }
-        let err = "acme".parse::<Vendor>().unwrap_err();
-        assert!(err.to_string().contains("unknown vendor `acme`"), "{err}");
+        let err = "nosuchvendor".parse::<Vendor>().unwrap_err();
+        assert!(
+            err.to_string().contains("unknown vendor `nosuchvendor`"),
+            "{err}"
+        );
         assert!(err.to_string().contains("okchat"), "{err}");
     }
 }

@@ -192,8 +192,14 @@ fn check<T: SpecBody>(value: Value) -> Result<(T, Value), Problem> {
                 return Err(Problem::Invalid(violations));
             }
         }
-        // Ruled out by each vendor's `spec_bodies_have_schemas` test.
-        Ok(None) => debug_assert!(false, "no JSON request body for `{}`", T::operation().id),
+        // Each vendor's `spec_bodies_have_schemas` test rules this out; a
+        // build that slipped past it still never accepts a body unchecked.
+        Ok(None) => {
+            return Err(Problem::Internal(format!(
+                "the sandbox cannot check this body: the spec gives `{}` no JSON request body",
+                T::operation().id
+            )));
+        }
         // The emulator cannot check this body: refused, never accepted
         // unchecked.
         Err(e) => return Err(Problem::Internal(e.to_string())),
@@ -345,6 +351,47 @@ mod tests {
             Err(Problem::Invalid(mut violations)) => violations.pop(),
             Err(other) => panic!("unexpected {other:?}"),
         }
+    }
+
+    /// A request type tied to an operation whose spec has no JSON body.
+    #[derive(serde::Deserialize, Debug)]
+    struct Unchecked {}
+
+    static NO_BODY: chatbots_runtime::Operation =
+        chatbots_runtime::Operation::new("no_body", true, None);
+
+    impl SpecBody for Unchecked {
+        fn operation() -> &'static chatbots_runtime::Operation {
+            &NO_BODY
+        }
+        fn render(problem: Problem) -> Response {
+            (problem.status(), problem.message()).into_response()
+        }
+    }
+
+    #[test]
+    fn a_body_without_a_schema_is_refused_never_accepted_unchecked() {
+        // A `debug_assert!` stood here: a release build decoded the body
+        // without checking it.
+        match check::<Unchecked>(json!({})) {
+            Err(problem @ Problem::Internal(_)) => {
+                assert_eq!(problem.status(), 500);
+                assert!(problem.message().contains("`no_body`"), "{problem:?}");
+            }
+            other => panic!("accepted or refused otherwise: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_refusal_is_a_500_in_the_vendor_shape() {
+        let request = Request::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from("{}"))
+            .expect("request");
+        let Err(response) = SpecJson::<Unchecked>::from_request(request, &()).await else {
+            panic!("a body without a schema was accepted");
+        };
+        assert_eq!(response.status(), 500);
     }
 
     #[test]

@@ -345,12 +345,33 @@ pub struct Faults {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
     // Lets the common case (no rules) skip the lock.
     any: AtomicBool,
     rules: Mutex<Vec<FaultRule>>,
-    requests: [AtomicU64; 5],
+    /// Requests received per vendor, at the vendor's position in
+    /// `Vendor::ALL`: sized from the registry, so a vendor added there is
+    /// counted too.
+    requests: Box<[AtomicU64]>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            any: AtomicBool::new(false),
+            rules: Mutex::new(Vec::new()),
+            requests: Vendor::ALL.iter().map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+}
+
+impl Inner {
+    /// `vendor`'s request counter. `Vendor` is `#[non_exhaustive]`: its
+    /// position in `Vendor::ALL`, never a cast of the variant, says where.
+    fn counter(&self, vendor: Vendor) -> Option<&AtomicU64> {
+        let position = Vendor::ALL.iter().position(|v| *v == vendor)?;
+        self.requests.get(position)
+    }
 }
 
 /// What the server does to one request.
@@ -393,14 +414,16 @@ impl Faults {
     }
 
     pub(crate) fn requests(&self, vendor: Vendor) -> u64 {
-        self.inner.requests[vendor as usize].load(Ordering::Relaxed)
+        self.inner
+            .counter(vendor)
+            .map_or(0, |count| count.load(Ordering::Relaxed))
     }
 
     /// Counts the request and decides its fate: latencies add up, the first
     /// other matching fault wins. Rules used up are removed.
     pub(crate) fn decide(&self, vendor: Option<Vendor>, method: &str, route: &str) -> Decision {
-        if let Some(v) = vendor {
-            self.inner.requests[v as usize].fetch_add(1, Ordering::Relaxed);
+        if let Some(count) = vendor.and_then(|v| self.inner.counter(v)) {
+            count.fetch_add(1, Ordering::Relaxed);
         }
         let mut decision = Decision::default();
         if !self.inner.any.load(Ordering::Acquire) {
@@ -463,6 +486,22 @@ mod tests {
         let decision = faults.decide(Some(Vendor::OkChat), "GET", "/x");
         assert_eq!(decision.delay, Fault::MAX_LATENCY);
         assert_eq!(decision.fault, None);
+    }
+
+    #[test]
+    fn every_vendor_of_the_registry_is_counted_on_its_own() {
+        // The counters were an array of five indexed by `vendor as usize`: a sixth
+        // vendor's request panicked.
+        let faults = Faults::default();
+        for (n, vendor) in Vendor::ALL.into_iter().enumerate() {
+            for _ in 0..=n {
+                faults.decide(Some(vendor), "GET", "/x");
+            }
+        }
+        faults.decide(None, "GET", "/x");
+        for (n, vendor) in Vendor::ALL.into_iter().enumerate() {
+            assert_eq!(faults.requests(vendor), n as u64 + 1, "{vendor}");
+        }
     }
 
     #[test]

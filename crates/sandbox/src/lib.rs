@@ -17,9 +17,15 @@
 //! let base = sandbox.base_url(Vendor::OkChat);
 //! assert!(base.starts_with("http://127.0.0.1:"));
 //! assert!(base.ends_with("/okchat"));
-//! let key = sandbox.credentials(Vendor::OkChat).key;
+//! let key = sandbox.credentials(Vendor::OkChat).expect("emulated").key;
 //! # let _ = key;
 //! // Point a client at `base` with `key`; the server stops when `sandbox` drops.
+//!
+//! // A vendor without an emulation answers 404 under its base URL, and has
+//! // neither credentials nor a demo bot.
+//! for vendor in Vendor::ALL {
+//!     assert_eq!(sandbox.credentials(vendor).is_some(), sandbox.emulates(vendor));
+//! }
 //! # Ok(())
 //! # }
 //! ```
@@ -62,9 +68,17 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// The sandbox credentials of `vendor` (for a vendor the sandbox does
-    /// not emulate: an empty key, and `how` says so).
-    pub fn of(vendor: Vendor) -> Credentials {
+    /// The sandbox credentials of `vendor`; `None` for a vendor the sandbox
+    /// does not emulate.
+    ///
+    /// ```
+    /// use chatbots_sandbox::{Credentials, Vendor};
+    ///
+    /// let okchat = Credentials::of(Vendor::OkChat).expect("emulated");
+    /// assert_eq!(okchat.vendor, Vendor::OkChat);
+    /// assert!(!okchat.key.is_empty());
+    /// ```
+    pub fn of(vendor: Vendor) -> Option<Credentials> {
         vendors::credentials(vendor)
     }
 }
@@ -105,9 +119,10 @@ impl Settings {
     /// The limit `vendor` runs with: StreamSkill's documented bucket (unless
     /// turned off), for the others what `rate_limits` says.
     pub fn rate_limit(&self, vendor: Vendor) -> Option<RateLimit> {
-        match vendor {
-            Vendor::StreamSkill => self.streamskill_rate_limit,
-            other => self.rate_limits.get(&other).copied(),
+        if vendor == Vendor::StreamSkill {
+            self.streamskill_rate_limit
+        } else {
+            self.rate_limits.get(&vendor).copied()
         }
     }
 }
@@ -163,14 +178,12 @@ impl SandboxBuilder {
     /// # let _ = builder;
     /// ```
     pub fn rate_limit(mut self, vendor: Vendor, limit: Option<RateLimit>) -> Self {
-        match (vendor, limit) {
-            (Vendor::StreamSkill, limit) => self.settings.streamskill_rate_limit = limit,
-            (other, Some(limit)) => {
-                self.settings.rate_limits.insert(other, limit);
-            }
-            (other, None) => {
-                self.settings.rate_limits.remove(&other);
-            }
+        if vendor == Vendor::StreamSkill {
+            self.settings.streamskill_rate_limit = limit;
+        } else if let Some(limit) = limit {
+            self.settings.rate_limits.insert(vendor, limit);
+        } else {
+            self.settings.rate_limits.remove(&vendor);
         }
         self
     }
@@ -274,8 +287,54 @@ impl Sandbox {
         format!("http://{}/{}", self.addr, vendor.slug())
     }
 
-    /// The sandbox credentials of `vendor`.
-    pub fn credentials(&self, vendor: Vendor) -> Credentials {
+    /// Whether this sandbox emulates `vendor`. Every vendor of [`Vendor`]
+    /// has a base URL here, but only an emulated one answers there (with
+    /// [`credentials`](Self::credentials) and a
+    /// [`demo_bot`](Self::demo_bot)); the others answer 404.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use chatbots_sandbox::{Sandbox, Vendor};
+    ///
+    /// let sandbox = Sandbox::start().await?;
+    /// assert!(sandbox.emulates(Vendor::OkChat));
+    /// let emulated: Vec<Vendor> = sandbox.emulated_vendors().collect();
+    /// assert!(emulated.contains(&Vendor::OkChat));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn emulates(&self, vendor: Vendor) -> bool {
+        vendors::emulated(vendor).is_some()
+    }
+
+    /// The vendors this sandbox emulates, in the order of [`Vendor::ALL`].
+    pub fn emulated_vendors(&self) -> impl Iterator<Item = Vendor> + use<> {
+        Vendor::ALL
+            .into_iter()
+            .filter(|v| vendors::emulated(*v).is_some())
+    }
+
+    /// For tests that run every vendor against the sandbox: the emulated
+    /// vendors, as [`emulated_vendors`](Self::emulated_vendors); each other
+    /// vendor is reported on stderr as `skipped <vendor>: not emulated by
+    /// the sandbox`, so that no vendor drops out of a test unseen.
+    pub fn vendors_to_test(&self) -> Vec<Vendor> {
+        Vendor::ALL
+            .into_iter()
+            .filter(|vendor| {
+                let emulated = self.emulates(*vendor);
+                if !emulated {
+                    eprintln!("skipped {vendor}: not emulated by the sandbox");
+                }
+                emulated
+            })
+            .collect()
+    }
+
+    /// The sandbox credentials of `vendor`; `None` for a vendor it does not
+    /// emulate.
+    pub fn credentials(&self, vendor: Vendor) -> Option<Credentials> {
         Credentials::of(vendor)
     }
 
@@ -291,16 +350,17 @@ impl Sandbox {
 
     /// The id of a seeded bot of `vendor` that accepts edits and reads
     /// (StreamSkill: an `ai_chatbots` order in progress) — what demos and
-    /// quick tests can aim at. The README lists every fixture. Empty for a
-    /// vendor the sandbox does not emulate.
-    pub fn demo_bot(&self, vendor: Vendor) -> &'static str {
+    /// quick tests can aim at. The README lists every fixture. `None` for
+    /// a vendor the sandbox does not emulate.
+    pub fn demo_bot(&self, vendor: Vendor) -> Option<&'static str> {
         vendors::demo_bot(vendor)
     }
 
     /// The ids of the bots [`SandboxBuilder::bots`] seeded for `vendor`, in
     /// the order its lists return them (after the fixtures), in the
     /// vendor's own id format (each vendor module's docs say which). The
-    /// same for every sandbox with the same count.
+    /// same for every sandbox with the same count. None for a vendor the
+    /// sandbox does not emulate ([`emulates`](Self::emulates) tells).
     pub fn seeded_bots(&self, vendor: Vendor) -> Vec<String> {
         vendors::seeded_bots(vendor, self.settings.bots)
     }

@@ -182,7 +182,14 @@ fn write_banner(out: &mut String, sandbox: &Sandbox) -> std::fmt::Result {
     )?;
     writeln!(out)?;
     for vendor in Vendor::ALL {
-        let creds = sandbox.credentials(vendor);
+        let Some(creds) = sandbox.credentials(vendor) else {
+            writeln!(
+                out,
+                "{}: not emulated (404 under /{vendor})",
+                vendor.title()
+            )?;
+            continue;
+        };
         writeln!(out, "{}", vendor.title())?;
         writeln!(out, "  base URL: {}", sandbox.base_url(vendor))?;
         writeln!(out, "  key:      {}", creds.key)?;

@@ -1005,7 +1005,7 @@ async fn the_sdk_client_works_against_the_sandbox() {
     use chatbots_runtime::{ClientConfig, SecretString};
 
     let cvz = Cvz::start().await;
-    let credentials = cvz.sandbox.credentials(Vendor::Converza);
+    let credentials = cvz.sandbox.credentials(Vendor::Converza).expect("emulated");
     let config = ClientConfig {
         base_url: Some(cvz.sandbox.base_url(Vendor::Converza)),
         ..Default::default()

@@ -1052,7 +1052,12 @@ async fn the_generated_client_round_trips_an_edit() {
         base_url: Some(api.sandbox.base_url(Vendor::HotTask)),
         ..Default::default()
     };
-    let key = SecretString::from(api.sandbox.credentials(Vendor::HotTask).key);
+    let key = SecretString::from(
+        api.sandbox
+            .credentials(Vendor::HotTask)
+            .expect("emulated")
+            .key,
+    );
     let client = Client::with_config(header_auth(&key).unwrap(), &config).unwrap();
 
     let edited = client

@@ -33,7 +33,10 @@ impl Api {
     }
 
     fn key(&self) -> &'static str {
-        self.sandbox.credentials(Vendor::OkChat).key
+        self.sandbox
+            .credentials(Vendor::OkChat)
+            .expect("emulated")
+            .key
     }
 
     /// A request without credentials.

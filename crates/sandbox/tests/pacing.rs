@@ -31,7 +31,12 @@ fn streamskill(
         },
         ..ClientConfig::default()
     };
-    let key = SecretString::from(sandbox.credentials(Vendor::StreamSkill).key);
+    let key = SecretString::from(
+        sandbox
+            .credentials(Vendor::StreamSkill)
+            .expect("emulated")
+            .key,
+    );
     let auth = chatbots_streamskill::header_auth(&key).expect("key");
     chatbots_streamskill::Client::with_config(auth, &config).expect("client")
 }
@@ -143,11 +148,11 @@ async fn a_429_storm_slows_a_vendor_without_a_documented_limit_and_it_recovers()
         },
         ..ClientConfig::default()
     };
-    let key = SecretString::from(sandbox.credentials(Vendor::OkChat).key);
+    let key = SecretString::from(sandbox.credentials(Vendor::OkChat).expect("emulated").key);
     let client = Client::with_config(header_auth(&key).expect("key"), &config).expect("client");
     assert_eq!(client.runtime().pacing_rate(), None, "unpaced at first");
 
-    let bot = sandbox.demo_bot(Vendor::OkChat);
+    let bot = sandbox.demo_bot(Vendor::OkChat).expect("emulated");
     let calls: Vec<_> = (0..100)
         .map(|_| {
             let client = client.clone();

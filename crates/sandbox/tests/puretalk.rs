@@ -29,7 +29,10 @@ impl Api {
     }
 
     fn key(&self) -> &'static str {
-        self.sandbox.credentials(Vendor::PureTalk).key
+        self.sandbox
+            .credentials(Vendor::PureTalk)
+            .expect("emulated")
+            .key
     }
 
     fn url(&self, path: &str) -> String {

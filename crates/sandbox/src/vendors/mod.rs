@@ -93,23 +93,14 @@ pub(crate) fn app(settings: &Settings, faults: Faults) -> Router {
         ))
 }
 
-/// The sandbox credentials of `vendor`; for a vendor it does not emulate,
-/// an empty key whose `how` says so.
-pub(crate) fn credentials(vendor: Vendor) -> Credentials {
-    emulated(vendor).map_or(
-        Credentials {
-            vendor,
-            key: "",
-            secret: None,
-            how: "not emulated by this sandbox",
-        },
-        |e| e.credentials,
-    )
+/// The sandbox credentials of `vendor`, if it emulates it.
+pub(crate) fn credentials(vendor: Vendor) -> Option<Credentials> {
+    emulated(vendor).map(|e| e.credentials)
 }
 
-/// The demo bot of `vendor` (empty for a vendor it does not emulate).
-pub(crate) fn demo_bot(vendor: Vendor) -> &'static str {
-    emulated(vendor).map_or("", |e| e.demo_bot)
+/// The demo bot of `vendor`, if it emulates it.
+pub(crate) fn demo_bot(vendor: Vendor) -> Option<&'static str> {
+    emulated(vendor).map(|e| e.demo_bot)
 }
 
 /// `problem` in `vendor`'s error shape; plain JSON outside any emulated

@@ -5,6 +5,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use crate::Contract;
+use crate::seeded::Read;
 
 const TOKEN: &str = "/api/openapi/auth/token";
 const BOT: &str = "/api/openapi/v1/bots/770e8400-e29b-41d4-a716-446655440002";
@@ -41,7 +42,10 @@ fn seed_request() -> Value {
 }
 
 pub(crate) async fn exercise(contract: &mut Contract) {
-    let credentials = contract.sandbox.credentials(contract.vendor);
+    let credentials = contract
+        .sandbox
+        .credentials(contract.vendor)
+        .expect("emulated");
 
     // Without a token every other route answers 401.
     let (status, body) = contract
@@ -256,4 +260,34 @@ pub(crate) async fn exercise(contract: &mut Contract) {
     contract
         .injected_failures(Method::GET, "/api/openapi/v1/teams", None)
         .await;
+}
+
+/// The reads that return the bots `--bots` seeded (`seeded`, at least
+/// three), and a cheap read that empties a rate-limit bucket.
+pub(crate) async fn seeded_reads(
+    contract: &mut Contract,
+    seeded: &[String],
+) -> (Vec<Read>, &'static str) {
+    let credentials = contract
+        .sandbox
+        .credentials(contract.vendor)
+        .expect("emulated");
+    let mut reads: Vec<Read> = Vec::new();
+    let (status, body) = contract
+        .json(
+            Method::POST,
+            "/api/openapi/auth/token",
+            Some(json!({"key_id": credentials.key, "key_secret": credentials.secret})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["data"]["access_token"].as_str().unwrap_or_default();
+    contract.set_auth("Authorization", &format!("Bearer {token}"));
+    reads.push((Method::GET, "/api/openapi/v1/bots?limit=100".into(), None));
+    reads.push((
+        Method::GET,
+        format!("/api/openapi/v1/bots/{}", seeded[1]),
+        None,
+    ));
+    (reads, "/api/openapi/v1/teams")
 }

@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::Contract;
+use crate::seeded::Read;
 
 const BISTRO: &str = "3254a9d0424c4806b9ea3d0763ccfxxx";
 const SUPPORT: &str = "36XXGxiYDigrQgg5xz4n45bcBW7qeYyW35";
@@ -23,7 +24,11 @@ fn assert_fail(what: &str, status: u16, body: &Value, code: u16, needle: &str) {
 }
 
 pub(crate) async fn exercise(contract: &mut Contract) {
-    let key = contract.sandbox.credentials(contract.vendor).key;
+    let key = contract
+        .sandbox
+        .credentials(contract.vendor)
+        .expect("emulated")
+        .key;
 
     // Without credentials, then with a Bearer scheme: refused in an HTTP 200.
     let (status, body) = contract
@@ -325,4 +330,29 @@ pub(crate) async fn exercise(contract: &mut Contract) {
             Some(json!({"serialNumber": BISTRO, "Name": "x"})),
         )
         .await;
+}
+
+/// The reads that return the bots `--bots` seeded (`seeded`, at least
+/// three), and a cheap read that empties a rate-limit bucket.
+pub(crate) async fn seeded_reads(
+    contract: &mut Contract,
+    seeded: &[String],
+) -> (Vec<Read>, &'static str) {
+    let credentials = contract
+        .sandbox
+        .credentials(contract.vendor)
+        .expect("emulated");
+    let mut reads: Vec<Read> = Vec::new();
+    contract.set_auth("Authorization", credentials.key);
+    reads.push((
+        Method::POST,
+        "/chat/Chatbot/GetSource".into(),
+        Some(json!({"serialNumber": seeded[1]})),
+    ));
+    reads.push((
+        Method::POST,
+        "/chat/Chatbot/GetSession".into(),
+        Some(json!({"serialNumber": seeded[2]})),
+    ));
+    (reads, "/chat/Chatbot/ModelList")
 }

@@ -355,18 +355,40 @@ async fn hottask_responses_match_its_spec() {
     contract.finish();
 }
 
-#[tokio::test]
-async fn seeded_bots_and_emulated_rate_limits_match_the_specs() {
-    for vendor in Vendor::ALL {
-        let builder = Sandbox::builder().bots(3).rate_limit(
-            vendor,
-            Some(RateLimit {
-                burst: 10,
-                per_second: 0.0,
-            }),
-        );
-        let mut contract = Contract::with(vendor, builder).await;
-        seeded::exercise(&mut contract).await;
-        contract.finish_partial();
-    }
+/// A contract run on a sandbox with three seeded bots per vendor and
+/// `vendor` limited to a bucket of 10 that never refills.
+async fn seeded(vendor: Vendor) -> Contract {
+    let builder = Sandbox::builder().bots(3).rate_limit(
+        vendor,
+        Some(RateLimit {
+            burst: 10,
+            per_second: 0.0,
+        }),
+    );
+    let contract = Contract::with(vendor, builder).await;
+    let seeded = contract.sandbox.seeded_bots(vendor);
+    assert!(seeded.len() >= 3, "{vendor}: {seeded:?}");
+    contract
+}
+
+/// Each vendor's seeded bots and emulated rate limit, as its spec says.
+macro_rules! seeded_contract {
+    ($($test:ident: $vendor:ident => $module:ident;)+) => {$(
+        #[tokio::test]
+        async fn $test() {
+            let mut contract = seeded(Vendor::$vendor).await;
+            let ids = contract.sandbox.seeded_bots(Vendor::$vendor);
+            let (reads, bucket_read) = $module::seeded_reads(&mut contract, &ids).await;
+            seeded::exercise(&mut contract, reads, bucket_read).await;
+            contract.finish_partial();
+        }
+    )+};
+}
+
+seeded_contract! {
+    streamskill_seeded_bots_and_rate_limit_match_its_spec: StreamSkill => streamskill;
+    converza_seeded_bots_and_rate_limit_match_its_spec: Converza => converza;
+    okchat_seeded_bots_and_rate_limit_match_its_spec: OkChat => okchat;
+    puretalk_seeded_bots_and_rate_limit_match_its_spec: PureTalk => puretalk;
+    hottask_seeded_bots_and_rate_limit_match_its_spec: HotTask => hottask;
 }

@@ -5,6 +5,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::json;
 
 use crate::Contract;
+use crate::seeded::Read;
 
 const BOT: &str = "3317853e-0af2-427d-a56f-351a9587f48f";
 const SESSION: &str = "9b2f4c1e-5d6a-4b7c-8e9f-0a1b2c3d4e5f";
@@ -28,7 +29,11 @@ pub(crate) async fn exercise(contract: &mut Contract) {
     );
     let (status, _) = contract.json(Method::GET, &bot(""), None).await;
     assert_eq!(status, 401);
-    let key = contract.sandbox.credentials(contract.vendor).key;
+    let key = contract
+        .sandbox
+        .credentials(contract.vendor)
+        .expect("emulated")
+        .key;
     contract.set_auth("x-api-key", key);
 
     // Chatbots.
@@ -351,4 +356,25 @@ pub(crate) async fn exercise(contract: &mut Contract) {
     contract
         .injected_failures(Method::GET, "/api/external/chatbots", None)
         .await;
+}
+
+/// The reads that return the bots `--bots` seeded (`seeded`, at least
+/// three), and a cheap read that empties a rate-limit bucket.
+pub(crate) async fn seeded_reads(
+    contract: &mut Contract,
+    seeded: &[String],
+) -> (Vec<Read>, &'static str) {
+    let credentials = contract
+        .sandbox
+        .credentials(contract.vendor)
+        .expect("emulated");
+    let mut reads: Vec<Read> = Vec::new();
+    contract.set_auth("x-api-key", credentials.key);
+    reads.push((Method::GET, "/api/external/chatbots".into(), None));
+    reads.push((
+        Method::GET,
+        format!("/api/external/chatbot/{}", seeded[1]),
+        None,
+    ));
+    (reads, "/api/external/chatbots")
 }

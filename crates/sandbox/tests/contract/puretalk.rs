@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::Contract;
+use crate::seeded::Read;
 
 const SEED: &str = "123e4567-e89b-12d3-a456-426614174000";
 const FRONT_DESK: &str = "e1f09482-2910-45e1-a2f3-ab75cd9a5a51";
@@ -31,7 +32,11 @@ pub(crate) async fn exercise(contract: &mut Contract) {
         .json(Method::GET, &format!("/ai-assistants/{SEED}"), None)
         .await;
     assert_eq!(status, 401);
-    let key = contract.sandbox.credentials(contract.vendor).key;
+    let key = contract
+        .sandbox
+        .credentials(contract.vendor)
+        .expect("emulated")
+        .key;
     contract.set_auth("X-API-KEY", key);
 
     // Assistants.
@@ -359,4 +364,22 @@ pub(crate) async fn exercise(contract: &mut Contract) {
     contract
         .injected_failures(Method::GET, &format!("/ai-assistants/{SEED}"), None)
         .await;
+}
+
+/// The reads that return the bots `--bots` seeded (`seeded`, at least
+/// three), and a cheap read that empties a rate-limit bucket.
+pub(crate) async fn seeded_reads(
+    contract: &mut Contract,
+    seeded: &[String],
+) -> (Vec<Read>, &'static str) {
+    let credentials = contract
+        .sandbox
+        .credentials(contract.vendor)
+        .expect("emulated");
+    let mut reads: Vec<Read> = Vec::new();
+    contract.set_auth("X-API-KEY", credentials.key);
+    reads.push((Method::GET, "/ai-assistants?limit=100".into(), None));
+    reads.push((Method::GET, "/ai-assistants?page=2&limit=2".into(), None));
+    reads.push((Method::GET, format!("/ai-assistants/{}", seeded[1]), None));
+    (reads, "/ai-assistants")
 }

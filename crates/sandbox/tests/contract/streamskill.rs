@@ -5,6 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::Contract;
+use crate::seeded::Read;
 
 /// The contract sandbox: StreamSkill's default burst of 30 would refuse
 /// part of the scenario with 429s (checked elsewhere, in `streamskill.rs`
@@ -32,7 +33,11 @@ async fn raw(
 }
 
 pub(crate) async fn exercise(contract: &mut Contract) {
-    let token = contract.sandbox.credentials(contract.vendor).key;
+    let token = contract
+        .sandbox
+        .credentials(contract.vendor)
+        .expect("emulated")
+        .key;
 
     // Without credentials, and with a wrong token: 401.
     let (status, body) = contract.json(Method::GET, "/purchases", None).await;
@@ -265,4 +270,27 @@ pub(crate) async fn exercise(contract: &mut Contract) {
     contract
         .injected_failures(Method::POST, path, Some(seed))
         .await;
+}
+
+/// The reads that return the bots `--bots` seeded (`seeded`, at least
+/// three), and a cheap read that empties a rate-limit bucket.
+pub(crate) async fn seeded_reads(
+    contract: &mut Contract,
+    seeded: &[String],
+) -> (Vec<Read>, &'static str) {
+    let credentials = contract
+        .sandbox
+        .credentials(contract.vendor)
+        .expect("emulated");
+    let mut reads: Vec<Read> = Vec::new();
+    contract.set_auth("Authorization", &format!("Bearer {}", credentials.key));
+    reads.push((Method::GET, "/purchases".into(), None));
+    reads.push((Method::GET, "/purchases/uncomplete".into(), None));
+    reads.push((
+        Method::GET,
+        format!("/purchases/bulk?ids={},{}", seeded[0], seeded[2]),
+        None,
+    ));
+    reads.push((Method::GET, format!("/purchases/{}", seeded[1]), None));
+    (reads, "/purchases")
 }

@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use chatbots_puretalk::types;
 use serde_json::{Map, Value, json};
 
-use super::errors::{Reply, not_found_assistant, success};
+use super::errors::{Reply, not_found_assistant, refuse, success};
 use super::fixtures;
 use super::input::{Auth, Params, drf_page, paging, query_of};
 use super::state::{App, Store, assistant_index, new_id, now};
@@ -147,7 +147,7 @@ pub(super) async fn update_assistant(
     let mut store = app.lock();
     // Like DRF: the object is looked up before the body is validated.
     let index = assistant_index(&store, id)?;
-    let (_, body) = body.check_fields()?;
+    let (_, body) = body.check_fields().map_err(refuse)?;
     let voice = voice_for(&store, &body);
     let Some(assistant) = store.assistants.get_mut(index) else {
         return Err(not_found_assistant());

@@ -8,10 +8,10 @@ use chatbots_puretalk::types;
 use serde_json::{Value, json};
 
 use super::audio;
-use super::errors::{Refusal, Reply, invalid, not_found_assistant, success};
+use super::errors::{Reply, invalid, not_found_assistant, success};
 use super::input::{Auth, Params, canonical_uuid, drf_page, paging, query_of};
 use super::state::{App, new_id};
-use crate::extract::SpecFields;
+use crate::extract::{Refusal, SpecFields};
 
 fn one_of(query: &HashMap<String, String>, name: &str, allowed: &[&str]) -> Result<(), Refusal> {
     match query.get(name) {

@@ -5,59 +5,39 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::extract::Refusal;
 use crate::support::Problem;
 
 /// A handler's answer: a success, or a failure.
 pub(super) type Reply = Result<Response, Refusal>;
 
-/// A failure: `{"err": true, "msg": ...}` with `status`.
-pub(crate) struct Refusal {
-    status: StatusCode,
-    msg: String,
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            axum::Json(json!({"err": true, "msg": self.msg})),
-        )
-            .into_response()
-    }
-}
-
-impl From<Problem> for Refusal {
-    fn from(problem: Problem) -> Refusal {
-        match problem {
-            Problem::Unauthorized => fail(StatusCode::UNAUTHORIZED, "Invalid API key."),
-            Problem::NoRoute => fail(StatusCode::NOT_FOUND, "Not found."),
-            Problem::MethodNotAllowed => {
-                fail(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed.")
-            }
-            Problem::BadBody { status, reason } => fail(status, reason),
-            // DRF answers a serializer's errors with 400.
-            Problem::Invalid(violations) => fail(
-                StatusCode::BAD_REQUEST,
-                violations
-                    .iter()
-                    .map(|v| format!("{}: {}", v.field, v.rule))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            Problem::RateLimited => fail(StatusCode::TOO_MANY_REQUESTS, "Request was throttled."),
-            other @ (Problem::Injected(_) | Problem::Internal(_)) => {
-                fail(other.status(), other.message())
-            }
+/// A shared failure in PureTalk's shape, as a handler's refusal.
+pub(super) fn refuse(problem: Problem) -> Refusal {
+    match problem {
+        Problem::Unauthorized => fail(StatusCode::UNAUTHORIZED, "Invalid API key."),
+        Problem::NoRoute => fail(StatusCode::NOT_FOUND, "Not found."),
+        Problem::MethodNotAllowed => fail(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed."),
+        Problem::BadBody { status, reason } => fail(status, reason),
+        // DRF answers a serializer's errors with 400.
+        Problem::Invalid(violations) => fail(
+            StatusCode::BAD_REQUEST,
+            violations
+                .iter()
+                .map(|v| format!("{}: {}", v.field, v.rule))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Problem::RateLimited => fail(StatusCode::TOO_MANY_REQUESTS, "Request was throttled."),
+        other @ (Problem::Injected(_) | Problem::Internal(_)) => {
+            fail(other.status(), other.message())
         }
     }
 }
 
 /// `{"err": true, "msg": ...}` with `status`.
 pub(super) fn fail(status: StatusCode, msg: impl Into<String>) -> Refusal {
-    Refusal {
-        status,
-        msg: msg.into(),
-    }
+    let msg: String = msg.into();
+    Refusal::from((status, axum::Json(json!({"err": true, "msg": msg}))).into_response())
 }
 
 /// HTTP 200 with `body`.
@@ -71,7 +51,7 @@ pub(super) fn success(msg: &str, results: Value) -> Response {
 }
 
 pub(crate) fn render(problem: Problem) -> Response {
-    Refusal::from(problem).into_response()
+    refuse(problem).into_response()
 }
 
 /// A 400 naming `field`.

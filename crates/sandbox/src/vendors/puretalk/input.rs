@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
 
 use super::CREDENTIALS;
-use super::errors::{Refusal, Reply, fail, invalid, ok};
+use super::errors::{Reply, fail, invalid, ok, refuse};
+use crate::extract::Refusal;
 use crate::support::{Problem, header_str};
 
 /// Extractor: the request carries `X-API-KEY: <the sandbox key>`; 401
@@ -24,8 +25,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
         let headers = &parts.headers;
         match header_str(headers, "x-api-key") {
             Some(key) if key == CREDENTIALS.key => Ok(Auth),
-            Some(_) => Err(Problem::Unauthorized.into()),
-            None if headers.contains_key("x-api-key") => Err(Problem::Unauthorized.into()),
+            Some(_) => Err(refuse(Problem::Unauthorized)),
+            None if headers.contains_key("x-api-key") => Err(refuse(Problem::Unauthorized)),
             None => Err(fail(
                 StatusCode::UNAUTHORIZED,
                 "Authentication credentials were not provided.",

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use chatbots_puretalk::types;
 use serde_json::{Map, Value, json};
 
-use super::errors::{Reply, not_found_assistant, ok};
+use super::errors::{Reply, not_found_assistant, ok, refuse};
 use super::input::Auth;
 use super::state::{App, assistant_index, new_id, now};
 use crate::extract::{PendingJson, SpecFields};
@@ -66,7 +66,7 @@ pub(super) async fn upsert_llm_states(
 ) -> Reply {
     let mut store = app.lock();
     let index = assistant_index(&store, id)?;
-    let (_, body) = body.check_fields()?;
+    let (_, body) = body.check_fields().map_err(refuse)?;
     let incoming = match body.get("llm_states") {
         Some(Value::Array(states)) => states.clone(),
         _ => Vec::new(),

@@ -7,8 +7,9 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use serde_json::{Map, Value};
 
-use super::errors::{Refusal, not_found_assistant};
+use super::errors::not_found_assistant;
 use super::input::canonical_uuid;
+use crate::extract::Refusal;
 
 /// A voice and the numeric id `GET /voices/{id}` knows it by.
 pub(crate) struct Voice {

@@ -10,7 +10,7 @@ use chatbots_puretalk::types;
 use serde_json::{Value, json};
 
 use super::audio;
-use super::errors::{Refusal, Reply, fail, invalid, not_found_voice, success};
+use super::errors::{Reply, fail, invalid, not_found_voice, refuse, success};
 use super::input::{Auth, canonical_uuid};
 use super::state::{App, Voice, new_id};
 use crate::extract::SpecFields;
@@ -91,7 +91,7 @@ pub(super) async fn clone_voice(
     })?;
     let bytes = support::read_body(body, app.body_limit)
         .await
-        .map_err(Refusal::from)?;
+        .map_err(refuse)?;
     let parts = multipart::parse(&bytes, &boundary).ok_or_else(|| {
         fail(
             StatusCode::BAD_REQUEST,
