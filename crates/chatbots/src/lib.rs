@@ -84,3 +84,5 @@ pub use mapping::{capability_table, vendor_field};
 pub use model::{BotRef, Chatbot, ChatbotPatch, Field, ParseBotRefError, Vendor};
 pub use vendors::VendorPatch;
 pub use vendors::crates::*;
+#[doc(hidden)]
+pub use vendors::{VendorFacts, vendor_facts};
