@@ -204,6 +204,8 @@ pub struct VendorFacts {
     /// Whether the update is retried after a failure that may or may not
     /// have reached the vendor (the spec's decision).
     pub update_retry_safe: bool,
+    /// The read operation, as the spec names it, if the vendor has one.
+    pub get_operation: Option<&'static str>,
     /// Where the bot id goes in the update body (property names), when not
     /// in the path or query.
     pub id_in_body: Option<&'static [&'static str]>,
@@ -220,6 +222,7 @@ pub fn vendor_facts(vendor: Vendor) -> Option<VendorFacts> {
     Some(VendorFacts {
         update_operation: (found.update_operation)().id,
         update_retry_safe: (found.update_operation)().retry_safe,
+        get_operation: found.get_operation,
         id_in_body: found.id_in_body.map(|t| t.path),
         error_code: found.error.code,
         error_message: found.error.message,
