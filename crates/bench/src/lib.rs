@@ -10,7 +10,7 @@
 //!   same response struct, so that the difference to (a) is the SDK's own
 //!   machinery (builder, hooks, retries, tracing, error handling), not serde;
 //! - [`Way::Facade`] (c): [`chatbots::Chatbots::update`] with a
-//!   [`ChatbotPatch`] that produces the same body.
+//!   [`ChatbotPatch`](chatbots::ChatbotPatch) that produces the same body.
 //!
 //! Both (a) and (b) clone their body per request (the builder takes it by
 //! value; a caller builds a fresh body per request either way).

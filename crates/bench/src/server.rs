@@ -23,7 +23,7 @@ use crate::seed::{seed, token_answer};
 /// latency of each answer.
 static ANSWERED: AtomicU64 = AtomicU64::new(0);
 
-/// A request as the server saw it, for [`check_identical`].
+/// A request as the server saw it, for [`check_identical`](crate::check_identical).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seen {
     /// Method.
