@@ -132,3 +132,5 @@ pub use field::{Field, FieldKind, FieldKindError, FieldValue, UnknownField};
 pub use model::{BotRef, Chatbot, ChatbotPatch, ParseBotRefError, Vendor};
 pub use vendors::VendorPatch;
 pub use vendors::crates::*;
+#[doc(hidden)]
+pub use vendors::{VendorFacts, vendor_facts};

@@ -1,8 +1,10 @@
 //! The capability table in the docs and the README is the one the code
 //! renders from its mapping; the code behaves as the table says.
 
+mod support;
+
 use chatbots::capabilities::table as capability_table;
-use chatbots::{BotRef, ChatbotPatch, ErrorKind, Field, Vendor, vendor_field};
+use chatbots::{ErrorKind, Field, vendor_field};
 
 const DOC: &str = include_str!("../CAPABILITIES.md");
 const HEADING: &str = "## Capability table\n\nVendor × shared field → the vendor's field it is sent as (— = not supported, refused before sending).\n\n";
@@ -30,43 +32,17 @@ fn capabilities_md_and_readme_match_the_code() {
     );
 }
 
-fn patch_with(field: Field) -> ChatbotPatch {
-    let p = ChatbotPatch::new();
-    match field {
-        Field::Name => p.name("n"),
-        Field::Description => p.description("d"),
-        Field::Instructions => p.instructions("i"),
-        Field::Model => p.model("puretalk-plg"),
-        Field::Temperature => p.temperature(1.0),
-        Field::Greeting => p.greeting("g"),
-        Field::Language => p.language("en"),
-        Field::Timezone => p.timezone("Europe/Berlin"),
-        _ => unreachable!("new field: extend this test"),
-    }
-}
-
-const IDS: [(Vendor, &str); 5] = [
-    (Vendor::StreamSkill, "1"),
-    (Vendor::Converza, "3317853e-0af2-427d-a56f-351a9587f48f"),
-    (Vendor::OkChat, "3317853e-0af2-427d-a56f-351a9587f48f"),
-    (Vendor::PureTalk, "3317853e-0af2-427d-a56f-351a9587f48f"),
-    (Vendor::HotTask, "abc"),
-];
-
 #[tokio::test]
 async fn unsupported_cells_are_refused_and_supported_ones_are_not() {
     // No credentials at all: a supported field gets as far as needing the
     // vendor's client (a Config error); an unsupported one is refused first.
     let bots = chatbots::Chatbots::builder().build().unwrap();
-    for vendor in Vendor::ALL {
-        // An id of the form each vendor takes.
-        let (_, id) = IDS
-            .iter()
-            .find(|(v, _)| *v == vendor)
-            .expect("every vendor has an id");
+    for vendor in support::vendors("unsupported_cells_are_refused_and_supported_ones_are_not") {
+        // An id of the form each vendor takes: its spec's example.
+        let bot = support::data(vendor).bot_ref();
         for field in Field::ALL {
             let err = bots
-                .update(&BotRef::new(vendor, *id), &patch_with(field))
+                .update(&bot, &support::sample_patch(field))
                 .await
                 .unwrap_err();
             match vendor_field(vendor, field) {

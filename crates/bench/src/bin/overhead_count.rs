@@ -54,7 +54,7 @@ fn main() -> ExitCode {
         .as_slice()
     {
         ["vendors"] => {
-            for vendor in chatbots_bench::VENDORS {
+            for vendor in chatbots_bench::benched() {
                 println!("{vendor}");
             }
             ExitCode::SUCCESS

@@ -147,6 +147,10 @@ pub(crate) struct Registered {
     pub field: fn(Field) -> Option<(Target, Option<Convert>)>,
     /// The update operation (its schema names the vendor's own fields).
     pub update_operation: fn() -> &'static Operation,
+    /// [`VendorApi::ID_IN_BODY`].
+    pub id_in_body: Option<Target>,
+    /// [`VendorApi::ERROR`].
+    pub error: &'static ErrorShape,
     /// The vendor's driver, with a client when `secrets` are given.
     pub connect: ConnectFn,
 }
@@ -190,8 +194,49 @@ const fn entry<V: VendorApi>(
         canonical_id: V::canonical_id,
         field: field_of::<V>,
         update_operation: V::update_operation,
+        id_in_body: V::ID_IN_BODY,
+        error: &V::ERROR,
         connect: connect::<V>,
     }
+}
+
+/// What a registered vendor's facade module knows of its update and its
+/// errors that its spec does not say, for tests and benchmarks that derive
+/// their per-vendor data from the spec and the facade instead of keeping
+/// tables of vendors. Not a stable API.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct VendorFacts {
+    /// The update operation's id, snake_case as the runtime names it
+    /// (`updateChatbot` → `update_chatbot`).
+    pub update_operation: &'static str,
+    /// Whether the update is retried after a failure that may or may not
+    /// have reached the vendor (the spec's decision).
+    pub update_retry_safe: bool,
+    /// The read operation, as the spec names it, if the vendor has one.
+    pub get_operation: Option<&'static str>,
+    /// Where the bot id goes in the update body (property names), when not
+    /// in the path or query.
+    pub id_in_body: Option<&'static [&'static str]>,
+    /// JSON pointers where its error bodies keep a code, in the order read.
+    pub error_code: &'static [&'static str],
+    /// JSON pointers where its error bodies keep a message, in the order read.
+    pub error_message: &'static [&'static str],
+}
+
+/// The [`VendorFacts`] of `vendor`, `None` when it is not registered.
+#[doc(hidden)]
+pub fn vendor_facts(vendor: Vendor) -> Option<VendorFacts> {
+    let found = find(vendor).ok()?;
+    Some(VendorFacts {
+        update_operation: (found.update_operation)().id,
+        update_retry_safe: (found.update_operation)().retry_safe,
+        get_operation: found.get_operation,
+        id_in_body: found.id_in_body.map(|t| t.path),
+        error_code: found.error.code,
+        error_message: found.error.message,
+    })
 }
 
 /// A pending facade call.
