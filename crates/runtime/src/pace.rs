@@ -6,8 +6,9 @@
 //! - A vendor whose spec documents a limit (`x-chatbots-rate-limit`) is
 //!   paced by a token bucket of that size (`pace/bucket.rs`), lowered to
 //!   what `X-Rate-Limit-Remaining` says is left.
-//! - A vendor without one is unpaced until its first 429, then learns a
-//!   rate (`pace/adaptive.rs`).
+//! - A vendor without one is probed (a small burst, then a rate that grows
+//!   with every accepted answer) until its first 429, then learns a rate
+//!   (`pace/adaptive.rs`).
 //! - Either way a 429 holds every request of the credential until its
 //!   `Retry-After`, and a vendor without a documented bucket that says
 //!   `X-Rate-Limit-Remaining: 0` is held until its `X-Rate-Limit-Reset`;
@@ -152,6 +153,8 @@ impl Pacing {
 #[derive(Debug)]
 pub(crate) struct Pacer {
     state: Mutex<State>,
+    /// Wakes every waiting caller when their turns are planned anew.
+    replanned: tokio::sync::Notify,
 }
 
 #[derive(Debug)]
@@ -159,10 +162,21 @@ struct State {
     mode: Mode,
     /// No request leaves before this (a 429's `Retry-After`).
     hold_until: Option<Instant>,
-    /// Bumped whenever reserved turns are cancelled (a new hold), so that
-    /// their holders reserve again.
+    /// Bumped whenever reserved turns are cancelled (a new hold, a higher
+    /// rate), so that their holders reserve again.
     epoch: u64,
+    /// Turns reserved in this epoch and not yet granted or given back.
+    waiting: u32,
+    /// The rate the reserved turns were planned at: when the bucket's rate
+    /// grows a quarter beyond it (probing, AIMD's increase), the waiting
+    /// callers are re-planned, or a queue reserved at a low rate would keep
+    /// it.
+    planned_rate: f64,
 }
+
+/// How much the rate must grow before waiting turns are planned anew: each
+/// re-plan wakes every waiting caller once.
+const REPLAN_GROWTH: f64 = 1.25;
 
 #[derive(Debug)]
 enum Mode {
@@ -236,12 +250,17 @@ impl Pacer {
             }
             None => Mode::Learned(Adaptive::new(now)),
         };
+        let mut state = State {
+            mode,
+            hold_until: None,
+            epoch: 0,
+            waiting: 0,
+            planned_rate: 0.0,
+        };
+        state.planned_rate = state.bucket(now).rate();
         Pacer {
-            state: Mutex::new(State {
-                mode,
-                hold_until: None,
-                epoch: 0,
-            }),
+            state: Mutex::new(state),
+            replanned: tokio::sync::Notify::new(),
         }
     }
 
@@ -250,7 +269,7 @@ impl Pacer {
         let mut state = lock(&self.state);
         match &mut state.mode {
             Mode::Documented(bucket) => Some(bucket.rate()),
-            Mode::Learned(learned) => learned.bucket(Instant::now()).map(|b| b.rate()),
+            Mode::Learned(learned) => learned.learned(Instant::now()),
         }
     }
 
@@ -260,6 +279,11 @@ impl Pacer {
         let asked = Instant::now();
         let mut now = asked;
         loop {
+            // Registered before the turn is taken, so that a re-plan between
+            // the two is not missed.
+            let replanned = self.replanned.notified();
+            tokio::pin!(replanned);
+            replanned.as_mut().enable();
             // In a block: the guard must be gone before the await.
             let (turn, reserved) = {
                 let mut state = lock(&self.state);
@@ -280,15 +304,25 @@ impl Pacer {
                 pacer: self,
                 epoch: reserved,
             };
-            tokio::time::sleep_until(turn).await;
+            tokio::select! {
+                () = tokio::time::sleep_until(turn) => {}
+                // The rate grew, or a hold came: every turn is planned anew.
+                () = replanned => {}
+            }
             if let Some(epoch) = guard.epoch.take() {
                 let mut state = lock(&self.state);
                 if state.epoch == epoch {
-                    return Ok(state.granted(asked, Instant::now()));
+                    let now = Instant::now();
+                    if turn <= now {
+                        state.waiting = state.waiting.saturating_sub(1);
+                        return Ok(state.granted(asked, now));
+                    }
+                    // Woken early by a re-plan of an epoch before ours.
+                    state.give_back(epoch);
                 }
             }
-            // A hold ended, or one that came meanwhile cancelled the turn:
-            // look again.
+            // A hold ended, or one that came meanwhile cancelled the turn,
+            // or the rate grew: look again.
             now = Instant::now();
         }
     }
@@ -320,6 +354,9 @@ impl Pacer {
     ) {
         let now = Instant::now();
         let mut state = lock(&self.state);
+        if state.replan(now) {
+            self.replanned.notify_waiters();
+        }
         if status == StatusCode::TOO_MANY_REQUESTS {
             if let Mode::Learned(learned) = &mut state.mode {
                 learned.throttled(now, permit.sent_at);
@@ -327,6 +364,9 @@ impl Pacer {
             let wait = retry_after(headers).unwrap_or(DEFAULT_HOLD);
             state.hold(now, wait.min(max_hold));
             return;
+        }
+        if let Mode::Learned(learned) = &mut state.mode {
+            learned.accepted(now);
         }
         let Some(remaining) = remaining(headers) else {
             return;
@@ -350,28 +390,43 @@ impl State {
         if let Some(until) = self.hold_until.filter(|until| *until > now) {
             return (until, None);
         }
-        let bucket = match &mut self.mode {
-            Mode::Documented(bucket) => Some(bucket),
-            Mode::Learned(learned) => learned.bucket(now),
-        };
-        match bucket {
-            Some(bucket) => (bucket.reserve(now), Some(self.epoch)),
-            None => (now, None),
+        let turn = self.bucket(now).reserve(now);
+        if turn > now {
+            self.waiting += 1;
         }
+        (turn, Some(self.epoch))
+    }
+
+    /// The bucket turns come from now.
+    fn bucket(&mut self, now: Instant) -> &mut bucket::Bucket {
+        match &mut self.mode {
+            Mode::Documented(bucket) => bucket,
+            Mode::Learned(learned) => learned.bucket(now),
+        }
+    }
+
+    /// Plans the waiting turns anew if the rate grew by [`REPLAN_GROWTH`]
+    /// since they were planned: their tokens are given back and the epoch
+    /// bumped, so that each waiting caller reserves again at the new rate
+    /// (the caller wakes them). `true` if it did.
+    fn replan(&mut self, now: Instant) -> bool {
+        let rate = self.bucket(now).rate();
+        if rate < self.planned_rate * REPLAN_GROWTH {
+            return false;
+        }
+        self.planned_rate = rate;
+        let waiting = std::mem::take(&mut self.waiting);
+        self.bucket(now).give_back_many(waiting);
+        self.epoch = self.epoch.wrapping_add(1);
+        waiting > 0
     }
 
     fn give_back(&mut self, epoch: u64) {
         if epoch != self.epoch {
             return;
         }
-        match &mut self.mode {
-            Mode::Documented(bucket) => bucket.give_back(),
-            Mode::Learned(learned) => {
-                if let Some(bucket) = learned.bucket(Instant::now()) {
-                    bucket.give_back();
-                }
-            }
-        }
+        self.waiting = self.waiting.saturating_sub(1);
+        self.bucket(Instant::now()).give_back_many(1);
     }
 
     /// A turn asked for at `asked`, taken at `now`.
@@ -394,13 +449,10 @@ impl State {
         }
         self.hold_until = Some(until);
         self.epoch = self.epoch.wrapping_add(1);
-        let bucket = match &mut self.mode {
-            Mode::Documented(bucket) => Some(bucket),
-            Mode::Learned(learned) => learned.bucket(now),
-        };
-        if let Some(bucket) = bucket {
-            bucket.empty_until(until);
-        }
+        self.waiting = 0;
+        let bucket = self.bucket(now);
+        bucket.empty_until(until);
+        self.planned_rate = bucket.rate();
     }
 }
 
