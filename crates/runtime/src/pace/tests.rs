@@ -74,14 +74,14 @@ fn the_spare_tokens_cover_100_ms_of_refill() {
 #[tokio::test(start_paused = true)]
 async fn clients_on_one_credential_and_server_share_a_pacer() {
     let id = |key: &str| CredentialId::of([key.as_bytes()]);
-    let a = Pacer::shared("v", "http://one", id("k"), Some(DOCUMENTED));
-    let b = Pacer::shared("v", "http://one", id("k"), Some(DOCUMENTED));
+    let a = Pacer::shared("v", "http://one", id("k"), Some(DOCUMENTED), None);
+    let b = Pacer::shared("v", "http://one", id("k"), Some(DOCUMENTED), None);
     assert!(Arc::ptr_eq(&a, &b));
     for other in [
-        Pacer::shared("v", "http://one", id("other"), Some(DOCUMENTED)),
-        Pacer::shared("v", "http://two", id("k"), Some(DOCUMENTED)),
-        Pacer::shared("w", "http://one", id("k"), Some(DOCUMENTED)),
-        Pacer::shared("v", "http://one", id("k"), None),
+        Pacer::shared("v", "http://one", id("other"), Some(DOCUMENTED), None),
+        Pacer::shared("v", "http://two", id("k"), Some(DOCUMENTED), None),
+        Pacer::shared("w", "http://one", id("k"), Some(DOCUMENTED), None),
+        Pacer::shared("v", "http://one", id("k"), None, None),
     ] {
         assert!(!Arc::ptr_eq(&a, &other));
     }
