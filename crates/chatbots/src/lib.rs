@@ -77,7 +77,9 @@ mod vendors;
 
 pub use bulk::{BulkOptions, BulkOutcome, BulkRefused, Progress};
 pub use chatbots_runtime::printable;
-pub use chatbots_runtime::{AuthError, ClientConfig, Pacing, RateLimit, RetryPolicy, SecretString};
+pub use chatbots_runtime::{
+    AuthError, ClientConfig, OnOutage, Pacing, RateLimit, RetryPolicy, SecretString, SharedPacing,
+};
 pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
 pub use error::{Error, ErrorKind};
 pub use mapping::{capability_table, vendor_field};
