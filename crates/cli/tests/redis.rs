@@ -35,9 +35,11 @@ impl Redis {
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start redis-server: {e}; {HOW}"));
+        // Owned first, so that it is stopped whatever happens next.
+        let redis = Redis { child, dir };
         for _ in 0..500 {
             if socket.exists() {
-                return Redis { child, dir };
+                return redis;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
