@@ -52,7 +52,7 @@ impl Counts {
 pub struct VendorStats {
     /// Every request under the vendor's base URL.
     pub total: Counts,
-    /// Per credential, by its hashed label ([`Stats::credential_label`]).
+    /// Per credential, by its hashed label ([`Sandbox::credential_label`](crate::Sandbox::credential_label)).
     pub credentials: BTreeMap<String, Counts>,
 }
 
