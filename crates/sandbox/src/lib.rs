@@ -46,7 +46,9 @@ use std::time::Duration;
 pub use escape::printable;
 pub use faults::{Fault, FaultRule, Faults, ParseFaultError};
 pub use rate_limit::{ParseRateLimitError, RateLimit, RateLimitRule};
-pub use stats::{Counts, NO_CREDENTIAL, SandboxStats, VendorStats};
+pub use stats::{
+    Counts, MAX_CREDENTIALS, NO_CREDENTIAL, OTHER_CREDENTIALS, SandboxStats, VendorStats,
+};
 
 pub use chatbots_runtime::Vendor;
 

@@ -31,6 +31,14 @@ const CREDENTIAL_HEADERS: [&str; 2] = ["authorization", "x-api-key"];
 /// The credential label of a request that carries none.
 pub const NO_CREDENTIAL: &str = "none";
 
+/// The label requests are counted under once a vendor has
+/// [`MAX_CREDENTIALS`] labels: a client sending random keys must not grow
+/// the counts without bound.
+pub const OTHER_CREDENTIALS: &str = "other";
+
+/// Distinct credentials counted apart per vendor.
+pub const MAX_CREDENTIALS: usize = 1024;
+
 /// Requests received and answers given, by status.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -133,7 +141,13 @@ impl Stats {
         credential: &str,
     ) -> (&'a mut Counts, &'a mut Counts) {
         let stats = all.vendors.entry(vendor.slug().to_owned()).or_default();
-        let per = stats.credentials.entry(credential.to_owned()).or_default();
+        let full = stats.credentials.len() >= MAX_CREDENTIALS;
+        let label = if full && !stats.credentials.contains_key(credential) {
+            OTHER_CREDENTIALS
+        } else {
+            credential
+        };
+        let per = stats.credentials.entry(label.to_owned()).or_default();
         (&mut stats.total, per)
     }
 }
@@ -172,4 +186,23 @@ pub(crate) fn wrap(app: Router, stats: Stats) -> Router {
         }),
     )
     .layer(axum::middleware::from_fn_with_state(stats, count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_credentials_do_not_grow_the_counts_without_bound() {
+        let mut all = SandboxStats::default();
+        for i in 0..MAX_CREDENTIALS + 100 {
+            let (total, per) = Stats::counts(&mut all, Vendor::OkChat, &format!("{i:016x}"));
+            total.requests += 1;
+            per.requests += 1;
+        }
+        let okchat = all.vendor(Vendor::OkChat);
+        assert_eq!(okchat.total.requests, (MAX_CREDENTIALS + 100) as u64);
+        assert!(okchat.credentials.len() <= MAX_CREDENTIALS + 1);
+        assert_eq!(okchat.credentials[OTHER_CREDENTIALS].requests, 100);
+    }
 }
