@@ -51,7 +51,7 @@ commands:
                builds from its own tarball); ARGS go to cargo package
   bench-build  measure build cost (cold, one-vendor, incremental, TLS); see `bench-build --help`
   bench-sandbox [--quick]  sandbox throughput (64 connections, mixed vendors) and a 1M-request soak
-  bench-fleet [--quick]  1,000 updates per vendor within the rate limits, list_stream memory over 10,000 bots
+  bench-fleet [--quick] [--processes P] [--debug]  1,000 updates per vendor within the rate limits, list_stream memory over 10,000 bots; P processes on one credential, shared pacing in Redis or not
   contract [VENDOR..]  Schemathesis against the standalone sandbox for every spec (or those named),
                settings in contract/schemathesis.toml; fails on any disagreement
 ";

@@ -115,6 +115,24 @@ impl ChatbotsBuilder {
         self
     }
 
+    /// Shares each credential's rate budget with every other process that
+    /// uses it (workers, a web app, a nightly `chatbots apply`), through
+    /// the Redis at `url`: see [`SharedPacing`](chatbots_runtime::SharedPacing)
+    /// for what is stored and the fallback when Redis does not answer.
+    /// `from_env` sets it from `CHATBOTS_REDIS_URL`.
+    ///
+    /// ```
+    /// use chatbots::Chatbots;
+    ///
+    /// let builder = Chatbots::builder().shared_pacing("redis://:pw@10.0.0.5:6379");
+    /// let shown = format!("{builder:?}");
+    /// assert!(shown.contains("SharedPacing") && !shown.contains(":pw@"));
+    /// ```
+    pub fn shared_pacing(mut self, url: impl Into<String>) -> Self {
+        self.config.pacing.shared = Some(chatbots_runtime::SharedPacing::new(url));
+        self
+    }
+
     /// Paces `vendor`'s requests to `limit` instead of its documented (or
     /// learned) limit: a plan with a higher one, or a test server.
     pub fn rate_limit(mut self, vendor: Vendor, limit: RateLimit) -> Self {
@@ -152,9 +170,10 @@ impl ChatbotsBuilder {
 
     /// Reads credentials and base URLs from the environment: each
     /// vendor's [`credential_variables`] (`OKCHAT_API_KEY`, …) and
-    /// `<VENDOR>_BASE_URL`. An empty variable counts as unset. A vendor
-    /// with some but not all of its variables is an error naming the
-    /// missing one.
+    /// `<VENDOR>_BASE_URL`, and `CHATBOTS_REDIS_URL` for
+    /// [`shared_pacing`](Self::shared_pacing). An empty variable counts as
+    /// unset. A vendor with some but not all of its variables is an error
+    /// naming the missing one.
     pub fn from_env(self) -> Result<Self, Error> {
         self.from_env_with(|name| std::env::var(name).ok())
     }
@@ -169,9 +188,17 @@ impl ChatbotsBuilder {
     /// let env = |name: &str| (name == "OKCHAT_API_KEY").then(|| "0123abcd".to_string());
     /// let client = Chatbots::builder().from_env_with(env).unwrap().build().unwrap();
     /// assert_eq!(client.vendors(), [Vendor::OkChat]);
+    ///
+    /// // Shared pacing from CHATBOTS_REDIS_URL.
+    /// let env = |name: &str| (name == "CHATBOTS_REDIS_URL").then(|| "redis://10.0.0.5".into());
+    /// let builder = Chatbots::builder().from_env_with(env).unwrap();
+    /// assert!(format!("{builder:?}").contains("SharedPacing"));
     /// ```
     pub fn from_env_with(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let var = |name: &str| var(name).filter(|v| !v.is_empty());
+        if let Some(url) = var("CHATBOTS_REDIS_URL") {
+            self = self.shared_pacing(url);
+        }
         for registered in vendors::registered() {
             let vendor = registered.vendor;
             if let Some(url) = var(&format!("{}_BASE_URL", vendor.env_prefix())) {

@@ -125,7 +125,9 @@ pub use bulk::{BulkOptions, BulkOutcome, BulkRefused, Progress};
 pub use capabilities::capability_table;
 pub use capabilities::{VendorInfo, vendor_field};
 pub use chatbots_runtime::printable;
-pub use chatbots_runtime::{AuthError, ClientConfig, Pacing, RateLimit, RetryPolicy, SecretString};
+pub use chatbots_runtime::{
+    AuthError, ClientConfig, OnOutage, Pacing, RateLimit, RetryPolicy, SecretString, SharedPacing,
+};
 pub use client::{Chatbots, ChatbotsBuilder, credential_variables};
 pub use error::{Error, ErrorKind, Subject};
 pub use field::{Field, FieldKind, FieldKindError, FieldValue, UnknownField};

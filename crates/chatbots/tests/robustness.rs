@@ -1292,7 +1292,7 @@ fn flag(vendor: Vendor, op: Op, body: &Value) -> Flag {
 /// status the error must report (`None`: not checked).
 fn expected(vendor: Vendor, op: Op, reply: &Reply) -> (Vec<Out>, Option<u16>) {
     use Out::*;
-    if op == Op::Get && !Chatbots::can_get(vendor) {
+    if op == Op::Get && !chatbots::VendorInfo::of(vendor).is_some_and(|v| v.can_get()) {
         return (vec![Unsupported], None);
     }
     if let Framing::Malformed(_) = reply.framing {

@@ -35,6 +35,19 @@ pub struct Cli {
     )]
     pub sandbox: Option<String>,
 
+    /// Share each credential's rate budget with every other process using
+    /// it, through the Redis at URL (README: "Several processes, one
+    /// credential").
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "CHATBOTS_REDIS_URL",
+        hide_env_values = true,
+        help_heading = "Global options"
+    )]
+    pub redis: Option<String>,
+
     /// One JSON object per line on stdout (per bot, then a summary; see the
     /// README for the fields) instead of tables and text.
     #[arg(long, global = true, help_heading = "Global options")]

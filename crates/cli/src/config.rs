@@ -32,15 +32,19 @@ impl std::fmt::Debug for SandboxVendor {
     }
 }
 
-/// The client every command uses.
-pub async fn client(sandbox: Option<&str>) -> Result<Chatbots, Failure> {
-    let builder = match sandbox {
+/// The client every command uses; with `redis`, its pacing is shared
+/// through that Redis.
+pub async fn client(sandbox: Option<&str>, redis: Option<&str>) -> Result<Chatbots, Failure> {
+    let mut builder = match sandbox {
         None => Chatbots::builder().from_env()?,
         Some(url) => {
             let variables = sandbox_variables(url).await?;
             Chatbots::builder().from_env_with(|name| variables.get(name).cloned())?
         }
     };
+    if let Some(url) = redis.filter(|url| !url.is_empty()) {
+        builder = builder.shared_pacing(url);
+    }
     Ok(builder.build()?)
 }
 

@@ -81,7 +81,7 @@ async fn run(cli: Cli, out: Output) -> Result<ExitCode, Failure> {
     // refused the same way with or without credentials, and nothing is
     // sent.
     let prepared = fleet::prepare(&cli.command)?;
-    let bots = config::client(cli.sandbox.as_deref()).await?;
+    let bots = config::client(cli.sandbox.as_deref(), cli.redis.as_deref()).await?;
     match cli.command {
         Command::Vendors => bots::vendors(&bots, out),
         Command::List { vendor } => bots::list(&bots, vendor, out).await,

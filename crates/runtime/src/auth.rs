@@ -71,7 +71,7 @@ pub trait Authenticate: Clone + fmt::Debug + Send + Sync + 'static {
 /// assert_eq!(format!("{id:?}"), "CredentialId(..)");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CredentialId(u64);
+pub struct CredentialId(u64, [u8; 32]);
 
 impl CredentialId {
     /// The id of a credential made of `parts` (a key, or a key id and
@@ -79,12 +79,27 @@ impl CredentialId {
     pub fn of<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> CredentialId {
         static KEY: OnceLock<RandomState> = OnceLock::new();
         let mut hasher = KEY.get_or_init(RandomState::new).build_hasher();
+        // Shared pacing (`pace/shared.rs`) needs an input that is the same
+        // in every process; it is only ever used under an HMAC with the
+        // deployment key, never stored or shown as it is.
+        let mut stable = ring::digest::Context::new(&ring::digest::SHA256);
+        stable.update(b"chatbots credential v1");
         for part in parts {
             // The length first, so that `ab`+`c` and `a`+`bc` differ.
             hasher.write_usize(part.len());
             hasher.write(part);
+            stable.update(&(part.len() as u64).to_be_bytes());
+            stable.update(part);
         }
-        CredentialId(hasher.finish())
+        let mut digest = [0; 32];
+        digest.copy_from_slice(stable.finish().as_ref());
+        CredentialId(hasher.finish(), digest)
+    }
+
+    /// The same for the same credential in every process: the input of
+    /// shared pacing's keyed hash.
+    pub(crate) fn stable(&self) -> &[u8; 32] {
+        &self.1
     }
 }
 

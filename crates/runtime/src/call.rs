@@ -70,6 +70,7 @@ impl<A: Authenticate> Inner<A> {
                 base_url,
                 auth.credential_id(),
                 pacing.limit.or(documented),
+                pacing.shared.as_ref(),
             )
         });
         Self {

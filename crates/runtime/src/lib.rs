@@ -38,7 +38,9 @@ pub use client::VendorClient;
 pub use config::{ClientConfig, ConfigError, DEFAULT_MAX_RESPONSE_BYTES, check_base_url};
 pub use envelope::{Envelope, VendorFailure};
 pub use operation::Operation;
-pub use pace::{Pacing, RateLimit};
+pub use pace::{
+    DEFAULT_DEPLOYMENT_KEY, DEFAULT_KEY_PREFIX, OnOutage, Pacing, RateLimit, SharedPacing,
+};
 pub use record::{CallRecord, record};
 pub use retry::{RetryPolicy, is_retryable_status, retry_after};
 pub use schema::{Schema, SchemaError, Violation, validate};

@@ -6,8 +6,9 @@
 //! - A vendor whose spec documents a limit (`x-chatbots-rate-limit`) is
 //!   paced by a token bucket of that size (`pace/bucket.rs`), lowered to
 //!   what `X-Rate-Limit-Remaining` says is left.
-//! - A vendor without one is unpaced until its first 429, then learns a
-//!   rate (`pace/adaptive.rs`).
+//! - A vendor without one is probed (a small burst, then a rate that grows
+//!   with every accepted answer) until its first 429, then learns a rate
+//!   (`pace/adaptive.rs`).
 //! - Either way a 429 holds every request of the credential until its
 //!   `Retry-After`, and a vendor without a documented bucket that says
 //!   `X-Rate-Limit-Remaining: 0` is held until its `X-Rate-Limit-Reset`;
@@ -18,6 +19,7 @@
 
 mod adaptive;
 mod bucket;
+mod shared;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
@@ -32,6 +34,9 @@ use crate::retry::{rate_limit_reset, retry_after};
 
 use adaptive::Adaptive;
 use bucket::{Bucket, MAX_WAIT};
+use shared::{Shared, Turn};
+
+pub use shared::{DEFAULT_DEPLOYMENT_KEY, DEFAULT_KEY_PREFIX, OnOutage, SharedPacing};
 
 /// How long every request is held after a 429 without a usable
 /// `Retry-After`.
@@ -124,6 +129,10 @@ pub struct Pacing {
     /// Default 10 minutes: long enough for 1,000 calls queued at once on
     /// StreamSkill's 2 requests/s; interactive callers may want less.
     pub deadline: Duration,
+    /// One budget per credential for every process that uses it, kept in
+    /// Redis (see [`SharedPacing`]); `None` (the default): this process's
+    /// budget is its own.
+    pub shared: Option<SharedPacing>,
 }
 
 impl Default for Pacing {
@@ -132,6 +141,7 @@ impl Default for Pacing {
             enabled: true,
             limit: None,
             deadline: Duration::from_secs(600),
+            shared: None,
         }
     }
 }
@@ -144,6 +154,23 @@ impl Pacing {
             ..Self::default()
         }
     }
+
+    /// The default pacing, with one budget per credential shared through
+    /// the Redis at `url` by every process that uses it (default
+    /// [`SharedPacing`] settings).
+    ///
+    /// ```
+    /// use chatbots_runtime::Pacing;
+    ///
+    /// let pacing = Pacing::shared("redis://127.0.0.1:6379");
+    /// assert!(pacing.enabled && pacing.shared.is_some());
+    /// ```
+    pub fn shared(url: impl Into<String>) -> Self {
+        Self {
+            shared: Some(SharedPacing::new(url)),
+            ..Self::default()
+        }
+    }
 }
 
 /// The pacing state of one credential at one vendor, shared by every clone
@@ -151,7 +178,16 @@ impl Pacing {
 /// [`Pacer::shared`]).
 #[derive(Debug)]
 pub(crate) struct Pacer {
+    /// This process's budget; with shared pacing, the fallback while Redis
+    /// does not answer (at this process's share of the limit), and the
+    /// holds this process saw.
     state: Mutex<State>,
+    /// Wakes every waiting caller when their turns are planned anew.
+    replanned: tokio::sync::Notify,
+    /// The budget in Redis, with shared pacing.
+    shared: Option<Arc<Shared>>,
+    /// The limit (`None`: learned), for the fallback's share.
+    limit: Option<RateLimit>,
 }
 
 #[derive(Debug)]
@@ -159,10 +195,21 @@ struct State {
     mode: Mode,
     /// No request leaves before this (a 429's `Retry-After`).
     hold_until: Option<Instant>,
-    /// Bumped whenever reserved turns are cancelled (a new hold), so that
-    /// their holders reserve again.
+    /// Bumped whenever reserved turns are cancelled (a new hold, a higher
+    /// rate), so that their holders reserve again.
     epoch: u64,
+    /// Turns reserved in this epoch and not yet granted or given back.
+    waiting: u32,
+    /// The rate the reserved turns were planned at: when the bucket's rate
+    /// grows a quarter beyond it (probing, AIMD's increase), the waiting
+    /// callers are re-planned, or a queue reserved at a low rate would keep
+    /// it.
+    planned_rate: f64,
 }
+
+/// How much the rate must grow before waiting turns are planned anew: each
+/// re-plan wakes every waiting caller once.
+const REPLAN_GROWTH: f64 = 1.25;
 
 #[derive(Debug)]
 enum Mode {
@@ -178,6 +225,8 @@ enum Mode {
 pub(crate) struct Permit {
     sent_at: Instant,
     pub(crate) waited: Duration,
+    /// With shared pacing, when it was granted on Redis's clock (µs).
+    shared_at: Option<u64>,
 }
 
 /// Where the pacers of live clients are found, so that two clients on one
@@ -194,6 +243,9 @@ struct Key {
     credential: CredentialId,
     /// `(burst, per_second bits)`; `None`: learned.
     limit: Option<(u32, u64)>,
+    /// With shared pacing: the Redis key of the budget and the URL's
+    /// settings (a client with other settings gets a pacer of its own).
+    shared: Option<(String, String)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -210,25 +262,66 @@ impl Pacer {
         base_url: &str,
         credential: CredentialId,
         limit: Option<RateLimit>,
+        shared: Option<&SharedPacing>,
     ) -> Arc<Pacer> {
         let limit = limit.and_then(RateLimit::checked);
+        let shared = shared.map(|settings| {
+            Arc::new(Shared::new(
+                settings.clone(),
+                vendor,
+                base_url,
+                limit,
+                limit.map_or(1, usable_burst),
+                credential.stable(),
+            ))
+        });
         let key = Key {
             vendor,
             base_url: base_url.to_owned(),
             credential,
             limit: limit.map(|l| (l.burst, l.per_second.to_bits())),
+            shared: shared
+                .as_ref()
+                .map(|s| (s.key().to_owned(), format!("{:?}", s.settings))),
         };
         let mut pacers = lock(&PACERS);
         if let Some(pacer) = pacers.get(&key).and_then(Weak::upgrade) {
             return pacer;
         }
         pacers.retain(|_, pacer| pacer.strong_count() > 0);
-        let pacer = Arc::new(Pacer::new(limit));
+        let pacer = Arc::new(Pacer::with(limit, shared));
         pacers.insert(key, Arc::downgrade(&pacer));
         pacer
     }
 
+    #[cfg(test)]
     fn new(limit: Option<RateLimit>) -> Pacer {
+        Pacer::with(limit, None)
+    }
+
+    fn with(limit: Option<RateLimit>, shared: Option<Arc<Shared>>) -> Pacer {
+        let share = shared.as_ref().map_or(1, |s| s.share());
+        Pacer {
+            state: Mutex::new(State::new(local_share(limit, share))),
+            replanned: tokio::sync::Notify::new(),
+            shared,
+            limit,
+        }
+    }
+}
+
+/// `1/share` of `limit`: what a process takes while the shared budget is
+/// out of reach.
+fn local_share(limit: Option<RateLimit>, share: u32) -> Option<RateLimit> {
+    let share = share.max(1);
+    limit.map(|l| RateLimit {
+        burst: (l.burst / share).max(1),
+        per_second: l.per_second / f64::from(share),
+    })
+}
+
+impl State {
+    fn new(limit: Option<RateLimit>) -> State {
         let now = Instant::now();
         let mode = match limit {
             Some(limit) => {
@@ -236,30 +329,129 @@ impl Pacer {
             }
             None => Mode::Learned(Adaptive::new(now)),
         };
-        Pacer {
-            state: Mutex::new(State {
-                mode,
-                hold_until: None,
-                epoch: 0,
-            }),
-        }
+        let mut state = State {
+            mode,
+            hold_until: None,
+            epoch: 0,
+            waiting: 0,
+            planned_rate: 0.0,
+        };
+        state.planned_rate = state.bucket(now).rate();
+        state
     }
+}
 
+impl Pacer {
     /// Requests per second now allowed; `None` while unpaced.
     pub(crate) fn rate(&self) -> Option<f64> {
+        if let Some(shared) = self.shared.as_ref().filter(|s| !s.in_outage()) {
+            return match self.limit {
+                Some(limit) => Some(limit.per_second),
+                None => match shared
+                    .learned_rate
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                {
+                    0 => None,
+                    rate => Some(rate as f64 / 1000.0),
+                },
+            };
+        }
         let mut state = lock(&self.state);
         match &mut state.mode {
             Mode::Documented(bucket) => Some(bucket.rate()),
-            Mode::Learned(learned) => learned.bucket(Instant::now()).map(|b| b.rate()),
+            Mode::Learned(learned) => learned.learned(Instant::now()),
         }
     }
 
     /// Waits for this request's turn. `Err` with the wait it would need
     /// when the turn would come after `deadline`; nothing is reserved then.
     pub(crate) async fn acquire(&self, deadline: Instant) -> Result<Permit, Duration> {
+        if let Some(shared) = &self.shared {
+            if shared.should_ask() {
+                match self.shared_acquire(shared, deadline).await {
+                    Ok(turn) => return turn,
+                    Err(why) => {
+                        shared.failed(&why);
+                        self.rescale(shared);
+                    }
+                }
+            }
+            if shared.settings.on_outage == OnOutage::Fail {
+                return Err(MAX_WAIT);
+            }
+        }
+        self.local_acquire(deadline).await
+    }
+
+    /// A turn from the budget in Redis; `Err` when Redis does not answer
+    /// (nothing is reserved then).
+    async fn shared_acquire(
+        &self,
+        shared: &Arc<Shared>,
+        deadline: Instant,
+    ) -> Result<Result<Permit, Duration>, shared::Unreachable> {
+        let asked = Instant::now();
+        loop {
+            let now = Instant::now();
+            let granted = match shared.turn(deadline.saturating_duration_since(now)).await? {
+                Turn::Refused(wait) => return Ok(Err(wait)),
+                Turn::Granted(granted) => granted,
+            };
+            // Given back if the caller gives up while waiting.
+            let mut reserved = SharedReserved(Some(Arc::clone(shared)));
+            if !granted.wait.is_zero() {
+                tokio::time::sleep(granted.wait).await;
+            }
+            reserved.0 = None;
+            // A hold this process saw meanwhile (its own 429) cancels the
+            // turn: Redis moved every turn after the hold.
+            let held = lock(&self.state).hold_until;
+            if let Some(until) = held.filter(|until| *until > Instant::now()) {
+                if until > deadline {
+                    return Ok(Err(until - Instant::now()));
+                }
+                tokio::time::sleep_until(until).await;
+                continue;
+            }
+            let now = Instant::now();
+            let wait_us = u64::try_from(granted.wait.as_micros()).unwrap_or(u64::MAX / 2);
+            return Ok(Ok(Permit {
+                sent_at: now,
+                waited: now - asked,
+                shared_at: Some(granted.at.saturating_add(wait_us)),
+            }));
+        }
+    }
+
+    /// The fallback at this process's share, as Redis last counted the
+    /// processes (holds are kept).
+    fn rescale(&self, shared: &Shared) {
+        let Some(limit) = local_share(self.limit, shared.share()) else {
+            return;
+        };
+        let mut state = lock(&self.state);
+        if let Mode::Documented(bucket) = &state.mode
+            && (bucket.rate() - limit.per_second).abs() < 1e-9
+        {
+            return;
+        }
+        let fresh = State::new(Some(limit));
+        state.mode = fresh.mode;
+        state.planned_rate = fresh.planned_rate;
+        state.epoch = state.epoch.wrapping_add(1);
+        state.waiting = 0;
+    }
+
+    /// A turn from this process's own budget.
+    async fn local_acquire(&self, deadline: Instant) -> Result<Permit, Duration> {
         let asked = Instant::now();
         let mut now = asked;
         loop {
+            // Registered before the turn is taken, so that a re-plan between
+            // the two is not missed.
+            let replanned = self.replanned.notified();
+            tokio::pin!(replanned);
+            replanned.as_mut().enable();
             // In a block: the guard must be gone before the await.
             let (turn, reserved) = {
                 let mut state = lock(&self.state);
@@ -280,23 +472,39 @@ impl Pacer {
                 pacer: self,
                 epoch: reserved,
             };
-            tokio::time::sleep_until(turn).await;
+            tokio::select! {
+                () = tokio::time::sleep_until(turn) => {}
+                // The rate grew, or a hold came: every turn is planned anew.
+                () = replanned => {}
+            }
             if let Some(epoch) = guard.epoch.take() {
                 let mut state = lock(&self.state);
                 if state.epoch == epoch {
-                    return Ok(state.granted(asked, Instant::now()));
+                    let now = Instant::now();
+                    if turn <= now {
+                        state.waiting = state.waiting.saturating_sub(1);
+                        return Ok(state.granted(asked, now));
+                    }
+                    // Woken early by a re-plan of an epoch before ours.
+                    state.give_back(epoch);
                 }
             }
-            // A hold ended, or one that came meanwhile cancelled the turn:
-            // look again.
+            // A hold ended, or one that came meanwhile cancelled the turn,
+            // or the rate grew: look again.
             now = Instant::now();
         }
     }
 
     /// How long a request would wait for its turn now (nothing reserved).
+    /// With shared pacing, only the holds this process saw are known here.
     pub(crate) fn wait(&self) -> Duration {
         let now = Instant::now();
         let mut state = lock(&self.state);
+        if self.shared.as_ref().is_some_and(|s| !s.in_outage()) {
+            return state
+                .hold_until
+                .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
+        }
         let (turn, reserved) = state.turn(now);
         if let Some(epoch) = reserved {
             state.give_back(epoch);
@@ -318,8 +526,21 @@ impl Pacer {
         headers: &HeaderMap,
         max_hold: Duration,
     ) {
+        if let Some(shared) = &self.shared {
+            observe_shared(
+                shared,
+                permit,
+                status,
+                headers,
+                max_hold,
+                self.limit.is_some(),
+            );
+        }
         let now = Instant::now();
         let mut state = lock(&self.state);
+        if state.replan(now) {
+            self.replanned.notify_waiters();
+        }
         if status == StatusCode::TOO_MANY_REQUESTS {
             if let Mode::Learned(learned) = &mut state.mode {
                 learned.throttled(now, permit.sent_at);
@@ -327,6 +548,9 @@ impl Pacer {
             let wait = retry_after(headers).unwrap_or(DEFAULT_HOLD);
             state.hold(now, wait.min(max_hold));
             return;
+        }
+        if let Mode::Learned(learned) = &mut state.mode {
+            learned.accepted(now);
         }
         let Some(remaining) = remaining(headers) else {
             return;
@@ -350,28 +574,43 @@ impl State {
         if let Some(until) = self.hold_until.filter(|until| *until > now) {
             return (until, None);
         }
-        let bucket = match &mut self.mode {
-            Mode::Documented(bucket) => Some(bucket),
-            Mode::Learned(learned) => learned.bucket(now),
-        };
-        match bucket {
-            Some(bucket) => (bucket.reserve(now), Some(self.epoch)),
-            None => (now, None),
+        let turn = self.bucket(now).reserve(now);
+        if turn > now {
+            self.waiting += 1;
         }
+        (turn, Some(self.epoch))
+    }
+
+    /// The bucket turns come from now.
+    fn bucket(&mut self, now: Instant) -> &mut bucket::Bucket {
+        match &mut self.mode {
+            Mode::Documented(bucket) => bucket,
+            Mode::Learned(learned) => learned.bucket(now),
+        }
+    }
+
+    /// Plans the waiting turns anew if the rate grew by [`REPLAN_GROWTH`]
+    /// since they were planned: their tokens are given back and the epoch
+    /// bumped, so that each waiting caller reserves again at the new rate
+    /// (the caller wakes them). `true` if it did.
+    fn replan(&mut self, now: Instant) -> bool {
+        let rate = self.bucket(now).rate();
+        if rate < self.planned_rate * REPLAN_GROWTH {
+            return false;
+        }
+        self.planned_rate = rate;
+        let waiting = std::mem::take(&mut self.waiting);
+        self.bucket(now).give_back_many(waiting);
+        self.epoch = self.epoch.wrapping_add(1);
+        waiting > 0
     }
 
     fn give_back(&mut self, epoch: u64) {
         if epoch != self.epoch {
             return;
         }
-        match &mut self.mode {
-            Mode::Documented(bucket) => bucket.give_back(),
-            Mode::Learned(learned) => {
-                if let Some(bucket) = learned.bucket(Instant::now()) {
-                    bucket.give_back();
-                }
-            }
-        }
+        self.waiting = self.waiting.saturating_sub(1);
+        self.bucket(Instant::now()).give_back_many(1);
     }
 
     /// A turn asked for at `asked`, taken at `now`.
@@ -382,6 +621,7 @@ impl State {
         Permit {
             sent_at: now,
             waited: now - asked,
+            shared_at: None,
         }
     }
 
@@ -394,13 +634,10 @@ impl State {
         }
         self.hold_until = Some(until);
         self.epoch = self.epoch.wrapping_add(1);
-        let bucket = match &mut self.mode {
-            Mode::Documented(bucket) => Some(bucket),
-            Mode::Learned(learned) => learned.bucket(now),
-        };
-        if let Some(bucket) = bucket {
-            bucket.empty_until(until);
-        }
+        self.waiting = 0;
+        let bucket = self.bucket(now);
+        bucket.empty_until(until);
+        self.planned_rate = bucket.rate();
     }
 }
 
@@ -420,6 +657,69 @@ impl Drop for Reserved<'_> {
     }
 }
 
+/// What a response tells the shared budget: a 429 (or `Remaining: 0` with
+/// a reset, for a vendor without a documented limit) holds every process
+/// at once; the rest rides on this process's next turn.
+fn observe_shared(
+    shared: &Arc<Shared>,
+    permit: Permit,
+    status: StatusCode,
+    headers: &HeaderMap,
+    max_hold: Duration,
+    documented: bool,
+) {
+    let hold = if status == StatusCode::TOO_MANY_REQUESTS {
+        let wait = retry_after(headers).unwrap_or(DEFAULT_HOLD);
+        Some((wait.min(max_hold).min(MAX_WAIT), permit.shared_at))
+    } else {
+        shared.accepted();
+        match remaining(headers) {
+            Some(left) if documented => {
+                shared.remaining(left);
+                None
+            }
+            Some(left) if left < 1.0 => {
+                rate_limit_reset(headers).map(|reset| (reset.min(max_hold).min(MAX_WAIT), None))
+            }
+            _ => None,
+        }
+    };
+    let Some((wait, sent_at)) = hold else {
+        return;
+    };
+    if shared.in_outage() {
+        return;
+    }
+    // `observe` is not async: the hold goes out on its own task.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let shared = Arc::clone(shared);
+        runtime.spawn(async move {
+            if let Err(why) = shared.hold(wait, sent_at).await {
+                shared.failed(&why);
+            }
+        });
+    }
+}
+
+/// A shared turn taken and not yet used: given back if the waiting call
+/// is dropped.
+struct SharedReserved(Option<Arc<Shared>>);
+
+impl Drop for SharedReserved {
+    fn drop(&mut self) {
+        let Some(shared) = self.0.take() else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                // Lost if Redis does not answer: the budget is then a turn
+                // short, which is the safe side.
+                let _ = shared.give_back().await;
+            });
+        }
+    }
+}
+
 /// `X-Rate-Limit-Remaining` as a number of requests (any digits; an absurd
 /// count is just large).
 fn remaining(headers: &HeaderMap) -> Option<f64> {
@@ -432,3 +732,6 @@ fn remaining(headers: &HeaderMap) -> Option<f64> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod shared_tests;

@@ -41,6 +41,7 @@ mod faults;
 mod multipart;
 mod rate_limit;
 mod server;
+mod stats;
 pub(crate) mod support;
 mod vendors;
 
@@ -51,6 +52,9 @@ use std::time::Duration;
 pub use escape::printable;
 pub use faults::{Fault, FaultRule, Faults, ParseFaultError};
 pub use rate_limit::{ParseRateLimitError, RateLimit, RateLimitRule};
+pub use stats::{
+    Counts, MAX_CREDENTIALS, NO_CREDENTIAL, OTHER_CREDENTIALS, SandboxStats, VendorStats,
+};
 
 pub use chatbots_runtime::Vendor;
 
@@ -236,7 +240,8 @@ impl SandboxBuilder {
         for rule in self.faults {
             faults.inject(rule);
         }
-        let app = vendors::app(&self.settings, faults.clone());
+        let stats = stats::Stats::default();
+        let app = stats::wrap(vendors::app(&self.settings, faults.clone()), stats.clone());
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
         let timeouts = server::Timeouts {
@@ -247,6 +252,7 @@ impl SandboxBuilder {
         Ok(Sandbox {
             addr,
             faults,
+            stats,
             settings: self.settings,
             _server: server,
         })
@@ -258,6 +264,7 @@ impl SandboxBuilder {
 pub struct Sandbox {
     addr: SocketAddr,
     faults: Faults,
+    stats: stats::Stats,
     settings: Settings,
     _server: server::Handle,
 }
@@ -346,6 +353,28 @@ impl Sandbox {
     /// How many requests `vendor`'s routes have received so far.
     pub fn requests(&self, vendor: Vendor) -> u64 {
         self.faults.requests(vendor)
+    }
+
+    /// Requests received and answers given so far, per vendor and per
+    /// credential (hashed), as `GET /_sandbox/stats` answers them: how
+    /// tests and benchmarks count 429s at the server.
+    pub fn stats(&self) -> SandboxStats {
+        self.stats.snapshot()
+    }
+
+    /// The label [`stats`](Self::stats) counts requests carrying
+    /// `header: value` under (`header` one of the credential headers:
+    /// `Authorization`, `X-API-KEY`), so that a test can find its own
+    /// credential's counts without the secret ever being shown.
+    pub fn credential_label(&self, header: &str, value: &str) -> String {
+        let mut headers = axum::http::HeaderMap::new();
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::try_from(header),
+            axum::http::HeaderValue::try_from(value),
+        ) {
+            headers.insert(name, value);
+        }
+        self.stats.credential_label(&headers)
     }
 
     /// The id of a seeded bot of `vendor` that accepts edits and reads

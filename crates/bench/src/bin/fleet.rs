@@ -2,8 +2,12 @@
 //! standalone sandbox in another process).
 //!
 //! ```text
-//! fleet updates SANDBOX_URL N    # N updates per vendor through update_many, all at once
+//! fleet updates SANDBOX_URL N [--vendor V] [--skip K] [--redis URL]
+//!                                # N updates per vendor through update_many, all at once
+//!                                # (only V; seeded bots K+1..K+N; pacing shared in Redis)
 //! fleet list SANDBOX_URL VENDOR  # list_stream over every bot; peak resident memory growth
+//! fleet stats SANDBOX_URL        # the sandbox's GET /_sandbox/stats
+//! fleet vendors                  # the vendors the facade can list
 //! ```
 //!
 //! Each prints one JSON object per line.
@@ -23,7 +27,34 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
-const USAGE: &str = "usage: fleet updates SANDBOX_URL N | fleet list SANDBOX_URL VENDOR";
+const USAGE: &str = "usage: fleet updates SANDBOX_URL N [--vendor V] [--skip K] [--redis URL] \
+     | fleet list SANDBOX_URL VENDOR | fleet stats SANDBOX_URL | fleet vendors";
+
+/// What `fleet updates` takes after its URL and count.
+#[derive(Default)]
+struct UpdateOptions {
+    vendor: Option<Vendor>,
+    skip: usize,
+    redis: Option<String>,
+}
+
+fn update_options(flags: &[&str]) -> Result<UpdateOptions, String> {
+    let mut options = UpdateOptions::default();
+    let mut flags = flags.iter();
+    while let Some(flag) = flags.next() {
+        let value = flags.next().ok_or(USAGE)?;
+        match *flag {
+            "--vendor" => {
+                options.vendor =
+                    Some(Vendor::from_name(value).ok_or(format!("unknown vendor `{value}`"))?);
+            }
+            "--skip" => options.skip = value.parse().map_err(|_| USAGE)?,
+            "--redis" => options.redis = Some(value.to_string()),
+            _ => return Err(USAGE.to_string()),
+        }
+    }
+    Ok(options)
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,10 +71,20 @@ fn main() -> ExitCode {
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["updates", url, n] => match n.parse() {
-            Ok(n) => runtime.block_on(updates(url, n)),
-            Err(_) => Err(USAGE.to_string()),
+        ["updates", url, n, flags @ ..] => match (n.parse(), update_options(flags)) {
+            (Ok(n), Ok(options)) => runtime.block_on(updates(url, n, options)),
+            (Err(_), _) => Err(USAGE.to_string()),
+            (_, Err(e)) => Err(e),
         },
+        ["stats", url] => runtime.block_on(stats(url)),
+        ["vendors"] => {
+            for vendor in Vendor::ALL {
+                let line =
+                    json!({ "vendor": vendor.name(), "can_list": chatbots::VendorInfo::of(vendor).is_some_and(|v| v.can_list()) });
+                println!("{line}");
+            }
+            Ok(())
+        }
         ["list", url, vendor] => match Vendor::from_name(vendor) {
             Some(vendor) => runtime.block_on(list(url, vendor)),
             None => Err(format!("unknown vendor `{vendor}`")),
@@ -61,6 +102,31 @@ fn main() -> ExitCode {
 
 /// A facade client for every vendor of the sandbox at `url`.
 fn client(url: &str) -> Result<Chatbots, String> {
+    client_with(url, None)
+}
+
+/// The sandbox's counts (`GET /_sandbox/stats`), printed as they come.
+async fn stats(url: &str) -> Result<(), String> {
+    // The runtime's settings install the TLS provider reqwest is built without.
+    let http = chatbots::ClientConfig::default()
+        .http_client()
+        .map_err(|e| e.to_string())?;
+    let text = http
+        .get(format!("{url}/_sandbox/stats"))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
+
+/// A facade client for every vendor of the sandbox at `url`, its pacing
+/// shared through the Redis at `redis`.
+fn client_with(url: &str, redis: Option<&str>) -> Result<Chatbots, String> {
     let mut env = BTreeMap::new();
     for vendor in Vendor::ALL {
         // A vendor the sandbox does not emulate stays unconfigured.
@@ -77,11 +143,15 @@ fn client(url: &str) -> Result<Chatbots, String> {
             format!("{url}/{}", vendor.name()),
         );
     }
-    Chatbots::builder()
+    let builder = Chatbots::builder()
         .timeout(Duration::from_secs(30))
         .from_env_with(|name| env.get(name).cloned())
-        .and_then(|b| b.build())
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    let builder = match redis {
+        Some(redis) => builder.shared_pacing(redis),
+        None => builder,
+    };
+    builder.build().map_err(|e| e.to_string())
 }
 
 /// Counts the 429 answers each vendor's client received, from the
@@ -143,14 +213,19 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RateLimited {
     }
 }
 
-async fn updates(url: &str, n: usize) -> Result<(), String> {
+async fn updates(url: &str, n: usize, options: UpdateOptions) -> Result<(), String> {
     let counter = RateLimited::default();
     let subscriber = tracing_subscriber::registry().with(counter.clone());
     tracing::subscriber::set_global_default(subscriber).map_err(|e| e.to_string())?;
-    let bots = client(url)?;
+    let bots = client_with(url, options.redis.as_deref())?;
+    let vendors: Vec<Vendor> = Vendor::ALL
+        .into_iter()
+        .filter(|v| options.vendor.is_none_or(|only| only == *v))
+        .collect();
     let mut items = Vec::new();
-    for vendor in Vendor::ALL {
-        for (i, id) in Sandbox::seeded_bots_of(vendor, n).into_iter().enumerate() {
+    for &vendor in &vendors {
+        let ids = Sandbox::seeded_bots_of(vendor, options.skip + n);
+        for (i, id) in ids.into_iter().enumerate().skip(options.skip) {
             let patch = ChatbotPatch::new().name(format!("Fleet bot {i}"));
             // StreamSkill has no name: its shared field is the language.
             let patch = match bots.check_update(&BotRef::new(vendor, id.clone()), &patch) {
@@ -182,7 +257,7 @@ async fn updates(url: &str, n: usize) -> Result<(), String> {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
-    for vendor in Vendor::ALL {
+    for vendor in vendors {
         let mine = outcomes.iter().filter(|o| o.bot.vendor == vendor);
         let failed: Vec<String> = mine
             .clone()

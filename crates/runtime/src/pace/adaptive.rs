@@ -1,7 +1,15 @@
-//! The rate of a vendor that documents no limit, learned from its 429s:
-//! unpaced until the first one, then additive increase / multiplicative
-//! decrease (AIMD, as in aws-sdk's adaptive retry mode, without its cubic
-//! curve), and unpaced again after a quiet minute.
+//! The rate of a vendor that documents no limit, learned from its 429s.
+//!
+//! Until the first 429 the client probes (TCP's slow start, on a rate):
+//! [`PROBE_BURST`] at once, then [`PROBE_BURST`] per second plus
+//! [`PROBE_GAIN`] per second for every answer that was not a 429, so the
+//! rate roughly triples each half second while the vendor accepts
+//! everything, and grows not at all while the client is idle. Sending a
+//! whole queue at once instead (as before issue 23) had every request
+//! leave before the first 429 came back: 999 of 1,000 refused on a
+//! 20/s limit. After a 429, additive increase / multiplicative decrease
+//! (AIMD, as in aws-sdk's adaptive retry mode, without its cubic curve);
+//! after a quiet minute, probing again from the rate reached.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -20,8 +28,23 @@ const STEP_SHARE: f64 = 0.05;
 /// The lowest rate a storm of 429s can bring it to: one request every 20 s.
 const MIN_RATE: f64 = 0.05;
 
-/// Without a 429 for this long the vendor is taken to be unlimited again.
+/// Without a 429 for this long the vendor is probed again (growing fast
+/// from the rate reached) rather than held to the learned rate.
 const QUIET: Duration = Duration::from_secs(60);
+
+/// Requests a vendor with no known limit gets at once, and its first rate
+/// per second: room for an interactive burst, little enough that a queue
+/// of thousands does not all leave before the first 429 comes back.
+pub(crate) const PROBE_BURST: u32 = 16;
+
+/// Requests per second the probing rate gains per accepted answer: at full
+/// use, `rate' = 2 × rate`, so 1,000 queued requests leave in about 2 s on
+/// an unlimited vendor.
+const PROBE_GAIN: f64 = 2.0;
+
+/// The probing rate stops growing here; a vendor accepting this much is
+/// unlimited for any client of this crate.
+const PROBE_MAX: f64 = 100_000.0;
 
 /// The window the send rate is measured over.
 const WINDOW: Duration = Duration::from_secs(1);
@@ -36,7 +59,9 @@ const MAX_SAMPLES: usize = 4096;
 
 #[derive(Debug)]
 pub(crate) struct Adaptive {
-    /// `None`: unpaced (no 429 yet, or not for [`QUIET`]).
+    /// While probing (no 429 yet, or not for [`QUIET`]): the growing rate.
+    probe: Bucket,
+    /// `None` while probing.
     bucket: Option<Bucket>,
     /// Requests per second added per second since the last decrease.
     step: f64,
@@ -52,6 +77,7 @@ pub(crate) struct Adaptive {
 impl Adaptive {
     pub(crate) fn new(now: Instant) -> Adaptive {
         Adaptive {
+            probe: Bucket::full(PROBE_BURST, f64::from(PROBE_BURST), now),
             bucket: None,
             step: 0.0,
             lowered_at: None,
@@ -60,18 +86,36 @@ impl Adaptive {
         }
     }
 
-    /// The rate in force, without growing it; `None` while unpaced.
+    /// The learned rate in force, without growing it; `None` while
+    /// probing.
     #[cfg(test)]
     pub(crate) fn rate(&self) -> Option<f64> {
         self.bucket.as_ref().map(Bucket::rate)
     }
 
-    /// The learned bucket, after growing it for the time passed (or
-    /// dropping it after a quiet spell); `None` while unpaced.
-    pub(crate) fn bucket(&mut self, now: Instant) -> Option<&mut Bucket> {
+    /// The learned rate, after growing it for the time passed; `None` while
+    /// probing (no limit learned).
+    pub(crate) fn learned(&mut self, now: Instant) -> Option<f64> {
+        self.learned_bucket(now).map(|b| b.rate())
+    }
+
+    /// The bucket turns are taken from: the learned one, after growing it
+    /// for the time passed, or the probe.
+    pub(crate) fn bucket(&mut self, now: Instant) -> &mut Bucket {
+        if self.learned_bucket(now).is_some() {
+            return self.bucket.as_mut().unwrap_or(&mut self.probe);
+        }
+        &mut self.probe
+    }
+
+    /// The learned bucket, grown for the time passed; after a quiet spell
+    /// it becomes the probe again, at the rate reached.
+    fn learned_bucket(&mut self, now: Instant) -> Option<&mut Bucket> {
         let lowered_at = self.lowered_at?;
         if now.saturating_duration_since(lowered_at) >= QUIET {
-            self.bucket = None;
+            if let Some(bucket) = self.bucket.take() {
+                self.probe = Bucket::full(PROBE_BURST, bucket.rate(), now);
+            }
             self.lowered_at = None;
             return None;
         }
@@ -82,6 +126,14 @@ impl Adaptive {
             self.grown_at = now;
         }
         Some(bucket)
+    }
+
+    /// An answer that was not a 429: while probing, the rate grows.
+    pub(crate) fn accepted(&mut self, now: Instant) {
+        if self.lowered_at.is_none() {
+            let rate = (self.probe.rate() + PROBE_GAIN).min(PROBE_MAX);
+            self.probe.set_rate(now, rate);
+        }
     }
 
     /// Notes a request leaving, for the send rate.
@@ -123,11 +175,13 @@ impl Adaptive {
             })
             .clamp(MIN_SPAN.as_secs_f64(), WINDOW.as_secs_f64());
         let sending = (self.sent.len().max(1) as f64) / span;
-        let current = self.bucket(now).map_or(f64::INFINITY, |b| b.rate());
+        let current = self.bucket(now).rate();
         let rate = (BETA * current.min(sending)).max(MIN_RATE);
         match &mut self.bucket {
             Some(bucket) => bucket.set_rate(now, rate),
-            // One at a time: a learned vendor gets no burst.
+            // One at a time: a learned vendor gets no burst. (The caller
+            // holds it empty until the vendor's time; turns reserved on
+            // the probe are cancelled by that hold.)
             None => self.bucket = Some(Bucket::full(1, rate, now)),
         }
         self.step = rate * STEP_SHARE;
@@ -145,22 +199,51 @@ mod tests {
     }
 
     #[test]
-    fn a_storm_lowers_once_then_the_rate_grows_and_pacing_ends() {
+    fn probing_grows_with_accepted_answers_not_with_time() {
         let start = Instant::now();
         let mut learned = Adaptive::new(start);
-        assert!(learned.bucket(start).is_none(), "unpaced at first");
+        assert_eq!(learned.learned(start), None, "nothing learned yet");
+        assert_eq!(learned.bucket(start).rate(), f64::from(PROBE_BURST));
+        // Idle time does not grow it: a client that sends little has
+        // shown nothing about the vendor.
+        let later = start + secs(30.0);
+        assert_eq!(learned.bucket(later).rate(), f64::from(PROBE_BURST));
+        for _ in 0..10 {
+            learned.accepted(later);
+        }
+        let rate = learned.bucket(later).rate();
+        assert!((rate - (f64::from(PROBE_BURST) + 10.0 * PROBE_GAIN)).abs() < 1e-9);
+        for _ in 0..1_000_000 {
+            learned.accepted(later);
+        }
+        assert_eq!(learned.bucket(later).rate(), PROBE_MAX, "capped");
+        assert_eq!(learned.learned(later), None, "still probing");
+    }
+
+    #[test]
+    fn a_storm_lowers_once_then_the_rate_grows_and_probing_resumes() {
+        let start = Instant::now();
+        let mut learned = Adaptive::new(start);
+        for _ in 0..10 {
+            learned.accepted(start);
+        }
         for _ in 0..100 {
             learned.sent(start);
         }
         let now = start + secs(0.01);
         learned.throttled(now, start);
-        // 100 at once count as 100 in the shortest span, 0.1 s.
-        assert_eq!(learned.rate(), Some(700.0));
+        // 70 % of the lower of the probing rate (16 + 10 × 2) and the rate
+        // sent (100 at once count as 100 in the shortest span, 0.1 s).
+        let rate = learned.rate().unwrap();
+        assert!((rate - 25.2).abs() < 1e-9, "{rate}");
         // The rest of the storm was sent before the decrease.
         for _ in 0..99 {
             learned.throttled(now, start);
         }
-        assert_eq!(learned.rate(), Some(700.0));
+        assert!((learned.rate().unwrap() - 25.2).abs() < 1e-9);
+        // Accepted answers no longer grow it: AIMD does.
+        learned.accepted(now);
+        assert!((learned.rate().unwrap() - 25.2).abs() < 1e-9);
 
         // A 429 to a request sent after it lowers it again, to 70 % of
         // the rate sent lately (5 in 0.5 s), not of the rate in force.
@@ -173,10 +256,14 @@ mod tests {
         assert!((rate - 7.0).abs() < 1e-9, "{rate}");
 
         // 5 % of that per second: 10 s later, 1.5 times.
-        let rate = learned.bucket(later + secs(10.0)).unwrap().rate();
+        let rate = learned.learned(later + secs(10.0)).unwrap();
         assert!((rate - 10.5).abs() < 1e-9, "{rate}");
-        assert!(learned.bucket(later + QUIET).is_none(), "quiet: unpaced");
+        // After a quiet minute it probes again, from the rate reached.
+        let quiet = later + QUIET;
+        assert_eq!(learned.learned(quiet), None);
         assert_eq!(learned.rate(), None);
+        let probe = learned.bucket(quiet).rate();
+        assert!((probe - 10.5).abs() < 1e-9, "{probe}");
     }
 
     #[test]

@@ -81,9 +81,9 @@ impl Bucket {
         after(start, deficit / self.rate).max(now)
     }
 
-    /// Gives back a token that was reserved but not used.
-    pub(crate) fn give_back(&mut self) {
-        self.tokens = (self.tokens + 1.0).min(self.burst);
+    /// Gives back `n` tokens that were reserved but not used.
+    pub(crate) fn give_back_many(&mut self, n: u32) {
+        self.tokens = (self.tokens + f64::from(n)).min(self.burst);
     }
 
     /// Lowers the tokens to what the vendor says remains; never raises them,
@@ -126,7 +126,7 @@ mod tests {
         assert_eq!(ms(bucket.reserve(now), now), 250);
         assert_eq!(ms(bucket.reserve(now), now), 500);
         // A token given back shortens the queue for the next caller.
-        bucket.give_back();
+        bucket.give_back_many(1);
         assert_eq!(ms(bucket.reserve(now), now), 500);
         // Time refills, but never beyond the burst.
         let later = now + Duration::from_secs(10);

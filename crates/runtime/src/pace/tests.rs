@@ -74,14 +74,14 @@ fn the_spare_tokens_cover_100_ms_of_refill() {
 #[tokio::test(start_paused = true)]
 async fn clients_on_one_credential_and_server_share_a_pacer() {
     let id = |key: &str| CredentialId::of([key.as_bytes()]);
-    let a = Pacer::shared("v", "http://one", id("k"), Some(DOCUMENTED));
-    let b = Pacer::shared("v", "http://one", id("k"), Some(DOCUMENTED));
+    let a = Pacer::shared("v", "http://one", id("k"), Some(DOCUMENTED), None);
+    let b = Pacer::shared("v", "http://one", id("k"), Some(DOCUMENTED), None);
     assert!(Arc::ptr_eq(&a, &b));
     for other in [
-        Pacer::shared("v", "http://one", id("other"), Some(DOCUMENTED)),
-        Pacer::shared("v", "http://two", id("k"), Some(DOCUMENTED)),
-        Pacer::shared("w", "http://one", id("k"), Some(DOCUMENTED)),
-        Pacer::shared("v", "http://one", id("k"), None),
+        Pacer::shared("v", "http://one", id("other"), Some(DOCUMENTED), None),
+        Pacer::shared("v", "http://two", id("k"), Some(DOCUMENTED), None),
+        Pacer::shared("w", "http://one", id("k"), Some(DOCUMENTED), None),
+        Pacer::shared("v", "http://one", id("k"), None, None),
     ] {
         assert!(!Arc::ptr_eq(&a, &other));
     }
@@ -131,7 +131,10 @@ async fn remaining_zero_holds_a_vendor_without_a_documented_limit_until_the_rese
         &headers(&[("x-rate-limit-remaining", "0"), ("x-rate-limit-reset", "2")]),
         LONG,
     );
-    assert_eq!(turns(&pacer, 3).await, [2000, 2000, 2000]);
+    // Held, then probed again from one request, at 18/s (16, grown by the
+    // one accepted answer).
+    assert_eq!(turns(&pacer, 3).await, [2000, 2056, 2112]);
+    tokio::time::advance(Duration::from_secs(2)).await;
     // Remaining above zero says nothing to a vendor without a bucket.
     pacer.observe(
         permit,
@@ -151,7 +154,8 @@ async fn a_429_storm_slows_a_learned_vendor_once_and_it_recovers() {
         permits.push(pacer.acquire(far).await.unwrap());
     }
     // Every one of the storm comes back 429; only the first lowers the
-    // rate: to 70 % of the rate sent (20 at once count as 20 in 0.1 s).
+    // rate: to 70 % of the probing rate (16/s: the burst of 16 and 4 more
+    // in 0.25 s were sent faster than that).
     for permit in permits {
         pacer.observe(
             permit,
@@ -161,14 +165,14 @@ async fn a_429_storm_slows_a_learned_vendor_once_and_it_recovers() {
         );
     }
     let rate = pacer.rate().unwrap();
-    assert!((rate - 140.0).abs() < 0.01, "{rate}");
+    assert!((rate - 11.2).abs() < 0.01, "{rate}");
     // Nothing before the Retry-After; then one at a time at that rate.
     let times = turns(&pacer, 3).await;
     assert_eq!(times[0], 1000);
-    assert!(times[2] - times[0] >= 2 * 1000 / 150, "{times:?}");
+    assert!(times[2] - times[0] >= 2 * 1000 / 12, "{times:?}");
 
     // It grows back while no 429 comes, and after a quiet minute the
-    // vendor is unpaced again.
+    // vendor is probed again, with a full probing burst.
     tokio::time::advance(Duration::from_secs(10)).await;
     let grown = pacer.rate().unwrap();
     assert!(grown > rate * 1.4, "{grown}");
@@ -291,4 +295,86 @@ async fn no_hold_is_longer_than_the_clients_max_retry_after() {
         max,
     );
     assert_eq!(pacer.wait(), max);
+}
+
+/// A vendor's per-credential bucket as the sandbox keeps it: `burst` at
+/// once, `rate` per second, a 429 with `Retry-After` in whole seconds
+/// (at least 1) when empty.
+struct Server {
+    tokens: f64,
+    at: Instant,
+    burst: f64,
+    rate: f64,
+}
+
+impl Server {
+    fn take(&mut self) -> Option<u64> {
+        let now = Instant::now();
+        self.tokens = (self.tokens + (now - self.at).as_secs_f64() * self.rate).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return None;
+        }
+        Some((((1.0 - self.tokens) / self.rate).ceil() as u64).max(1))
+    }
+}
+
+/// Issue 23, item 5: 1,000 requests queued at once on a vendor whose limit
+/// (20/s, burst 20) the client must learn. Before probing, every one left
+/// before the first 429 came back: 980 of them were refused.
+#[tokio::test(start_paused = true)]
+async fn a_queue_on_an_unknown_limit_is_refused_rarely_and_keeps_near_the_bound() {
+    const N: usize = 1000;
+    let pacer = Arc::new(Pacer::new(None));
+    let server = Arc::new(Mutex::new(Server {
+        tokens: 20.0,
+        at: Instant::now(),
+        burst: 20.0,
+        rate: 20.0,
+    }));
+    let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let start = Instant::now();
+    let far = start + Duration::from_secs(3600);
+    let tasks: Vec<_> = (0..N)
+        .map(|_| {
+            let (pacer, server, refused) = (pacer.clone(), server.clone(), refused.clone());
+            tokio::spawn(async move {
+                loop {
+                    let permit = pacer.acquire(far).await.unwrap();
+                    // 10 ms there, 10 ms back.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    let verdict = lock(&server).take();
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    match verdict {
+                        None => {
+                            pacer.observe(permit, ok(), &HeaderMap::new(), LONG);
+                            return;
+                        }
+                        Some(seconds) => {
+                            refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let wait = seconds.to_string();
+                            let headers = headers(&[("retry-after", &wait)]);
+                            pacer.observe(permit, StatusCode::TOO_MANY_REQUESTS, &headers, LONG);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let refused = refused.load(std::sync::atomic::Ordering::Relaxed);
+    let wall = (Instant::now() - start).as_secs_f64();
+    let bound = (N as f64 - 20.0) / 20.0;
+    assert!(
+        refused * 50 <= N,
+        "{refused} answers of 429 for {N}: over 2 %"
+    );
+    assert!(wall <= 1.5 * bound, "{wall:.1} s for a bound of {bound} s");
+    println!(
+        "{refused} × 429, {wall:.1} s = {:.3} × the bound",
+        wall / bound
+    );
 }
