@@ -42,6 +42,13 @@ const REGISTRY: &str = "crates/chatbots/src/vendors/mod.rs";
 /// The registry line a contributor adds (with its doc line).
 const REGISTRY_LINE: &str = "    /// AcmeChat: `persona`.\n    \
      \"acmechat\": chatbots_acmechat => acmechat::AcmeChat(types::UpdateBotRequest),\n";
+/// The packages whose tests run in the copy (`{slug}`: the fixture's).
+const TESTED: &[&str] = &[
+    "chatbots",
+    "chatbots-cli",
+    "chatbots-sandbox",
+    "chatbots-{slug}",
+];
 /// The API key the stub wants and the CLI is given.
 const API_KEY: &str = "acme-fixture-key-0123";
 
@@ -111,9 +118,10 @@ impl Run {
             Ok(())
         } else {
             Err(format!(
-                "fixture-vendor: step(s) failed: {} (logs in {})",
-                self.failures.join("; "),
-                self.logs.display()
+                "fixture-vendor: {} step(s) failed (logs in {}):\n{}",
+                self.failures.len(),
+                self.logs.display(),
+                self.failures.join("\n")
             ))
         }
     }
@@ -160,29 +168,18 @@ impl Run {
         let binary = self.step("build the copy's chatbots binary", |run| run.build_cli())?;
         self.step("the CLI against the stub vendor", |run| run.cli(&binary))?;
         if tests {
-            let name = format!(
-                "cargo test -p chatbots -p chatbots-cli -p chatbots-sandbox -p chatbots-{SLUG}"
-            );
-            // Every failing test is reported, then the run fails.
-            if let Err(e) = self.step(&name, |run| {
-                run.cargo(
-                    "test",
-                    &[
-                        "test",
-                        "--no-fail-fast",
-                        "-p",
-                        "chatbots",
-                        "-p",
-                        "chatbots-cli",
-                        "-p",
-                        "chatbots-sandbox",
-                        "-p",
-                        &format!("chatbots-{SLUG}"),
-                    ],
-                )
-                .map(drop)
-            }) {
-                self.failures.push(format!("{name}: {e}"));
+            // One package at a time, so that one that does not compile
+            // hides no other's results; every failure is reported, then the
+            // run fails.
+            for package in TESTED.iter().map(|p| p.replace("{slug}", SLUG)) {
+                let name = format!("cargo test -p {package}");
+                let log = format!("test-{package}");
+                if let Err(e) = self.step(&name, |run| {
+                    run.cargo(&log, &["test", "--no-fail-fast", "-p", &package])
+                        .map(drop)
+                }) {
+                    self.failures.push(e);
+                }
             }
         }
         Ok(())
