@@ -18,9 +18,11 @@
 //! and the new vendor crate. Every step is named, timed and logged under
 //! `target/fixture-vendor/logs/`; a failure says which step broke.
 //!
-//! The copy builds with the real workspace's target directory, so that
-//! third-party dependencies are not compiled again (the copy's own crates
-//! are: cargo tells path packages apart by their location).
+//! The copy builds in the real workspace's build directory (cargo's
+//! `build-dir`: intermediate artifacts), so that third-party dependencies
+//! are not compiled again (the copy's own crates are: cargo tells path
+//! packages apart by their location); its final artifacts go to
+//! `target/fixture-vendor/target/`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -81,7 +83,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let run = Run {
         copy: base.join("workspace"),
         logs: base.join("logs"),
-        target,
+        build_dir: workspace_copy::build_dir(root),
+        artifacts: base.join("target"),
         times: Vec::new(),
         failures: Vec::new(),
     };
@@ -92,8 +95,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
 struct Run {
     copy: PathBuf,
     logs: PathBuf,
-    /// The real workspace's target directory, shared by the copy's builds.
-    target: PathBuf,
+    /// The real workspace's build directory, shared by the copy's builds.
+    build_dir: PathBuf,
+    /// The copy's own target directory (final artifacts only).
+    artifacts: PathBuf,
     times: Vec<(String, Duration, bool)>,
     /// Steps that failed without stopping the run (the tests).
     failures: Vec<String>,
@@ -131,6 +136,9 @@ impl Run {
         let fixtures = root.join(FIXTURES);
         self.step("copy the workspace", |_| {
             workspace_copy::copy(root, &copy).map(|n| eprintln!("  {n} files"))
+        })?;
+        self.step("give the copy's crates a version of their own", |_| {
+            set_own_version(&copy.join("Cargo.toml"))
         })?;
         self.step(&format!("add specs/{SLUG}.yaml"), |_| {
             copy_file(
@@ -205,7 +213,14 @@ impl Run {
     fn cargo(&self, log: &str, args: &[&str]) -> Result<Output, String> {
         let mut cmd = crate::cargo::command();
         cmd.current_dir(&self.copy).args(args);
-        cmd.env("CARGO_TARGET_DIR", &self.target);
+        // Intermediate artifacts in the real workspace's build directory
+        // (third-party crates are not compiled again), final ones (the
+        // copy's xtask, examples, binaries) in a directory of the copy's
+        // own: in a shared `debug/` they would replace the real
+        // workspace's, and cargo, finding its own units fresh, would not
+        // put those back.
+        cmd.env("CARGO_BUILD_BUILD_DIR", &self.build_dir)
+            .env("CARGO_TARGET_DIR", &self.artifacts);
         let output = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
         let path = self.logs.join(format!("{log}.log"));
         let mut text = output.stdout.clone();
@@ -225,8 +240,7 @@ impl Run {
     }
 
     /// Builds the copy's `chatbots` binary and copies it next to the copy
-    /// (the shared target directory's `debug/chatbots` is the real
-    /// workspace's too).
+    /// (so that its path does not depend on cargo's layout).
     fn build_cli(&self) -> Result<PathBuf, String> {
         let output = self.cargo(
             "build-cli",
@@ -441,6 +455,37 @@ fn add_registry_line(registry: &str, line: &str) -> Result<String, String> {
     ))
 }
 
+/// Bumps `[workspace.package] version`'s patch number in the copy's root
+/// manifest. Not a contributor's step: cargo names the artifacts of a path
+/// package by its name, version and path relative to the workspace root,
+/// so without it the copy's crates would overwrite the checkout's in the
+/// shared build directory (and each would then look fresh to the other).
+fn set_own_version(manifest: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let version = doc["workspace"]["package"]["version"]
+        .as_str()
+        .ok_or_else(|| format!("{}: no [workspace.package] version", manifest.display()))?;
+    let bumped = match version.split('.').collect::<Vec<_>>()[..] {
+        [major, minor, patch] => patch
+            .parse::<u64>()
+            .ok()
+            .map(|p| format!("{major}.{minor}.{}", p + 1)),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        format!(
+            "{}: version `{version}` is not MAJOR.MINOR.PATCH",
+            manifest.display()
+        )
+    })?;
+    doc["workspace"]["package"]["version"] = toml_edit::value(bumped);
+    write(manifest, &doc.to_string())
+}
+
 fn copy_file(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::copy(from, to)
         .map(drop)
@@ -452,8 +497,10 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 }
 
 /// What a failed cargo command said that matters: errors, failed tests and
-/// panics (at most 60 lines), else its last 30 lines.
+/// panics, each once (a panic repeated by many threads shows once), at most
+/// 60 lines; else its last 30 lines.
 fn failure_lines(output: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
     let picked: Vec<&str> = output
         .lines()
         .filter(|l| {
@@ -463,6 +510,8 @@ fn failure_lines(output: &str) -> String {
                 || l.starts_with("test result:")
                 || l.trim_start().starts_with("-->")
         })
+        // `thread 'name' (id) panicked at file:line:` repeats per thread.
+        .filter(|l| seen.insert(l.split_once("panicked at").map_or(*l, |(_, at)| at)))
         .take(60)
         .collect();
     let lines: Vec<&str> = if picked.is_empty() {
@@ -510,5 +559,16 @@ mod tests {
         let spec = root.join(FIXTURES).join(format!("{SLUG}.yaml"));
         crate::validate(&[spec]).expect("the fixture spec generates");
         assert!(!root.join("specs").join(format!("{SLUG}.yaml")).exists());
+    }
+
+    #[test]
+    fn a_failure_shows_each_panic_site_once() {
+        let output = "   Compiling x\ntest a ... FAILED\n\
+                      thread 'a' (1) panicked at src/f.rs:3:9:\n\
+                      thread 'b' (2) panicked at src/f.rs:3:9:\n\
+                      thread 'c' (3) panicked at src/g.rs:1:1:\n";
+        let shown = failure_lines(output);
+        assert_eq!(shown.lines().count(), 3, "{shown}");
+        assert!(shown.contains("test a ... FAILED") && shown.contains("src/g.rs"));
     }
 }

@@ -112,15 +112,19 @@ fn remove_others(dest: &Path, dir: &Path, wanted: &HashSet<&Path>) -> Result<(),
 /// `CARGO_TARGET_DIR` when set, else `root/target`.
 pub fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => {
-            let dir = PathBuf::from(dir);
-            if dir.is_absolute() {
-                dir
-            } else {
-                root.join(dir)
-            }
-        }
+        // `join` keeps an absolute path as it is.
+        Some(dir) if !dir.is_empty() => root.join(dir),
         _ => root.join("target"),
+    }
+}
+
+/// The build directory cargo uses for the workspace at `root` (where
+/// intermediate artifacts go): `CARGO_BUILD_BUILD_DIR` when set, else the
+/// target directory.
+pub fn build_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_BUILD_BUILD_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => target_dir(root),
     }
 }
 
