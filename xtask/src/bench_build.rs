@@ -56,6 +56,8 @@ usage: cargo xtask bench-build [--only workspace|consumer|incremental|tls]
   --tls LIST           comma-separated TLS variants (default: ring,default-tls,native-tls,none)
   -j N, --jobs N       passed through to cargo
   --reuse-target DIR   build in DIR without cleaning it (checks the logic; times are NOT cold)
+                       (not the workspace's own target directory: the copy's crates would
+                       replace the checkout's artifacts there)
 
 A full run takes 10-25 minutes on 2 cores. Results: target/bench-build/report.md
 ";
