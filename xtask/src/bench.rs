@@ -121,8 +121,7 @@ pub(crate) fn cargo(
     args: &[&str],
     env: &[(&str, &std::ffi::OsStr)],
 ) -> Result<(), String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
+    let mut command = crate::cargo::command();
     command.current_dir(root).args(args);
     for (k, v) in env {
         command.env(k, v);

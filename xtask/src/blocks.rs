@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chatbots_codegen::{Spec, default_base_url, operations};
 
-use crate::{Change, Contents, vendors};
+use crate::{Change, Contents, capabilities, vendors};
 
 /// Every block whose contents differ from what the specs say.
 pub fn updates(root: &Path, specs: &[Spec]) -> Result<Vec<Change>, String> {
@@ -66,7 +66,10 @@ pub fn updates(root: &Path, specs: &[Spec]) -> Result<Vec<Change>, String> {
     sync(
         root,
         "README.md",
-        &[("endpoints", endpoint_table(specs))],
+        &[
+            ("endpoints", endpoint_table(specs)),
+            (capabilities::BLOCK, capabilities::block(root)?),
+        ],
         true,
         &mut changes,
     )?;
@@ -131,7 +134,10 @@ fn sync(
         changes.push(Change {
             path,
             contents: Contents::Text(text),
-            why: format!("block(s) {} differ from specs/", stale.join(", ")),
+            why: format!(
+                "block(s) {} differ from specs/ and the facade",
+                stale.join(", ")
+            ),
         });
     }
     Ok(())
@@ -173,6 +179,7 @@ fn replace_block(text: &str, name: &str, body: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::replace_block;
+    use crate::capabilities;
 
     #[test]
     fn replaces_only_between_markers_and_is_idempotent() {
@@ -184,5 +191,15 @@ mod tests {
         );
         assert_eq!(replace_block(&once, "x", "new\n").unwrap(), once);
         assert!(replace_block(text, "y", "new\n").is_none());
+    }
+
+    #[test]
+    fn the_readme_holds_the_generated_capability_table() {
+        let readme = std::fs::read_to_string(crate::workspace_root().join("README.md")).unwrap();
+        let replaced = replace_block(&readme, capabilities::BLOCK, "X\n").expect("markers");
+        assert!(replaced.contains("capabilities (cargo xtask generate) -->\nX\n<!-- END"));
+        // The table itself sits between the markers, nowhere else.
+        assert_eq!(readme.matches("| field |").count(), 1);
+        assert!(!replaced.contains("| field |"));
     }
 }

@@ -21,6 +21,9 @@
 //!   and memory under a soak.
 //! - `cargo xtask contract [VENDOR…]` runs Schemathesis against the sandbox
 //!   for every spec (see [`contract`]).
+//! - `cargo xtask fixture-vendor [--no-tests]` adds a fixture sixth vendor to
+//!   a copy of the workspace as ARCHITECTURE.md says and runs it (see
+//!   [`fixture_vendor`]).
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
@@ -33,10 +36,14 @@ mod bench_build;
 mod bench_fleet;
 mod bench_sandbox;
 mod blocks;
+mod capabilities;
+mod cargo;
 mod contract;
+mod fixture_vendor;
 mod package;
 mod scaffold;
 mod vendors;
+mod workspace_copy;
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -54,6 +61,8 @@ commands:
   bench-fleet [--quick] [--processes P] [--debug]  1,000 updates per vendor within the rate limits, list_stream memory over 10,000 bots; P processes on one credential, shared pacing in Redis or not
   contract [VENDOR..]  Schemathesis against the standalone sandbox for every spec (or those named),
                settings in contract/schemathesis.toml; fails on any disagreement
+  fixture-vendor [--no-tests]  add a fixture sixth vendor to a copy of the workspace as
+               ARCHITECTURE.md says; run its CLI against a stub and its tests
 ";
 
 fn main() -> ExitCode {
@@ -68,6 +77,7 @@ fn main() -> ExitCode {
         Some("bench-fleet") => bench_fleet::run(&root, &args[1..]),
         Some("package") => package::run(&root, &args[1..]),
         Some("contract") => contract::run(&root, &args[1..]),
+        Some("fixture-vendor") => fixture_vendor::run(&root, &args[1..]),
         Some("spec") if args.len() > 1 => {
             let specs: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
             validate(&specs).map(|_| ())

@@ -1,0 +1,574 @@
+//! `cargo xtask fixture-vendor`: proves ARCHITECTURE.md's "Adding a sixth
+//! vendor" on a vendor the project has never seen, by doing exactly what
+//! that section tells a contributor, in a copy of the workspace under
+//! `target/fixture-vendor/` (the checkout is never edited):
+//!
+//! 1. the fixture spec (`xtask/fixtures/sixth-vendor/acmechat.yaml`) becomes
+//!    `specs/acmechat.yaml`, and `cargo xtask generate` scaffolds its crate;
+//! 2. the facade module (`xtask/fixtures/sixth-vendor/acmechat.rs`) becomes
+//!    `crates/chatbots/src/vendors/acmechat.rs`, and one `registry!` line
+//!    is added after the last one;
+//! 3. `cargo xtask generate` again (the capability table gains the column),
+//!    then `cargo xtask check`: nothing else drifts.
+//!
+//! Then the copy's `chatbots` binary is run against [`stub`], the vendor's
+//! API in memory on loopback: `vendors`, `list`, `get`, `update`, `export`,
+//! a fleet `plan` / `apply --yes` / `plan` again, and bad input refused with
+//! nothing sent. Last, the copy's tests of the facade, the CLI, the sandbox
+//! and the new vendor crate. Every step is named, timed and logged under
+//! `target/fixture-vendor/logs/`; a failure says which step broke.
+//!
+//! The copy builds in the real workspace's build directory (cargo's
+//! `build-dir`: intermediate artifacts), so that third-party dependencies
+//! are not compiled again (the copy's own crates are: cargo tells path
+//! packages apart by their location); its final artifacts go to
+//! `target/fixture-vendor/target/`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+
+use crate::workspace_copy;
+
+mod stub;
+
+/// The fixture vendor's slug (its spec's file stem).
+const SLUG: &str = "acmechat";
+/// What the fixture folder holds, relative to the workspace root.
+const FIXTURES: &str = "xtask/fixtures/sixth-vendor";
+/// The facade's registry, relative to the workspace root.
+const REGISTRY: &str = "crates/chatbots/src/vendors/mod.rs";
+/// The registry line a contributor adds (with its doc line).
+const REGISTRY_LINE: &str = "    /// AcmeChat: `persona`.\n    \
+     \"acmechat\": chatbots_acmechat => acmechat::AcmeChat(types::UpdateBotRequest),\n";
+/// The packages whose tests run in the copy (`{slug}`: the fixture's).
+const TESTED: &[&str] = &[
+    "chatbots",
+    "chatbots-cli",
+    "chatbots-sandbox",
+    "chatbots-{slug}",
+];
+/// The API key the stub wants and the CLI is given.
+const API_KEY: &str = "acme-fixture-key-0123";
+
+const USAGE: &str = "\
+usage: cargo xtask fixture-vendor [--no-tests]
+
+Adds a fixture sixth vendor to a copy of the workspace (target/fixture-vendor/workspace)
+as ARCHITECTURE.md says, runs the copy's CLI against a stub of its API, then the copy's
+tests of chatbots, chatbots-cli, chatbots-sandbox and the new crate (--no-tests: not those).
+";
+
+pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
+    let mut tests = true;
+    for arg in args {
+        match arg.as_str() {
+            "--no-tests" => tests = false,
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                return Ok(());
+            }
+            other => {
+                return Err(format!(
+                    "fixture-vendor: unknown argument `{other}`\n{USAGE}"
+                ));
+            }
+        }
+    }
+    let target = workspace_copy::target_dir(root);
+    let base = target.join("fixture-vendor");
+    let run = Run {
+        copy: base.join("workspace"),
+        logs: base.join("logs"),
+        build_dir: workspace_copy::build_dir(root),
+        artifacts: base.join("target"),
+        times: Vec::new(),
+        failures: Vec::new(),
+    };
+    run.all(root, tests)
+}
+
+/// One run: where the copy is, and what each step took.
+struct Run {
+    copy: PathBuf,
+    logs: PathBuf,
+    /// The real workspace's build directory, shared by the copy's builds.
+    build_dir: PathBuf,
+    /// The copy's own target directory (final artifacts only).
+    artifacts: PathBuf,
+    times: Vec<(String, Duration, bool)>,
+    /// Steps that failed without stopping the run (the tests).
+    failures: Vec<String>,
+}
+
+impl Run {
+    fn all(mut self, root: &Path, tests: bool) -> Result<(), String> {
+        std::fs::create_dir_all(&self.logs)
+            .map_err(|e| format!("cannot create {}: {e}", self.logs.display()))?;
+        let result = self.steps(root, tests);
+        eprintln!("\nfixture-vendor: steps");
+        for (name, time, ok) in &self.times {
+            eprintln!(
+                "  {:>7.1} s  {}  {name}",
+                time.as_secs_f64(),
+                if *ok { "ok    " } else { "FAILED" }
+            );
+        }
+        result?;
+        if self.failures.is_empty() {
+            eprintln!("fixture-vendor: a sixth vendor works as ARCHITECTURE.md says");
+            Ok(())
+        } else {
+            Err(format!(
+                "fixture-vendor: {} step(s) failed (logs in {}):\n{}",
+                self.failures.len(),
+                self.logs.display(),
+                self.failures.join("\n")
+            ))
+        }
+    }
+
+    fn steps(&mut self, root: &Path, tests: bool) -> Result<(), String> {
+        let copy = self.copy.clone();
+        let fixtures = root.join(FIXTURES);
+        self.step("copy the workspace", |_| {
+            workspace_copy::copy(root, &copy).map(|n| eprintln!("  {n} files"))
+        })?;
+        self.step("give the copy's crates a version of their own", |_| {
+            set_own_version(&copy.join("Cargo.toml"))
+        })?;
+        self.step(&format!("add specs/{SLUG}.yaml"), |_| {
+            copy_file(
+                &fixtures.join(format!("{SLUG}.yaml")),
+                &copy.join("specs").join(format!("{SLUG}.yaml")),
+            )
+        })?;
+        self.step("cargo xtask generate (the new crate)", |run| {
+            run.cargo("generate-1", &["xtask", "generate"]).map(drop)
+        })?;
+        self.step(
+            &format!("add crates/chatbots/src/vendors/{SLUG}.rs"),
+            |_| {
+                copy_file(
+                    &fixtures.join(format!("{SLUG}.rs")),
+                    &copy
+                        .join("crates/chatbots/src/vendors")
+                        .join(format!("{SLUG}.rs")),
+                )
+            },
+        )?;
+        self.step("add the registry! line", |_| {
+            let path = copy.join(REGISTRY);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            std::fs::write(&path, add_registry_line(&text, REGISTRY_LINE)?)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        })?;
+        self.step("cargo xtask generate (the capability table)", |run| {
+            run.cargo("generate-2", &["xtask", "generate"]).map(drop)
+        })?;
+        self.step("cargo xtask check (nothing else drifts)", |run| {
+            run.cargo("check", &["xtask", "check"]).map(drop)
+        })?;
+        let binary = self.step("build the copy's chatbots binary", |run| run.build_cli())?;
+        self.step("the CLI against the stub vendor", |run| run.cli(&binary))?;
+        if tests {
+            // One package at a time, so that one that does not compile
+            // hides no other's results; every failure is reported, then the
+            // run fails.
+            for package in TESTED.iter().map(|p| p.replace("{slug}", SLUG)) {
+                let name = format!("cargo test -p {package}");
+                let log = format!("test-{package}");
+                if let Err(e) = self.step(&name, |run| {
+                    run.cargo(&log, &["test", "--no-fail-fast", "-p", &package])
+                        .map(drop)
+                }) {
+                    self.failures.push(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one named step, timed; its error names it.
+    fn step<T>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Self) -> Result<T, String>,
+    ) -> Result<T, String> {
+        eprintln!("==> fixture-vendor: {name}");
+        let start = Instant::now();
+        let result = f(self);
+        self.times
+            .push((name.to_string(), start.elapsed(), result.is_ok()));
+        result.map_err(|e| format!("step `{name}` failed: {e}"))
+    }
+
+    /// A cargo command in the copy, with the shared target directory; its
+    /// output is kept in `logs/<log>.log`, its failure told by the output's
+    /// last lines.
+    fn cargo(&self, log: &str, args: &[&str]) -> Result<Output, String> {
+        let mut cmd = crate::cargo::command();
+        cmd.current_dir(&self.copy).args(args);
+        // Intermediate artifacts in the real workspace's build directory
+        // (third-party crates are not compiled again), final ones (the
+        // copy's xtask, examples, binaries) in a directory of the copy's
+        // own: in a shared `debug/` they would replace the real
+        // workspace's, and cargo, finding its own units fresh, would not
+        // put those back.
+        cmd.env("CARGO_BUILD_BUILD_DIR", &self.build_dir)
+            .env("CARGO_TARGET_DIR", &self.artifacts);
+        let output = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+        let path = self.logs.join(format!("{log}.log"));
+        let mut text = output.stdout.clone();
+        text.extend_from_slice(&output.stderr);
+        let _ = std::fs::write(&path, &text);
+        if output.status.success() {
+            Ok(output)
+        } else {
+            Err(format!(
+                "`cargo {}` exited with {} (whole output: {}):\n{}",
+                args.join(" "),
+                output.status,
+                path.display(),
+                failure_lines(&String::from_utf8_lossy(&text))
+            ))
+        }
+    }
+
+    /// Builds the copy's `chatbots` binary and copies it next to the copy
+    /// (so that its path does not depend on cargo's layout).
+    fn build_cli(&self) -> Result<PathBuf, String> {
+        let output = self.cargo(
+            "build-cli",
+            &[
+                "build",
+                "-p",
+                "chatbots-cli",
+                "--bin",
+                "chatbots",
+                "--message-format=json-render-diagnostics",
+            ],
+        )?;
+        let built = cargo_metadata::Message::parse_stream(&output.stdout[..])
+            .filter_map(Result::ok)
+            .find_map(|m| match m {
+                cargo_metadata::Message::CompilerArtifact(a) => a.executable,
+                _ => None,
+            })
+            .ok_or("cargo reported no executable for chatbots-cli")?;
+        let binary = self.copy.join("chatbots");
+        std::fs::copy(&built, &binary)
+            .map_err(|e| format!("cannot copy {built} to {}: {e}", binary.display()))?;
+        Ok(binary)
+    }
+
+    /// The CLI scenario against the stub.
+    fn cli(&self, binary: &Path) -> Result<(), String> {
+        let bot = |id: &str, name: &str| {
+            json!({"id": id, "name": name, "instructions": "Greet visitors.",
+                   "temperature": 0.5, "persona": "friendly"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+        };
+        let stub = stub::Stub::start(
+            API_KEY,
+            vec![
+                bot("bot_1", "Front desk"),
+                bot("bot_2", "Sales"),
+                bot("bot_3", "Support"),
+            ],
+        )?;
+        let cli = Cli {
+            binary,
+            dir: &self.copy,
+            base_url: &stub.base_url,
+        };
+
+        let vendors = cli.json(&["vendors"], 0)?;
+        let line = vendors
+            .iter()
+            .find(|l| l["vendor"] == SLUG)
+            .ok_or_else(|| format!("`chatbots vendors` does not list {SLUG}"))?;
+        let fields = line["fields"].to_string();
+        if line["configured"] != true || line["get"] != true || line["list"] != true {
+            return Err(format!("`chatbots vendors`: {SLUG} is {line}"));
+        }
+        for field in ["name", "instructions", "temperature"] {
+            if !fields.contains(field) {
+                return Err(format!(
+                    "`chatbots vendors`: {SLUG} lacks `{field}`: {line}"
+                ));
+            }
+        }
+
+        let listed = cli.json(&["list", SLUG], 0)?;
+        let bots = listed.iter().filter(|l| l["type"] == "bot").count();
+        if bots != 3 {
+            return Err(format!(
+                "`chatbots list {SLUG}` found {bots} bots across the stub's pages of 2, not 3"
+            ));
+        }
+
+        let got = cli.json(&["get", "acmechat:bot_1"], 0)?;
+        if !got.iter().any(|l| l["fields"]["name"] == "Front desk") {
+            return Err(format!("`chatbots get`: no name `Front desk` in {got:?}"));
+        }
+
+        cli.run(
+            &["update", "acmechat:bot_1", "--name", "Front desk (xtask)"],
+            0,
+        )?;
+        expect_field(&stub, "bot_1", "name", &json!("Front desk (xtask)"))?;
+
+        let exported = cli.run(&["export", SLUG], 0)?;
+        if !exported.contains("acmechat:bot_3") {
+            return Err(format!("`chatbots export {SLUG}` lacks bot_3:\n{exported}"));
+        }
+
+        let fleet = self.copy.join("fleet.yaml");
+        write(
+            &fleet,
+            "bots:\n  acmechat:bot_1:\n    instructions: Answer in one sentence.\n  \
+             acmechat:bot_2:\n    temperature: 0.25\n    vendor:\n      persona: formal\n",
+        )?;
+        let fleet_arg = fleet.to_string_lossy().into_owned();
+        let plan = cli.run(&["plan", &fleet_arg, "--detailed-exitcode"], 2)?;
+        if !plan.contains("Answer in one sentence.") || !plan.contains("formal") {
+            return Err(format!(
+                "`chatbots plan` does not show the changes:\n{plan}"
+            ));
+        }
+        cli.run(&["apply", &fleet_arg, "--yes"], 0)?;
+        expect_field(
+            &stub,
+            "bot_1",
+            "instructions",
+            &json!("Answer in one sentence."),
+        )?;
+        expect_field(&stub, "bot_2", "temperature", &json!(0.25))?;
+        expect_field(&stub, "bot_2", "persona", &json!("formal"))?;
+        cli.run(&["plan", &fleet_arg, "--detailed-exitcode"], 0)?;
+
+        // Bad input: refused before anything is sent.
+        let sent = stub.requests();
+        let refused = cli.run(&["update", "acmechat:bot_1", "--temperature", "1.5"], 1)?;
+        if !refused.contains("temperature") {
+            return Err(format!("the refusal does not name the field:\n{refused}"));
+        }
+        let bad_fleet = self.copy.join("bad-fleet.yaml");
+        write(&bad_fleet, "bots:\n  acmechat:bot_1:\n    temperature: 3\n")?;
+        let refused = cli.run(&["plan", &bad_fleet.to_string_lossy()], 1)?;
+        if !refused.contains("bad-fleet.yaml:3") || !refused.contains("temperature") {
+            return Err(format!(
+                "the bad fleet's refusal does not name file, line and field:\n{refused}"
+            ));
+        }
+        if stub.requests() != sent {
+            return Err(format!(
+                "bad input sent {} request(s) to the vendor",
+                stub.requests() - sent
+            ));
+        }
+        expect_field(&stub, "bot_1", "temperature", &json!(0.5))?;
+        Ok(())
+    }
+}
+
+/// The copy's `chatbots` binary, configured for the stub only.
+struct Cli<'a> {
+    binary: &'a Path,
+    dir: &'a Path,
+    base_url: &'a str,
+}
+
+impl Cli<'_> {
+    /// Runs `chatbots ARGS`, expecting exit code `code`; stdout and stderr.
+    fn run(&self, args: &[&str], code: i32) -> Result<String, String> {
+        let prefix = SLUG.to_ascii_uppercase();
+        let output = Command::new(self.binary)
+            .current_dir(self.dir)
+            .args(args)
+            .env_remove("CHATBOTS_SANDBOX")
+            .env("NO_COLOR", "1")
+            .env(format!("{prefix}_API_KEY"), API_KEY)
+            .env(format!("{prefix}_BASE_URL"), self.base_url)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", self.binary.display()))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if output.status.code() == Some(code) {
+            Ok(text)
+        } else {
+            Err(format!(
+                "`chatbots {}` exited with {} (expected {code}):\n{text}",
+                args.join(" "),
+                output.status
+            ))
+        }
+    }
+
+    /// `chatbots --json ARGS`: its lines as JSON.
+    fn json(&self, args: &[&str], code: i32) -> Result<Vec<Value>, String> {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let text = self.run(&all, code)?;
+        Ok(text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect())
+    }
+}
+
+/// The stub holds `value` at `bot`'s `field`.
+fn expect_field(stub: &stub::Stub, bot: &str, field: &str, value: &Value) -> Result<(), String> {
+    let held: Option<Map<String, Value>> = stub.bot(bot);
+    match held.as_ref().and_then(|b| b.get(field)) {
+        Some(v) if v == value => Ok(()),
+        other => Err(format!(
+            "the stub's {bot} holds {field} = {other:?}, expected {value}"
+        )),
+    }
+}
+
+/// `registry` (the text of the facade's `vendors/mod.rs`) with `line`
+/// inserted after the last line of its `registry! { … }` block.
+fn add_registry_line(registry: &str, line: &str) -> Result<String, String> {
+    let start = registry
+        .find("\nregistry! {\n")
+        .ok_or_else(|| format!("{REGISTRY}: no `registry! {{` block"))?;
+    let end = start
+        + registry[start..]
+            .find("\n}\n")
+            .ok_or_else(|| format!("{REGISTRY}: the `registry!` block does not end"))?;
+    Ok(format!(
+        "{}\n{line}{}",
+        &registry[..end],
+        &registry[end + 1..]
+    ))
+}
+
+/// Bumps `[workspace.package] version`'s patch number in the copy's root
+/// manifest. Not a contributor's step: cargo names the artifacts of a path
+/// package by its name, version and path relative to the workspace root,
+/// so without it the copy's crates would overwrite the checkout's in the
+/// shared build directory (and each would then look fresh to the other).
+fn set_own_version(manifest: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let version = doc["workspace"]["package"]["version"]
+        .as_str()
+        .ok_or_else(|| format!("{}: no [workspace.package] version", manifest.display()))?;
+    let bumped = match version.split('.').collect::<Vec<_>>()[..] {
+        [major, minor, patch] => patch
+            .parse::<u64>()
+            .ok()
+            .map(|p| format!("{major}.{minor}.{}", p + 1)),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        format!(
+            "{}: version `{version}` is not MAJOR.MINOR.PATCH",
+            manifest.display()
+        )
+    })?;
+    doc["workspace"]["package"]["version"] = toml_edit::value(bumped);
+    write(manifest, &doc.to_string())
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::copy(from, to)
+        .map(drop)
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// What a failed cargo command said that matters: errors, failed tests and
+/// panics, each once (a panic repeated by many threads shows once), at most
+/// 60 lines; else its last 30 lines.
+fn failure_lines(output: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let picked: Vec<&str> = output
+        .lines()
+        .filter(|l| {
+            l.starts_with("error")
+                || l.contains("FAILED")
+                || l.contains("panicked at")
+                || l.starts_with("test result:")
+                || l.trim_start().starts_with("-->")
+        })
+        // `thread 'name' (id) panicked at file:line:` repeats per thread.
+        .filter(|l| seen.insert(l.split_once("panicked at").map_or(*l, |(_, at)| at)))
+        .take(60)
+        .collect();
+    let lines: Vec<&str> = if picked.is_empty() {
+        let all: Vec<&str> = output.lines().collect();
+        all[all.len().saturating_sub(30)..].to_vec()
+    } else {
+        picked
+    };
+    let mut out = String::new();
+    for line in lines {
+        let _ = writeln!(out, "  | {line}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_line_goes_after_the_last_one() {
+        let text = "x\nregistry! {\n    /// A.\n    \"a\": a => a::A(types::B),\n}\n\nfn f() {}\n";
+        let out = add_registry_line(text, "    \"z\": z => z::Z(types::B),\n").unwrap();
+        assert_eq!(
+            out,
+            "x\nregistry! {\n    /// A.\n    \"a\": a => a::A(types::B),\n    \"z\": z => z::Z(types::B),\n}\n\nfn f() {}\n"
+        );
+        assert!(add_registry_line("fn f() {}\n", "x").is_err());
+    }
+
+    #[test]
+    fn the_real_registry_takes_the_line() {
+        let path = crate::workspace_root().join(REGISTRY);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let out = add_registry_line(&text, REGISTRY_LINE).unwrap();
+        assert_eq!(out.len(), text.len() + REGISTRY_LINE.len());
+        let block = &out[out.find("\nregistry! {\n").unwrap()..];
+        let block = &block[..block.find("\n}\n").unwrap()];
+        assert!(block.ends_with(REGISTRY_LINE.trim_end()), "{block}");
+    }
+
+    #[test]
+    fn the_fixture_spec_is_valid_and_not_in_specs() {
+        let root = crate::workspace_root();
+        let spec = root.join(FIXTURES).join(format!("{SLUG}.yaml"));
+        crate::validate(&[spec]).expect("the fixture spec generates");
+        assert!(!root.join("specs").join(format!("{SLUG}.yaml")).exists());
+    }
+
+    #[test]
+    fn a_failure_shows_each_panic_site_once() {
+        let output = "   Compiling x\ntest a ... FAILED\n\
+                      thread 'a' (1) panicked at src/f.rs:3:9:\n\
+                      thread 'b' (2) panicked at src/f.rs:3:9:\n\
+                      thread 'c' (3) panicked at src/g.rs:1:1:\n";
+        let shown = failure_lines(output);
+        assert_eq!(shown.lines().count(), 3, "{shown}");
+        assert!(shown.contains("test a ... FAILED") && shown.contains("src/g.rs"));
+    }
+}
