@@ -63,13 +63,22 @@ pub fn updates(root: &Path, specs: &[Spec]) -> Result<Vec<Change>, String> {
         &mut changes,
     )?;
 
+    let capability_table = capabilities::block(root)?;
     sync(
         root,
         "README.md",
         &[
             ("endpoints", endpoint_table(specs)),
-            (capabilities::BLOCK, capabilities::block(root)?),
+            (capabilities::BLOCK, capability_table.clone()),
         ],
+        true,
+        &mut changes,
+    )?;
+    // The facade's docs.rs front page includes the same table.
+    sync(
+        root,
+        "crates/chatbots/CAPABILITIES.md",
+        &[(capabilities::BLOCK, capability_table)],
         true,
         &mut changes,
     )?;
