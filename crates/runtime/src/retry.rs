@@ -50,7 +50,8 @@ impl RetryPolicy {
         }
     }
 
-    pub(crate) fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
+    /// The computed delays, one per retry: `max_attempts - 1` of them.
+    pub(crate) fn delays(&self) -> backon::ExponentialBackoff {
         let mut builder = ExponentialBuilder::default()
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)
