@@ -142,6 +142,9 @@ fn validate(paths: &[PathBuf]) -> Result<Vec<Spec>, String> {
                     path.display(),
                     operations(&spec.api).len()
                 );
+                for line in retry_decisions(&spec) {
+                    println!("{line}");
+                }
                 specs.push(spec);
             }
             Err(e) => {
@@ -156,6 +159,31 @@ fn validate(paths: &[PathBuf]) -> Result<Vec<Spec>, String> {
         ));
     }
     Ok(specs)
+}
+
+/// One line per PATCH and POST operation of `spec`: vendor, operation,
+/// whether it is retried, and why (the spec's `Retry-safe:` reason, or the
+/// rule), so that every such decision is seen in `cargo xtask check`.
+fn retry_decisions(spec: &Spec) -> Vec<String> {
+    operations(&spec.api)
+        .into_iter()
+        .filter(|op| matches!(op.method.as_str(), "PATCH" | "POST"))
+        .map(|op| {
+            let decision = if op.retry_safe {
+                "retry-safe"
+            } else {
+                "not retry-safe"
+            };
+            format!(
+                "  {} {} ({} {}): {decision}: {}",
+                spec.vendor,
+                op.id,
+                op.method,
+                op.path,
+                chatbots_runtime::printable::one_line(&op.retry_reason)
+            )
+        })
+        .collect()
 }
 
 fn run(root: &Path, mode: Mode) -> Result<(), String> {
@@ -252,4 +280,42 @@ fn workspace_root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every PATCH and POST of every spec gets a line with its decision;
+    /// GET, PUT and DELETE none (HTTP decides them).
+    #[test]
+    fn check_prints_each_patch_and_post_decision() {
+        let specs = workspace_root().join("specs");
+        let paths = chatbots_codegen::spec_paths(&specs).unwrap();
+        for path in paths {
+            let spec = chatbots_codegen::load(&path).unwrap();
+            let lines = retry_decisions(&spec);
+            let expected = operations(&spec.api)
+                .iter()
+                .filter(|op| op.method == "PATCH" || op.method == "POST")
+                .count();
+            assert_eq!(lines.len(), expected, "{}", path.display());
+            for line in &lines {
+                assert!(line.starts_with(&format!("  {} ", spec.vendor)), "{line}");
+                assert!(line.contains(": retry-safe: ") || line.contains(": not retry-safe: "));
+                assert!(!line.contains('\n'), "{line}");
+            }
+        }
+        // OKChat's update is marked with its reason; its creation is not.
+        let okchat = chatbots_codegen::load(&specs.join("okchat.yaml")).unwrap();
+        let lines = retry_decisions(&okchat).join("\n");
+        assert!(
+            lines.contains("updateChatbot (PATCH /api/external/chatbots): retry-safe: the fields sent are absolute values"),
+            "{lines}"
+        );
+        assert!(
+            lines.contains("createChatbot (POST /api/external/chatbots): not retry-safe: POST is not idempotent"),
+            "{lines}"
+        );
+    }
 }

@@ -26,19 +26,19 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use quote::quote;
 
 mod rate_limit;
+mod retry_safety;
 mod rules;
 mod schema;
 
 pub use rate_limit::{DocumentedLimit, RATE_LIMIT_EXTENSION, documented_limit};
+pub use retry_safety::{
+    IDEMPOTENT_EXTENSION, MIN_REASON_WORDS, RETRY_SAFE_MARKER, RetrySafety, is_retry_safe,
+    retry_safety,
+};
 pub use rules::{MANUAL_EXTENSION, Problem};
 
 /// Prefix of every vendor crate's package name: `chatbots-<vendor>`.
 pub const CRATE_PREFIX: &str = "chatbots-";
-
-/// Spec extension that marks an operation as safe (or unsafe) to send twice.
-///
-/// Without it, GET, PUT, PATCH and DELETE are retry-safe and POST is not.
-pub const IDEMPOTENT_EXTENSION: &str = "x-chatbots-idempotent";
 
 /// A parsed vendor spec and where it came from.
 pub struct Spec {
@@ -201,11 +201,13 @@ fn env(name: &str) -> String {
 }
 
 /// Runs progenitor, turning its errors and panics into a message.
+///
+/// The process-wide panic hook is left alone: swapping it here would race
+/// with every other thread (parallel tests, a build script's own threads),
+/// silencing or losing their panics. So the hook still prints a panic of
+/// progenitor's to stderr, and the message returned names the operation.
 fn run_progenitor(api: &OpenAPI) -> Result<proc_macro2::TokenStream, String> {
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(|| Generator::new(&settings()).generate_tokens(api));
-    std::panic::set_hook(previous_hook);
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
         Ok(Err(e)) => Err(format!("progenitor cannot generate it: {e}")),
@@ -276,18 +278,6 @@ pub fn hook_operation_id(operation_id: &str) -> String {
         .to_snake_case()
 }
 
-/// Whether an operation may be sent again after a failure that may or may
-/// not have reached the vendor.
-pub fn is_retry_safe(method: &str, op: &Operation) -> bool {
-    match op.extensions.get(IDEMPOTENT_EXTENSION) {
-        Some(serde_json::Value::Bool(explicit)) => *explicit,
-        _ => matches!(
-            method,
-            "get" | "put" | "patch" | "delete" | "head" | "options"
-        ),
-    }
-}
-
 /// One documented operation, as the README table and the runtime see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperationSummary {
@@ -301,6 +291,8 @@ pub struct OperationSummary {
     pub summary: Option<String>,
     /// See [`is_retry_safe`].
     pub retry_safe: bool,
+    /// Why it is (or is not) retry-safe: see [`retry_safety`].
+    pub retry_reason: String,
 }
 
 /// Every operation in the spec, in path order.
@@ -311,12 +303,14 @@ pub fn operations(api: &OpenAPI) -> Vec<OperationSummary> {
             continue;
         };
         for (method, op) in item.iter() {
+            let RetrySafety { retry_safe, reason } = retry_safety(method, op);
             out.push(OperationSummary {
                 id: operation_name(method, path, op),
                 method: method.to_uppercase(),
                 path: path.clone(),
                 summary: op.summary.clone(),
-                retry_safe: is_retry_safe(method, op),
+                retry_safe,
+                retry_reason: reason,
             });
         }
     }

@@ -87,6 +87,9 @@ pub(crate) fn check(api: &OpenAPI) -> Vec<Problem> {
                     }
                 }
             }
+            if let Some(reason) = crate::retry_safety::problem(op) {
+                fail(reason);
+            }
             let manual = matches!(
                 op.extensions.get(MANUAL_EXTENSION),
                 Some(serde_json::Value::Bool(true))

@@ -21,6 +21,11 @@ paths:
 const GOOD_OP: &str = "  /things/{id}:
     post:
       operationId: editThing
+      description: |
+        Sets a thing's count.
+
+        Retry-safe: the count is an absolute value,
+        so a second send changes nothing.
       x-chatbots-idempotent: true
       parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
       requestBody:
@@ -300,4 +305,159 @@ fn a_request_schema_that_does_not_compile_is_refused_naming_the_operation() {
         line.contains("`updateBot`") && line.contains("points to nothing"),
         "{line}"
     );
+}
+
+/// A spec progenitor panics on (a `$ref` to a schema that does not exist).
+fn panicking_spec() -> String {
+    format!(
+        "{GOOD_OP}  /broken:
+    get:
+      operationId: brokenRef
+      responses:
+        '200': {{description: a, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Missing'}}}}}}}}
+"
+    )
+}
+
+/// Generation catches progenitor's panics without swapping the
+/// process-wide panic hook, so that generations on several threads (tests,
+/// build scripts) neither race over the hook nor lose another thread's
+/// panic: each names its failing operation, and the hook installed before
+/// is still the one in place after.
+#[test]
+fn concurrent_generations_of_a_bad_spec_each_name_the_operation() {
+    let lines: Vec<String> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| failure(&panicking_spec())))
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    for line in &lines {
+        assert!(line.contains("`brokenRef`"), "{line}");
+    }
+}
+
+/// The panic hook a caller installed survives a generation that catches a
+/// panic, sees that panic, and still sees another thread's panic after.
+#[test]
+fn the_callers_panic_hook_is_left_in_place() {
+    use std::sync::Mutex;
+    // One test of this binary may touch the hook: this one. It notes the
+    // names of the threads that panic (other tests' threads are unnamed
+    // here or named after their test) and passes on to the default hook.
+    static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let name = std::thread::current().name().unwrap_or("").to_owned();
+        SEEN.lock().unwrap().push(name);
+        default(info);
+    }));
+    let named = |name: &str, f: fn()| {
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(f)
+            .unwrap()
+            .join()
+    };
+    let seen = |name: &str| SEEN.lock().unwrap().iter().any(|n| n == name);
+    named("generates-a-bad-spec", || {
+        let line = failure(&panicking_spec());
+        assert!(line.contains("`brokenRef`"), "{line}");
+    })
+    .unwrap();
+    assert!(
+        seen("generates-a-bad-spec"),
+        "progenitor's panic reached the caller's hook"
+    );
+    assert!(named("panics-after", || panic!("another panic")).is_err());
+    assert!(seen("panics-after"), "the caller's hook is still installed");
+}
+
+/// One operation `METHOD /m` with `extra` lines (description, mark).
+fn one_op(method: &str, extra: &str) -> String {
+    format!(
+        "  /m:
+    {method}:
+      operationId: op
+{extra}      responses:
+        '200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Ok'}}}}}}}}
+"
+    )
+}
+
+/// GET, HEAD, PUT, DELETE and OPTIONS are retry-safe by HTTP's definition;
+/// PATCH and POST only with the mark and a reason, which the summary
+/// (`cargo xtask check` prints it) carries.
+#[test]
+fn retry_safety_is_decided_by_method_or_by_a_reasoned_mark() {
+    let reasoned = "      description: \"Sets it.\\n\\nRetry-safe: it sets absolute values only.\"
+      x-chatbots-idempotent: true
+";
+    let off = "      x-chatbots-idempotent: false\n";
+    // (method, extra lines, retry-safe, words of the reason)
+    let cases = [
+        ("get", "", true, "GET is idempotent"),
+        ("head", "", true, "HEAD is idempotent"),
+        ("put", "", true, "PUT is idempotent"),
+        ("delete", "", true, "DELETE is idempotent"),
+        ("options", "", true, "OPTIONS is idempotent"),
+        ("patch", "", false, "PATCH is not idempotent"),
+        ("post", "", false, "POST is not idempotent"),
+        ("patch", reasoned, true, "it sets absolute values only."),
+        ("post", reasoned, true, "it sets absolute values only."),
+        ("get", off, false, "marked `x-chatbots-idempotent: false`"),
+        ("put", off, false, "marked `x-chatbots-idempotent: false`"),
+    ];
+    for (method, extra, retry_safe, reason) in cases {
+        let spec = spec(&one_op(method, extra)).unwrap();
+        assert!(
+            chatbots_codegen::check(&spec).is_empty(),
+            "{method} {extra}"
+        );
+        let ops = chatbots_codegen::operations(&spec.api);
+        assert_eq!(ops[0].retry_safe, retry_safe, "{method} {extra}");
+        assert!(ops[0].retry_reason.contains(reason), "{method}: {ops:?}");
+        let code = generate(&spec).unwrap();
+        let generated = format!("Operation::new(\"op\", {retry_safe}, ");
+        assert!(code.contains(&generated), "{method} {extra}: {code}");
+    }
+}
+
+/// The mark without a reason (or with a token one), a reason without the
+/// mark, and a mark that is not a boolean are refused, naming file,
+/// operation and rule.
+#[test]
+fn an_unreasoned_mark_is_refused() {
+    let cases = [
+        ("      x-chatbots-idempotent: true\n", "needs a reason"),
+        (
+            "      description: Sets it, safely.\n      x-chatbots-idempotent: true\n",
+            "needs a reason",
+        ),
+        (
+            "      description: \"Retry-safe: yes\"\n      x-chatbots-idempotent: true\n",
+            "too short",
+        ),
+        (
+            "      description: \"Retry-safe: it sets absolute values.\"\n",
+            "not marked",
+        ),
+        (
+            "      description: \"Retry-safe: it sets absolute values.\"\n      x-chatbots-idempotent: false\n",
+            "not marked",
+        ),
+        ("      x-chatbots-idempotent: 'yes'\n", "`true` or `false`"),
+    ];
+    for method in ["patch", "post", "get"] {
+        for (extra, rule) in cases {
+            let line = failure(&one_op(method, extra));
+            assert!(line.contains("operation `op`"), "{line}");
+            assert!(line.contains(rule), "{method} {extra}: {line}");
+            let spec = spec(&one_op(method, extra)).unwrap();
+            let ops = chatbots_codegen::operations(&spec.api);
+            if method != "get" {
+                assert!(!ops[0].retry_safe, "a refused mark retries nothing");
+            }
+        }
+    }
 }

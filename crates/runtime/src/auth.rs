@@ -9,7 +9,35 @@ use std::time::Duration;
 
 use reqwest::Request;
 use reqwest::header::{HeaderName, HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
+
+/// A credential (API key, token, key secret) held so that it does not leak:
+/// its `Debug` prints `[REDACTED]`, it has no `Display` and no `Serialize`,
+/// and its memory is zeroed when it is dropped. Reading it takes an explicit
+/// [`ExposeSecret::expose_secret`], which the SDK calls only where it puts
+/// the credential in a request header or a token exchange.
+///
+/// This is `secrecy`'s `SecretString` (`SecretBox<str>`), re-exported so that
+/// callers need no dependency of their own. Every credential the workspace
+/// holds is one: [`HeaderAuth::new`] and the vendor crates' `Auth` types
+/// take one, and the facade's builder turns the strings it is given into
+/// them at once. Every error or log line that could carry a credential is
+/// redacted first (see [`redact_secrets`]). There is no default credential:
+/// an empty one is refused when a client is built.
+///
+/// ```
+/// use chatbots_runtime::{ExposeSecret, HeaderAuth, SecretString};
+///
+/// // From a `&str` or a `String` (say, read from the environment).
+/// let key = SecretString::from("sk-live-0123456789");
+/// assert_eq!(format!("{key:?}"), "SecretBox<str>([REDACTED])");
+/// assert_eq!(key.expose_secret(), "sk-live-0123456789");
+///
+/// // Given to a client's auth; its `Debug` does not show it either.
+/// let auth = HeaderAuth::new("okchat", "x-api-key", "", &key).unwrap();
+/// assert!(!format!("{auth:?}").contains("sk-live"));
+/// ```
+pub use secrecy::SecretString;
 
 use crate::{ConfigError, RetryPolicy};
 

@@ -1,30 +1,47 @@
 //! [`Inner`]: the state behind every generated client, and the steps every
 //! request goes through (prepare, send with retries, decode a hand-built
 //! request's answer).
+//!
+//! Sending is a loop over named parts, as in smithy-rs's
+//! `aws-smithy-runtime`: each attempt's [`Outcome`](outcome::Outcome)
+//! (`outcome.rs`: an answer read whole, one too large to read, or a
+//! transport failure and where it broke off), the classifier's
+//! [`RetryAction`](classify::RetryAction) (`classify.rs`: retry or not, and
+//! why), the [`Strategy`](strategy::Strategy) (`strategy.rs`: the pacer's
+//! turn, which delay, when to give up), and the 429 made without sending
+//! when the first turn is past the deadline (`paced_out.rs`).
+//! [`Inner::execute`] only sequences them, traces and notes the call record.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use progenitor_client::{Error, ResponseValue};
-use reqwest::header::{HeaderName, HeaderValue, RETRY_AFTER};
-use reqwest::{Request, Response, StatusCode};
+use reqwest::header::HeaderName;
+use reqwest::{Request, Response};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::pace::{Pacer, Permit};
+use crate::pace::Pacer;
 use crate::record::note;
 use crate::{
     AuthContext, AuthError, Authenticate, ClientConfig, Operation, RateLimit, RetryPolicy,
-    is_retryable_status, retry_after,
 };
+
+mod classify;
+mod outcome;
+mod paced_out;
+mod strategy;
+
+pub use outcome::BodyTooLarge;
+
+use classify::{RetryAction, classify};
+use outcome::{Outcome, read_whole};
+use paced_out::paced_out;
+use strategy::{GiveUp, Strategy};
 
 /// The header progenitor adds to every request, with the spec's
 /// `info.version`. No vendor documents it.
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
-
-/// The header on a 429 the client makes itself, without sending, when a
-/// call's turn would come after its deadline.
-const PACED_OUT: HeaderName = HeaderName::from_static("x-chatbots-paced-out");
 
 /// The state behind every generated vendor client: vendor name, auth, retry
 /// policy and pacer. Cloning is cheap when the auth is; clones share the
@@ -186,64 +203,48 @@ impl<A: Authenticate> Inner<A> {
         // nothing): each further async layer, or argument rebound by an
         // `async fn`, would copy the request and the future once more.
         async move {
-            // The pacer and this call's deadline; `None` with pacing off.
-            let paced = self
-                .pacer
-                .as_deref()
-                .map(|pacer| (pacer, deadline_after(self.deadline)));
-            // Built on the first retry.
-            let mut delays = None;
+            let mut strategy = Strategy::new(&self.retry, self.pacer.as_deref(), self.deadline);
             let mut attempt = 1u32;
             loop {
-                let permit = match paced {
-                    Some((pacer, deadline)) => match turn(pacer, deadline).await {
-                        Ok(permit) => Some(permit),
-                        Err(wait) => return Ok(self.paced_out(wait)),
-                    },
-                    None => None,
+                let permit = match strategy.turn().await {
+                    Ok(permit) => permit,
+                    Err(wait) => return Ok(paced_out(self.vendor, self.deadline, wait)),
                 };
-                // `None` for a streaming body, which cannot be sent twice.
-                let next = if retry_safe && attempt < self.retry.max_attempts {
+                if let Some(waited) = permit.map(|p| p.waited).filter(|w| !w.is_zero()) {
+                    tracing::debug!(
+                        waited_ms = waited.as_millis() as u64,
+                        "waited for the rate limit"
+                    );
+                    note(|r| r.paced += waited);
+                }
+                // Cloned before the request is consumed, and only when a retry
+                // may follow; `None` for a streaming body, which cannot be
+                // sent twice.
+                let again = if retry_safe && strategy.attempts_left(attempt) {
                     request.try_clone()
                 } else {
                     None
                 };
                 let started = timed.then(Instant::now);
-                let answer = match http.execute(request).await {
+                let outcome = match http.execute(request).await {
                     Ok(response) => {
-                        if let (Some(pacer), Some(permit)) = (&self.pacer, permit) {
-                            let max_hold = self.retry.max_retry_after;
-                            pacer.observe(permit, response.status(), response.headers(), max_hold);
-                        }
+                        strategy.observe(permit, &response);
                         read_whole(response, self.max_response_bytes).await
                     }
-                    Err(error) => Answer::Lost {
-                        // A connection never opened carried nothing.
-                        outcome_unknown: !error.is_connect(),
-                        retryable: error.is_connect()
-                            || error.is_timeout()
-                            || error.is_request()
-                            || error.is_body(),
-                        error,
-                    },
+                    Err(error) => Outcome::lost(error),
                 };
                 let latency_ms = started.map(|started| started.elapsed().as_millis() as u64);
+                let action = classify(&outcome, retry_safe);
                 fields.record("attempt", attempt);
                 fields.record("latency_ms", latency_ms);
-                let (result, hint) = match answer {
-                    Answer::Answered(response) => {
+                match &outcome {
+                    Outcome::Answered(response) | Outcome::TooLarge(response) => {
                         let status = response.status();
-                        // Only a retryable status makes the wait matter.
-                        let asked = if is_retryable_status(status) {
-                            retry_after(response.headers())
-                        } else {
-                            None
-                        };
                         fields.record("status", status.as_u16());
                         tracing::debug!(attempt, status = status.as_u16(), latency_ms, "response");
                         note(|r| {
                             r.status = Some(status);
-                            r.retry_after = asked;
+                            r.retry_after = action.retry_after();
                             r.attempts = attempt;
                             r.timed_out = false;
                             // A success settles the outcome; a refusal does
@@ -252,14 +253,8 @@ impl<A: Authenticate> Inner<A> {
                                 r.outcome_unknown = false;
                             }
                         });
-                        let hint = is_retryable_status(status).then_some((status, asked));
-                        (Ok(response), hint)
                     }
-                    Answer::Lost {
-                        error,
-                        outcome_unknown,
-                        retryable,
-                    } => {
+                    Outcome::Lost { error, failure } => {
                         tracing::debug!(attempt, latency_ms, error = %error, "transport error");
                         let timed_out = error.is_timeout();
                         note(|r| {
@@ -269,40 +264,26 @@ impl<A: Authenticate> Inner<A> {
                             r.timed_out = timed_out;
                             // An earlier attempt's lost answer stays unknown
                             // whatever later attempts bring.
-                            r.outcome_unknown |= outcome_unknown;
+                            r.outcome_unknown |= failure.may_have_reached();
                         });
-                        (Err(error), retryable.then_some((StatusCode::OK, None)))
-                    }
-                };
-                let (Some(again), Some((status, asked))) = (next, hint) else {
-                    return result;
-                };
-                let delays = delays.get_or_insert_with(|| self.retry.delays());
-                let Some(computed) = delays.next() else {
-                    return result;
-                };
-                let delay = match asked {
-                    Some(asked) if asked > self.retry.max_retry_after => return result,
-                    // The pacer holds every request of the credential until the
-                    // vendor's time; waiting here as well would wait twice.
-                    _ if paced.is_some() && status == StatusCode::TOO_MANY_REQUESTS => {
-                        Duration::ZERO
-                    }
-                    Some(asked) => asked,
-                    None => computed,
-                };
-                // Decided before letting go of the answer: past the deadline,
-                // the caller gets the vendor's answer rather than one made up.
-                if let Some((pacer, deadline)) = paced {
-                    let ready = tokio::time::Instant::now() + delay.min(self.deadline);
-                    if ready + pacer.wait() > deadline {
-                        tracing::debug!(attempt, "not retried: the pacing deadline would pass");
-                        note(|r| r.deadline_exceeded = true);
-                        return result;
                     }
                 }
+                let (RetryAction::Retry(reason), Some(again)) = (action, again) else {
+                    return outcome.into_result();
+                };
+                let delay = match strategy.next_delay(reason) {
+                    Ok(delay) => delay,
+                    Err(GiveUp::Deadline) => {
+                        tracing::debug!(attempt, "not retried: the pacing deadline would pass");
+                        note(|r| r.deadline_exceeded = true);
+                        return outcome.into_result();
+                    }
+                    Err(GiveUp::AttemptsSpent | GiveUp::WaitTooLong) => {
+                        return outcome.into_result();
+                    }
+                };
                 tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-                drop(result);
+                drop(outcome);
                 // Boxed: the timer of a rare retry need not sit in every call's
                 // future.
                 Box::pin(tokio::time::sleep(delay)).await;
@@ -311,37 +292,6 @@ impl<A: Authenticate> Inner<A> {
             }
         }
         .instrument(span)
-    }
-
-    /// The 429 a call gets, without anything sent, when its turn would come
-    /// `wait` from now, past its deadline.
-    fn paced_out(&self, wait: Duration) -> Response {
-        // Whole seconds, rounded up, as `Retry-After` takes them.
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        tracing::debug!(wait_s = seconds, "not sent: the pacing deadline would pass");
-        note(|r| {
-            r.status = Some(StatusCode::TOO_MANY_REQUESTS);
-            r.retry_after = Some(wait);
-            r.timed_out = false;
-            r.deadline_exceeded = true;
-        });
-        let message = format!(
-            "{}: not sent: the rate limit gives this call a turn in {seconds} s, \
-             after its pacing deadline of {} s",
-            self.vendor,
-            self.deadline.as_secs()
-        );
-        let body = serde_json::json!({ "message": message }).to_string();
-        let mut response = http::Response::new(body);
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        let headers = response.headers_mut();
-        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
-        headers.insert(
-            reqwest::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        headers.insert(PACED_OUT, HeaderValue::from_static("deadline"));
-        Response::from(response)
     }
 
     /// Sends a request built by hand (a multipart upload, which progenitor
@@ -375,131 +325,6 @@ impl<A: Authenticate> Inner<A> {
     }
 }
 
-/// What one attempt brought back.
-enum Answer {
-    /// A status, headers and the whole body (in memory), or a body that
-    /// fails to read with [`BodyTooLarge`].
-    Answered(Response),
-    /// No whole answer.
-    Lost {
-        error: reqwest::Error,
-        /// Whether the request may have reached the vendor.
-        outcome_unknown: bool,
-        /// Whether another attempt may do better.
-        retryable: bool,
-    },
-}
-
-/// A response body longer than the client reads
-/// ([`ClientConfig::max_response_bytes`]): the source of the `reqwest` error
-/// that reading such a response gives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the response body is longer than the client's limit of {limit} bytes")]
-pub struct BodyTooLarge {
-    /// The limit, in bytes.
-    pub limit: usize,
-}
-
-/// Reads `response`'s body whole, at most `limit` bytes of it, and hands the
-/// response on with the body in memory.
-async fn read_whole(mut response: Response, limit: usize) -> Answer {
-    let declared = response.content_length();
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Answer::Answered(with_body(response, too_large(limit)));
-    }
-    // A body that arrives in one chunk (most) is handed on as it is; only
-    // one in several chunks is copied together.
-    let mut first = bytes::Bytes::new();
-    let mut joined: Option<bytes::BytesMut> = None;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                let so_far = joined.as_ref().map_or(first.len(), |j| j.len());
-                if so_far + chunk.len() > limit {
-                    return Answer::Answered(with_body(response, too_large(limit)));
-                }
-                if so_far == 0 {
-                    first = chunk;
-                } else {
-                    joined
-                        .get_or_insert_with(|| bytes::BytesMut::from(&first[..]))
-                        .extend_from_slice(&chunk);
-                }
-            }
-            Ok(None) => break,
-            Err(error) => {
-                let url = response.url().clone();
-                return Answer::Lost {
-                    error: error.with_url(url),
-                    // The head arrived: the request reached the vendor.
-                    outcome_unknown: true,
-                    retryable: true,
-                };
-            }
-        }
-    }
-    let body = joined.map_or(first, bytes::BytesMut::freeze);
-    Answer::Answered(with_body(response, body))
-}
-
-/// A body that fails to read with [`BodyTooLarge`].
-fn too_large(limit: usize) -> reqwest::Body {
-    reqwest::Body::wrap_stream(Failing(Some(BodyTooLarge { limit })))
-}
-
-/// A stream whose one item is an error.
-struct Failing(Option<BodyTooLarge>);
-
-impl futures_core::Stream for Failing {
-    type Item = Result<bytes::Bytes, BodyTooLarge>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        std::task::Poll::Ready(self.0.take().map(Err))
-    }
-}
-
-/// `response`'s status, version, headers and URL with `body`.
-fn with_body(mut response: Response, body: impl Into<reqwest::Body>) -> Response {
-    use reqwest::ResponseBuilderExt;
-    // Only the URL needs the builder (its extension type is reqwest's own),
-    // and setting it cannot fail.
-    let head = http::Response::builder()
-        .url(response.url().clone())
-        .body(())
-        .unwrap_or_default();
-    let (mut parts, ()) = head.into_parts();
-    parts.status = response.status();
-    parts.version = response.version();
-    parts.headers = std::mem::take(response.headers_mut());
-    Response::from(http::Response::from_parts(parts, body.into()))
-}
-
-/// The pacing deadline of a call starting now; a deadline too far to
-/// represent is none, in effect.
-fn deadline_after(deadline: Duration) -> tokio::time::Instant {
-    let now = tokio::time::Instant::now();
-    now.checked_add(deadline)
-        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
-}
-
-/// Waits for the pacer's turn, noting the wait. `Err` with the wait needed
-/// when the turn would come after `deadline`.
-async fn turn(pacer: &Pacer, deadline: tokio::time::Instant) -> Result<Permit, Duration> {
-    let permit = pacer.acquire(deadline).await?;
-    let waited = permit.waited;
-    if !waited.is_zero() {
-        tracing::debug!(
-            waited_ms = waited.as_millis() as u64,
-            "waited for the rate limit"
-        );
-        note(|r| r.paced += waited);
-    }
-    Ok(permit)
-}
-
 /// An [`AuthError`] as the `pre` hook can return it: as text. Callers that
 /// want it typed call [`Inner::ready`] first (the facade does).
 pub fn hook_error<E>(error: AuthError) -> Error<E> {
@@ -512,6 +337,8 @@ mod tests {
 
     use wiremock::matchers::method;
     use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use reqwest::StatusCode;
 
     use super::*;
     use crate::{HeaderAuth, SecretString};

@@ -29,7 +29,8 @@ pub struct ClientConfig {
     /// Time allowed for one attempt, from sending to the last byte of the
     /// response. Default 30 s.
     pub timeout: Duration,
-    /// What is retried, how often and how long to wait.
+    /// What is retried, how often and how long to wait: see
+    /// [`RetryPolicy`]. Default: retry-safe operations, 3 attempts in all.
     pub retry: RetryPolicy,
     /// How requests are paced under the vendor's rate limit. Default: on,
     /// by the documented limit or one learned from 429s.

@@ -31,7 +31,7 @@ mod vendor;
 
 pub use auth::{
     AuthContext, AuthError, Authenticate, CredentialId, HeaderAuth, SHORTEST_CREDENTIAL,
-    redact_secrets,
+    SecretString, redact_secrets,
 };
 pub use call::{BodyTooLarge, Inner};
 pub use client::VendorClient;
@@ -44,7 +44,7 @@ pub use pace::{
 pub use record::{CallRecord, record};
 pub use retry::{RetryPolicy, is_retryable_status, retry_after};
 pub use schema::{Schema, SchemaError, Violation, validate};
-pub use secrecy::{ExposeSecret, SecretString};
+pub use secrecy::ExposeSecret;
 pub use vendor::{UnknownVendor, Vendor};
 
 /// For the code [`vendor_client!`] writes; not part of the API.

@@ -7,25 +7,72 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-/// Retries with capped, jittered exponential backoff (from `backon`).
+/// When a failed call is sent again, how often, and how long the client
+/// waits in between: capped, jittered exponential backoff (from `backon`).
 ///
-/// Only operations the spec marks retry-safe are retried, and only after a
-/// transport error (connect, reset, timeout) or a 429, 502, 503 or 504. A
-/// `Retry-After` (or StreamSkill's `X-Rate-Limit-Reset`) from the vendor
-/// replaces the computed delay; if it asks for longer than
-/// [`max_retry_after`](Self::max_retry_after), the response is returned
-/// instead of waiting.
+/// **What is retried.** Only operations the spec marks retry-safe (GET,
+/// HEAD, PUT and DELETE by HTTP's definition; a PATCH or POST only when its
+/// spec says why sending it twice does no harm), only while the request can
+/// be sent again (a streaming body cannot), and only after:
+///
+/// - a transport failure: no connection, a timeout, a reset, a body cut off
+///   after the head (the answer is lost; a retry-safe call may be sent
+///   again, and [`CallRecord::outcome_unknown`](crate::CallRecord::outcome_unknown)
+///   stays set if the vendor may have acted on it);
+/// - a 429, 502, 503 or 504 ([`is_retryable_status`]).
+///
+/// Any other answer, success or refusal, is final.
+///
+/// **How long it waits.** Before retry *n* the computed delay is
+/// `min_delay × 2ⁿ⁻¹`, capped at `max_delay`; with jitter, a random amount
+/// up to as much again is added, so that many clients do not retry in step. A `Retry-After` (or
+/// StreamSkill's `X-Rate-Limit-Reset`) from the vendor replaces the computed
+/// delay; if it asks for longer than [`max_retry_after`](Self::max_retry_after),
+/// the vendor's answer is returned at once instead. With pacing on, a 429
+/// holds every call on the credential until the vendor's time (see
+/// [`Pacing`](crate::Pacing)), so the retry waits for its turn there, not
+/// twice. Waiting for a turn under the rate limit is not an attempt.
+///
+/// **Defaults:** 3 attempts in all (2 retries), after 200 ms then 400 ms
+/// (plus jitter; capped at 5 s before it), a vendor's wait accepted up to
+/// 60 s.
+///
+/// ```
+/// use std::time::Duration;
+/// use chatbots_runtime::{ClientConfig, RetryPolicy};
+///
+/// // Five attempts, starting at half a second, never waiting more than 10 s
+/// // between attempts, nor more than 2 minutes for a vendor's `Retry-After`.
+/// let retry = RetryPolicy {
+///     max_attempts: 5,
+///     min_delay: Duration::from_millis(500),
+///     max_delay: Duration::from_secs(10),
+///     max_retry_after: Duration::from_secs(120),
+///     ..RetryPolicy::default()
+/// };
+/// let config = ClientConfig { retry, ..ClientConfig::default() };
+/// assert!(config.retry.jitter);
+///
+/// // Or no retries at all: every failure comes back at once.
+/// assert_eq!(RetryPolicy::disabled().max_attempts, 1);
+/// assert_eq!(RetryPolicy::default().max_attempts, 3);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included; 1 switches retries off.
+    /// Attempts in all, the first included; 1 (or 0) switches retries off.
+    /// Default 3.
     pub max_attempts: u32,
-    /// Delay before the first retry.
+    /// Computed delay before the first retry; it doubles for each next one.
+    /// Default 200 ms.
     pub min_delay: Duration,
-    /// Upper bound of any computed delay.
+    /// Upper bound of any computed delay, before jitter. Default 5 s.
     pub max_delay: Duration,
-    /// Longest vendor-requested wait the client accepts.
+    /// Longest vendor-requested wait (`Retry-After`) the client accepts:
+    /// a longer one returns the vendor's answer instead of waiting, and no
+    /// pacer holds the credential for longer. Default 60 s.
     pub max_retry_after: Duration,
-    /// Randomise delays so that many clients do not retry in step.
+    /// Randomise delays so that many clients do not retry in step. Default
+    /// on.
     pub jitter: bool,
 }
 
@@ -42,7 +89,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Never retry.
+    /// Never retry: one attempt, every failure returned as it comes.
     pub fn disabled() -> Self {
         Self {
             max_attempts: 1,
@@ -50,7 +97,8 @@ impl RetryPolicy {
         }
     }
 
-    pub(crate) fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
+    /// The computed delays, one per retry: `max_attempts - 1` of them.
+    pub(crate) fn delays(&self) -> backon::ExponentialBackoff {
         let mut builder = ExponentialBuilder::default()
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)

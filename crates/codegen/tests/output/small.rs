@@ -765,7 +765,7 @@ pub mod operations {
     /// `updateBot`: `PATCH /bots/{id}`.
     pub static UPDATE_BOT: Operation = Operation::new(
         "update_bot",
-        true,
+        false,
         Some(
             r#"{
   "properties": {
