@@ -45,6 +45,10 @@ mod rounds;
 mod sdk;
 mod seed;
 mod server;
+// The spec reader of the facade's tests, shared rather than copied; the
+// bench uses part of it.
+#[allow(dead_code)]
+#[path = "../../chatbots/tests/support/spec.rs"]
 mod spec;
 mod target;
 mod way;

@@ -83,7 +83,7 @@ fn get(sandbox: &Sandbox, redis: &str) -> Command {
         .arg("--sandbox")
         .arg(format!("http://{}", sandbox.addr()))
         .args(["--redis", redis, "--json", "get"])
-        .arg(format!("okchat:{}", sandbox.demo_bot(Vendor::OkChat)));
+        .arg(format!("okchat:{}", sandbox.demo_bot(Vendor::OkChat).expect("emulated")));
     command
 }
 
@@ -94,7 +94,7 @@ fn redis_option_shares_the_budget_in_redis() {
     get(&sandbox, &redis.url()).assert().success();
     let keys = redis.keys();
     assert!(keys.contains("chatbots:pace:"), "{keys}");
-    let key = sandbox.credentials(Vendor::OkChat).key;
+    let key = sandbox.credentials(Vendor::OkChat).expect("emulated").key;
     assert!(!keys.contains(key), "{keys}");
 }
 

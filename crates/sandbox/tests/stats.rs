@@ -13,7 +13,7 @@ fn http() -> reqwest::Client {
 async fn stats_count_requests_and_statuses_per_vendor_and_hashed_credential() {
     let sandbox = Sandbox::start().await.unwrap();
     let http = http();
-    let key = sandbox.credentials(Vendor::OkChat).key;
+    let key = sandbox.credentials(Vendor::OkChat).expect("emulated").key;
     let url = format!("{}/api/external/chatbots", sandbox.base_url(Vendor::OkChat));
     for _ in 0..2 {
         let ok = http

@@ -1,5 +1,7 @@
-//! A vendor's OpenAPI document as these tests read it: operations by id,
-//! `$ref`s followed, examples found.
+//! A vendor's OpenAPI document as the facade's tests and the bench read it:
+//! operations by id, `$ref`s followed, examples found. One file for both:
+//! the bench includes it (`#[path]` in `crates/bench/src/lib.rs`), so each
+//! uses part of it.
 
 use std::path::PathBuf;
 
@@ -140,6 +142,16 @@ impl Spec {
             .find(|o| o.op["security"].as_array().is_some_and(Vec::is_empty))
     }
 
+    /// The path of the first server (`/api` of `https://host/api`).
+    pub fn server_stem(&self) -> String {
+        let url = self.doc["servers"][0]["url"].as_str().unwrap_or_default();
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        match after_scheme.find('/') {
+            Some(at) => after_scheme[at..].trim_end_matches('/').to_string(),
+            None => String::new(),
+        }
+    }
+
     /// The header the spec's security scheme puts the credential in
     /// (lower-case), and whether it is sent as `Bearer <credential>`.
     pub fn auth_header(&self) -> Option<(String, bool)> {
@@ -236,6 +248,16 @@ impl Operation<'_> {
         let key = self.success_keys().into_iter().next()?;
         let response = self.spec.resolve(&self.op["responses"][key.as_str()]);
         example_of(&response["content"]["application/json"])
+    }
+
+    /// Whether the first success response declares the header `name`.
+    pub fn success_declares_header(&self, name: &str) -> bool {
+        let Some(key) = self.success_keys().into_iter().next() else {
+            return false;
+        };
+        self.spec.resolve(&self.op["responses"][key.as_str()])["headers"]
+            .as_object()
+            .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case(name)))
     }
 
     /// Every example of the first success response (`example` or each of
