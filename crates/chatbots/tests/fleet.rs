@@ -59,7 +59,10 @@ async fn list_and_list_stream_return_every_seeded_bot_once() {
         }
     }
     // Every emulated vendor whose facade module lists.
-    let listing = vendors.iter().filter(|v| chatbots::VendorInfo::of(**v).is_some_and(|v| v.can_list())).count();
+    let listing = vendors
+        .iter()
+        .filter(|v| chatbots::VendorInfo::of(**v).is_some_and(|v| v.can_list()))
+        .count();
     assert_eq!(listed_vendors, listing);
     assert!(listed_vendors > 0);
 }

@@ -161,7 +161,11 @@ async fn a_fully_configured_vendor_is_edited_there_and_only_there() {
     // variables a user would set. Any vendor the facade can read back.
     let vendor = Vendor::ALL
         .into_iter()
-        .find(|v| emulated(*v) && chatbots::VendorInfo::of(*v).is_some_and(|v| v.can_get()) && vendor_field(*v, Field::Name).is_some())
+        .find(|v| {
+            emulated(*v)
+                && chatbots::VendorInfo::of(*v).is_some_and(|v| v.can_get())
+                && vendor_field(*v, Field::Name).is_some()
+        })
         .expect("a vendor with a read endpoint and a name");
     let real = Sandbox::start().await.expect("sandbox starts");
     let credentials = real.credentials(vendor).expect("emulated");

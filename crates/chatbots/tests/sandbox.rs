@@ -452,7 +452,10 @@ async fn a_listing_with_a_truncated_page_lists_every_bot() {
         .await
         .expect("sandbox starts")
         .vendors_to_test();
-    for vendor in vendors.into_iter().filter(|v| chatbots::VendorInfo::of(*v).is_some_and(|v| v.can_list())) {
+    for vendor in vendors
+        .into_iter()
+        .filter(|v| chatbots::VendorInfo::of(*v).is_some_and(|v| v.can_list()))
+    {
         let (sandbox, bots) = start().await;
         let all: Vec<_> = bots.list_stream(vendor).collect().await;
         let all: Vec<_> = all

@@ -83,7 +83,10 @@ fn get(sandbox: &Sandbox, redis: &str) -> Command {
         .arg("--sandbox")
         .arg(format!("http://{}", sandbox.addr()))
         .args(["--redis", redis, "--json", "get"])
-        .arg(format!("okchat:{}", sandbox.demo_bot(Vendor::OkChat).expect("emulated")));
+        .arg(format!(
+            "okchat:{}",
+            sandbox.demo_bot(Vendor::OkChat).expect("emulated")
+        ));
     command
 }
 

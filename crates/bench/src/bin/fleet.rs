@@ -79,8 +79,7 @@ fn main() -> ExitCode {
         ["stats", url] => runtime.block_on(stats(url)),
         ["vendors"] => {
             for vendor in Vendor::ALL {
-                let line =
-                    json!({ "vendor": vendor.name(), "can_list": chatbots::VendorInfo::of(vendor).is_some_and(|v| v.can_list()) });
+                let line = json!({ "vendor": vendor.name(), "can_list": chatbots::VendorInfo::of(vendor).is_some_and(|v| v.can_list()) });
                 println!("{line}");
             }
             Ok(())
