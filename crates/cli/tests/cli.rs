@@ -695,10 +695,8 @@ fn refusals_and_usage_errors_exit_1_with_a_clear_message() {
         (&["update", OKCHAT_BOT], "nothing to change"),
         (&["get", "hottask:1"], "does not support `get`"),
         (&["get", "nosuchvendor:1"], "unknown vendor `nosuchvendor`"),
-        (
-            &["list", "nosuchvendor"],
-            "possible values: converza, hottask",
-        ),
+        // clap lists the registered vendors after this.
+        (&["list", "nosuchvendor"], "[possible values: "),
         (&["frobnicate"], "unrecognized subcommand"),
     ];
     for (args, expected) in cases {

@@ -155,7 +155,13 @@ async fn slowloris_connections_are_closed_and_do_not_starve_a_normal_request() {
 
 #[tokio::test]
 async fn one_descriptor_per_connection() {
-    let sandbox = Process::start("", &[]);
+    // Kept-alive connections idle past the header-read timeout (10 s) are
+    // closed; on a loaded machine opening 200 can take that long, so the
+    // timeouts are raised here: this test counts descriptors, not timeouts.
+    let sandbox = Process::start(
+        "",
+        &["--header-read-timeout", "600s", "--idle-timeout", "600s"],
+    );
     // Settle the process's own descriptors (runtime, listener) first.
     health(sandbox.addr).await.unwrap();
     let before = sandbox.descriptors();
