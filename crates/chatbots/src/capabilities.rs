@@ -136,8 +136,11 @@ impl fmt::Debug for VendorInfo {
 /// rows are [`Field::ALL`]. The README's table is this text.
 ///
 /// ```
+/// use chatbots::Vendor;
 /// let table = chatbots::capabilities::table();
-/// assert!(table.starts_with("| field | converza | hottask | okchat | puretalk | streamskill |\n"));
+/// // A column per vendor compiled in (all of them by default), in order.
+/// let header: Vec<String> = Vendor::ALL.iter().map(|v| format!(" {v} |")).collect();
+/// assert!(table.starts_with(&format!("| field |{}\n", header.concat())));
 /// assert!(table.contains("| `instructions` |"));
 /// ```
 pub fn table() -> String {
