@@ -185,9 +185,10 @@ async fn one_descriptor_per_connection() {
     }
     let grown = sandbox.descriptors() - before;
     // A duplicate per connection (as `try_clone` kept for the reset fault)
-    // would make this 2 × count.
+    // would make this 2 × count. The slack above `count` is for what the
+    // runtime may open under load (CI saw a loaded machine exceed 10).
     assert!(
-        (count..count + 10).contains(&grown),
+        (count..count + count / 2).contains(&grown),
         "{grown} descriptors for {count} connections"
     );
 }
