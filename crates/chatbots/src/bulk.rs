@@ -9,7 +9,7 @@ use futures::stream::{self, StreamExt};
 
 use crate::Chatbots;
 use crate::error::{Error, Subject};
-use crate::model::{BotRef, ChatbotPatch, Vendor, repeats};
+use crate::model::{BotRef, ChatbotPatch, Vendor};
 
 /// What [`Chatbots::update_many`] reports after each bot: how far it is
 /// and how that bot went. A CLI drives a progress bar with it.
@@ -166,13 +166,15 @@ impl Chatbots {
         let total = items.len();
         // One bot twice (in any spelling of its id) would be sent twice, in
         // no defined order: its final state would be either patch.
-        let mut twice: HashMap<usize, Error> = repeats(items.iter().map(|(bot, _)| bot))
+        let mut twice: HashMap<usize, Error> = self
+            .repeats(items.iter().map(|(bot, _)| bot))
             .into_iter()
             .map(|(index, first)| {
                 let rule = format!(
-                    "is in the batch more than once (items {} and {}, counting from 1)",
+                    "is in the batch more than once (items {} and {}, counting from 1){}",
                     first + 1,
-                    index + 1
+                    index + 1,
+                    crate::client::through_two_names(&items[first].0, &items[index].0)
                 );
                 (
                     index,

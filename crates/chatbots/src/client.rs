@@ -1,13 +1,16 @@
 //! The facade client and its configuration.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chatbots_runtime::{ClientConfig, Pacing, RateLimit, RetryPolicy, SecretString};
+use chatbots_runtime::{
+    ClientConfig, CredentialId, ExposeSecret, Pacing, RateLimit, RetryPolicy, SecretString,
+};
 use futures::future;
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 
+use crate::account::{Account, AccountRef, SecretOrigin, SecretSource};
 use crate::capabilities::VendorInfo;
 use crate::error::{Error, ErrorKind, Subject};
 use crate::listing;
@@ -40,11 +43,37 @@ pub fn credential_variables(vendor: Vendor) -> &'static [&'static str] {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ChatbotsBuilder {
-    /// Per vendor, one secret per variable of [`credential_variables`].
+    /// Per vendor, one secret per variable of [`credential_variables`]:
+    /// the default account.
     credentials: BTreeMap<Vendor, Vec<SecretString>>,
+    /// The vendors whose default account's secrets were given in code
+    /// (the others' come from the environment).
+    defaults_in_code: std::collections::BTreeSet<Vendor>,
     base_urls: BTreeMap<Vendor, String>,
     rate_limits: BTreeMap<Vendor, RateLimit>,
     config: ClientConfig,
+    /// The named accounts, by vendor and name, as given.
+    accounts: BTreeMap<(Vendor, String), PendingAccount>,
+    /// Base URLs given for named accounts ([`ChatbotsBuilder::account_base_url`]).
+    account_base_urls: BTreeMap<(Vendor, String), String>,
+}
+
+/// A named account as given to the builder, checked by `build`.
+#[derive(Clone, Debug)]
+struct PendingAccount {
+    /// Where it was defined, for errors (`config.toml:12`), if not in code.
+    origin: Option<String>,
+    base_url: Option<String>,
+    secrets: Vec<PendingSecret>,
+}
+
+/// One secret of a named account: where it comes from and what was found
+/// there (`Err`: why it could not be read).
+#[derive(Clone, Debug)]
+pub(crate) struct PendingSecret {
+    pub variable: String,
+    pub source: SecretSource,
+    pub value: Result<Option<SecretString>, String>,
 }
 
 impl ChatbotsBuilder {
@@ -59,6 +88,126 @@ impl ChatbotsBuilder {
         self.credentials.insert(
             vendor,
             secrets.into_iter().map(SecretString::from).collect(),
+        );
+        self.defaults_in_code.insert(vendor);
+        self
+    }
+
+    /// Adds the account `name` at `vendor` (an agency's client, a staging
+    /// account), with its secrets in the order of
+    /// [`credential_variables`]`(vendor)`. Its bots are
+    /// `vendor@name:id` ([`BotRef::in_account`]). The name `default` sets
+    /// the vendor's default account instead. A name that breaks the rule
+    /// of [`AccountRef::try_new`], or the wrong number of secrets, is
+    /// refused by [`build`](Self::build). Giving the same name twice keeps
+    /// the last.
+    ///
+    /// Pacing follows the credential: two accounts with one key share
+    /// one rate budget, and a bot reached through both names is refused by
+    /// the bulk and fleet calls as listed twice.
+    ///
+    /// ```
+    /// use chatbots::{AccountRef, BotRef, Chatbots, Vendor};
+    ///
+    /// let bots = Chatbots::builder()
+    ///     .okchat_api_key("default-key-0123")
+    ///     .account("client-a", Vendor::OkChat, ["client-a-key-0123"])
+    ///     .account_base_url("client-a", Vendor::OkChat, "http://127.0.0.1:9")
+    ///     .build()
+    ///     .unwrap();
+    /// let client_a = AccountRef::new(Vendor::OkChat, "client-a");
+    /// let account = bots.account(&client_a).unwrap();
+    /// assert_eq!(account.base_url, "http://127.0.0.1:9");
+    /// assert!(account.is_usable());
+    /// assert!(!format!("{bots:?}").contains("client-a-key-0123"));
+    ///
+    /// let bad = Chatbots::builder().account("client:a", Vendor::OkChat, ["k"]).build();
+    /// assert!(bad.unwrap_err().to_string().contains("account name"));
+    /// ```
+    pub fn account(
+        mut self,
+        name: impl Into<String>,
+        vendor: Vendor,
+        secrets: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        let name = name.into();
+        let values: Vec<String> = secrets.into_iter().map(Into::into).collect();
+        let variables = credential_variables(vendor);
+        let secrets = if values.len() == variables.len() {
+            variables
+                .iter()
+                .zip(values)
+                .map(|(variable, value)| PendingSecret {
+                    variable: (*variable).to_string(),
+                    source: SecretSource::Code,
+                    value: Ok(Some(SecretString::from(value))),
+                })
+                .collect()
+        } else {
+            // Refused by `build`, which names the variables.
+            vec![
+                PendingSecret {
+                    variable: String::new(),
+                    source: SecretSource::Code,
+                    value: Err(format!(
+                        "{} secret(s) given; {} takes {} ({})",
+                        values.len(),
+                        vendor.title(),
+                        variables.len(),
+                        variables.join(", ")
+                    )),
+                };
+                1
+            ]
+        };
+        self.accounts.insert(
+            (vendor, name),
+            PendingAccount {
+                origin: None,
+                base_url: None,
+                secrets,
+            },
+        );
+        self
+    }
+
+    /// Overrides the base URL of the account `name` at `vendor` (given
+    /// with [`account`](Self::account), before or after this call);
+    /// `default` is the vendor's default account, as
+    /// [`base_url`](Self::base_url) sets it. Without one, a named account
+    /// uses its vendor's base URL.
+    pub fn account_base_url(
+        mut self,
+        name: impl Into<String>,
+        vendor: Vendor,
+        url: impl Into<String>,
+    ) -> Self {
+        let name = name.into();
+        if name == crate::account::DEFAULT_ACCOUNT {
+            return self.base_url(vendor, url);
+        }
+        self.account_base_urls.insert((vendor, name), url.into());
+        self
+    }
+
+    /// Adds a named account whose secrets come from elsewhere (a config
+    /// file): each secret with its source and what was read there.
+    #[allow(dead_code)] // Until the config file is read.
+    pub(crate) fn account_from(
+        mut self,
+        vendor: Vendor,
+        name: String,
+        origin: String,
+        base_url: Option<String>,
+        secrets: Vec<PendingSecret>,
+    ) -> Self {
+        self.accounts.insert(
+            (vendor, name),
+            PendingAccount {
+                origin: Some(origin),
+                base_url,
+                secrets,
+            },
         );
         self
     }
@@ -226,6 +375,7 @@ impl ChatbotsBuilder {
                 }
             }
             self.credentials.insert(vendor, secrets);
+            self.defaults_in_code.remove(&vendor);
         }
         Ok(self)
     }
@@ -246,9 +396,10 @@ impl ChatbotsBuilder {
         for vendor in self.credentials.keys() {
             vendors::find(*vendor)?;
         }
+        let named = self.check_accounts()?;
         // One HTTP client (TLS set-up, connection pool) for every vendor:
         // their settings differ only in the base URL.
-        let http = if self.credentials.is_empty() {
+        let http = if self.credentials.is_empty() && named.is_empty() {
             None
         } else {
             Some(
@@ -257,25 +408,7 @@ impl ChatbotsBuilder {
                     .map_err(|e| Error::config(None, e.message))?,
             )
         };
-        let mut drivers = BTreeMap::new();
-        for registered in vendors::registered() {
-            let vendor = registered.vendor;
-            let mut config = self.config.clone();
-            config.base_url = self.base_urls.get(&vendor).cloned();
-            if let Some(limit) = self.rate_limits.get(&vendor) {
-                config.pacing.limit = Some(*limit);
-            }
-            let with = match (self.credentials.get(&vendor), &http) {
-                (Some(secrets), Some(http)) => Some(Connect {
-                    secrets,
-                    config: &config,
-                    http,
-                }),
-                _ => None,
-            };
-            drivers.insert(vendor, (registered.connect)(with)?);
-        }
-        let base_urls = vendors::registered()
+        let base_urls: BTreeMap<Vendor, String> = vendors::registered()
             .map(|r| {
                 let url = match self.base_urls.get(&r.vendor) {
                     Some(url) => url.trim_end_matches('/').to_string(),
@@ -284,6 +417,71 @@ impl ChatbotsBuilder {
                 (r.vendor, url)
             })
             .collect();
+        let mut routes = BTreeMap::new();
+        let mut accounts = Vec::new();
+        for registered in vendors::registered() {
+            let vendor = registered.vendor;
+            let secrets = self.credentials.get(&vendor);
+            let route = self.route(
+                registered,
+                self.base_urls.get(&vendor).cloned(),
+                secrets.map(Vec::as_slice),
+                http.as_ref(),
+            )?;
+            let in_code = self.defaults_in_code.contains(&vendor);
+            accounts.push(Account {
+                account: AccountRef::default_of(vendor),
+                base_url: base_urls[&vendor].clone(),
+                secrets: registered
+                    .credentials
+                    .iter()
+                    .map(|variable| SecretOrigin {
+                        variable: (*variable).to_string(),
+                        source: if in_code {
+                            SecretSource::Code
+                        } else {
+                            SecretSource::Env((*variable).to_string())
+                        },
+                        set: secrets.is_some(),
+                    })
+                    .collect(),
+                problem: secrets
+                    .is_none()
+                    .then(|| not_configured(vendor).to_string()),
+            });
+            routes.insert(AccountRef::default_of(vendor), route);
+        }
+        for named in named {
+            let registered = vendors::find(named.account.vendor)?;
+            let route = self.route(
+                registered,
+                named.base_url,
+                named.secrets.as_deref(),
+                http.as_ref(),
+            )?;
+            accounts.push(Account {
+                account: named.account.clone(),
+                base_url: route.base_url.clone(),
+                secrets: named.origins,
+                problem: named.problem.clone(),
+            });
+            routes.insert(
+                named.account,
+                Route {
+                    problem: named.problem,
+                    ..route
+                },
+            );
+        }
+        // Accounts with one vendor, server and credential are one account
+        // under several names: each maps to the first.
+        let mut first: HashMap<(Vendor, String, CredentialId), AccountRef> = HashMap::new();
+        for (account, route) in &mut routes {
+            if let Some(credential) = &route.credential {
+                let same = (account.vendor, route.base_url.clone(), *credential);
+                route.same_as = first.entry(same).or_insert_with(|| account.clone()).clone();
+            }
+        }
         // What each vendor is paced to ahead of any 429: as the runtime
         // picks it (`Pacing::limit` first, then the spec's).
         let rate_limits = vendors::registered()
@@ -300,12 +498,146 @@ impl ChatbotsBuilder {
             })
             .collect();
         Ok(Chatbots {
-            drivers,
+            routes,
+            accounts,
             configured: self.credentials.keys().copied().collect(),
             base_urls,
             rate_limits,
         })
     }
+
+    /// Checks each named account: its name, its vendor, its base URL
+    /// override, its secrets. An account with a secret not found is kept,
+    /// with why: it is refused when used, and listed by
+    /// [`Chatbots::accounts`].
+    fn check_accounts(&self) -> Result<Vec<NamedAccount>, Error> {
+        for (vendor, name) in self.account_base_urls.keys() {
+            if !self.accounts.contains_key(&(*vendor, name.clone())) {
+                return Err(Error::config(
+                    Some(*vendor),
+                    format!(
+                        "account_base_url names the account `{}`, which no account() defines",
+                        crate::printable::one_line(name)
+                    ),
+                ));
+            }
+        }
+        let mut named = Vec::new();
+        for ((vendor, name), pending) in &self.accounts {
+            let at = pending
+                .origin
+                .as_ref()
+                .map(|origin| format!("{origin}: "))
+                .unwrap_or_default();
+            vendors::find(*vendor)?;
+            let account = AccountRef::try_new(*vendor, name)
+                .map_err(|e| Error::config(Some(*vendor), format!("{at}{e}")))?;
+            let mut secrets = Vec::new();
+            let mut problems = Vec::new();
+            for secret in &pending.secrets {
+                match &secret.value {
+                    Ok(Some(value)) => secrets.push(value.clone()),
+                    Ok(None) => problems.push(format!(
+                        "{} ({}) is not set",
+                        secret.variable, secret.source
+                    )),
+                    // A count mismatch in code is a programming error.
+                    Err(rule) if secret.variable.is_empty() => {
+                        return Err(Error::config(
+                            Some(*vendor),
+                            format!("{at}account {account}: {rule}"),
+                        ));
+                    }
+                    Err(why) => problems.push(why.clone()),
+                }
+            }
+            let problem = (!problems.is_empty())
+                .then(|| format!("{at}account {account}: {}", problems.join("; ")));
+            named.push(NamedAccount {
+                base_url: self
+                    .account_base_urls
+                    .get(&(*vendor, name.clone()))
+                    .or(pending.base_url.as_ref())
+                    .or_else(|| self.base_urls.get(vendor))
+                    .cloned(),
+                origins: pending
+                    .secrets
+                    .iter()
+                    .map(|s| SecretOrigin {
+                        variable: s.variable.clone(),
+                        source: s.source.clone(),
+                        set: matches!(s.value, Ok(Some(_))),
+                    })
+                    .collect(),
+                secrets: problem.is_none().then_some(secrets),
+                problem,
+                account,
+            });
+        }
+        Ok(named)
+    }
+
+    /// One account's route: its driver (with a client when it has its
+    /// secrets) and what identifies its credential.
+    fn route(
+        &self,
+        registered: &vendors::Registered,
+        base_url: Option<String>,
+        secrets: Option<&[SecretString]>,
+        http: Option<&reqwest::Client>,
+    ) -> Result<Route, Error> {
+        let vendor = registered.vendor;
+        let mut config = self.config.clone();
+        config.base_url = base_url.clone();
+        if let Some(limit) = self.rate_limits.get(&vendor) {
+            config.pacing.limit = Some(*limit);
+        }
+        let with = match (secrets, http) {
+            (Some(secrets), Some(http)) => Some(Connect {
+                secrets,
+                config: &config,
+                http,
+            }),
+            _ => None,
+        };
+        let driver = (registered.connect)(with)?;
+        Ok(Route {
+            driver,
+            base_url: base_url
+                .map(|url| url.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| registered.default_base_url.to_string()),
+            credential: secrets.map(|secrets| {
+                CredentialId::of(secrets.iter().map(|s| s.expose_secret().as_bytes()))
+            }),
+            same_as: AccountRef::default_of(vendor),
+            problem: None,
+        })
+    }
+}
+
+/// A named account, checked.
+struct NamedAccount {
+    account: AccountRef,
+    base_url: Option<String>,
+    origins: Vec<SecretOrigin>,
+    /// All its secrets, or `None` when one is missing.
+    secrets: Option<Vec<SecretString>>,
+    problem: Option<String>,
+}
+
+/// How calls for one account are made.
+#[derive(Clone, Debug)]
+struct Route {
+    /// The vendor's driver, with a client when the account has its secrets.
+    driver: Arc<dyn Driver>,
+    base_url: String,
+    /// Which credential it uses; `None` without secrets.
+    credential: Option<CredentialId>,
+    /// The first account (in order) with the same vendor, server and
+    /// credential: bots are told apart by it and their canonical id.
+    same_as: AccountRef,
+    /// Why it cannot be used (a named account with a secret not found).
+    problem: Option<String>,
 }
 
 /// Reads and updates chatbots at any vendor through one API.
@@ -315,8 +647,12 @@ impl ChatbotsBuilder {
 /// like.
 #[derive(Clone, Debug)]
 pub struct Chatbots {
-    /// Every vendor compiled in, with its client where it has credentials.
-    drivers: BTreeMap<Vendor, Arc<dyn Driver>>,
+    /// Every account: each vendor's default one (with its client where it
+    /// has credentials) and the named ones.
+    routes: BTreeMap<AccountRef, Route>,
+    /// What [`Chatbots::accounts`] shows, in the same order.
+    accounts: Vec<Account>,
+    /// The vendors whose default account has credentials.
     configured: Vec<Vendor>,
     /// Every vendor compiled in: the base URL its requests go to.
     base_urls: BTreeMap<Vendor, String>,
@@ -336,7 +672,8 @@ impl Chatbots {
         Self::builder().from_env()?.build()
     }
 
-    /// Reads `bot`, where the vendor has a read endpoint.
+    /// Reads `bot`, where the vendor has a read endpoint, through the
+    /// bot's account.
     pub async fn get(&self, bot: &BotRef) -> Result<Chatbot, Error> {
         if vendors::find(bot.vendor)?.get_operation.is_none() {
             return Err(Error::unsupported(
@@ -344,14 +681,17 @@ impl Chatbots {
                 Subject::Operation("get".into()),
             ));
         }
-        self.driver(bot.vendor)?.get(bot).await
+        let mut read = self.driver(bot)?.get(bot).await?;
+        read.bot.account.clone_from(&bot.account);
+        Ok(read)
     }
 
-    /// Every chatbot at `vendor`, across all pages of the vendor's list,
-    /// each once, where the vendor has a list endpoint. See
+    /// Every chatbot of an account (a [`Vendor`] for its default
+    /// account), across all pages of the vendor's list, each once, where
+    /// the vendor has a list endpoint. Each bot names the account. See
     /// [`list_stream`](Self::list_stream) to hold one page at a time.
-    pub async fn list(&self, vendor: Vendor) -> Result<Vec<Chatbot>, Error> {
-        self.list_stream(vendor).try_collect().await
+    pub async fn list(&self, account: impl Into<AccountRef>) -> Result<Vec<Chatbot>, Error> {
+        self.list_stream(account).try_collect().await
     }
 
     /// Every chatbot at `vendor`, as a stream that asks for the next page
@@ -375,8 +715,10 @@ impl Chatbots {
     /// ```
     pub fn list_stream(
         &self,
-        vendor: Vendor,
+        account: impl Into<AccountRef>,
     ) -> impl Stream<Item = Result<Chatbot, Error>> + Send + Unpin + '_ {
+        let account = account.into();
+        let vendor = account.vendor;
         let driver = vendors::find(vendor).and_then(|registered| {
             if registered.list_operation.is_none() {
                 return Err(Error::unsupported(
@@ -384,11 +726,17 @@ impl Chatbots {
                     Subject::Operation("list".into()),
                 ));
             }
-            self.driver(vendor)
+            self.account_driver(&account)
         });
         match driver {
             // Boxed, so that callers can `.next()` it without pinning.
-            Ok(driver) => listing::every_bot(driver).boxed().left_stream(),
+            Ok(driver) => listing::every_bot(driver)
+                .map_ok(move |mut read| {
+                    read.bot.account.clone_from(&account.account);
+                    read
+                })
+                .boxed()
+                .left_stream(),
             Err(e) => stream::once(future::ready(Err(e))).right_stream(),
         }
     }
@@ -399,18 +747,74 @@ impl Chatbots {
     /// Retried after transient failures: every vendor's update sets absolute
     /// values, so sending it twice is safe.
     pub async fn update(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
-        self.driver(bot.vendor)?.update(bot, patch).await
+        self.driver(bot)?.update(bot, patch).await
     }
 
     /// Whether [`update`](Self::update) would send `patch` to `bot`: the
     /// same checks, nothing sent.
     pub fn check_update(&self, bot: &BotRef, patch: &ChatbotPatch) -> Result<(), Error> {
-        self.driver(bot.vendor)?.check(bot, patch)
+        self.driver(bot)?.check(bot, patch)
     }
 
-    /// The vendors that have credentials.
+    /// The vendors whose default account has credentials.
     pub fn vendors(&self) -> &[Vendor] {
         &self.configured
+    }
+
+    /// Every account this client knows, never a secret: each compiled-in
+    /// vendor's default account (with its credentials or not), then the
+    /// named ones ([`ChatbotsBuilder::account`], the config file), each
+    /// with where its secrets come from and whether they were found.
+    ///
+    /// ```
+    /// use chatbots::{Chatbots, SecretSource, Vendor};
+    ///
+    /// let env = |name: &str| (name == "OKCHAT_API_KEY").then(|| "0123abcd".to_string());
+    /// let bots = Chatbots::builder()
+    ///     .from_env_with(env)
+    ///     .unwrap()
+    ///     .account("client-a", Vendor::OkChat, ["4567efgh"])
+    ///     .build()
+    ///     .unwrap();
+    /// let okchat: Vec<String> = bots
+    ///     .accounts()
+    ///     .iter()
+    ///     .filter(|a| a.account.vendor == Vendor::OkChat)
+    ///     .map(|a| format!("{} {} {}", a.account, a.secrets[0].source, a.secrets[0].set))
+    ///     .collect();
+    /// assert_eq!(okchat, ["okchat env OKCHAT_API_KEY true", "okchat@client-a set in code true"]);
+    /// ```
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    /// What this client knows of `account`, `None` for one it does not
+    /// know.
+    pub fn account(&self, account: &AccountRef) -> Option<&Account> {
+        self.accounts.iter().find(|a| &a.account == account)
+    }
+
+    /// What tells `bot` apart from every other bot: two references are
+    /// one bot when their ids' canonical forms are equal and their
+    /// accounts are one account under two names (same vendor, server and
+    /// credential). For an account this client does not know, the
+    /// reference as written.
+    pub(crate) fn identity(&self, bot: &BotRef) -> BotRef {
+        let mut canonical = bot.canonical();
+        if let Some(route) = self.routes.get(&bot.account_ref()) {
+            canonical.account.clone_from(&route.same_as.account);
+        }
+        canonical
+    }
+
+    /// Each bot of `bots` that an earlier one already names (as
+    /// [`identity`](Self::identity) tells them apart), as its index and
+    /// the first one's.
+    pub(crate) fn repeats<'a>(
+        &self,
+        bots: impl IntoIterator<Item = &'a BotRef>,
+    ) -> Vec<(usize, usize)> {
+        crate::model::repeats_of(bots.into_iter().map(|bot| self.identity(bot)))
     }
 
     /// The base URL `vendor`'s requests go to: the one configured
@@ -462,18 +866,63 @@ impl Chatbots {
         VendorInfo::of(vendor).is_some_and(VendorInfo::can_list)
     }
 
-    fn driver(&self, vendor: Vendor) -> Result<&dyn Driver, Error> {
-        vendors::find(vendor)?;
-        self.drivers
-            .get(&vendor)
-            .map(|d| &**d)
-            .ok_or_else(|| not_configured(vendor))
+    /// The driver of `bot`'s account.
+    fn driver(&self, bot: &BotRef) -> Result<&dyn Driver, Error> {
+        self.account_driver(&bot.account_ref())
     }
 
-    /// The typed client of `V`, for the escape-hatch accessors.
-    pub(crate) fn typed<V: VendorApi>(&self) -> Result<&V::Client, Error> {
-        vendors::client::<V>(self.drivers.get(&V::VENDOR).map(|d| &**d))
+    /// The driver of `account`: refused, before anything is sent, for an
+    /// account this client does not know or one whose secrets were not
+    /// found.
+    fn account_driver(&self, account: &AccountRef) -> Result<&dyn Driver, Error> {
+        vendors::find(account.vendor)?;
+        let Some(route) = self.routes.get(account) else {
+            let known: Vec<String> = self
+                .accounts
+                .iter()
+                .filter(|a| a.account.vendor == account.vendor && a.is_usable())
+                .map(|a| a.account.to_string())
+                .collect();
+            return Err(Error::config(
+                Some(account.vendor),
+                format!(
+                    "no account `{}`: {} (add one with ChatbotsBuilder::account or in the config file)",
+                    account.name(),
+                    match known.is_empty() {
+                        true => format!("{} has no usable account", account.vendor.title()),
+                        false => format!("the usable ones are {}", known.join(", ")),
+                    }
+                ),
+            ));
+        };
+        if let Some(problem) = &route.problem {
+            return Err(Error::config(Some(account.vendor), problem.clone()));
+        }
+        Ok(&*route.driver)
     }
+
+    /// The typed client of `V`, for the escape-hatch accessors (the
+    /// default account's).
+    pub(crate) fn typed<V: VendorApi>(&self) -> Result<&V::Client, Error> {
+        vendors::client::<V>(
+            self.routes
+                .get(&AccountRef::default_of(V::VENDOR))
+                .map(|r| &*r.driver),
+        )
+    }
+}
+
+/// Why two references to one bot are not the same text, when it is that
+/// they name two accounts with one credential: `""` otherwise.
+pub(crate) fn through_two_names(first: &BotRef, again: &BotRef) -> String {
+    if first.account == again.account {
+        return String::new();
+    }
+    format!(
+        ": {} and {} are one account (the same credential at the same server)",
+        first.account_ref(),
+        again.account_ref()
+    )
 }
 
 pub(crate) fn not_configured(vendor: Vendor) -> Error {

@@ -109,6 +109,7 @@
 //! ["puretalk"]` compiles only PureTalk's client.
 #![forbid(unsafe_code)]
 
+mod account;
 mod bulk;
 pub mod capabilities;
 mod client;
@@ -120,6 +121,7 @@ mod mapping;
 mod model;
 mod vendors;
 
+pub use account::{Account, AccountRef, DEFAULT_ACCOUNT, SecretOrigin, SecretSource};
 pub use bulk::{BulkOptions, BulkOutcome, BulkRefused, Progress};
 #[allow(deprecated)]
 pub use capabilities::capability_table;

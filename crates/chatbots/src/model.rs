@@ -4,6 +4,7 @@ use std::fmt;
 
 pub use chatbots_runtime::Vendor;
 
+pub use crate::account::AccountRef;
 pub use crate::field::{Field, FieldValue};
 use crate::field::{FieldKindError, storage};
 
@@ -15,12 +16,27 @@ use crate::field::{FieldKindError, storage};
 /// let bot = BotRef::new(Vendor::StreamSkill, "12345");
 /// assert_eq!(bot.to_string(), "streamskill:12345");
 /// ```
+///
+/// A bot of an account other than the vendor's default one (see
+/// [`AccountRef`]) names it: `vendor@account:id`.
+///
+/// ```
+/// use chatbots::{AccountRef, BotRef, Vendor};
+/// let bot: BotRef = "okchat@client-a:3317853e-0af2-427d-a56f-351a9587f48f".parse().unwrap();
+/// assert_eq!(bot.account.as_deref(), Some("client-a"));
+/// assert_eq!(bot.account_ref(), AccountRef::new(Vendor::OkChat, "client-a"));
+/// assert_eq!(bot.to_string(), "okchat@client-a:3317853e-0af2-427d-a56f-351a9587f48f");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BotRef {
     /// The vendor.
     pub vendor: Vendor,
     /// The vendor's id for the bot.
     pub id: String,
+    /// The account it is reached through, by name; `None` for the vendor's
+    /// default account (the credentials `from_env` reads). Never
+    /// `Some("default")`: [`BotRef::in_account`] and parsing normalise it.
+    pub account: Option<String>,
 }
 
 impl BotRef {
@@ -30,6 +46,32 @@ impl BotRef {
         Self {
             vendor,
             id: id.into(),
+            account: None,
+        }
+    }
+
+    /// A reference to `id` in `account`, taken as given (see
+    /// [`try_new`](Self::try_new) for an id from outside the program).
+    ///
+    /// ```
+    /// use chatbots::{AccountRef, BotRef, Vendor};
+    /// let client_a = AccountRef::new(Vendor::PureTalk, "client-a");
+    /// let bot = BotRef::in_account(client_a, "a1b2");
+    /// assert_eq!(bot.to_string(), "puretalk@client-a:a1b2");
+    /// ```
+    pub fn in_account(account: AccountRef, id: impl Into<String>) -> Self {
+        Self {
+            vendor: account.vendor,
+            id: id.into(),
+            account: account.account,
+        }
+    }
+
+    /// The account the bot is reached through.
+    pub fn account_ref(&self) -> AccountRef {
+        AccountRef {
+            vendor: self.vendor,
+            account: self.account.clone(),
         }
     }
 
@@ -49,10 +91,11 @@ impl BotRef {
     pub fn try_new(vendor: Vendor, id: impl Into<String>) -> Result<Self, ParseBotRefError> {
         let id = id.into();
         match id_rule(&id) {
-            Ok(()) => Ok(Self { vendor, id }),
+            Ok(()) => Ok(Self::new(vendor, id)),
             Err(rule) => Err(ParseBotRefError {
                 text: format!("{vendor}:{id}"),
                 rule,
+                what: ParseBotRefError::BOT,
             }),
         }
     }
@@ -76,6 +119,7 @@ impl BotRef {
             Ok(registered) => BotRef {
                 vendor: self.vendor,
                 id: (registered.canonical_id)(&self.id).into_owned(),
+                account: self.account.clone(),
             },
             // Not compiled in: refused wherever it is used; compared as written.
             Err(_) => self.clone(),
@@ -83,13 +127,13 @@ impl BotRef {
     }
 }
 
-/// Each bot of `bots` that an earlier one already names (ids compared as
-/// [`BotRef::canonical`] spells them), as its index and the first one's.
-pub(crate) fn repeats<'a>(bots: impl IntoIterator<Item = &'a BotRef>) -> Vec<(usize, usize)> {
+/// Each key of `keys` equal to an earlier one, as its index and the first
+/// one's.
+pub(crate) fn repeats_of(keys: impl IntoIterator<Item = BotRef>) -> Vec<(usize, usize)> {
     let mut first = std::collections::HashMap::new();
-    bots.into_iter()
+    keys.into_iter()
         .enumerate()
-        .filter_map(|(index, bot)| match first.entry(bot.canonical()) {
+        .filter_map(|(index, bot)| match first.entry(bot) {
             std::collections::hash_map::Entry::Occupied(seen) => Some((index, *seen.get())),
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(index);
@@ -141,7 +185,7 @@ fn id_rule(id: &str) -> Result<(), String> {
 
 impl fmt::Display for BotRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.vendor, self.id)
+        write!(f, "{}:{}", self.account_ref(), self.id)
     }
 }
 
@@ -150,14 +194,30 @@ impl fmt::Display for BotRef {
 pub struct ParseBotRefError {
     text: String,
     rule: String,
+    /// What the text should have been, with its form.
+    what: &'static str,
+}
+
+impl ParseBotRefError {
+    const BOT: &'static str = "a bot (`vendor:id` or `vendor@account:id`)";
+
+    /// `text` is not an account (`vendor` or `vendor@account`) by `rule`.
+    pub(crate) fn account(text: &str, rule: String) -> Self {
+        Self {
+            text: text.to_string(),
+            rule,
+            what: "an account (`vendor` or `vendor@account`)",
+        }
+    }
 }
 
 impl fmt::Display for ParseBotRefError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "`{}` is not a bot (`vendor:id`): {}",
+            "`{}` is not {}: {}",
             crate::printable::one_line(&self.text),
+            self.what,
             crate::printable::one_line(&self.rule)
         )
     }
@@ -165,8 +225,9 @@ impl fmt::Display for ParseBotRefError {
 
 impl std::error::Error for ParseBotRefError {}
 
-/// Parses `vendor:id`, as [`BotRef`] displays itself. The id is everything
-/// after the first `:`.
+/// Parses `vendor:id` or `vendor@account:id`, as [`BotRef`] displays
+/// itself. The id is everything after the first `:`; an account follows
+/// the rule of [`AccountRef::try_new`].
 ///
 /// ```
 /// use chatbots::{BotRef, Vendor};
@@ -177,6 +238,11 @@ impl std::error::Error for ParseBotRefError {}
 /// // Nothing that acts on a terminal or starts a line: the error shows it escaped.
 /// let err = "okchat:1\u{1b}[2J".parse::<BotRef>().unwrap_err().to_string();
 /// assert!(err.contains("U+001B, a control character") && err.contains("1\\e[2J"), "{err}");
+/// // An account, and the default one by its name.
+/// let bot: BotRef = "okchat@client-a:1".parse().unwrap();
+/// assert_eq!(bot.account.as_deref(), Some("client-a"));
+/// assert_eq!("okchat@default:1".parse::<BotRef>().unwrap(), BotRef::new(Vendor::OkChat, "1"));
+/// assert!("okchat@:1".parse::<BotRef>().unwrap_err().to_string().contains("empty account name"));
 /// ```
 impl std::str::FromStr for BotRef {
     type Err = ParseBotRefError;
@@ -185,13 +251,14 @@ impl std::str::FromStr for BotRef {
         let refused = |rule: String| ParseBotRefError {
             text: text.to_string(),
             rule,
+            what: ParseBotRefError::BOT,
         };
-        let (vendor, id) = text
+        let (account, id) = text
             .split_once(':')
             .ok_or_else(|| refused("no `:` between vendor and id".into()))?;
-        let vendor: Vendor = vendor.parse().map_err(|e| refused(format!("{e}")))?;
+        let account = crate::account::parse_account(account).map_err(refused)?;
         id_rule(id).map_err(refused)?;
-        Ok(BotRef::new(vendor, id))
+        Ok(BotRef::in_account(account, id))
     }
 }
 

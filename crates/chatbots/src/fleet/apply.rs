@@ -17,7 +17,7 @@ use super::problem::{FleetError, Problem};
 use super::read::{self, State};
 use crate::bulk::{BulkOptions, Progress};
 use crate::error::{Error, ErrorKind};
-use crate::model::{BotRef, Chatbot, ChatbotPatch, Field, FieldValue, repeats};
+use crate::model::{BotRef, Chatbot, ChatbotPatch, Field, FieldValue};
 use crate::{Chatbots, VendorPatch};
 
 type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
@@ -191,14 +191,16 @@ impl Chatbots {
         }
         // A plan file can be edited by hand; one bot planned twice (in any
         // spelling of its id) would be sent twice, in no defined order.
-        let twice: Vec<Problem> = repeats(plan.bots.iter().map(|b| &b.bot))
+        let twice: Vec<Problem> = self
+            .repeats(plan.bots.iter().map(|b| &b.bot))
             .into_iter()
-            .map(|(index, _)| {
+            .map(|(index, first)| {
                 let b = &plan.bots[index];
+                let through = crate::client::through_two_names(&plan.bots[first].bot, &b.bot);
                 Problem::new(
                     origin,
                     (b.line > 0).then_some(b.line),
-                    "is planned more than once",
+                    format!("is planned more than once{through}"),
                 )
                 .bot(b.bot.to_string())
             })

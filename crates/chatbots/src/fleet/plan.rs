@@ -476,7 +476,7 @@ impl crate::Chatbots {
             Ok(()) => Vec::new(),
             Err(e) => e.problems,
         };
-        problems.extend(identity_problems(fleet));
+        problems.extend(identity_problems(self, fleet));
         FleetError::check(problems)?;
         let refs: Vec<BotRef> = fleet.bots().iter().map(|b| b.bot.clone()).collect();
         let states = read::read_all(self, &refs, options).await;
@@ -497,19 +497,24 @@ impl crate::Chatbots {
 /// built in code ([`Fleet::from_bots`](super::Fleet::from_bots)): an id
 /// that would act on a terminal or forge a line of the plan, one bot
 /// listed twice.
-fn identity_problems(fleet: &super::Fleet) -> Vec<Problem> {
+fn identity_problems(bots_client: &crate::Chatbots, fleet: &super::Fleet) -> Vec<Problem> {
     let bots = fleet.bots();
     let origin = fleet.origin();
     let bad_ids = bots.iter().filter_map(|bot| {
         let rule = crate::model::id_refusal(&bot.bot)?;
         Some(bot.problem(origin, None, rule))
     });
-    let twice = crate::model::repeats(bots.iter().map(|b| &b.bot))
+    let twice = bots_client
+        .repeats(bots.iter().map(|b| &b.bot))
         .into_iter()
         .map(|(index, first)| {
+            let through = crate::client::through_two_names(&bots[first].bot, &bots[index].bot);
             let rule = match bots[first].line {
-                0 => format!("is listed twice (first as bot {} of the fleet)", first + 1),
-                line => format!("is listed twice (first on line {line})"),
+                0 => format!(
+                    "is listed twice (first as bot {} of the fleet){through}",
+                    first + 1
+                ),
+                line => format!("is listed twice (first on line {line}){through}"),
             };
             bots[index].problem(origin, None, rule)
         });
