@@ -1,0 +1,236 @@
+//! The CLI across accounts, against a real sandbox on a free loopback
+//! port: `chatbots accounts`, bots named `vendor@account:id`, the account
+//! in every per-bot JSON line, and the refusals of accounts that cannot be
+//! used, before anything is sent.
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use common::*;
+
+/// Every secret the sandbox publishes for the vendors it emulates.
+fn sandbox_secrets(harness: &Harness) -> Vec<String> {
+    let mut secrets = Vec::new();
+    for vendor in harness.sandbox.vendors_to_test() {
+        let credentials = chatbots_sandbox::Credentials::of(vendor).expect("emulated");
+        secrets.push(credentials.key.to_string());
+        secrets.extend(credentials.secret.map(str::to_string));
+    }
+    secrets
+}
+
+/// Stdout and stderr of `output`, with no secret of `secrets` in either.
+fn assert_no_secret(secrets: &[String], output: &std::process::Output) {
+    let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    for secret in secrets {
+        assert!(!all.contains(secret.as_str()), "a secret is shown:\n{all}");
+    }
+}
+
+/// The `account` lines of `accounts --json`, by account.
+fn account_lines(output: &std::process::Output) -> Vec<Value> {
+    let lines = json_lines(output);
+    let (summary, accounts) = lines.split_last().expect("a summary");
+    assert_eq!(summary["type"], "summary", "{}", show(output));
+    assert_eq!(summary["accounts"], accounts.len(), "{}", show(output));
+    accounts.to_vec()
+}
+
+#[test]
+fn accounts_says_where_each_secret_comes_from_and_never_shows_one() {
+    // From the environment: one vendor's key set, the others not.
+    let key = "okchat-key-of-this-test-0123";
+    let mut bare = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+    clean_env(&mut bare);
+    let table = run(bare.env("OKCHAT_API_KEY", key).arg("accounts"));
+    assert!(table.status.success(), "{}", show(&table));
+    assert_no_secret(&[key.to_string()], &table);
+    let shown = text(&table.stdout);
+    let row = |account: &str| {
+        shown
+            .lines()
+            .find(|l| l.starts_with(&format!("| {account} ")))
+            .unwrap_or_else(|| panic!("no row for {account}: {shown}"))
+            .to_string()
+    };
+    assert!(
+        row("okchat").contains("OKCHAT_API_KEY: env OKCHAT_API_KEY, set")
+            && row("okchat").contains("usable"),
+        "{shown}"
+    );
+    assert!(
+        row("puretalk").contains("PURETALK_API_KEY: env PURETALK_API_KEY, not set")
+            && row("puretalk").contains("PURETALK_API_KEY is not set"),
+        "{shown}"
+    );
+
+    let mut bare = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+    clean_env(&mut bare);
+    let json = run(bare.env("OKCHAT_API_KEY", key).args(["--json", "accounts"]));
+    assert!(json.status.success(), "{}", show(&json));
+    assert_no_secret(&[key.to_string()], &json);
+    let accounts = account_lines(&json);
+    let okchat = accounts
+        .iter()
+        .find(|a| a["account"] == "okchat")
+        .expect("okchat");
+    assert_eq!(okchat["vendor"], "okchat");
+    assert_eq!(okchat["name"], "default");
+    assert_eq!(okchat["usable"], true);
+    assert_eq!(okchat["problem"], Value::Null);
+    assert_eq!(
+        okchat["secrets"],
+        serde_json::json!([{"variable": "OKCHAT_API_KEY", "from": "env", "name": "OKCHAT_API_KEY", "set": true}])
+    );
+    let puretalk = accounts
+        .iter()
+        .find(|a| a["account"] == "puretalk")
+        .expect("puretalk");
+    assert_eq!(puretalk["usable"], false);
+    assert!(
+        puretalk["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("PURETALK_API_KEY")),
+        "{puretalk}"
+    );
+
+    // From a sandbox: every account it publishes, its secrets its own.
+    let harness = Harness::start();
+    let secrets = sandbox_secrets(&harness);
+    let table = run(&mut harness.chatbots(&["accounts"]));
+    assert!(table.status.success(), "{}", show(&table));
+    assert_no_secret(&secrets, &table);
+    let json = run(&mut harness.chatbots(&["--json", "accounts"]));
+    assert_no_secret(&secrets, &json);
+    let accounts = account_lines(&json);
+    for vendor in harness.sandbox.vendors_to_test() {
+        let line = accounts
+            .iter()
+            .find(|a| a["account"] == vendor.slug())
+            .unwrap_or_else(|| panic!("{vendor}: {}", show(&json)));
+        assert_eq!(line["usable"], true, "{line}");
+        assert_eq!(
+            line["base_url"],
+            harness.sandbox.base_url(vendor).as_str(),
+            "{line}"
+        );
+        for secret in line["secrets"].as_array().expect("secrets") {
+            assert_eq!(secret["from"], "sandbox", "{line}");
+            assert_eq!(secret["url"], harness.url().as_str(), "{line}");
+        }
+    }
+}
+
+#[test]
+fn accounts_escapes_control_characters_for_people_and_keeps_them_in_json() {
+    let url = "http://127.0.0.1:9/\u{1b}]0;pwned\u{7}";
+    let accounts = |json: bool| {
+        let mut bare = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+        clean_env(&mut bare);
+        bare.env("OKCHAT_API_KEY", "okchat-key-of-this-test-0123")
+            .env("OKCHAT_BASE_URL", url);
+        if json {
+            bare.arg("--json");
+        }
+        run(bare.arg("accounts"))
+    };
+    let table = accounts(false);
+    assert!(table.status.success(), "{}", show(&table));
+    let shown = text(&table.stdout);
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains("http://127.0.0.1:9/\\e]0;pwned\\u{7}"),
+        "{shown}"
+    );
+    let json = accounts(true);
+    let lines = account_lines(&json);
+    let okchat = lines.iter().find(|a| a["account"] == "okchat").unwrap();
+    assert_eq!(okchat["base_url"], url);
+}
+
+#[test]
+fn unusable_accounts_and_names_that_cannot_round_trip_are_refused_before_anything_is_sent() {
+    let harness = Harness::start();
+    let cases: [(&[&str], &[&str]); 7] = [
+        (
+            &["get", "okchat@nobody:1"],
+            &[
+                "unknown account `okchat@nobody`",
+                "OKChat's accounts are okchat",
+            ],
+        ),
+        (
+            &["update", "okchat@nobody:1", "--name", "x"],
+            &["unknown account `okchat@nobody`"],
+        ),
+        (
+            &["list", "puretalk@nobody"],
+            &["unknown account `puretalk@nobody`"],
+        ),
+        (
+            &["export", "okchat", "puretalk@nobody"],
+            &["unknown account `puretalk@nobody`"],
+        ),
+        (
+            &["--json", "list", "okchat@nobody"],
+            &["unknown account `okchat@nobody`"],
+        ),
+        // Everything after the first `:` is the id: account `a`, id `b:1`.
+        (&["get", "okchat@a:b:1"], &["unknown account `okchat@a`"]),
+        // A name that could not round-trip in `vendor@account:id`.
+        (
+            &["get", "okchat@a b:1"],
+            &["the account name contains ` `", "ASCII letters, digits"],
+        ),
+    ];
+    for (args, expected) in cases {
+        let before = harness.vendor_requests();
+        let output = run(&mut harness.chatbots(args));
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {}", show(&output));
+        for expected in expected {
+            assert!(
+                text(&output.stderr).contains(expected),
+                "{args:?}: {expected}: {}",
+                show(&output)
+            );
+        }
+        assert_eq!(harness.vendor_requests(), before, "{args:?}: nothing sent");
+    }
+}
+
+#[test]
+fn per_bot_json_lines_name_the_account() {
+    let harness = Harness::start();
+    let default = |output: &std::process::Output| {
+        let lines = json_lines(output);
+        let bots: Vec<&Value> = lines.iter().filter(|l| l.get("bot").is_some()).collect();
+        assert!(!bots.is_empty(), "{}", show(output));
+        for line in bots {
+            assert_eq!(line.get("account"), Some(&Value::Null), "{line}");
+        }
+    };
+    default(&run(&mut harness.chatbots(&["--json", "list", "okchat"])));
+    default(&run(&mut harness.chatbots(&["--json", "get", OKCHAT_BOT])));
+    default(&run(&mut harness.chatbots(&[
+        "--json",
+        "update",
+        OKCHAT_BOT,
+        "--greeting",
+        "Hi",
+    ])));
+    default(&run(&mut harness.chatbots(&["--json", "export", "okchat"])));
+    let fleet = harness.write(
+        "fleet.yaml",
+        &format!("bots:\n  {OKCHAT_BOT}:\n    greeting: Hello again\n"),
+    );
+    let fleet = fleet.to_str().unwrap();
+    default(&run(&mut harness.chatbots(&["--json", "plan", fleet])));
+    default(&run(
+        &mut harness.chatbots(&["--json", "apply", fleet, "--yes"])
+    ));
+}
