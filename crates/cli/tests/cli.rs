@@ -43,23 +43,7 @@ fn the_readme_walkthrough_runs_as_written() {
             && script.iter().any(|c| c.contains(" apply ")),
         "export, edit, plan and apply: {script:#?}"
     );
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_chatbots"))
-        .parent()
-        .expect("binary directory")
-        .to_owned();
-    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    )))
-    .expect("PATH");
-    // One shell, as a reader types it: `export` carries over, and the
-    // first failing command stops it.
-    let mut shell = Command::new("sh");
-    clean_env(&mut shell);
-    let output = run(shell
-        .current_dir(harness.dir.path())
-        .env("PATH", path)
-        .arg("-exc")
-        .arg(script.join("\n")));
+    let output = run_in_shell(&harness, &script);
     assert!(output.status.success(), "{}", show(&output));
 
     // The edit reached the bots.

@@ -145,10 +145,29 @@ pub fn json_lines(output: &Output) -> Vec<Value> {
     lines
 }
 
-/// The commands between `<!-- NAME -->` and `<!-- /NAME -->` in
-/// README.md, from its `sh` blocks, with continuation lines joined and
-/// comments dropped.
-pub fn walkthrough(name: &str) -> Vec<String> {
+/// `script` in one shell, as a reader types it (`export` carries over,
+/// and the first failing command stops it), in the scratch directory, with
+/// the binary under test first on PATH.
+pub fn run_in_shell(harness: &Harness, script: &[String]) -> Output {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_chatbots"))
+        .parent()
+        .expect("binary directory")
+        .to_owned();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("PATH");
+    let mut shell = Command::new("sh");
+    clean_env(&mut shell);
+    run(shell
+        .current_dir(harness.dir.path())
+        .env("PATH", path)
+        .arg("-exc")
+        .arg(script.join("\n")))
+}
+
+/// The part of README.md between `<!-- NAME -->` and `<!-- /NAME -->`.
+pub fn readme_part(name: &str) -> String {
     let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
     let readme = std::fs::read_to_string(&readme).expect("README.md");
     let start = readme
@@ -157,16 +176,41 @@ pub fn walkthrough(name: &str) -> Vec<String> {
     let end = readme
         .find(&format!("<!-- /{name} -->"))
         .unwrap_or_else(|| panic!("README.md has <!-- /{name} -->"));
-    let mut commands = Vec::new();
-    let mut in_block = false;
-    let mut pending = String::new();
-    for line in readme[start..end].lines() {
+    readme[start..end].to_string()
+}
+
+/// The code blocks of `part` in `language` (` ```sh `), each as its lines.
+fn blocks<'a>(part: &'a str, language: &str) -> Vec<Vec<&'a str>> {
+    let mut found = Vec::new();
+    // Inside a block: whether it is in `language`, and its lines.
+    let mut block: Option<(bool, Vec<&str>)> = None;
+    for line in part.lines() {
         let trimmed = line.trim();
-        if trimmed.starts_with("```") {
-            in_block = trimmed == "```sh";
+        if let Some(fence) = trimmed.strip_prefix("```") {
+            match block.take() {
+                Some((true, lines)) => found.push(lines),
+                Some((false, _)) => {}
+                None => block = Some((fence == language, Vec::new())),
+            }
             continue;
         }
-        if !in_block || trimmed.is_empty() || trimmed.starts_with('#') {
+        if let Some((_, lines)) = &mut block {
+            lines.push(line);
+        }
+    }
+    found
+}
+
+/// The commands between `<!-- NAME -->` and `<!-- /NAME -->` in
+/// README.md, from its `sh` blocks, with continuation lines joined and
+/// comments dropped.
+pub fn walkthrough(name: &str) -> Vec<String> {
+    let part = readme_part(name);
+    let mut commands = Vec::new();
+    let mut pending = String::new();
+    for line in blocks(&part, "sh").into_iter().flatten() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
         match trimmed.strip_suffix('\\') {
@@ -181,4 +225,43 @@ pub fn walkthrough(name: &str) -> Vec<String> {
         }
     }
     commands
+}
+
+/// The files a walk-through writes: its `yaml` and `toml` blocks whose
+/// first line is `# NAME`, as (NAME, the whole block).
+pub fn walkthrough_files(name: &str) -> Vec<(String, String)> {
+    let part = readme_part(name);
+    let mut files = Vec::new();
+    for language in ["yaml", "toml"] {
+        for lines in blocks(&part, language) {
+            if let Some(file) = lines.first().and_then(|l| l.trim().strip_prefix("# ")) {
+                files.push((file.to_string(), lines.join("\n") + "\n"));
+            }
+        }
+    }
+    files
+}
+
+/// The output a walk-through shows: the lines of its `text` blocks.
+pub fn walkthrough_output(name: &str) -> Vec<String> {
+    let part = readme_part(name);
+    blocks(&part, "text")
+        .into_iter()
+        .flatten()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A line as the walk-through shows it and as the CLI prints it compare:
+/// a table row by its cells (column widths depend on the data), any other
+/// line without trailing white space.
+pub fn comparable(line: &str) -> String {
+    let line = line.trim_end();
+    if line.starts_with('|') {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        cells.join("|")
+    } else {
+        line.to_string()
+    }
 }
