@@ -144,7 +144,8 @@ Examples:
       --name 'Front desk' --greeting 'Hello!'
   chatbots update puretalk:123e4567-e89b-12d3-a456-426614174000 \\
       --instructions-file prompt.txt --set max_reminder_messages=3
-  chatbots update okchat@client-b:<id> --greeting 'Hello from client B'
+  chatbots update okchat@client-b:5eed0b0c-0000-4000-8000-000000000000 \\
+      --greeting 'Hello from client B'
 
 `chatbots get BOT` shows the current settings; `chatbots vendors` which fields each vendor has.";
 

@@ -62,26 +62,35 @@ pub struct Client {
 }
 
 /// The client every command uses: with `redis`, its pacing is shared
-/// through that Redis; with `config`, the accounts of that file are added
-/// (without it the library reads `CHATBOTS_CONFIG` or the default file
-/// itself, so that no file is read twice).
+/// through that Redis. Accounts beyond the default ones come from the
+/// config file `config` names, else the one `CHATBOTS_CONFIG` names, else
+/// the default one, each read once, by the library; with a sandbox, from
+/// the sandbox plus `config` or `CHATBOTS_CONFIG` (not the default file:
+/// a try-out does not pick up the user's real accounts unasked).
 pub async fn client(
     sandbox: Option<&str>,
     config: Option<&Path>,
     redis: Option<&str>,
 ) -> Result<Client, Failure> {
     let mut from_sandbox = None;
-    let mut builder = match (sandbox, config) {
-        (None, None) => Chatbots::builder().from_env()?,
-        // The file given replaces the one the environment names.
-        (None, Some(_)) => Chatbots::builder().from_env_with(|name| {
-            (name != CONFIG_VARIABLE)
-                .then(|| std::env::var(name).ok())
-                .flatten()
-        })?,
-        (Some(url), _) => {
+    let mut builder = match sandbox {
+        None => {
+            // `--config` is `CHATBOTS_CONFIG` given on the command line:
+            // the library resolves both (and the default file) in one
+            // place.
+            let config = config.map(|path| path.to_string_lossy().into_owned());
+            Chatbots::builder()
+                .from_env_with(|name| match (name, &config) {
+                    (CONFIG_VARIABLE, Some(path)) => Some(path.clone()),
+                    _ => std::env::var(name).ok(),
+                })
+                .map_err(config_failure)?
+        }
+        Some(url) => {
             let url = sandbox_url(url)?;
             let sandbox = sandbox_settings(sandbox_document(&url).await?)?;
+            // The sandbox's variables only: no config file is found
+            // through them.
             let mut builder =
                 Chatbots::builder().from_env_with(|name| sandbox.variables.get(name).cloned())?;
             let mut accounts: BTreeSet<AccountRef> = sandbox
@@ -96,16 +105,17 @@ pub async fn client(
                     .account_base_url(account.name, account.vendor, account.base_url);
             }
             from_sandbox = Some((url, accounts));
-            builder
+            let named = config.map(Path::to_path_buf).or_else(|| {
+                std::env::var_os(CONFIG_VARIABLE)
+                    .filter(|v| !v.is_empty())
+                    .map(Into::into)
+            });
+            match named {
+                Some(path) => builder.config_file(path).map_err(config_failure)?,
+                None => builder,
+            }
         }
     };
-    if let Some(path) = config {
-        // A config file's problems are several lines (one per problem),
-        // each naming file and line: kept as lines.
-        builder = builder
-            .config_file(path)
-            .map_err(|e| Failure::message(e.to_string()))?;
-    }
     if let Some(url) = redis.filter(|url| !url.is_empty()) {
         builder = builder.shared_pacing(url);
     }
@@ -113,6 +123,12 @@ pub async fn client(
         bots: builder.build()?,
         sandbox: from_sandbox,
     })
+}
+
+/// A configuration error: a config file's problems are several lines (one
+/// per problem, each naming file and line), kept as lines.
+fn config_failure(error: chatbots::Error) -> Failure {
+    Failure::message(error.to_string())
 }
 
 /// How to configure a vendor from the command line, in the CLI's words.
