@@ -112,6 +112,7 @@
 mod bulk;
 pub mod capabilities;
 mod client;
+pub mod config;
 mod error;
 mod field;
 pub mod fleet;

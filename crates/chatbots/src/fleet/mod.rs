@@ -83,4 +83,5 @@ mod yaml;
 pub use apply::{ApplyError, ApplyOptions, ApplyOutcome, ApplyReport, StaleBot};
 pub use file::{Fleet, FleetBot, MAX_FILE_BYTES, read_limited};
 pub use plan::{BotPlan, Change, FieldPlan, PLAN_FORMAT, Plan, PlanOptions, Summary};
+pub(crate) use problem::closest;
 pub use problem::{FleetError, Problem};
