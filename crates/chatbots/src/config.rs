@@ -72,8 +72,11 @@ use toml::de::{DeTable, DeValue};
 
 use crate::fleet::closest;
 use crate::printable::one_line;
-use crate::{Error, Vendor, VendorInfo, credential_variables};
+use crate::{Error, SecretString, Vendor, VendorInfo, credential_variables};
 
+/// To read a [`SecretString`] a [`SecretSource`] gave:
+/// `secret.expose_secret()`.
+pub use chatbots_runtime::ExposeSecret;
 pub use source::{MAX_SECRET_FILE_BYTES, SecretSource};
 use source::{ReadError, read_at_most};
 
@@ -122,6 +125,43 @@ pub struct ConfiguredAccount {
     pub secrets: Vec<(String, SecretSource)>,
     /// The line of its `[accounts.<vendor>.<name>]` header, counting from 1.
     pub line: usize,
+}
+
+impl ConfiguredAccount {
+    /// The account's secrets, read from where the file says
+    /// ([`SecretSource::read`] through `var`), in [`credential_variables`]
+    /// order: `None` for one that is not set (an unset variable, an empty
+    /// file). A secret file that cannot be read is an
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) error naming vendor,
+    /// account, variable and file, never its content.
+    ///
+    /// ```
+    /// use chatbots::config::{ConfigFile, ExposeSecret as _};
+    ///
+    /// let text = "[accounts.okchat.b]\nOKCHAT_API_KEY = { env = \"B_KEY\" }\n";
+    /// let account = &ConfigFile::parse(text, "config.toml")?.accounts[0];
+    /// let env = |name: &str| (name == "B_KEY").then(|| "0123abcd".to_string());
+    /// let secrets = account.read_secrets(&env)?;
+    /// assert_eq!(secrets[0].as_ref().map(|s| s.expose_secret()), Some("0123abcd"));
+    /// assert!(account.read_secrets(&|_: &str| None)?[0].is_none());
+    /// # Ok::<(), chatbots::Error>(())
+    /// ```
+    pub fn read_secrets(
+        &self,
+        var: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<Option<SecretString>>, Error> {
+        self.secrets
+            .iter()
+            .map(|(variable, source)| {
+                source.read(var).map_err(|why| {
+                    Error::config(
+                        Some(self.vendor),
+                        format!("account {}@{}: {variable}: {why}", self.vendor, self.name),
+                    )
+                })
+            })
+            .collect()
+    }
 }
 
 /// Whether `name` follows [`ACCOUNT_NAME_RULE`]: 1 to 64 ASCII letters,
@@ -185,6 +225,10 @@ impl ConfigFile {
             newlines: text.match_indices('\n').map(|(at, _)| at).collect(),
             problems: Vec::new(),
         };
+        // toml's parser stops at 80 levels of nesting (unless its
+        // `unbounded` feature is on, which nothing here asks for): a
+        // hostile file cannot exhaust the stack, as the deep-nesting test
+        // of tests/config_file.rs shows.
         let (document, errors) = DeTable::parse_recoverable(text);
         if !errors.is_empty() {
             // After a syntax error the recovered tree is a guess: only the
@@ -300,8 +344,10 @@ impl Check<'_> {
 
     /// Every problem, in file order, one per line.
     fn error(mut self) -> Error {
+        // Recovery after a syntax error can say one thing twice.
+        let mut seen = std::collections::HashSet::new();
+        self.problems.retain(|problem| seen.insert(problem.clone()));
         self.problems.sort_by_key(|(line, _)| *line);
-        self.problems.dedup();
         let origin = one_line(self.origin);
         let mut message = String::new();
         for (i, (line, what)) in self.problems.iter().take(MAX_PROBLEMS).enumerate() {

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use chatbots::config::{
-    ConfigFile, MAX_CONFIG_BYTES, MAX_SECRET_FILE_BYTES, SecretSource, default_path,
+    ConfigFile, ExposeSecret as _, MAX_CONFIG_BYTES, MAX_SECRET_FILE_BYTES, SecretSource,
+    default_path,
 };
 use chatbots::{ErrorKind, Vendor};
-use chatbots_runtime::ExposeSecret as _;
 use proptest::prelude::*;
 
 /// The refusal of `text` as `config.toml`, as displayed, after checking
@@ -618,6 +618,40 @@ fn a_secret_file_under_the_home_directory_is_found_through_the_lookup() {
     let err = source.read(&env(&[])).unwrap_err();
     assert!(
         err.contains("~/keys/okchat") && err.contains("neither HOME nor USERPROFILE is set"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_account_reads_its_secrets_in_variable_order_and_names_itself_when_it_cannot() {
+    let tmp = dir();
+    let secret = write(tmp.path(), "secret", b"s3cr3t-value\n");
+    let text = format!(
+        "[accounts.converza.client-a]\nCONVERZA_KEY_SECRET = {{ file = \"{}\" }}\nCONVERZA_KEY_ID = {{ env = \"A_ID\" }}\n",
+        secret.display()
+    );
+    let config = ConfigFile::parse(&text, "config.toml").unwrap();
+    let account = &config.accounts[0];
+    let read: Vec<Option<String>> = account
+        .read_secrets(&env(&[("A_ID", "key-id")]))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.map(|s| s.expose_secret().to_string()))
+        .collect();
+    assert_eq!(read, [Some("key-id".into()), Some("s3cr3t-value".into())]);
+    // An unset variable is not an error: the account's secret is unset.
+    let read = account.read_secrets(&env(&[])).unwrap();
+    assert!(read[0].is_none() && read[1].is_some());
+
+    std::fs::remove_file(&secret).unwrap();
+    let err = account.read_secrets(&env(&[])).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Config);
+    assert_eq!(err.vendor(), Some(Vendor::Converza));
+    assert!(
+        err.to_string().contains(&format!(
+            "account converza@client-a: CONVERZA_KEY_SECRET: secret file {} cannot be read",
+            secret.display()
+        )),
         "{err}"
     );
 }
