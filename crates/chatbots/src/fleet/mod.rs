@@ -86,4 +86,5 @@ pub use apply::{ApplyError, ApplyOptions, ApplyOutcome, ApplyReport, StaleBot};
 pub use file::{Fleet, FleetBot, MAX_FILE_BYTES, read_limited};
 pub use lock::{JournalLock, LockHolder};
 pub use plan::{BotPlan, Change, FieldPlan, PLAN_FORMAT, Plan, PlanOptions, Summary};
+pub(crate) use problem::closest;
 pub use problem::{FleetError, Problem};
