@@ -145,3 +145,98 @@ fn the_wrong_number_of_secrets_is_refused_naming_the_variables() {
         "{text}"
     );
 }
+
+/// A config file naming, per emulated vendor, an account `from-file`
+/// whose secrets come from variables (`FROM_FILE_<n>`), and an account
+/// `unset` whose variable is never set.
+fn config_for(sandbox: &Sandbox) -> (std::path::PathBuf, Vec<(String, String)>) {
+    let mut text = String::new();
+    let mut env = Vec::new();
+    for vendor in sandbox.vendors_to_test() {
+        let credentials = sandbox.credentials(vendor).expect("emulated");
+        let secrets = std::iter::once(credentials.key).chain(credentials.secret);
+        text.push_str(&format!(
+            "[accounts.{vendor}.from-file]\nbase_url = \"{}\"\n",
+            sandbox.base_url(vendor)
+        ));
+        for (variable, secret) in chatbots::credential_variables(vendor).iter().zip(secrets) {
+            let name = format!("FROM_FILE_{}", env.len());
+            text.push_str(&format!("{variable} = {{ env = \"{name}\" }}\n"));
+            env.push((name, secret.to_string()));
+        }
+        text.push_str(&format!("\n[accounts.{vendor}.unset]\n"));
+        for variable in chatbots::credential_variables(vendor) {
+            text.push_str(&format!(
+                "{variable} = {{ env = \"NEVER_SET_{variable}\" }}\n"
+            ));
+        }
+        text.push('\n');
+    }
+    let path = std::env::temp_dir().join(format!(
+        "chatbots-accounts-{}-{:?}.toml",
+        std::process::id(),
+        std::time::SystemTime::now()
+    ));
+    std::fs::write(&path, text).unwrap();
+    env.push(("CHATBOTS_CONFIG".into(), path.display().to_string()));
+    (path, env)
+}
+
+#[tokio::test]
+async fn accounts_from_the_config_file_work_and_an_unset_one_is_refused_unsent() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let (path, env) = config_for(&sandbox);
+    let bots = Chatbots::builder()
+        .from_env_with(|name| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+        .unwrap()
+        .build()
+        .unwrap();
+    for vendor in sandbox.vendors_to_test() {
+        let id = sandbox.demo_bot(vendor).unwrap();
+        let through_file = BotRef::in_account(AccountRef::new(vendor, "from-file"), id);
+        let patch = ChatbotPatch::new().name("Set through the config file");
+        if bots.check_update(&through_file, &patch).is_ok() {
+            bots.update(&through_file, &patch).await.unwrap();
+        }
+        let unset = AccountRef::new(vendor, "unset");
+        let listed = bots.account(&unset).expect("listed");
+        assert!(!listed.is_usable());
+        assert!(listed.secrets.iter().all(|s| !s.set));
+        let before = sandbox.requests(vendor);
+        let err = bots
+            .update(&BotRef::in_account(unset, id), &patch)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Config);
+        let text = err.to_string();
+        assert!(text.contains("NEVER_SET_"), "{text}");
+        // The file and the line of the account's table.
+        assert!(text.contains(&format!("{}:", path.display())), "{text}");
+        assert_eq!(sandbox.requests(vendor), before, "{vendor}: nothing sent");
+    }
+    // No secret in anything shown.
+    let shown = format!("{bots:?} {:?}", bots.accounts());
+    for (name, secret) in &env {
+        if name.starts_with("FROM_FILE_") {
+            assert!(!shown.contains(secret.as_str()), "{name} shown");
+        }
+    }
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn a_config_file_that_holds_a_secret_is_refused_without_echoing_it() {
+    let path = std::env::temp_dir().join(format!("chatbots-secret-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "[accounts.okchat.client-a]\nOKCHAT_API_KEY = \"sk-live-do-not-echo\"\n",
+    )
+    .unwrap();
+    let env = |name: &str| (name == "CHATBOTS_CONFIG").then(|| path.display().to_string());
+    let err = Chatbots::builder().from_env_with(env).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Config);
+    let text = format!("{err} {err:?}");
+    assert!(text.contains(":2:"), "{text}");
+    assert!(!text.contains("sk-live-do-not-echo"), "{text}");
+    std::fs::remove_file(path).unwrap();
+}

@@ -75,6 +75,8 @@ mod check;
 mod compare;
 mod export;
 mod file;
+pub mod journal;
+mod lock;
 mod plan;
 mod problem;
 mod read;
@@ -82,5 +84,7 @@ mod yaml;
 
 pub use apply::{ApplyError, ApplyOptions, ApplyOutcome, ApplyReport, StaleBot};
 pub use file::{Fleet, FleetBot, MAX_FILE_BYTES, read_limited};
+pub use lock::{JournalLock, LockHolder};
 pub use plan::{BotPlan, Change, FieldPlan, PLAN_FORMAT, Plan, PlanOptions, Summary};
+pub(crate) use problem::closest;
 pub use problem::{FleetError, Problem};
