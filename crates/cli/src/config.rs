@@ -5,14 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
+use chatbots::config::CONFIG_VARIABLE;
 use chatbots::{AccountRef, Chatbots, ClientConfig, Vendor, credential_variables};
 use serde::Deserialize;
 
 use crate::output::Failure;
-
-/// The variable the library reads a config file's path from when no
-/// `--config` is given.
-const CONFIG_VARIABLE: &str = "CHATBOTS_CONFIG";
 
 /// What `GET /_sandbox/credentials` answers.
 #[derive(Debug, Deserialize)]
@@ -174,8 +171,10 @@ pub fn require_accounts(
     for account in accounts.iter().filter(|a| !a.is_default()) {
         match bots.account(account) {
             Some(known) => {
+                // The library's words name the account (and where it is
+                // configured).
                 if let Some(problem) = &known.problem {
-                    problems.push(format!("{account} cannot be used: {problem}"));
+                    problems.push(problem.clone());
                 }
             }
             // A vendor not compiled in: the facade says so.

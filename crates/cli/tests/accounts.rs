@@ -14,7 +14,7 @@ use common::*;
 fn sandbox_secrets(harness: &Harness) -> Vec<String> {
     let mut secrets = Vec::new();
     for vendor in harness.sandbox.vendors_to_test() {
-        let credentials = chatbots_sandbox::Credentials::of(vendor).expect("emulated");
+        let credentials = harness.sandbox.credentials(vendor).expect("emulated");
         secrets.push(credentials.key.to_string());
         secrets.extend(credentials.secret.map(str::to_string));
     }
@@ -233,4 +233,178 @@ fn per_bot_json_lines_name_the_account() {
     default(&run(
         &mut harness.chatbots(&["--json", "apply", fleet, "--yes"])
     ));
+}
+
+/// The README's "Several accounts" walk-through, as written: its files
+/// written, its commands run in one shell on a sandbox of its own, and
+/// every line of output it shows found in what the commands printed.
+#[test]
+fn a_config_file_adds_accounts_from_the_option_the_variable_or_the_default_place() {
+    let harness = Harness::start();
+    let account = |name: &str, variable: &str| {
+        format!("[accounts.okchat.{name}]\nOKCHAT_API_KEY = {{ env = \"{variable}\" }}\n")
+    };
+    let given = harness.write("given.toml", &account("client-a", "CLIENT_A_OKCHAT_KEY"));
+    let named = harness.write("named.toml", &account("client-n", "CLIENT_N_OKCHAT_KEY"));
+    let home = harness.dir.path().join("home");
+    std::fs::create_dir_all(home.join("chatbots")).unwrap();
+    std::fs::write(
+        home.join("chatbots/config.toml"),
+        account("client-d", "CLIENT_D_OKCHAT_KEY"),
+    )
+    .unwrap();
+    let has = |listed: &[String], name: &str| listed.iter().any(|a| a == name);
+
+    // The default file, in the user's config directory.
+    let found = listed(&run(bare()
+        .env("XDG_CONFIG_HOME", &home)
+        .args(["--json", "accounts"])));
+    assert!(has(&found, "okchat@client-d"), "{found:?}");
+    // CHATBOTS_CONFIG comes before it; --config before both: one file read.
+    let found = listed(&run(bare()
+        .env("XDG_CONFIG_HOME", &home)
+        .env("CHATBOTS_CONFIG", &named)
+        .args(["--json", "accounts"])));
+    assert!(
+        has(&found, "okchat@client-n") && !has(&found, "okchat@client-d"),
+        "{found:?}"
+    );
+    let found = listed(&run(bare()
+        .env("XDG_CONFIG_HOME", &home)
+        .env("CHATBOTS_CONFIG", &named)
+        .args(["--json", "--config"])
+        .arg(&given)
+        .arg("accounts")));
+    assert!(
+        has(&found, "okchat@client-a")
+            && !has(&found, "okchat@client-n")
+            && !has(&found, "okchat@client-d"),
+        "{found:?}"
+    );
+
+    // With a sandbox: its accounts, plus --config's or CHATBOTS_CONFIG's,
+    // never the default file's.
+    let with_sandbox = |command: &mut Command| {
+        let output = run(command.env("XDG_CONFIG_HOME", &home));
+        listed(&output)
+    };
+    let found = with_sandbox(
+        harness
+            .chatbots(&["--json", "accounts"])
+            .env("CHATBOTS_CONFIG", &named),
+    );
+    assert!(
+        has(&found, "okchat@client-n") && !has(&found, "okchat@client-d"),
+        "{found:?}"
+    );
+    let found = with_sandbox(
+        harness
+            .chatbots(&["--json", "--config", given.to_str().unwrap(), "accounts"])
+            .env("CHATBOTS_CONFIG", &named),
+    );
+    assert!(
+        has(&found, "okchat@client-a") && !has(&found, "okchat@client-n") && has(&found, "okchat"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_config_file_that_does_not_parse_or_names_an_unknown_vendor_is_refused_with_its_line() {
+    let harness = Harness::start();
+    let cases = [
+        (
+            "syntax.toml",
+            "\n[accounts.okchat.client-a\n",
+            "syntax.toml:2",
+        ),
+        (
+            "vendor.toml",
+            "[accounts.okchaat.client-a]\nOKCHAT_API_KEY = { env = \"K\" }\n",
+            "vendor.toml:1",
+        ),
+        (
+            "secret.toml",
+            "[accounts.okchat.client-a]\nOKCHAT_API_KEY = \"a-secret-in-the-file\"\n",
+            "secret.toml:2",
+        ),
+    ];
+    for (file, content, at) in cases {
+        let path = harness.write(file, content);
+        for args in [
+            &["--config", path.to_str().unwrap(), "get", OKCHAT_BOT][..],
+            &["--json", "--config", path.to_str().unwrap(), "accounts"][..],
+        ] {
+            let before = harness.vendor_requests();
+            let output = run(&mut harness.chatbots(args));
+            assert_eq!(output.status.code(), Some(1), "{file}: {}", show(&output));
+            assert!(
+                text(&output.stderr).contains(at),
+                "{file}: {}",
+                show(&output)
+            );
+            assert_no_secret(&["a-secret-in-the-file".to_string()], &output);
+            assert_eq!(harness.vendor_requests(), before, "{file}: nothing sent");
+        }
+        // The same file named by CHATBOTS_CONFIG, without a sandbox.
+        let output = run(bare().env("CHATBOTS_CONFIG", &path).arg("accounts"));
+        assert_eq!(output.status.code(), Some(1), "{file}: {}", show(&output));
+        assert!(
+            text(&output.stderr).contains(at),
+            "{file}: {}",
+            show(&output)
+        );
+    }
+}
+
+#[test]
+fn help_says_how_to_name_an_account_and_where_accounts_come_from() {
+    let cases: [(&[&str], &[&str]); 6] = [
+        (&["get", "--help"], &["`vendor@account:id`"]),
+        (
+            &["update", "--help"],
+            &["`vendor@account:id`", "okchat@client-b:"],
+        ),
+        (
+            &["list", "--help"],
+            &["`vendor@account`", "chatbots accounts"],
+        ),
+        (&["export", "--help"], &["`vendor@account`"]),
+        (&["accounts", "--help"], &["never the secret"]),
+        (
+            &["--help"],
+            &[
+                "--config <FILE>",
+                "CHATBOTS_CONFIG",
+                "chatbots/config.toml",
+                "chatbots accounts",
+            ],
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = run(bare().args(args));
+        assert!(output.status.success(), "{args:?}: {}", show(&output));
+        for expected in expected {
+            assert!(
+                text(&output.stdout).contains(expected),
+                "{args:?}: {expected}: {}",
+                show(&output)
+            );
+        }
+    }
+}
+
+/// The binary under test without `--sandbox`, with a clean environment.
+fn bare() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+    clean_env(&mut command);
+    command
+}
+
+/// The accounts `accounts --json` lists, as text.
+fn listed(output: &std::process::Output) -> Vec<String> {
+    assert!(output.status.success(), "{}", show(output));
+    account_lines(output)
+        .iter()
+        .map(|a| a["account"].as_str().expect("account").to_string())
+        .collect()
 }
