@@ -6,6 +6,7 @@
 mod common;
 
 use assert_cmd::Command;
+use chatbots_sandbox::Vendor;
 use serde_json::Value;
 
 use common::*;
@@ -306,6 +307,54 @@ fn a_config_file_adds_accounts_from_the_option_the_variable_or_the_default_place
         has(&found, "okchat@client-a") && !has(&found, "okchat@client-n") && has(&found, "okchat"),
         "{found:?}"
     );
+}
+
+#[test]
+fn an_account_whose_variable_is_not_set_is_listed_as_such_and_refused_before_anything_is_sent() {
+    let harness = Harness::start();
+    let config = harness.write(
+        "accounts.toml",
+        "[accounts.okchat.client-a]\nOKCHAT_API_KEY = { env = \"CLIENT_A_OKCHAT_KEY\" }\n",
+    );
+    let config = config.to_str().unwrap();
+    let bot = format!(
+        "okchat@client-a:{}",
+        harness.sandbox.demo_bot(Vendor::OkChat).expect("emulated")
+    );
+    let output = run(&mut harness.chatbots(&["--json", "--config", config, "accounts"]));
+    let accounts = account_lines(&output);
+    let client_a = accounts
+        .iter()
+        .find(|a| a["account"] == "okchat@client-a")
+        .unwrap_or_else(|| panic!("{}", show(&output)));
+    assert_eq!(client_a["usable"], false);
+    assert_eq!(
+        client_a["secrets"],
+        serde_json::json!([{"variable": "OKCHAT_API_KEY", "from": "env", "name": "CLIENT_A_OKCHAT_KEY", "set": false}])
+    );
+    assert!(
+        client_a["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("accounts.toml:1") && p.contains("CLIENT_A_OKCHAT_KEY")),
+        "{client_a}"
+    );
+    for args in [
+        &["--config", config, "get", bot.as_str()][..],
+        &["--config", config, "update", bot.as_str(), "--name", "x"][..],
+        &["--config", config, "list", "okchat@client-a"][..],
+        &["--config", config, "export", "okchat@client-a"][..],
+    ] {
+        let before = harness.vendor_requests();
+        let output = run(&mut harness.chatbots(args));
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {}", show(&output));
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains("okchat@client-a") && stderr.contains("CLIENT_A_OKCHAT_KEY"),
+            "{args:?}: {}",
+            show(&output)
+        );
+        assert_eq!(harness.vendor_requests(), before, "{args:?}: nothing sent");
+    }
 }
 
 #[test]
