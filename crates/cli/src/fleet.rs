@@ -216,38 +216,42 @@ fn paced(bots: &Chatbots, what: &str, vendors: impl Iterator<Item = Vendor>) -> 
     }
 }
 
-/// The updates of a run at each vendor paced to a limit: how many, how
+/// The updates of a run in each account paced to a limit: how many, how
 /// many done, at what limit; from which the least time the run has left.
+/// By account, not by vendor: each credential has a budget of its own, so
+/// two accounts at one vendor go side by side. (Two names of one
+/// credential share a budget: counted apart, the time left is lower than
+/// it will be, which a floor may be.)
 struct PacedRun {
-    vendors: Mutex<BTreeMap<Vendor, (usize, usize, RateLimit)>>,
+    accounts: Mutex<BTreeMap<AccountRef, (usize, usize, RateLimit)>>,
 }
 
 impl PacedRun {
-    fn new(bots: &Chatbots, vendors: impl Iterator<Item = Vendor>) -> Self {
+    fn new(bots: &Chatbots, accounts: impl Iterator<Item = AccountRef>) -> Self {
         let mut counts = BTreeMap::new();
-        for vendor in vendors {
-            if let Some(limit) = bots.rate_limit(vendor) {
-                counts.entry(vendor).or_insert((0, 0, limit)).1 += 1;
+        for account in accounts {
+            if let Some(limit) = bots.rate_limit(account.vendor) {
+                counts.entry(account).or_insert((0, 0, limit)).1 += 1;
             }
         }
         PacedRun {
-            vendors: Mutex::new(counts),
+            accounts: Mutex::new(counts),
         }
     }
 
-    /// Notes one more update done at `vendor`; the least time left.
-    fn done(&self, vendor: Vendor) -> Duration {
-        let mut vendors = self.vendors.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((done, _, _)) = vendors.get_mut(&vendor) {
+    /// Notes one more update done in `account`; the least time left.
+    fn done(&self, account: &AccountRef) -> Duration {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((done, _, _)) = accounts.get_mut(account) {
             *done += 1;
         }
-        least_time_left(vendors.values())
+        least_time_left(accounts.values())
     }
 
     /// The least time left.
     fn left(&self) -> Duration {
         least_time_left(
-            self.vendors
+            self.accounts
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .values(),
@@ -255,8 +259,8 @@ impl PacedRun {
     }
 }
 
-/// The longest, over vendors (which go side by side), of the time the
-/// requests beyond a vendor's burst still take at its rate. A lower bound:
+/// The longest, over accounts (which go side by side), of the time the
+/// requests beyond an account's burst still take at its rate. A lower bound:
 /// the burst may be partly spent already (by the plan's reads).
 fn least_time_left<'a>(vendors: impl Iterator<Item = &'a (usize, usize, RateLimit)>) -> Duration {
     vendors
@@ -386,9 +390,9 @@ pub async fn apply(
         plan.bots
             .iter()
             .filter(|b| b.has_changes())
-            .map(|b| b.bot.vendor)
+            .map(|b| b.bot.account_ref())
     };
-    let what = paced(bots, "applying", sent_to());
+    let what = paced(bots, "applying", sent_to().map(|a| a.vendor));
     let run = PacedRun::new(bots, sent_to());
     let floor = output::EtaFloor::default();
     floor.set(run.left());
@@ -397,7 +401,7 @@ pub async fn apply(
     let options = ApplyOptions::new()
         .concurrency(concurrency)
         .on_progress(move |p| {
-            floor.set(run.done(p.bot.vendor));
+            floor.set(run.done(&p.bot.account_ref()));
             output::advance(&progress, p.done, p.total);
         });
     let report = bots.apply(&plan, &options).await;
@@ -520,5 +524,23 @@ mod tests {
             Duration::from_secs(4)
         );
         assert_eq!(left(&[]), Duration::ZERO);
+    }
+
+    #[test]
+    fn two_accounts_at_one_vendor_are_paced_side_by_side() {
+        let bots = Chatbots::builder().build().unwrap();
+        // StreamSkill documents 30 at once, then 2/s, per credential.
+        let default = AccountRef::default_of(Vendor::StreamSkill);
+        let client_b = AccountRef::new(Vendor::StreamSkill, "client-b");
+        let run = PacedRun::new(
+            &bots,
+            std::iter::repeat_n(default.clone(), 44).chain(std::iter::repeat_n(client_b, 44)),
+        );
+        // 14 beyond each burst at 2/s, side by side: not 58 at 2/s.
+        assert_eq!(run.left(), Duration::from_secs(7));
+        for _ in 0..4 {
+            run.done(&default);
+        }
+        assert_eq!(run.left(), Duration::from_secs(7));
     }
 }
