@@ -204,6 +204,28 @@ fn write_banner(out: &mut String, sandbox: &Sandbox) -> std::fmt::Result {
         if let (Some(first), Some(last)) = (seeded.first(), seeded.last()) {
             writeln!(out, "  bots:     {} seeded, {first} … {last}", seeded.len())?;
         }
+        // Every other account: its own credentials and bots.
+        for account in Sandbox::accounts().iter().skip(1) {
+            let Some(creds) = sandbox.credentials_of(vendor, account) else {
+                continue;
+            };
+            writeln!(out, "  account {account}:")?;
+            writeln!(out, "    key:      {}", creds.key)?;
+            if let Some(secret) = creds.secret {
+                writeln!(out, "    secret:   {secret}")?;
+            }
+            if let Some(demo) = sandbox.demo_bot_in(vendor, account) {
+                writeln!(out, "    demo bot: {demo}")?;
+            }
+            let seeded = sandbox.seeded_bots_in(vendor, account);
+            if let (Some(first), Some(last)) = (seeded.first(), seeded.last()) {
+                writeln!(
+                    out,
+                    "    bots:     {} seeded, {first} … {last}",
+                    seeded.len()
+                )?;
+            }
+        }
     }
     let rules = sandbox.faults().rules();
     if !rules.is_empty() {

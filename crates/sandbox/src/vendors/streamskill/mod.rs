@@ -72,8 +72,9 @@ use serde_json::{Value, json};
 
 use chatbots_streamskill::types;
 
+use crate::accounts::{self, Account, Seat};
 use crate::extract::spec_bodies;
-use crate::support::Problem;
+use crate::support::{self, Problem};
 use crate::{Credentials, Settings, Vendor};
 
 pub(crate) const CREDENTIALS: Credentials = Credentials {
@@ -83,12 +84,27 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "Authorization: Bearer <key>",
 };
 
+/// The second account's token (`accounts::SECOND_ACCOUNT`).
+pub(crate) const CREDENTIALS_B: Credentials = Credentials {
+    key: "client-b-streamskill-token",
+    ..CREDENTIALS
+};
+
 /// This vendor's entry in the registry (`vendors/mod.rs`).
 pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::StreamSkill,
-    credentials: CREDENTIALS,
-    demo_bot: "12345",
-    seeded_bot: fixtures::seeded_id,
+    accounts: [
+        Account {
+            credentials: CREDENTIALS,
+            demo_bot: "12345",
+            seeded_bot: fixtures::seeded_id,
+        },
+        Account {
+            credentials: CREDENTIALS_B,
+            demo_bot: "200000",
+            seeded_bot: fixtures::seeded_id_b,
+        },
+    ],
     router,
     render,
     // The documented bucket and its headers: `limit.rs`.
@@ -109,8 +125,16 @@ spec_bodies! {
 }
 
 pub(crate) fn router(settings: &Settings) -> Router {
+    accounts::by_key(&EMULATED.accounts, support::bearer, |seat| {
+        account_router(settings, seat)
+    })
+}
+
+/// One account's routes, state and rate limiter (the guest bucket is the
+/// default account's: a request without a known token goes there).
+fn account_router(settings: &Settings, seat: Seat) -> Router {
     let app = Arc::new(handlers::App {
-        account: Mutex::new(model::Account::seeded(settings.bots)),
+        account: Mutex::new(model::Account::seeded(settings.bots, seat)),
     });
     let limiter = limit::Limiter::new(settings.streamskill_rate_limit);
     Router::new()
