@@ -6,7 +6,10 @@
 //!
 //! Each vendor lives under its own base URL, `http://127.0.0.1:<port>/<vendor>`
 //! (the path prefix stands in for the vendor's host and base path), and
-//! accepts the documented sandbox [`Credentials`].
+//! accepts the documented sandbox [`Credentials`]. Every vendor has two
+//! accounts ([`Sandbox::accounts`]): [`DEFAULT_ACCOUNT`] and
+//! [`SECOND_ACCOUNT`], each with its own credentials and bots; one
+//! account's key finds none of the other's bots.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

@@ -268,3 +268,26 @@ fn run(builder: chatbots_sandbox::SandboxBuilder) -> ExitCode {
         ExitCode::SUCCESS
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_banner_lists_every_accounts_credentials_and_bots() {
+        let sandbox = Sandbox::builder().bots(3).start().await.expect("starts");
+        let banner = banner(&sandbox);
+        for vendor in sandbox.emulated_vendors() {
+            for account in Sandbox::accounts() {
+                let creds = sandbox.credentials_of(vendor, account).expect("emulated");
+                assert!(banner.contains(creds.key), "{vendor}@{account}: {banner}");
+                if let Some(secret) = creds.secret {
+                    assert!(banner.contains(secret), "{vendor}@{account}");
+                }
+                let seeded = sandbox.seeded_bots_in(vendor, account);
+                assert!(banner.contains(&seeded[2]), "{vendor}@{account}");
+            }
+        }
+        assert!(banner.contains("account client-b:"), "{banner}");
+    }
+}

@@ -519,3 +519,105 @@ async fn two_accounts_have_two_rate_limit_buckets() {
         }
     }
 }
+
+/// Converza's keys and tokens belong to accounts: the exchange binds a
+/// token to its key's account, a key made with the API belongs to the
+/// account that made it, and each account lists (and finds) its own keys.
+#[tokio::test]
+async fn converza_keys_and_tokens_belong_to_their_account() {
+    let sandbox = sandbox().await;
+    let vendor = Vendor::Converza;
+    if !sandbox.emulates(vendor) {
+        eprintln!("skipped {vendor}: not emulated by the sandbox");
+        return;
+    }
+    let keys_of = |body: &Value| -> Vec<String> {
+        let mut ids = Vec::new();
+        collect_ids(body, "key_id", &mut ids);
+        ids
+    };
+    let default = Client::new(&sandbox, vendor, "default").await;
+    let second = Client::new(&sandbox, vendor, SECOND_ACCOUNT).await;
+    let list = Call::get("/api/openapi/v1/api-keys");
+    let (_, body) = second.call(&list, "").await;
+    assert_eq!(keys_of(&body), ["cvz_key_client_b"], "{body}");
+    let (_, body) = default.call(&list, "").await;
+    assert!(keys_of(&body).contains(&"cvz_key_sandbox".to_string()));
+    assert!(!keys_of(&body).contains(&"cvz_key_client_b".to_string()));
+    let get = Call::get("/api/openapi/v1/api-keys/{id}");
+    assert_eq!(second.call(&get, "cvz_key_sandbox").await.0, 404);
+    assert_eq!(default.call(&get, "cvz_key_client_b").await.0, 404);
+
+    // A pair made by client-b opens client-b.
+    let made = Call::with(
+        Method::POST,
+        "/api/openapi/v1/api-keys",
+        json!({"name": "second key of client-b"}),
+    );
+    let (status, body) = second.call(&made, "").await;
+    assert_eq!(status, 201, "{body}");
+    let creds = Credentials {
+        key: body["data"]["key_id"]
+            .as_str()
+            .expect("key id")
+            .to_string()
+            .leak(),
+        secret: Some(
+            body["data"]["key_secret"]
+                .as_str()
+                .expect("secret")
+                .to_string()
+                .leak(),
+        ),
+        ..sandbox
+            .credentials_of(vendor, SECOND_ACCOUNT)
+            .expect("emulated")
+    };
+    let base = sandbox.base_url(vendor);
+    let made = Client {
+        auth: auth_header(&base, vendor, creds).await,
+        base,
+        vendor,
+    };
+    let bots = Call::get("/api/openapi/v1/bots?limit=100");
+    let (_, body) = made.call(&bots, "").await;
+    let mut listed = Vec::new();
+    collect_ids(&body, "id", &mut listed);
+    let demo = sandbox
+        .demo_bot_in(vendor, SECOND_ACCOUNT)
+        .expect("a demo bot");
+    assert!(listed.contains(&demo.to_string()), "{body}");
+    let default_demo = sandbox.demo_bot(vendor).expect("a demo bot");
+    assert!(!listed.contains(&default_demo.to_string()), "{body}");
+}
+
+/// HotTask's pre-signed upload `PUT` carries no key: the URL names the
+/// account, so that the upload reaches that account's file.
+#[tokio::test]
+async fn hottask_uploads_reach_the_account_that_asked() {
+    let sandbox = sandbox().await;
+    let vendor = Vendor::HotTask;
+    if !sandbox.emulates(vendor) {
+        eprintln!("skipped {vendor}: not emulated by the sandbox");
+        return;
+    }
+    let second = Client::new(&sandbox, vendor, SECOND_ACCOUNT).await;
+    let pre = Call::with(
+        Method::POST,
+        "/chat/User/GetPreUploadUrl",
+        json!({"fileName": "menu.pdf"}),
+    );
+    let (status, body) = second.call(&pre, "").await;
+    assert_eq!(status, 200, "{body}");
+    let url = body["Data"]["PreUploadUrl"]
+        .as_str()
+        .expect("a URL")
+        .to_string();
+    assert!(url.contains("X-Amz-Credential=client-b"), "{url}");
+    // Without the account, the default account has no such file.
+    let bare = url.replace("&X-Amz-Credential=client-b", "");
+    let refused = http().put(&bare).body("x").send().await.expect("answered");
+    assert_eq!(refused.status(), 403);
+    let put = http().put(&url).body("x").send().await.expect("answered");
+    assert_eq!(put.status(), 200);
+}

@@ -50,6 +50,15 @@
 //! `--bots N` adds N bots of ACME after the fixtures, "Sandbox bot 1" to
 //! "Sandbox bot N", ids `5eed00c0-0000-4000-8000-<n, 12 hex digits>`.
 //!
+//! **Account `client-b`**: key pair `cvz_key_client_b` /
+//! `cvz_secret_client_b`, exchanged at the same endpoint for tokens bound to
+//! it. It holds its own team "Cliente B" (`bb0e8400-e29b-41d4-a716-4466554400b0`)
+//! and only its own bots: "Client B demo bot"
+//! `5eed0bc0-0000-4000-8000-000000000000` and, with `--bots N`, "Client B
+//! support bot 1" to "… N", ids `5eed0bc0-0000-4000-8000-<n, 12 hex digits>`;
+//! no documents. Its API keys list shows its own keys only; the others'
+//! are unknown to it (404 `API_KEY_NOT_FOUND`).
+//!
 //! **Behaviour not in the docs** (sandbox choices): `GET /bots/{id}` also
 //! echoes the settings an update accepts (`identification_name`,
 //! `use_audio_responses`, …), so every update can be read back;

@@ -36,6 +36,12 @@
 //! - `--bots N`: N more regular chatbots ("Sandbox bot 1" to "Sandbox bot
 //!   N", default settings, no knowledge), serial numbers `5eed` followed by
 //!   n in 28 hex digits.
+//! - Account `client-b` (key `client-b-hottask-key`) holds only its own
+//!   chatbots: "Client B demo bot" `5eedb000000000000000000000000000` and,
+//!   with `--bots N`, "Client B support bot 1" to "… N", serial numbers
+//!   `5eedb` followed by n in 27 hex digits. Its pre-signed upload URLs name
+//!   it (`X-Amz-Credential=client-b`), so that their key-less `PUT` reaches
+//!   its files.
 //! - Credits: `{Total: -1, Used: 42, Remain: -1}` (unlimited); every answered
 //!   `ClientAsk` adds one to `Used`.
 //!

@@ -30,6 +30,12 @@
 //! `--bots N` adds N assistants after the fixtures, "Sandbox bot 1" to
 //! "Sandbox bot N", ids `5eed009e-0000-4000-8000-<n, 12 hex digits>`.
 //!
+//! Account `client-b` (key `client-b-puretalk-key`) holds the voice library
+//! and only its own assistants: "Client B demo bot"
+//! `5eed0b9e-0000-4000-8000-000000000000` and, with `--bots N`, "Client B
+//! support bot 1" to "… N", ids `5eed0b9e-0000-4000-8000-<n, 12 hex digits>`;
+//! no calls, phone numbers or campaigns.
+//!
 //! Behaviour: `PATCH /ai-assistants/{id}` changes what `GET` returns (`voice`
 //! takes a voice's numeric id and embeds that voice; `voice_stability` and
 //! `voice_clarity_similarity` strings come back as numbers when they parse).

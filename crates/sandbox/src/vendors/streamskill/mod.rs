@@ -39,6 +39,12 @@
 //! prolong that costs more answers 402 (e.g. tariff 1, quantity 5000,
 //! duration 720).
 //!
+//! Account `client-b` (token `client-b-streamskill-token`) holds the
+//! tariffs, its own balance and only its own orders: `200000` ("Client B demo
+//! bot" as its `comment`) and, with `--bots N`, 200001 to 200000 + N ("Client
+//! B support bot n"), as the seeded ones above; its created orders get ids
+//! from 220001 on. It has its own token bucket.
+//!
 //! **Rules.** Unknown order id (or a non-numeric one) → 404
 //! `purchase_not_found_exception`; an edit for another order type → 405
 //! `action_unavailable`; any action on a `completed` (or `failed`,
