@@ -500,6 +500,7 @@ async fn two_accounts_have_two_rate_limit_buckets() {
     for vendor in sandbox.vendors_to_test() {
         let Some(probe) = probe(vendor) else { continue };
         let mut statuses = Vec::new();
+        let mut clients = Vec::new();
         for account in Sandbox::accounts() {
             let client = Client::new(&sandbox, vendor, account).await;
             let bot = sandbox.demo_bot_in(vendor, account).expect("a demo bot");
@@ -510,12 +511,24 @@ async fn two_accounts_have_two_rate_limit_buckets() {
                 own.push(client.call(&probe.read, bot).await.0);
             }
             statuses.push(own);
+            clients.push((account, client));
         }
         // Each account spent its own burst: the second was not refused
         // because the first emptied a shared one.
         for own in &statuses {
             assert_eq!(own[..2], [200, 200], "{vendor}: {statuses:?}");
             assert_eq!(own[2], 429, "{vendor}: {statuses:?}");
+        }
+        // And the stats count each account's credential apart.
+        let stats = sandbox.stats().vendor(vendor);
+        for (account, client) in &clients {
+            let label = sandbox.credential_label(client.auth.0, &client.auth.1);
+            let counts = &stats.credentials[&label];
+            assert_eq!(
+                (counts.status(200), counts.status(429)),
+                (2, 1),
+                "{vendor}@{account}"
+            );
         }
     }
 }

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use super::state::{ApiKey, Bot, Document, Keyring, State, Team, User, hex};
-use super::{CREDENTIALS, CREDENTIALS_B};
-use crate::accounts::Seat;
+use crate::accounts::{ACCOUNTS, Account, Seat};
 
 /// Fixture ids (listed in the module's doc comment).
 pub(super) const TEAM_ACME: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
@@ -122,52 +121,58 @@ fn bot_number(id: &str) -> &str {
 }
 
 impl Keyring {
-    /// The key pairs of every account (listed in the module's doc comment),
-    /// no token issued yet.
-    pub(super) fn seeded() -> Keyring {
-        let secret_of = |c: crate::Credentials| c.secret.unwrap_or_default();
-        let second = ApiKey {
-            account: 1,
+    /// The key pairs listed in the module's doc comment: each account's
+    /// sandbox pair, and the default account's others; no token issued yet.
+    pub(super) fn seeded(accounts: &[Account; ACCOUNTS.len()]) -> Keyring {
+        let pair = |index: usize, account: &Account, name: &str| ApiKey {
+            account: index,
             ..key(
-                CREDENTIALS_B.key,
-                secret_of(CREDENTIALS_B),
-                "Chave do Cliente B",
+                account.credentials.key,
+                account.credentials.secret.unwrap_or_default(),
+                name,
                 true,
                 None,
             )
         };
+        let mut keys: Vec<ApiKey> = accounts
+            .iter()
+            .enumerate()
+            .map(|(index, account)| match index {
+                0 => pair(index, account, "Chave do Sandbox"),
+                _ => pair(
+                    index,
+                    account,
+                    &format!("Chave da conta {}", ACCOUNTS[index]),
+                ),
+            })
+            .collect();
+        // The default account's other pairs, after its sandbox pair.
+        let others = [
+            key(
+                "cvz_key_abc123",
+                "cvz_secret_xyz789",
+                "Chave de Integração de Produção",
+                true,
+                Some("2099-12-31T23:59:59Z"),
+            ),
+            key(
+                "cvz_key_revoked",
+                "cvz_secret_revoked",
+                "Chave revogada",
+                false,
+                None,
+            ),
+            key(
+                "cvz_key_expired",
+                "cvz_secret_expired",
+                "Chave expirada",
+                true,
+                Some(FIXTURE_TIME),
+            ),
+        ];
+        keys.splice(1..1, others);
         Keyring {
-            keys: vec![
-                key(
-                    CREDENTIALS.key,
-                    secret_of(CREDENTIALS),
-                    "Chave do Sandbox",
-                    true,
-                    None,
-                ),
-                key(
-                    "cvz_key_abc123",
-                    "cvz_secret_xyz789",
-                    "Chave de Integração de Produção",
-                    true,
-                    Some("2099-12-31T23:59:59Z"),
-                ),
-                key(
-                    "cvz_key_revoked",
-                    "cvz_secret_revoked",
-                    "Chave revogada",
-                    false,
-                    None,
-                ),
-                key(
-                    "cvz_key_expired",
-                    "cvz_secret_expired",
-                    "Chave expirada",
-                    true,
-                    Some(FIXTURE_TIME),
-                ),
-                second,
-            ],
+            keys,
             tokens: HashMap::new(),
         }
     }

@@ -174,7 +174,7 @@ fn lock_keyring(keyring: &Mutex<Keyring>) -> MutexGuard<'_, Keyring> {
 /// account its bearer token was issued for (the token exchange, which has
 /// none, to the default account's routes: the keyring is shared).
 pub(crate) fn router(settings: &Settings) -> Router {
-    let keyring = Arc::new(Mutex::new(Keyring::seeded()));
+    let keyring = Arc::new(Mutex::new(Keyring::seeded(&EMULATED.accounts)));
     let tokens = keyring.clone();
     let account_of = move |request: &Request| {
         let token = support::bearer(request.headers())?;
