@@ -96,7 +96,7 @@ pub(crate) fn app(settings: &Settings, faults: Faults) -> Router {
 /// `account` of `vendor` (a name of `accounts::ACCOUNTS`), if the sandbox
 /// emulates the vendor and has the account.
 pub(crate) fn account(vendor: Vendor, account: &str) -> Option<Account> {
-    let index = ACCOUNTS.iter().position(|a| *a == account)?;
+    let index = crate::accounts::named(account)?;
     emulated(vendor).map(|e| e.accounts[index])
 }
 
