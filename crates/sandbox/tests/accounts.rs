@@ -30,23 +30,23 @@ async fn sandbox() -> Sandbox {
 #[derive(Clone)]
 struct Call {
     method: Method,
-    path: &'static str,
+    path: String,
     body: Option<Value>,
 }
 
 impl Call {
-    fn get(path: &'static str) -> Call {
+    fn get(path: &str) -> Call {
         Call {
             method: Method::GET,
-            path,
+            path: path.to_string(),
             body: None,
         }
     }
 
-    fn with(method: Method, path: &'static str, body: Value) -> Call {
+    fn with(method: Method, path: &str, body: Value) -> Call {
         Call {
             method,
-            path,
+            path: path.to_string(),
             body: Some(body),
         }
     }
@@ -59,6 +59,9 @@ struct Probe {
     list: Option<(&'static str, &'static str)>,
     /// How many bots a list says it holds in all (its pages together).
     total: Option<fn(&Value) -> u64>,
+    /// The list's path without query, where it pages with `page` and
+    /// `limit`.
+    pages: Option<&'static str>,
     /// Reads the bot (what `write` changes shows here).
     read: Call,
     /// Changes the bot.
@@ -74,6 +77,7 @@ fn probe(vendor: Vendor) -> Option<Probe> {
         Vendor::OkChat => Probe {
             list: Some(("/api/external/chatbots", "id")),
             total: None,
+            pages: None,
             read: Call::get("/api/external/chatbot/{id}"),
             write: Call::with(
                 Method::PATCH,
@@ -98,6 +102,7 @@ fn probe(vendor: Vendor) -> Option<Probe> {
         Vendor::PureTalk => Probe {
             list: Some(("/ai-assistants?limit=100", "assistant_id")),
             total: Some(|body| body["count"].as_u64().unwrap_or(0)),
+            pages: Some("/ai-assistants"),
             read: Call::get("/ai-assistants/{id}"),
             write: Call::with(
                 Method::PATCH,
@@ -113,6 +118,7 @@ fn probe(vendor: Vendor) -> Option<Probe> {
         Vendor::Converza => Probe {
             list: Some(("/api/openapi/v1/bots?limit=100", "id")),
             total: Some(|body| body["data"]["pagination"]["total"].as_u64().unwrap_or(0)),
+            pages: Some("/api/openapi/v1/bots"),
             read: Call::get("/api/openapi/v1/bots/{id}"),
             write: Call::with(
                 Method::PATCH,
@@ -124,6 +130,7 @@ fn probe(vendor: Vendor) -> Option<Probe> {
         Vendor::StreamSkill => Probe {
             list: Some(("/purchases", "id")),
             total: None,
+            pages: None,
             read: Call::get("/purchases/{id}?expand=chatbot"),
             write: Call::with(
                 Method::POST,
@@ -140,6 +147,7 @@ fn probe(vendor: Vendor) -> Option<Probe> {
         Vendor::HotTask => Probe {
             list: None,
             total: None,
+            pages: None,
             read: Call::with(
                 Method::POST,
                 "/chat/Chatbot/GetSource",
@@ -213,7 +221,7 @@ impl Client {
     }
 
     /// Every id `list` shows (under `key`, at any depth).
-    async fn listed(&self, path: &'static str, key: &str) -> (Vec<String>, Value) {
+    async fn listed(&self, path: &str, key: &str) -> (Vec<String>, Value) {
         let (status, body) = self.call(&Call::get(path), "").await;
         assert_eq!(status, 200, "{}: list {body}", self.vendor);
         let mut ids = Vec::new();
@@ -325,6 +333,34 @@ async fn lists_show_only_the_callers_bots() {
                 }
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn pages_hold_the_callers_bots_only() {
+    let sandbox = sandbox().await;
+    for vendor in sandbox.vendors_to_test() {
+        let Some(probe) = probe(vendor) else { continue };
+        let (Some(pages), Some((_, key))) = (probe.pages, probe.list) else {
+            continue;
+        };
+        let client = Client::new(&sandbox, vendor, SECOND_ACCOUNT).await;
+        let mut seen = Vec::new();
+        // 13 bots in pages of 5: three pages, then none.
+        for page in 1..=3 {
+            let path = format!("{pages}?page={page}&limit=5");
+            let (ids, _) = client.listed(&path, key).await;
+            assert_eq!(
+                ids.len(),
+                if page < 3 { 5 } else { BOTS + 1 - 10 },
+                "{vendor} page {page}"
+            );
+            seen.extend(ids);
+        }
+        seen.sort();
+        let mut own = bots_of(&sandbox, vendor, SECOND_ACCOUNT);
+        own.sort();
+        assert_eq!(seen, own, "{vendor}: every own bot once, nothing else");
     }
 }
 
