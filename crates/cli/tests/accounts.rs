@@ -6,18 +6,24 @@
 mod common;
 
 use assert_cmd::Command;
-use chatbots_sandbox::Vendor;
+use chatbots_sandbox::{Credentials, SECOND_ACCOUNT, Sandbox, Vendor};
 use serde_json::Value;
 
 use common::*;
 
-/// Every secret the sandbox publishes for the vendors it emulates.
+/// Every secret the sandbox publishes for the vendors it emulates, every
+/// account's.
 fn sandbox_secrets(harness: &Harness) -> Vec<String> {
     let mut secrets = Vec::new();
     for vendor in harness.sandbox.vendors_to_test() {
-        let credentials = harness.sandbox.credentials(vendor).expect("emulated");
-        secrets.push(credentials.key.to_string());
-        secrets.extend(credentials.secret.map(str::to_string));
+        for account in Sandbox::accounts() {
+            let credentials = harness
+                .sandbox
+                .credentials_of(vendor, account)
+                .expect("emulated");
+            secrets.push(credentials.key.to_string());
+            secrets.extend(credentials.secret.map(str::to_string));
+        }
     }
     secrets
 }
@@ -37,6 +43,22 @@ fn account_lines(output: &std::process::Output) -> Vec<Value> {
     assert_eq!(summary["type"], "summary", "{}", show(output));
     assert_eq!(summary["accounts"], accounts.len(), "{}", show(output));
     accounts.to_vec()
+}
+
+/// The binary under test without `--sandbox`, with a clean environment.
+fn bare() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chatbots"));
+    clean_env(&mut command);
+    command
+}
+
+/// The accounts `accounts --json` lists, as text.
+fn listed(output: &std::process::Output) -> Vec<String> {
+    assert!(output.status.success(), "{}", show(output));
+    account_lines(output)
+        .iter()
+        .map(|a| a["account"].as_str().expect("account").to_string())
+        .collect()
 }
 
 #[test]
@@ -107,19 +129,24 @@ fn accounts_says_where_each_secret_comes_from_and_never_shows_one() {
     assert_no_secret(&secrets, &json);
     let accounts = account_lines(&json);
     for vendor in harness.sandbox.vendors_to_test() {
-        let line = accounts
-            .iter()
-            .find(|a| a["account"] == vendor.slug())
-            .unwrap_or_else(|| panic!("{vendor}: {}", show(&json)));
-        assert_eq!(line["usable"], true, "{line}");
-        assert_eq!(
-            line["base_url"],
-            harness.sandbox.base_url(vendor).as_str(),
-            "{line}"
-        );
-        for secret in line["secrets"].as_array().expect("secrets") {
-            assert_eq!(secret["from"], "sandbox", "{line}");
-            assert_eq!(secret["url"], harness.url().as_str(), "{line}");
+        for name in [
+            vendor.slug().to_string(),
+            format!("{vendor}@{SECOND_ACCOUNT}"),
+        ] {
+            let line = accounts
+                .iter()
+                .find(|a| a["account"] == name.as_str())
+                .unwrap_or_else(|| panic!("{name}: {}", show(&json)));
+            assert_eq!(line["usable"], true, "{line}");
+            assert_eq!(
+                line["base_url"],
+                harness.sandbox.base_url(vendor).as_str(),
+                "{line}"
+            );
+            for secret in line["secrets"].as_array().expect("secrets") {
+                assert_eq!(secret["from"], "sandbox", "{line}");
+                assert_eq!(secret["url"], harness.url().as_str(), "{line}");
+            }
         }
     }
 }
@@ -240,6 +267,46 @@ fn per_bot_json_lines_name_the_account() {
 /// written, its commands run in one shell on a sandbox of its own, and
 /// every line of output it shows found in what the commands printed.
 #[test]
+fn the_readme_accounts_walkthrough_runs_as_written_and_shows_what_it_says() {
+    const NAME: &str = "accounts-walkthrough";
+    let harness = Harness::start();
+    let commands = walkthrough(NAME);
+    // The sandbox is the harness's own, on a free port.
+    let setup = "cargo run -p chatbots-sandbox -- --port 8080";
+    assert!(
+        commands.iter().any(|c| c == setup),
+        "the walk-through lost `{setup}`: {commands:#?}"
+    );
+    let script: Vec<String> = commands
+        .iter()
+        .filter(|c| *c != setup)
+        .map(|c| c.replace(README_SANDBOX, &harness.url()))
+        .collect();
+    for step in [
+        "chatbots accounts",
+        "chatbots list okchat@client-b",
+        "chatbots plan clients.yaml",
+        "chatbots --config accounts.toml accounts",
+    ] {
+        assert!(script.iter().any(|c| c == step), "`{step}`: {script:#?}");
+    }
+    for (file, text) in walkthrough_files(NAME) {
+        harness.write(&file, &text);
+    }
+    let output = run_in_shell(&harness, &script);
+    assert!(output.status.success(), "{}", show(&output));
+    let printed: Vec<String> = text(&output.stdout).lines().map(comparable).collect();
+    for shown in walkthrough_output(NAME) {
+        let shown = comparable(&shown.replace(README_SANDBOX, &harness.url()));
+        assert!(
+            printed.contains(&shown),
+            "the README shows `{shown}`, not printed:\n{}",
+            show(&output)
+        );
+    }
+}
+
+#[test]
 fn a_config_file_adds_accounts_from_the_option_the_variable_or_the_default_place() {
     let harness = Harness::start();
     let account = |name: &str, variable: &str| {
@@ -306,6 +373,47 @@ fn a_config_file_adds_accounts_from_the_option_the_variable_or_the_default_place
     assert!(
         has(&found, "okchat@client-a") && !has(&found, "okchat@client-n") && has(&found, "okchat"),
         "{found:?}"
+    );
+}
+
+#[test]
+fn a_config_account_reads_its_own_bots_once_its_variable_is_set() {
+    let harness = Harness::start();
+    let config = harness.write(
+        "accounts.toml",
+        "[accounts.okchat.client-a]\nOKCHAT_API_KEY = { env = \"CLIENT_A_OKCHAT_KEY\" }\n",
+    );
+    let config = config.to_str().unwrap();
+    // The sandbox's second account's key, under another name.
+    let key = Credentials::of_account(Vendor::OkChat, SECOND_ACCOUNT)
+        .expect("emulated")
+        .key;
+    let demo = harness
+        .sandbox
+        .demo_bot_in(Vendor::OkChat, SECOND_ACCOUNT)
+        .expect("emulated");
+    let bot = format!("okchat@client-a:{demo}");
+
+    // Set: the account reads its own bots, named through it.
+    let output = run(harness
+        .chatbots(&["--json", "--config", config, "list", "okchat@client-a"])
+        .env("CLIENT_A_OKCHAT_KEY", key));
+    assert!(output.status.success(), "{}", show(&output));
+    assert_no_secret(&[key.to_string()], &output);
+    let lines = json_lines(&output);
+    let demo_line = lines
+        .iter()
+        .find(|l| l["bot"] == bot.as_str())
+        .unwrap_or_else(|| panic!("{bot}: {}", show(&output)));
+    assert_eq!(demo_line["account"], "client-a");
+    let table = run(harness
+        .chatbots(&["--config", config, "accounts"])
+        .env("CLIENT_A_OKCHAT_KEY", key));
+    assert_no_secret(&[key.to_string()], &table);
+    assert!(
+        text(&table.stdout).contains("OKCHAT_API_KEY: env CLIENT_A_OKCHAT_KEY, set"),
+        "{}",
+        show(&table)
     );
 }
 
@@ -406,6 +514,67 @@ fn a_config_file_that_does_not_parse_or_names_an_unknown_vendor_is_refused_with_
 }
 
 #[test]
+fn each_sandbox_account_lists_reads_and_updates_its_own_bots() {
+    let harness = Harness::start();
+    for vendor in harness.sandbox.vendors_to_test() {
+        let info = chatbots::VendorInfo::of(vendor).expect("registered");
+        let own = harness
+            .sandbox
+            .demo_bot_in(vendor, SECOND_ACCOUNT)
+            .expect("emulated");
+        let other = harness.sandbox.demo_bot(vendor).expect("emulated");
+        let account = format!("{vendor}@{SECOND_ACCOUNT}");
+        let bot = format!("{account}:{own}");
+        if info.can_list() {
+            let output = run(&mut harness.chatbots(&["--json", "list", &account]));
+            assert!(output.status.success(), "{account}: {}", show(&output));
+            let lines = json_lines(&output);
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l["bot"] == bot.as_str() && l["account"] == SECOND_ACCOUNT),
+                "{bot}: {}",
+                show(&output)
+            );
+            assert!(
+                !lines
+                    .iter()
+                    .any(|l| l["bot"].as_str().is_some_and(|b| b.ends_with(other))),
+                "{account} lists the default account's bot {other}: {}",
+                show(&output)
+            );
+        }
+        if info.can_get() {
+            let output = run(&mut harness.chatbots(&["--json", "get", &bot]));
+            assert!(output.status.success(), "{bot}: {}", show(&output));
+            assert_eq!(json_lines(&output)[0]["account"], SECOND_ACCOUNT);
+            // The default account's key does not reach the other's bot.
+            let output = run(&mut harness.chatbots(&["get", &format!("{vendor}:{own}")]));
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{vendor}:{own}: {}",
+                show(&output)
+            );
+        }
+        let Some(field) = info.fields().find(|f| f.name() == "name") else {
+            continue;
+        };
+        let output = run(&mut harness.chatbots(&[
+            "--json",
+            "update",
+            &bot,
+            &format!("--{}", field.name()),
+            "Client B front desk",
+        ]));
+        assert!(output.status.success(), "{bot}: {}", show(&output));
+        let line = &json_lines(&output)[0];
+        assert_eq!(line["status"], "changed", "{line}");
+        assert_eq!(line["account"], SECOND_ACCOUNT, "{line}");
+    }
+}
+
+#[test]
 fn help_says_how_to_name_an_account_and_where_accounts_come_from() {
     let cases: [(&[&str], &[&str]); 6] = [
         (&["get", "--help"], &["`vendor@account:id`"]),
@@ -440,20 +609,4 @@ fn help_says_how_to_name_an_account_and_where_accounts_come_from() {
             );
         }
     }
-}
-
-/// The binary under test without `--sandbox`, with a clean environment.
-fn bare() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_chatbots"));
-    clean_env(&mut command);
-    command
-}
-
-/// The accounts `accounts --json` lists, as text.
-fn listed(output: &std::process::Output) -> Vec<String> {
-    assert!(output.status.success(), "{}", show(output));
-    account_lines(output)
-        .iter()
-        .map(|a| a["account"].as_str().expect("account").to_string())
-        .collect()
 }
