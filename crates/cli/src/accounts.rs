@@ -4,21 +4,27 @@
 
 use std::process::ExitCode;
 
-use chatbots::SecretSource;
+use chatbots::{AccountRef, SecretOrigin, SecretSource};
 use serde_json::{Value, json};
 
 use crate::config::Client;
 use crate::output::{self, Failure, Output};
 
-/// Where a secret comes from, as the CLI shows it: the secrets of an
-/// account a sandbox configured are the sandbox's, whatever the builder
-/// was told.
+/// Where a secret comes from, as the CLI shows it: a sandbox's secrets
+/// are the sandbox's, whatever the builder was told.
 enum Origin<'a> {
     Sandbox(&'a str),
     Source(&'a SecretSource),
 }
 
-impl Origin<'_> {
+impl<'a> Origin<'a> {
+    fn of(client: &'a Client, account: &AccountRef, secret: &'a SecretOrigin) -> Self {
+        match client.sandbox_gave(account, secret) {
+            Some(url) => Origin::Sandbox(url),
+            None => Origin::Source(&secret.source),
+        }
+    }
+
     /// `{"from": "env", "name": …}`, `{"from": "file", "path": …}`,
     /// `{"from": "code"}`, `{"from": "sandbox", "url": …}`: exact values.
     fn json(&self) -> Value {
@@ -50,18 +56,13 @@ pub fn accounts(client: &Client, out: Output) -> Result<ExitCode, Failure> {
     let accounts = client.bots.accounts();
     let mut table = output::table(&["account", "base URL", "secrets", "status"]);
     for account in accounts {
-        let sandbox = client
-            .sandbox
-            .as_ref()
-            .filter(|(_, configured)| configured.contains(&account.account))
-            .map(|(url, _)| url.as_str());
-        let origin = |source| sandbox.map_or(Origin::Source(source), Origin::Sandbox);
+        let origin = |secret| Origin::of(client, &account.account, secret);
         if out.json() {
             let secrets: Vec<Value> = account
                 .secrets
                 .iter()
                 .map(|secret| {
-                    let mut value = origin(&secret.source).json();
+                    let mut value = origin(secret).json();
                     value["variable"] = secret.variable.clone().into();
                     value["set"] = secret.set.into();
                     value
@@ -85,7 +86,7 @@ pub fn accounts(client: &Client, out: Output) -> Result<ExitCode, Failure> {
                     format!(
                         "{}: {}, {}",
                         secret.variable,
-                        origin(&secret.source).text(),
+                        origin(secret).text(),
                         if secret.set { "set" } else { "not set" }
                     )
                 })

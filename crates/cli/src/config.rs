@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use chatbots::config::CONFIG_VARIABLE;
-use chatbots::{AccountRef, Chatbots, ClientConfig, Vendor, credential_variables};
+use chatbots::{
+    AccountRef, Chatbots, ClientConfig, SecretOrigin, SecretSource, Vendor, credential_variables,
+};
 use serde::Deserialize;
 
 use crate::output::Failure;
@@ -56,6 +58,22 @@ pub struct Client {
     /// With `--sandbox`: its URL, and the accounts configured with the
     /// credentials it publishes.
     pub sandbox: Option<(String, BTreeSet<AccountRef>)>,
+}
+
+impl Client {
+    /// The URL of the sandbox that gave `secret` of `account`, if one did.
+    /// The builder was told the sandbox's secrets as variables (default
+    /// accounts) or in code (its other accounts); a config file's account
+    /// of the same name replaces the sandbox's, and keeps its own source.
+    pub fn sandbox_gave(&self, account: &AccountRef, secret: &SecretOrigin) -> Option<&str> {
+        let (url, configured) = self.sandbox.as_ref()?;
+        let given = match &secret.source {
+            SecretSource::Code => !account.is_default(),
+            SecretSource::Env(name) => account.is_default() && *name == secret.variable,
+            _ => false,
+        };
+        (given && configured.contains(account)).then_some(url.as_str())
+    }
 }
 
 /// The client every command uses: with `redis`, its pacing is shared

@@ -610,3 +610,31 @@ fn help_says_how_to_name_an_account_and_where_accounts_come_from() {
         }
     }
 }
+
+#[test]
+fn a_config_account_named_like_a_sandbox_account_replaces_it_and_shows_its_own_source() {
+    let harness = Harness::start();
+    let config = harness.write(
+        "accounts.toml",
+        &format!(
+            "[accounts.okchat.{SECOND_ACCOUNT}]\nOKCHAT_API_KEY = {{ env = \"MY_CLIENT_B_KEY\" }}\n"
+        ),
+    );
+    let output =
+        run(&mut harness.chatbots(&["--json", "--config", config.to_str().unwrap(), "accounts"]));
+    let accounts = account_lines(&output);
+    let client_b = accounts
+        .iter()
+        .find(|a| a["account"] == format!("okchat@{SECOND_ACCOUNT}").as_str())
+        .unwrap_or_else(|| panic!("{}", show(&output)));
+    assert_eq!(
+        client_b["secrets"],
+        serde_json::json!([{"variable": "OKCHAT_API_KEY", "from": "env", "name": "MY_CLIENT_B_KEY", "set": false}])
+    );
+    // The others are still the sandbox's.
+    let puretalk = accounts
+        .iter()
+        .find(|a| a["account"] == format!("puretalk@{SECOND_ACCOUNT}").as_str())
+        .unwrap_or_else(|| panic!("{}", show(&output)));
+    assert_eq!(puretalk["secrets"][0]["from"], "sandbox");
+}
