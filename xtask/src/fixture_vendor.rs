@@ -22,7 +22,13 @@
 //! `build-dir`: intermediate artifacts), so that third-party dependencies
 //! are not compiled again (the copy's own crates are: cargo tells path
 //! packages apart by their location); its final artifacts go to
-//! `target/fixture-vendor/target/`.
+//! `target/fixture-vendor/target/`. The binary and the tests come from one
+//! `cargo test -p … -p …` selection (built with `--no-run` before the CLI
+//! runs, then run): cargo resolves features per selection, and a build per
+//! package compiled the copy's runtime six times and each vendor crate four
+//! times, with about fifty third-party crates the checkout's build does not
+//! have. Only when something does not compile are the packages tested one
+//! at a time, so that one hides no other's results.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -173,17 +179,43 @@ impl Run {
         self.step("cargo xtask check (nothing else drifts)", |run| {
             run.cargo("check", &["xtask", "check"]).map(drop)
         })?;
-        let binary = self.step("build the copy's chatbots binary", |run| run.build_cli())?;
+        let packages: Vec<String> = TESTED.iter().map(|p| p.replace("{slug}", SLUG)).collect();
+        // The tests' build makes the CLI's binary too, in one cargo
+        // invocation with the selection the test run then uses: every
+        // unit resolved once, so the run rebuilds nothing (a `-p` selection
+        // of its own per package would resolve features anew and compile
+        // the copy's runtime and vendor crates once per package).
+        let tests_built = if tests {
+            let built = self.step("build the tested packages and the chatbots binary", |run| {
+                run.build_tests(&packages)
+            });
+            built.map_err(|e| self.failures.push(e)).ok()
+        } else {
+            None
+        };
+        let compiled = tests_built.is_some();
+        let binary = match tests_built {
+            Some(binary) => binary,
+            None => self.step("build the copy's chatbots binary", |run| run.build_cli())?,
+        };
         self.step("the CLI against the stub vendor", |run| run.cli(&binary))?;
-        if tests {
-            // One package at a time, so that one that does not compile
-            // hides no other's results; every failure is reported, then the
-            // run fails.
-            for package in TESTED.iter().map(|p| p.replace("{slug}", SLUG)) {
+        if compiled {
+            // `--no-fail-fast`: every test binary runs, every failure is
+            // reported.
+            let name = format!("cargo test -p {}", packages.join(" -p "));
+            if let Err(e) = self.step(&name, |run| {
+                run.cargo("test", &test_args(&packages, false)).map(drop)
+            }) {
+                self.failures.push(e);
+            }
+        } else if tests {
+            // Something did not compile: one package at a time, so that
+            // one that does not compile hides no other's results.
+            for package in &packages {
                 let name = format!("cargo test -p {package}");
                 let log = format!("test-{package}");
                 if let Err(e) = self.step(&name, |run| {
-                    run.cargo(&log, &["test", "--no-fail-fast", "-p", &package])
+                    run.cargo(&log, &["test", "--no-fail-fast", "-p", package])
                         .map(drop)
                 }) {
                     self.failures.push(e);
@@ -239,8 +271,8 @@ impl Run {
         }
     }
 
-    /// Builds the copy's `chatbots` binary and copies it next to the copy
-    /// (so that its path does not depend on cargo's layout).
+    /// Builds the copy's `chatbots` binary alone and copies it next to the
+    /// copy (so that its path does not depend on cargo's layout).
     fn build_cli(&self) -> Result<PathBuf, String> {
         let output = self.cargo(
             "build-cli",
@@ -253,13 +285,21 @@ impl Run {
                 "--message-format=json-render-diagnostics",
             ],
         )?;
-        let built = cargo_metadata::Message::parse_stream(&output.stdout[..])
-            .filter_map(Result::ok)
-            .find_map(|m| match m {
-                cargo_metadata::Message::CompilerArtifact(a) => a.executable,
-                _ => None,
-            })
-            .ok_or("cargo reported no executable for chatbots-cli")?;
+        self.keep_cli(&output)
+    }
+
+    /// Builds `packages`' tests (`cargo test --no-run`), which builds the
+    /// CLI's binary too; copies that binary next to the copy.
+    fn build_tests(&self, packages: &[String]) -> Result<PathBuf, String> {
+        let output = self.cargo("build-tests", &test_args(packages, true))?;
+        self.keep_cli(&output)
+    }
+
+    /// Copies the `chatbots` binary cargo reported building next to the
+    /// copy.
+    fn keep_cli(&self, output: &Output) -> Result<PathBuf, String> {
+        let built = cli_executable(&output.stdout)
+            .ok_or("cargo reported no `chatbots` executable for chatbots-cli")?;
         let binary = self.copy.join("chatbots");
         std::fs::copy(&built, &binary)
             .map_err(|e| format!("cannot copy {built} to {}: {e}", binary.display()))?;
@@ -427,6 +467,38 @@ impl Cli<'_> {
     }
 }
 
+/// The `chatbots` binary in cargo's JSON messages: not the harness of its
+/// unit tests, which `cargo test` builds under the same name.
+fn cli_executable(messages: &[u8]) -> Option<cargo_metadata::camino::Utf8PathBuf> {
+    cargo_metadata::Message::parse_stream(messages)
+        .filter_map(Result::ok)
+        .find_map(|m| match m {
+            cargo_metadata::Message::CompilerArtifact(a)
+                if a.target.name == "chatbots" && a.target.is_bin() && !a.profile.test =>
+            {
+                a.executable
+            }
+            _ => None,
+        })
+}
+
+/// `cargo test` of `packages` together, `--no-run` (reporting artifacts
+/// as JSON, for the CLI's binary) or `--no-fail-fast`. Both share one
+/// package selection, hence one feature resolution: the run finds every
+/// unit the build made fresh.
+fn test_args(packages: &[String], no_run: bool) -> Vec<&str> {
+    let mut args = vec!["test"];
+    if no_run {
+        args.extend(["--no-run", "--message-format=json-render-diagnostics"]);
+    } else {
+        args.push("--no-fail-fast");
+    }
+    for package in packages {
+        args.extend(["-p", package.as_str()]);
+    }
+    args
+}
+
 /// The stub holds `value` at `bot`'s `field`.
 fn expect_field(stub: &stub::Stub, bot: &str, field: &str, value: &Value) -> Result<(), String> {
     let held: Option<Map<String, Value>> = stub.bot(bot);
@@ -559,6 +631,54 @@ mod tests {
         let spec = root.join(FIXTURES).join(format!("{SLUG}.yaml"));
         crate::validate(&[spec]).expect("the fixture spec generates");
         assert!(!root.join("specs").join(format!("{SLUG}.yaml")).exists());
+    }
+
+    #[test]
+    fn the_tests_run_with_the_selection_they_were_built_with() {
+        let packages = ["chatbots".to_string(), "chatbots-cli".to_string()];
+        let selection = |args: Vec<&str>| -> Vec<String> {
+            args.into_iter()
+                .filter(|a| !["--no-run", "--no-fail-fast"].contains(a))
+                .filter(|a| !a.starts_with("--message-format"))
+                .map(String::from)
+                .collect()
+        };
+        let built = test_args(&packages, true);
+        assert!(built.contains(&"--no-run"), "{built:?}");
+        assert_eq!(
+            selection(built),
+            ["test", "-p", "chatbots", "-p", "chatbots-cli"]
+        );
+        let run = test_args(&packages, false);
+        assert!(run.contains(&"--no-fail-fast"), "{run:?}");
+        assert_eq!(selection(run), selection(test_args(&packages, true)));
+    }
+
+    #[test]
+    fn the_cli_binary_is_not_its_test_harness() {
+        let artifact = |kind: &str, test: bool, exe: &str| {
+            json!({"reason": "compiler-artifact",
+                   "package_id": "path+file:///w/crates/cli#chatbots-cli@0.1.1",
+                   "manifest_path": "/w/crates/cli/Cargo.toml",
+                   "target": {"kind": [kind], "crate_types": [kind], "name": "chatbots",
+                              "src_path": "/w/crates/cli/src/main.rs", "edition": "2024",
+                              "doctest": false, "test": true},
+                   "profile": {"opt_level": "0", "debuginfo": 0, "debug_assertions": true,
+                               "overflow_checks": true, "test": test},
+                   "features": [], "filenames": [exe], "executable": exe, "fresh": false})
+            .to_string()
+        };
+        let stream = [
+            artifact("bin", true, "/t/deps/chatbots-1234"),
+            artifact("lib", false, "/t/deps/libchatbots.rlib"),
+            artifact("bin", false, "/t/debug/chatbots"),
+        ]
+        .join("\n");
+        assert_eq!(
+            cli_executable(stream.as_bytes()).map(String::from),
+            Some("/t/debug/chatbots".to_string())
+        );
+        assert_eq!(cli_executable(b""), None);
     }
 
     #[test]
