@@ -604,3 +604,30 @@ async fn a_plan_lists_each_account_once_rather_than_reading_its_bots_one_by_one(
         );
     }
 }
+
+/// The README's fleet file example parses, with the greetings its
+/// comments say.
+#[test]
+fn the_readme_example_of_account_defaults_holds() {
+    let readme = include_str!("../../../README.md");
+    let at = readme
+        .find("- **Fleet files**")
+        .expect("the README's fleet files paragraph");
+    let block = &readme[at..];
+    let start = block.find("```yaml\n").expect("its example") + "```yaml\n".len();
+    let end = start + block[start..].find("```").expect("the example's end");
+    let yaml: String = block[start..end]
+        .lines()
+        .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+        .collect();
+    let fleet = Fleet::parse(&yaml, "README.md").expect("the example parses");
+    for (bot, line) in fleet
+        .bots()
+        .iter()
+        .zip(yaml.lines().filter(|l| l.contains("# greeting: ")))
+    {
+        let said = line.split("# greeting: ").nth(1).unwrap_or_default();
+        assert_eq!(bot.patch.greeting.as_deref(), Some(said), "{}", bot.bot);
+    }
+    assert_eq!(fleet.bots().len(), 2);
+}
