@@ -321,3 +321,44 @@ fn field_of(bot: &FleetBot, e: &Error) -> Option<String> {
         .contains_key(first)
         .then(|| format!("vendor.{first}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::client::PendingSecret;
+    use crate::fleet::Fleet;
+    use crate::{Chatbots, SecretSource, Vendor};
+
+    /// A named account whose secret was not found (a config file's
+    /// variable unset): its bots are refused at their line, with the
+    /// client's reason, which names the variable.
+    #[test]
+    fn a_bot_of_an_account_whose_secret_is_not_set_is_refused_with_the_reason() {
+        let unset = PendingSecret {
+            variable: "OKCHAT_API_KEY".into(),
+            source: SecretSource::Env("CLIENT_A_OKCHAT_KEY".into()),
+            value: Ok(None),
+        };
+        let bots = Chatbots::builder()
+            .account_from(
+                Vendor::OkChat,
+                "client-a".into(),
+                "config.toml".into(),
+                None,
+                vec![unset],
+            )
+            .build()
+            .expect("kept, refused when used");
+        let fleet = Fleet::parse(
+            "account_defaults:\n  okchat@client-a:\n    name: A\nbots:\n  okchat@client-a:1: {}\n",
+            "fleet.yaml",
+        )
+        .expect("parses");
+        let err = bots.check_fleet(&fleet).unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        assert_eq!(err.problems[0].line, Some(5));
+        let text = err.to_string();
+        assert!(text.contains("okchat@client-a"), "{text}");
+        assert!(text.contains("CLIENT_A_OKCHAT_KEY"), "{text}");
+        assert!(text.contains("is not set"), "{text}");
+    }
+}

@@ -81,6 +81,9 @@ impl Defaults {
 pub(super) struct AccountDefaults {
     /// Each account with the line of its key, in file order.
     accounts: Vec<(AccountRef, usize, Defaults)>,
+    /// Where each account is in `accounts`: a file may name many, and
+    /// every bot looks its own up.
+    index: HashMap<AccountRef, usize>,
 }
 
 impl AccountDefaults {
@@ -113,12 +116,14 @@ impl AccountDefaults {
                 continue;
             }
             // `okchat` and `okchat@default` are one account.
-            if let Some((_, first, _)) = read.accounts.iter().find(|(a, ..)| *a == account) {
+            if let Some(&at_first) = read.index.get(&account) {
+                let first = read.accounts[at_first].1;
                 problems.push(at(format!("is set twice (first on line {first})")));
                 continue;
             }
             let path = format!("account_defaults.{account}");
             let defaults = Defaults::read(origin, value, &path, Some(account.vendor), problems);
+            read.index.insert(account.clone(), read.accounts.len());
             read.accounts.push((account, key.line, defaults));
         }
         read
@@ -134,10 +139,8 @@ impl AccountDefaults {
 
     /// The defaults of `account`, if it has any.
     fn of(&self, account: &AccountRef) -> Option<&Defaults> {
-        self.accounts
-            .iter()
-            .find(|(a, ..)| a == account)
-            .map(|(.., defaults)| defaults)
+        let at = *self.index.get(account)?;
+        Some(&self.accounts[at].2)
     }
 }
 
