@@ -37,14 +37,19 @@ async fn sandbox() -> Sandbox {
 /// told apart by vendor, server and credential), with bots of the default
 /// account that [`first_bots`] leaves to it.
 fn second_account(sandbox: &Sandbox, vendor: Vendor) -> (Vec<String>, String, Vec<String>) {
-    let credentials = sandbox.credentials(vendor).expect("emulated");
-    let secrets = std::iter::once(credentials.key)
-        .chain(credentials.secret)
-        .map(str::to_string)
-        .collect();
+    let secrets = default_secrets(sandbox, vendor);
     let base_url = format!("http://{}/./{}", sandbox.addr(), vendor.slug());
     let bots = sandbox.seeded_bots(vendor)[3..].to_vec();
     (secrets, base_url, bots)
+}
+
+/// The secrets of `vendor`'s default account in the sandbox.
+fn default_secrets(sandbox: &Sandbox, vendor: Vendor) -> Vec<String> {
+    let credentials = sandbox.credentials(vendor).expect("emulated");
+    std::iter::once(credentials.key)
+        .chain(credentials.secret)
+        .map(str::to_string)
+        .collect()
 }
 
 /// The ids of the default account's bots the tests may use.
@@ -280,7 +285,7 @@ async fn one_account_under_two_names_is_refused_in_an_export_and_a_fleet() {
     // `alias`: the default credentials at the same server.
     let mut builder = common::builder(&sandbox);
     for vendor in sandbox.vendors_to_test() {
-        let (secrets, _, _) = second_account(&sandbox, vendor);
+        let secrets = default_secrets(&sandbox, vendor);
         builder = builder.account("alias", vendor, secrets).account_base_url(
             "alias",
             vendor,
