@@ -636,3 +636,40 @@ fn the_readme_example_of_account_defaults_holds() {
     }
     assert_eq!(fleet.bots().len(), 2);
 }
+
+#[tokio::test]
+async fn a_saved_plan_is_refused_whole_by_a_client_without_its_accounts() {
+    let sandbox = sandbox().await;
+    let vendor = sandbox.vendors_to_test()[0];
+    let (_, _, others) = second_account(&sandbox, vendor);
+    let yaml = format!(
+        "bots:\n  {vendor}:{}: {{}}\n  {}:{}: {{}}\n",
+        first_bots(&sandbox, vendor)[0],
+        second(vendor),
+        others[0]
+    );
+    let fleet = Fleet::parse(&yaml, "fleet.yaml").expect("parses");
+    let plan = two_accounts(&sandbox)
+        .plan(&fleet, &PlanOptions::new())
+        .await
+        .expect("plan");
+    let saved = Plan::from_json(&serde_json::to_string(&plan).unwrap(), "plan.json").unwrap();
+    // Applied by a client that knows only the default accounts.
+    let before = requests(&sandbox);
+    let err = common::client(&sandbox)
+        .apply(&saved, &ApplyOptions::new())
+        .await
+        .expect_err("refused");
+    let text = err.to_string();
+    assert!(text.contains("nothing was sent"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "fleet.yaml:3: {}:{}: no account `{}`",
+            second(vendor),
+            others[0],
+            second(vendor)
+        )),
+        "{text}"
+    );
+    assert_eq!(requests(&sandbox), before, "nothing read or sent");
+}
