@@ -310,11 +310,13 @@ pub(super) fn entries<'n>(node: &'n Node, what: &str) -> Result<&'n [(Node, Node
 impl Fleet {
     /// Parses YAML text; `origin` names the file in errors (e.g.
     /// `fleet.yaml`). Finds every problem of the file in one run: its
-    /// structure (syntax, unknown keys, bad `vendor:id` keys, unknown
-    /// vendors, duplicate bots, wrong value types) and the vendors' rules
-    /// (fields a vendor lacks, values outside its ranges or enums, vendor
-    /// fields its update request does not have); one bot's problems hide
-    /// none of another's. Only credentials are left to
+    /// structure (syntax, unknown keys, bad `vendor:id` or
+    /// `vendor@account:id` keys and `account_defaults` accounts, account
+    /// names that break the rule, unknown vendors, duplicate bots, wrong
+    /// value types) and the vendors' rules (fields a vendor lacks, values
+    /// outside its ranges or enums, vendor fields its update request does
+    /// not have); one bot's problems hide none of another's. Only the
+    /// accounts (known to the client, with their secrets) are left to
     /// [`Chatbots::check_fleet`](crate::Chatbots::check_fleet).
     ///
     /// Bounded for any text: at most [`MAX_FILE_BYTES`]; nested at most
@@ -614,7 +616,8 @@ impl Fleet {
     }
 
     /// The fleet as YAML, the format [`parse`](Self::parse) reads: every
-    /// bot with its fields (defaults written out on each bot), in order.
+    /// bot with its fields (defaults and account defaults written out on
+    /// each bot; each bot keyed `vendor:id` or `vendor@account:id`), in order.
     /// `parse(to_yaml(f)) == f`.
     ///
     /// ```
