@@ -10,7 +10,6 @@
 //! `okchat@client-a:<id>`; `okchat:<id>` is the default account's.
 
 use std::fmt;
-use std::path::PathBuf;
 
 use crate::model::{ParseBotRefError, Vendor};
 
@@ -148,8 +147,7 @@ pub(crate) fn parse_account(text: &str) -> Result<AccountRef, String> {
 /// with a letter or a digit — so that `vendor@account:id` always splits
 /// back into its parts and a name never acts on a terminal.
 pub(crate) fn name_rule(name: &str) -> Result<(), String> {
-    const RULE: &str = "an account name is 1 to 64 ASCII letters, digits, `-`, `_` or `.`, \
-                        starting with a letter or a digit";
+    const RULE: &str = crate::config::ACCOUNT_NAME_RULE;
     if name.is_empty() {
         return Err(format!("empty account name ({RULE})"));
     }
@@ -174,33 +172,7 @@ pub(crate) fn name_rule(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Where one secret of an account comes from. Never the secret itself.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SecretSource {
-    /// An environment variable, by name.
-    Env(String),
-    /// A file, by path (its content, trailing newline trimmed).
-    File(PathBuf),
-    /// Given in code ([`ChatbotsBuilder::account`](crate::ChatbotsBuilder::account)).
-    Code,
-}
-
-impl fmt::Display for SecretSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SecretSource::Env(name) => write!(f, "env {}", crate::printable::one_line(name)),
-            SecretSource::File(path) => {
-                write!(
-                    f,
-                    "file {}",
-                    crate::printable::one_line(&path.to_string_lossy())
-                )
-            }
-            SecretSource::Code => f.write_str("set in code"),
-        }
-    }
-}
+pub use crate::config::SecretSource;
 
 /// One secret of an account: which credential it is, where it comes from,
 /// whether it was found. Never its value.

@@ -29,6 +29,10 @@ pub struct Progress<'a> {
 /// A progress hook, shared by clones of the options.
 type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
 
+/// Called with an item's place in the batch just before it is sent; an
+/// error stops that item, unsent (a journal that cannot announce it).
+pub(crate) type SendHook = Arc<dyn Fn(usize) -> Result<(), Error> + Send + Sync>;
+
 /// How [`Chatbots::update_many`] runs.
 ///
 /// ```
@@ -42,6 +46,7 @@ type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
 pub struct BulkOptions {
     concurrency: usize,
     progress: Option<ProgressHook>,
+    before_send: Option<SendHook>,
 }
 
 impl BulkOptions {
@@ -51,6 +56,7 @@ impl BulkOptions {
         Self {
             concurrency: Self::DEFAULT_CONCURRENCY,
             progress: None,
+            before_send: None,
         }
     }
 
@@ -72,6 +78,14 @@ impl BulkOptions {
     /// Calls `hook` after each bot, from the task running the batch.
     pub fn on_progress(mut self, hook: impl Fn(Progress<'_>) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(hook));
+        self
+    }
+
+    /// Calls `hook` with each item's place in the batch just before it is
+    /// sent (the journal's intent line).
+    #[allow(dead_code)] // Until apply journals.
+    pub(crate) fn before_send(mut self, hook: SendHook) -> Self {
+        self.before_send = Some(hook);
         self
     }
 }
@@ -214,7 +228,14 @@ impl Chatbots {
             let per_vendor = by_vendor.into_values().map(|batch| {
                 stream::iter(batch)
                     .map(|(index, bot, patch)| async move {
-                        let result = self.update(bot, patch).await;
+                        let announced = match &options.before_send {
+                            Some(hook) => hook(index),
+                            None => Ok(()),
+                        };
+                        let result = match announced {
+                            Ok(()) => self.update(bot, patch).await,
+                            Err(e) => Err(e),
+                        };
                         (index, bot, result)
                     })
                     .buffer_unordered(options.concurrency)

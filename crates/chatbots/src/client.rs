@@ -195,16 +195,58 @@ impl ChatbotsBuilder {
     /// it does not parse, names an unknown vendor or holds a secret.
     /// `from_env` reads the file `CHATBOTS_CONFIG` names, else the default
     /// one if it exists.
+    ///
+    /// Each secret is read from where the file says (an environment
+    /// variable, a file) now; an account whose secret is not found is
+    /// kept, listed by [`Chatbots::accounts`] with why, and refused when
+    /// used.
+    ///
+    /// ```
+    /// use chatbots::{AccountRef, Chatbots, Vendor};
+    ///
+    /// let path = std::env::temp_dir().join("chatbots-config-file-doc.toml");
+    /// std::fs::write(&path, "[accounts.okchat.client-a]\nOKCHAT_API_KEY = { env = \"CLIENT_A_UNSET_KEY\" }\n")?;
+    /// let bots = Chatbots::builder().config_file(&path)?.build()?;
+    /// let account = bots.account(&AccountRef::new(Vendor::OkChat, "client-a")).unwrap();
+    /// assert!(!account.is_usable());
+    /// assert!(account.problem.as_deref().unwrap().contains("CLIENT_A_UNSET_KEY"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn config_file(self, path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
-        // Wired to `crate::config` when it lands (lead, this session).
-        let _ = path.as_ref();
-        Err(Error::config(None, "config files are not read yet"))
+        let config = crate::config::ConfigFile::load(path)?;
+        Ok(self.with_config(&config, &|name| std::env::var(name).ok()))
+    }
+
+    /// Adds the accounts of `config`, each secret read through `var`.
+    fn with_config(
+        mut self,
+        config: &crate::config::ConfigFile,
+        var: &dyn Fn(&str) -> Option<String>,
+    ) -> Self {
+        for account in &config.accounts {
+            let secrets = account
+                .secrets
+                .iter()
+                .map(|(variable, source)| PendingSecret {
+                    variable: variable.clone(),
+                    source: source.clone(),
+                    value: source.read(var),
+                })
+                .collect();
+            self = self.account_from(
+                account.vendor,
+                account.name.clone(),
+                format!("{}:{}", config.path, account.line),
+                account.base_url.clone(),
+                secrets,
+            );
+        }
+        self
     }
 
     /// Adds a named account whose secrets come from elsewhere (a config
     /// file): each secret with its source and what was read there.
-    #[allow(dead_code)] // Until the config file is read.
-    pub(crate) fn account_from(
+    fn account_from(
         mut self,
         vendor: Vendor,
         name: String,
@@ -334,6 +376,11 @@ impl ChatbotsBuilder {
     /// [`shared_pacing`](Self::shared_pacing). An empty variable counts as
     /// unset. A vendor with some but not all of its variables is an error
     /// naming the missing one.
+    ///
+    /// Named accounts come from the config file (see [`crate::config`]):
+    /// the one `CHATBOTS_CONFIG` names, else
+    /// [`default_path`](crate::config::default_path) if it exists; one
+    /// that does not parse is an error naming file, line and rule.
     pub fn from_env(self) -> Result<Self, Error> {
         self.from_env_with(|name| std::env::var(name).ok())
     }
@@ -356,6 +403,9 @@ impl ChatbotsBuilder {
     /// ```
     pub fn from_env_with(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let var = |name: &str| var(name).filter(|v| !v.is_empty());
+        if let Some(config) = crate::config::ConfigFile::discover(&var)? {
+            self = self.with_config(&config, &var);
+        }
         if let Some(url) = var("CHATBOTS_REDIS_URL") {
             self = self.shared_pacing(url);
         }

@@ -113,6 +113,7 @@ mod account;
 mod bulk;
 pub mod capabilities;
 mod client;
+pub mod config;
 mod error;
 mod field;
 pub mod fleet;

@@ -374,10 +374,12 @@ async fn update_many_sends_nothing_when_a_patch_is_refused() {
 #[tokio::test]
 async fn a_hundred_concurrent_updates_on_one_streamskill_credential_all_succeed() {
     // StreamSkill's documented bucket, refilled faster so the test runs in
-    // well under a second; the client is told the same limit.
+    // under two seconds; the client is told the same limit. Not faster:
+    // at 200/s a loaded machine's scheduling delays (a few ms) bunched
+    // requests at the server beyond its bucket.
     let limit = chatbots::RateLimit {
         burst: 30,
-        per_second: 200.0,
+        per_second: 50.0,
     };
     let sandbox = Sandbox::builder()
         .bots(100)

@@ -6,7 +6,10 @@
 //!
 //! Each vendor lives under its own base URL, `http://127.0.0.1:<port>/<vendor>`
 //! (the path prefix stands in for the vendor's host and base path), and
-//! accepts the documented sandbox [`Credentials`].
+//! accepts the documented sandbox [`Credentials`]. Every vendor has two
+//! accounts ([`Sandbox::accounts`]): [`DEFAULT_ACCOUNT`] and
+//! [`SECOND_ACCOUNT`], each with its own credentials and bots; one
+//! account's key finds none of the other's bots.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -34,6 +37,7 @@
 
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod bucket;
 mod escape;
 mod extract;
@@ -49,6 +53,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub use accounts::{DEFAULT_ACCOUNT, SECOND_ACCOUNT};
 pub use escape::printable;
 pub use faults::{Fault, FaultRule, Faults, ParseFaultError};
 pub use rate_limit::{ParseRateLimitError, RateLimit, RateLimitRule};
@@ -83,7 +88,26 @@ impl Credentials {
     /// assert!(!okchat.key.is_empty());
     /// ```
     pub fn of(vendor: Vendor) -> Option<Credentials> {
-        vendors::credentials(vendor)
+        vendors::credentials(vendor, DEFAULT_ACCOUNT)
+    }
+
+    /// The sandbox credentials of `vendor`'s `account` (one of
+    /// [`Sandbox::accounts`]: [`DEFAULT_ACCOUNT`], the same as
+    /// [`of`](Self::of), or [`SECOND_ACCOUNT`]); `None` for a vendor the
+    /// sandbox does not emulate or an account it does not have. Each
+    /// account's key opens only that account's bots.
+    ///
+    /// ```
+    /// use chatbots_sandbox::{Credentials, SECOND_ACCOUNT, Vendor};
+    ///
+    /// let default = Credentials::of_account(Vendor::OkChat, "default").expect("emulated");
+    /// let client_b = Credentials::of_account(Vendor::OkChat, SECOND_ACCOUNT).expect("emulated");
+    /// assert_eq!(Some(default), Credentials::of(Vendor::OkChat));
+    /// assert_ne!(default.key, client_b.key);
+    /// assert_eq!(Credentials::of_account(Vendor::OkChat, "client-z"), None);
+    /// ```
+    pub fn of_account(vendor: Vendor, account: &str) -> Option<Credentials> {
+        vendors::credentials(vendor, account)
     }
 }
 
@@ -339,10 +363,66 @@ impl Sandbox {
             .collect()
     }
 
-    /// The sandbox credentials of `vendor`; `None` for a vendor it does not
-    /// emulate.
+    /// The sandbox credentials of `vendor` (its default account); `None` for
+    /// a vendor it does not emulate.
     pub fn credentials(&self, vendor: Vendor) -> Option<Credentials> {
         Credentials::of(vendor)
+    }
+
+    /// The accounts every emulated vendor has here: [`DEFAULT_ACCOUNT`] (the
+    /// documented credentials and fixtures, what [`credentials`],
+    /// [`demo_bot`] and [`seeded_bots`] mean) and [`SECOND_ACCOUNT`] (a
+    /// second credential set with bots of its own). A request with one
+    /// account's credential for another account's bot is answered as the
+    /// vendor answers an unknown bot (404 in its error shape), and lists
+    /// show the caller's own bots only.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use chatbots_sandbox::{Sandbox, Vendor};
+    ///
+    /// let sandbox = Sandbox::builder().bots(2).start().await?;
+    /// assert_eq!(Sandbox::accounts(), ["default", "client-b"]);
+    /// for account in Sandbox::accounts() {
+    ///     let key = sandbox.credentials_of(Vendor::OkChat, account).expect("emulated").key;
+    ///     let demo = sandbox.demo_bot_in(Vendor::OkChat, account).expect("emulated");
+    ///     assert_eq!(sandbox.seeded_bots_in(Vendor::OkChat, account).len(), 2);
+    ///     # let _ = (key, demo);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// [`credentials`]: Self::credentials
+    /// [`demo_bot`]: Self::demo_bot
+    /// [`seeded_bots`]: Self::seeded_bots
+    pub fn accounts() -> &'static [&'static str] {
+        &accounts::ACCOUNTS
+    }
+
+    /// The sandbox credentials of `vendor`'s `account` (see
+    /// [`Credentials::of_account`]); `None` for a vendor it does not emulate
+    /// or an account not in [`accounts`](Self::accounts).
+    pub fn credentials_of(&self, vendor: Vendor, account: &str) -> Option<Credentials> {
+        Credentials::of_account(vendor, account)
+    }
+
+    /// A bot of `vendor`'s `account` that accepts edits and reads back
+    /// ([`demo_bot`](Self::demo_bot) for [`DEFAULT_ACCOUNT`]; the second
+    /// account's "Client B demo bot"). `None` for a vendor it does not
+    /// emulate or an unknown account.
+    pub fn demo_bot_in(&self, vendor: Vendor, account: &str) -> Option<&'static str> {
+        vendors::demo_bot(vendor, account)
+    }
+
+    /// The ids of the bots [`SandboxBuilder::bots`] seeded in `vendor`'s
+    /// `account`, in list order, as [`seeded_bots`](Self::seeded_bots) for
+    /// the default account (the second account's are named "Client B support
+    /// bot 1"… and have ids of their own). Empty for a vendor it does not
+    /// emulate or an unknown account.
+    pub fn seeded_bots_in(&self, vendor: Vendor, account: &str) -> Vec<String> {
+        vendors::seeded_bots(vendor, account, self.settings.bots)
     }
 
     /// The fault injector; rules added here apply to the next requests.
@@ -382,7 +462,7 @@ impl Sandbox {
     /// quick tests can aim at. The README lists every fixture. `None` for
     /// a vendor the sandbox does not emulate.
     pub fn demo_bot(&self, vendor: Vendor) -> Option<&'static str> {
-        vendors::demo_bot(vendor)
+        vendors::demo_bot(vendor, DEFAULT_ACCOUNT)
     }
 
     /// The ids of the bots [`SandboxBuilder::bots`] seeded for `vendor`, in
@@ -391,13 +471,13 @@ impl Sandbox {
     /// same for every sandbox with the same count. None for a vendor the
     /// sandbox does not emulate ([`emulates`](Self::emulates) tells).
     pub fn seeded_bots(&self, vendor: Vendor) -> Vec<String> {
-        vendors::seeded_bots(vendor, self.settings.bots)
+        vendors::seeded_bots(vendor, DEFAULT_ACCOUNT, self.settings.bots)
     }
 
     /// The ids `--bots count` seeds for `vendor` in any sandbox: for
     /// clients of a standalone sandbox started elsewhere.
     pub fn seeded_bots_of(vendor: Vendor, count: usize) -> Vec<String> {
-        vendors::seeded_bots(vendor, count)
+        vendors::seeded_bots(vendor, DEFAULT_ACCOUNT, count)
     }
 
     /// The settings it runs with.

@@ -204,6 +204,28 @@ fn write_banner(out: &mut String, sandbox: &Sandbox) -> std::fmt::Result {
         if let (Some(first), Some(last)) = (seeded.first(), seeded.last()) {
             writeln!(out, "  bots:     {} seeded, {first} … {last}", seeded.len())?;
         }
+        // Every other account: its own credentials and bots.
+        for account in Sandbox::accounts().iter().skip(1) {
+            let Some(creds) = sandbox.credentials_of(vendor, account) else {
+                continue;
+            };
+            writeln!(out, "  account {account}:")?;
+            writeln!(out, "    key:      {}", creds.key)?;
+            if let Some(secret) = creds.secret {
+                writeln!(out, "    secret:   {secret}")?;
+            }
+            if let Some(demo) = sandbox.demo_bot_in(vendor, account) {
+                writeln!(out, "    demo bot: {demo}")?;
+            }
+            let seeded = sandbox.seeded_bots_in(vendor, account);
+            if let (Some(first), Some(last)) = (seeded.first(), seeded.last()) {
+                writeln!(
+                    out,
+                    "    bots:     {} seeded, {first} … {last}",
+                    seeded.len()
+                )?;
+            }
+        }
     }
     let rules = sandbox.faults().rules();
     if !rules.is_empty() {
@@ -245,4 +267,27 @@ fn run(builder: chatbots_sandbox::SandboxBuilder) -> ExitCode {
         let _ = tokio::signal::ctrl_c().await;
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_banner_lists_every_accounts_credentials_and_bots() {
+        let sandbox = Sandbox::builder().bots(3).start().await.expect("starts");
+        let banner = banner(&sandbox);
+        for vendor in sandbox.emulated_vendors() {
+            for account in Sandbox::accounts() {
+                let creds = sandbox.credentials_of(vendor, account).expect("emulated");
+                assert!(banner.contains(creds.key), "{vendor}@{account}: {banner}");
+                if let Some(secret) = creds.secret {
+                    assert!(banner.contains(secret), "{vendor}@{account}");
+                }
+                let seeded = sandbox.seeded_bots_in(vendor, account);
+                assert!(banner.contains(&seeded[2]), "{vendor}@{account}");
+            }
+        }
+        assert!(banner.contains("account client-b:"), "{banner}");
+    }
 }

@@ -121,6 +121,8 @@ mod compare;
 mod defaults;
 mod export;
 mod file;
+pub mod journal;
+mod lock;
 mod plan;
 mod problem;
 mod read;
@@ -128,5 +130,7 @@ mod yaml;
 
 pub use apply::{ApplyError, ApplyOptions, ApplyOutcome, ApplyReport, StaleBot};
 pub use file::{Fleet, FleetBot, MAX_FILE_BYTES, read_limited};
+pub use lock::{JournalLock, LockHolder};
 pub use plan::{BotPlan, Change, FieldPlan, PLAN_FORMAT, Plan, PlanOptions, Summary};
+pub(crate) use problem::closest;
 pub use problem::{FleetError, Problem};

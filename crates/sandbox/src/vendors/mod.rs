@@ -14,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 
+use crate::accounts::{ACCOUNTS, Account};
 use crate::extract::BodyLimit;
 use crate::support::Problem;
 use crate::{Credentials, FaultRule, Faults, Settings, Vendor, bucket, server};
@@ -22,14 +23,13 @@ use crate::{Credentials, FaultRule, Faults, Settings, Vendor, bucket, server};
 /// exports one as `EMULATED`.
 pub(crate) struct Emulated {
     pub(crate) vendor: Vendor,
-    pub(crate) credentials: Credentials,
-    /// A seeded bot that accepts edits and reads back (the id the vendor's
-    /// documentation pages use).
-    pub(crate) demo_bot: &'static str,
-    /// The id of the `n`th bot `--bots` seeds (from 1), deterministic so
-    /// that scale tests can name them.
-    pub(crate) seeded_bot: fn(usize) -> String,
-    /// Its routes, below its base URL, with `Settings::bots` extra bots.
+    /// Its accounts, in the order of `accounts::ACCOUNTS`: the default one
+    /// (the documented credentials; its demo bot is the id the vendor's
+    /// documentation pages use), then the second one.
+    pub(crate) accounts: [Account; ACCOUNTS.len()],
+    /// Its routes, below its base URL, with `Settings::bots` extra bots per
+    /// account, each account served from its own state
+    /// (`accounts::by_account`).
     pub(crate) router: fn(&Settings) -> Router,
     /// A shared failure in its documented error shape.
     pub(crate) render: fn(Problem) -> Response,
@@ -93,14 +93,21 @@ pub(crate) fn app(settings: &Settings, faults: Faults) -> Router {
         ))
 }
 
-/// The sandbox credentials of `vendor`, if it emulates it.
-pub(crate) fn credentials(vendor: Vendor) -> Option<Credentials> {
-    emulated(vendor).map(|e| e.credentials)
+/// `account` of `vendor` (a name of `accounts::ACCOUNTS`), if the sandbox
+/// emulates the vendor and has the account.
+pub(crate) fn account(vendor: Vendor, account: &str) -> Option<Account> {
+    let index = crate::accounts::named(account)?;
+    emulated(vendor).map(|e| e.accounts[index])
 }
 
-/// The demo bot of `vendor`, if it emulates it.
-pub(crate) fn demo_bot(vendor: Vendor) -> Option<&'static str> {
-    emulated(vendor).map(|e| e.demo_bot)
+/// The sandbox credentials of `vendor`'s `account`, if it emulates it.
+pub(crate) fn credentials(vendor: Vendor, name: &str) -> Option<Credentials> {
+    account(vendor, name).map(|a| a.credentials)
+}
+
+/// The demo bot of `vendor`'s `account`, if it emulates it.
+pub(crate) fn demo_bot(vendor: Vendor, name: &str) -> Option<&'static str> {
+    account(vendor, name).map(|a| a.demo_bot)
 }
 
 /// `problem` in `vendor`'s error shape; plain JSON outside any emulated
@@ -129,26 +136,42 @@ pub(crate) fn rate_limited(vendor: Option<Vendor>, retry_after: u64) -> Response
 
 /// What `GET /_sandbox/credentials` answers, for a sandbox reached at
 /// `origin` (`http://127.0.0.1:8080`): per emulated vendor slug, its base
-/// URL and its public credentials in the order the facade's
-/// `credential_variables` name them (the key; Converza's key id, then its
-/// secret), so that a client can configure itself without copying them.
+/// URL and the default account's public credentials in the order the
+/// facade's `credential_variables` name them (the key; Converza's key id,
+/// then its secret), so that a client can configure itself without copying
+/// them; under `accounts`, every other account's credentials in the same
+/// order.
 ///
 /// ```json
 /// {"vendors": {"okchat": {"base_url": "http://127.0.0.1:8080/okchat",
-///                         "credentials": ["5a1d…"], "auth": "x-api-key: <key>"}}}
+///                         "credentials": ["5a1d…"], "auth": "x-api-key: <key>",
+///                         "accounts": {"client-b": {"credentials": ["b7e2…"]}}}}}
 /// ```
 pub(crate) fn credentials_document(origin: &str) -> serde_json::Value {
+    fn secrets(c: Credentials) -> Vec<&'static str> {
+        std::iter::once(c.key).chain(c.secret).collect()
+    }
     let vendors: serde_json::Map<String, serde_json::Value> = EMULATED
         .iter()
         .map(|e| {
-            let c = e.credentials;
-            let secrets: Vec<&str> = std::iter::once(c.key).chain(c.secret).collect();
+            let [default, others @ ..] = &e.accounts;
+            let accounts: serde_json::Map<String, serde_json::Value> = ACCOUNTS[1..]
+                .iter()
+                .zip(others)
+                .map(|(name, account)| {
+                    (
+                        (*name).to_string(),
+                        serde_json::json!({ "credentials": secrets(account.credentials) }),
+                    )
+                })
+                .collect();
             (
                 e.vendor.slug().to_string(),
                 serde_json::json!({
                     "base_url": format!("{origin}/{}", e.vendor.slug()),
-                    "credentials": secrets,
-                    "auth": c.how,
+                    "credentials": secrets(default.credentials),
+                    "auth": default.credentials.how,
+                    "accounts": accounts,
                 }),
             )
         })
@@ -156,10 +179,10 @@ pub(crate) fn credentials_document(origin: &str) -> serde_json::Value {
     serde_json::json!({ "vendors": vendors })
 }
 
-/// The ids of the `count` bots `--bots` seeds for `vendor` (none for a
-/// vendor it does not emulate).
-pub(crate) fn seeded_bots(vendor: Vendor, count: usize) -> Vec<String> {
-    emulated(vendor).map_or_else(Vec::new, |e| (1..=count).map(e.seeded_bot).collect())
+/// The ids of the `count` bots `--bots` seeds in `vendor`'s `account`
+/// (none for a vendor or account the sandbox does not have).
+pub(crate) fn seeded_bots(vendor: Vendor, name: &str, count: usize) -> Vec<String> {
+    account(vendor, name).map_or_else(Vec::new, |a| (1..=count).map(a.seeded_bot).collect())
 }
 
 /// `/_sandbox/faults`: GET lists the rules (one a line, in the `--fault`
@@ -221,8 +244,36 @@ mod tests {
             let entries = EMULATED.iter().filter(|e| e.vendor == vendor).count();
             assert!(entries <= 1, "{vendor} is registered {entries} times");
             if let Some(e) = emulated(vendor) {
-                assert_eq!(e.credentials.vendor, vendor);
-                assert!(!e.credentials.key.is_empty() && !e.demo_bot.is_empty());
+                for account in e.accounts {
+                    let c = account.credentials;
+                    assert_eq!(c.vendor, vendor);
+                    assert!(!c.key.is_empty() && !account.demo_bot.is_empty());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn accounts_of_a_vendor_share_no_credential_bot_or_seeded_id() {
+        for e in EMULATED {
+            let [default, second] = e.accounts;
+            let vendor = e.vendor;
+            assert_ne!(default.credentials.key, second.credentials.key, "{vendor}");
+            assert_eq!(
+                default.credentials.secret.is_some(),
+                second.credentials.secret.is_some(),
+                "{vendor}: the same shape"
+            );
+            if default.credentials.secret.is_some() {
+                assert_ne!(default.credentials.secret, second.credentials.secret);
+            }
+            assert_eq!(default.credentials.how, second.credentials.how, "{vendor}");
+            assert_ne!(default.demo_bot, second.demo_bot, "{vendor}");
+            // A second account's demo bot is its bot 0.
+            assert_eq!(second.demo_bot, (second.seeded_bot)(0), "{vendor}");
+            for n in [1, 2, 250] {
+                assert_ne!((default.seeded_bot)(n), (second.seeded_bot)(n), "{vendor}");
+                assert_ne!((default.seeded_bot)(n), second.demo_bot, "{vendor}");
             }
         }
     }

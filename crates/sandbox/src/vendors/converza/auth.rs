@@ -35,8 +35,8 @@ impl App {
         let Some(token) = support::bearer(headers).filter(|t| !t.is_empty()) else {
             return Err(reject(Problem::Unauthorized));
         };
-        let mut state = self.lock();
-        let key_id = match state.tokens.get(token) {
+        let mut keyring = self.keyring();
+        let key_id = match keyring.tokens.get(token) {
             None => {
                 return Err(fail(
                     StatusCode::UNAUTHORIZED,
@@ -51,9 +51,18 @@ impl App {
                     "Token expirado",
                 ));
             }
+            // Routed here by its account (`router`); a token of another
+            // account is not one this account issued.
+            Some(issued) if issued.account != self.seat.index => {
+                return Err(fail(
+                    StatusCode::UNAUTHORIZED,
+                    "INVALID_TOKEN",
+                    "Token inválido",
+                ));
+            }
             Some(issued) => issued.key_id.clone(),
         };
-        if let Some(key) = state.keys.iter_mut().find(|k| k.key_id == key_id) {
+        if let Some(key) = keyring.keys.iter_mut().find(|k| k.key_id == key_id) {
             key.last_used = Some(now());
         }
         Ok(())
@@ -87,8 +96,8 @@ pub(super) async fn create_token(
 ) -> Reply {
     let key_id = text(&body, "key_id").unwrap_or_default();
     let secret = text(&body, "key_secret").unwrap_or_default();
-    let mut state = app.lock();
-    let Some(key) = state
+    let mut keyring = app.keyring();
+    let Some(key) = keyring
         .keys
         .iter_mut()
         .find(|k| k.key_id == key_id && k.secret == secret)
@@ -114,16 +123,18 @@ pub(super) async fn create_token(
         ));
     }
     key.last_used = Some(now());
+    let account = key.account;
     let token = jwt(&key_id, app.ttl);
     let issued_at = Instant::now();
-    if state.tokens.len() >= MAX_TOKENS {
-        state.tokens.retain(|_, t| t.expires > issued_at);
+    if keyring.tokens.len() >= MAX_TOKENS {
+        keyring.tokens.retain(|_, t| t.expires > issued_at);
     }
-    state.tokens.insert(
+    keyring.tokens.insert(
         token.clone(),
         Issued {
             key_id,
             expires: issued_at + app.ttl,
+            account,
         },
     );
     Ok(ok(

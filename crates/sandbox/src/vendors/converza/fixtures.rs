@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::state::{ApiKey, Bot, Document, State, Team, User, hex};
-use super::{CREDENTIALS, SANDBOX_KEY_SECRET};
+use super::state::{ApiKey, Bot, Document, Keyring, State, Team, User, hex};
+use crate::accounts::{ACCOUNTS, Account, Seat};
 
 /// Fixture ids (listed in the module's doc comment).
 pub(super) const TEAM_ACME: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
@@ -22,6 +22,9 @@ pub(super) const DOC_POLICY: &str = "990e8400-e29b-41d4-a716-446655440004";
 /// The time every fixture was created at (the docs' example timestamp).
 pub(super) const FIXTURE_TIME: &str = "2023-11-07T05:31:56Z";
 
+/// The second account's team, owning all its bots.
+pub(super) const TEAM_B: &str = "bb0e8400-e29b-41d4-a716-4466554400b0";
+
 fn key(
     key_id: &str,
     secret: &str,
@@ -30,6 +33,7 @@ fn key(
     expires_at: Option<&str>,
 ) -> ApiKey {
     ApiKey {
+        account: 0,
         key_id: key_id.into(),
         secret: secret.into(),
         name: name.into(),
@@ -74,16 +78,22 @@ pub(super) fn seeded_id(n: usize) -> String {
     crate::support::seeded_uuid(0xc0, n)
 }
 
-/// The `n`th bot `--bots` seeds: ACME's, published, plain settings.
-fn seeded_bot(n: usize) -> Bot {
+/// The id of the second account's `n`th bot (0: its demo bot).
+pub(super) fn seeded_id_b(n: usize) -> String {
+    crate::support::seeded_uuid(0x0bc0, n)
+}
+
+/// A bot `--bots` seeds: published, plain settings, in `team`.
+fn seeded_bot((id, name): (String, String), team: &str) -> Bot {
+    let n = bot_number(&id).to_string();
     Bot {
-        id: seeded_id(n),
-        team_id: TEAM_ACME.into(),
-        name: format!("Sandbox bot {n}"),
+        id,
+        team_id: team.into(),
+        name,
         role: "support".into(),
         description: "Seeded for scale tests (--bots)".into(),
-        openai_id: format!("asst_seed{n:06}"),
-        vector_id: format!("vs_seed{n:06}"),
+        openai_id: format!("asst_seed{n}"),
+        vector_id: format!("vs_seed{n}"),
         instructions: "Você é um assistente de suporte.".into(),
         temperature: 0.7,
         published: true,
@@ -102,10 +112,89 @@ fn seeded_bot(n: usize) -> Bot {
     }
 }
 
+/// The digits that tell seeded bots apart (the id's last group,
+/// `000000000001` for the first).
+fn bot_number(id: &str) -> &str {
+    id.rsplit('-')
+        .next()
+        .map_or(id, |group| &group[group.len().saturating_sub(6)..])
+}
+
+impl Keyring {
+    /// The key pairs listed in the module's doc comment: each account's
+    /// sandbox pair, and the default account's others; no token issued yet.
+    pub(super) fn seeded(accounts: &[Account; ACCOUNTS.len()]) -> Keyring {
+        let pair = |index: usize, account: &Account, name: &str| ApiKey {
+            account: index,
+            ..key(
+                account.credentials.key,
+                account.credentials.secret.unwrap_or_default(),
+                name,
+                true,
+                None,
+            )
+        };
+        let mut keys: Vec<ApiKey> = accounts
+            .iter()
+            .enumerate()
+            .map(|(index, account)| match index {
+                0 => pair(index, account, "Chave do Sandbox"),
+                _ => pair(
+                    index,
+                    account,
+                    &format!("Chave da conta {}", ACCOUNTS[index]),
+                ),
+            })
+            .collect();
+        // The default account's other pairs, after its sandbox pair.
+        let others = [
+            key(
+                "cvz_key_abc123",
+                "cvz_secret_xyz789",
+                "Chave de Integração de Produção",
+                true,
+                Some("2099-12-31T23:59:59Z"),
+            ),
+            key(
+                "cvz_key_revoked",
+                "cvz_secret_revoked",
+                "Chave revogada",
+                false,
+                None,
+            ),
+            key(
+                "cvz_key_expired",
+                "cvz_secret_expired",
+                "Chave expirada",
+                true,
+                Some(FIXTURE_TIME),
+            ),
+        ];
+        keys.splice(1..1, others);
+        Keyring {
+            keys,
+            tokens: HashMap::new(),
+        }
+    }
+}
+
 impl State {
     /// The fixtures listed in the module's doc comment, and `bots` more
-    /// bots of ACME after them.
-    pub(super) fn seeded(bots: usize) -> State {
+    /// bots of ACME after them; another account than the default one holds
+    /// only its team and its own seeded bots.
+    pub(super) fn seeded(bots: usize, seat: Seat) -> State {
+        if !seat.is_default() {
+            return State {
+                bots: seat
+                    .seeded_bots(bots)
+                    .into_iter()
+                    .map(|bot| seeded_bot(bot, TEAM_B))
+                    .collect(),
+                documents: Vec::new(),
+                teams: vec![team(TEAM_B, "Cliente B", "Pro", true, false)],
+                users: Vec::new(),
+            };
+        }
         let mut contract = document(
             DOC_CONTRACT,
             TEAM_ACME,
@@ -189,40 +278,13 @@ impl State {
             ..clone_bot(&support)
         };
         State {
-            keys: vec![
-                key(
-                    CREDENTIALS.key,
-                    SANDBOX_KEY_SECRET,
-                    "Chave do Sandbox",
-                    true,
-                    None,
-                ),
-                key(
-                    "cvz_key_abc123",
-                    "cvz_secret_xyz789",
-                    "Chave de Integração de Produção",
-                    true,
-                    Some("2099-12-31T23:59:59Z"),
-                ),
-                key(
-                    "cvz_key_revoked",
-                    "cvz_secret_revoked",
-                    "Chave revogada",
-                    false,
-                    None,
-                ),
-                key(
-                    "cvz_key_expired",
-                    "cvz_secret_expired",
-                    "Chave expirada",
-                    true,
-                    Some(FIXTURE_TIME),
-                ),
-            ],
-            tokens: HashMap::new(),
             bots: [support, sales, dynamic]
                 .into_iter()
-                .chain((1..=bots).map(seeded_bot))
+                .chain(
+                    seat.seeded_bots(bots)
+                        .into_iter()
+                        .map(|bot| seeded_bot(bot, TEAM_ACME)),
+                )
                 .collect(),
             documents: vec![
                 contract,

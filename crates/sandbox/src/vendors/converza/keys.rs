@@ -13,10 +13,11 @@ use super::state::{self, ApiKey, now, text};
 use crate::extract::SpecFields;
 
 pub(super) async fn list_api_keys(Extract(app): Extract<App>, _auth: Auth) -> Reply {
-    let state = app.lock();
+    let keyring = app.keyring();
+    let own = keyring.keys.iter().filter(|k| k.account == app.seat.index);
     Ok(ok(
         StatusCode::OK,
-        Value::Array(state.keys.iter().map(ApiKey::json).collect()),
+        Value::Array(own.map(ApiKey::json).collect()),
     ))
 }
 
@@ -39,6 +40,7 @@ pub(super) async fn create_api_key(
         expires_at,
         last_used: None,
         created_at: now(),
+        account: app.seat.index,
     };
     let data = json!({
         "key_id": key.key_id,
@@ -46,7 +48,7 @@ pub(super) async fn create_api_key(
         "name": key.name,
         "created_at": key.created_at,
     });
-    app.lock().keys.push(key);
+    app.keyring().keys.push(key);
     Ok(ok(StatusCode::CREATED, data))
 }
 
@@ -63,8 +65,9 @@ pub(super) async fn get_api_key(
             &e.body_text(),
         )
     })?;
-    let state = app.lock();
-    match state.keys.iter().find(|k| k.key_id == key_id) {
+    let keyring = app.keyring();
+    let own = |k: &&ApiKey| k.key_id == key_id && k.account == app.seat.index;
+    match keyring.keys.iter().find(own) {
         Some(key) => Ok(ok(StatusCode::OK, key.json())),
         None => Err(not_found(
             "API_KEY_NOT_FOUND",

@@ -50,6 +50,15 @@
 //! `--bots N` adds N bots of ACME after the fixtures, "Sandbox bot 1" to
 //! "Sandbox bot N", ids `5eed00c0-0000-4000-8000-<n, 12 hex digits>`.
 //!
+//! **Account `client-b`**: key pair `cvz_key_client_b` /
+//! `cvz_secret_client_b`, exchanged at the same endpoint for tokens bound to
+//! it. It holds its own team "Cliente B" (`bb0e8400-e29b-41d4-a716-4466554400b0`)
+//! and only its own bots: "Client B demo bot"
+//! `5eed0bc0-0000-4000-8000-000000000000` and, with `--bots N`, "Client B
+//! support bot 1" to "… N", ids `5eed0bc0-0000-4000-8000-<n, 12 hex digits>`;
+//! no documents. Its API keys list shows its own keys only; the others'
+//! are unknown to it (404 `API_KEY_NOT_FOUND`).
+//!
 //! **Behaviour not in the docs** (sandbox choices): `GET /bots/{id}` also
 //! echoes the settings an update accepts (`identification_name`,
 //! `use_audio_responses`, …), so every update can be read back;
@@ -73,12 +82,14 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::Request;
 use axum::routing::{get, post};
 use chatbots_converza::types;
 
-use self::state::State;
+use self::state::{Keyring, State};
+use crate::accounts::{self, Account, Seat};
 use crate::extract::spec_bodies;
-use crate::support::Problem;
+use crate::support::{self, Problem};
 use crate::{Credentials, Settings, Vendor};
 
 pub(crate) use self::errors::render;
@@ -90,22 +101,32 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "POST /api/openapi/auth/token with {\"key_id\": <key>, \"key_secret\": <secret>}, then Authorization: Bearer <access_token>",
 };
 
+/// The second account's key pair (`accounts::SECOND_ACCOUNT`).
+pub(crate) const CREDENTIALS_B: Credentials = Credentials {
+    key: "cvz_key_client_b",
+    secret: Some("cvz_secret_client_b"),
+    ..CREDENTIALS
+};
+
 /// This vendor's entry in the registry (`vendors/mod.rs`).
 pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::Converza,
-    credentials: CREDENTIALS,
-    demo_bot: "770e8400-e29b-41d4-a716-446655440002",
-    seeded_bot: fixtures::seeded_id,
+    accounts: [
+        Account {
+            credentials: CREDENTIALS,
+            demo_bot: fixtures::BOT_SUPPORT,
+            seeded_bot: fixtures::seeded_id,
+        },
+        Account {
+            credentials: CREDENTIALS_B,
+            demo_bot: "5eed0bc0-0000-4000-8000-000000000000",
+            seeded_bot: fixtures::seeded_id_b,
+        },
+    ],
     router,
     render,
     // The bearer token: a limit applies per issued token.
     limiting: super::Limiting::PerCredential("authorization"),
-};
-
-/// `CREDENTIALS.secret`, unwrapped at compile time.
-pub(super) const SANDBOX_KEY_SECRET: &str = match CREDENTIALS.secret {
-    Some(secret) => secret,
-    None => "",
 };
 
 /// Issued tokens kept before expired ones are forgotten.
@@ -122,10 +143,14 @@ spec_bodies! {
     CREATE_TEAM => types::CreateTeamRequest;
 }
 
-/// What every handler shares: the state and the settings it needs.
+/// What every handler of one account shares: its state, every account's
+/// keys, and the settings it needs.
 #[derive(Clone)]
 pub(super) struct App {
     state: Arc<Mutex<State>>,
+    keyring: Arc<Mutex<Keyring>>,
+    /// The account this state is.
+    seat: Seat,
     pub(super) ttl: Duration,
     /// The largest upload, in bytes.
     pub(super) body_limit: usize,
@@ -135,11 +160,37 @@ impl App {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    fn keyring(&self) -> MutexGuard<'_, Keyring> {
+        lock_keyring(&self.keyring)
+    }
 }
 
+fn lock_keyring(keyring: &Mutex<Keyring>) -> MutexGuard<'_, Keyring> {
+    keyring.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Every account's routes, each with its own state; a request goes to the
+/// account its bearer token was issued for (the token exchange, which has
+/// none, to the default account's routes: the keyring is shared).
 pub(crate) fn router(settings: &Settings) -> Router {
+    let keyring = Arc::new(Mutex::new(Keyring::seeded(&EMULATED.accounts)));
+    let tokens = keyring.clone();
+    let account_of = move |request: &Request| {
+        let token = support::bearer(request.headers())?;
+        lock_keyring(&tokens).tokens.get(token).map(|t| t.account)
+    };
+    accounts::by_account(&EMULATED.accounts, account_of, |seat| {
+        account_router(settings, seat, keyring.clone())
+    })
+}
+
+/// One account's routes and state.
+fn account_router(settings: &Settings, seat: Seat, keyring: Arc<Mutex<Keyring>>) -> Router {
     let app = App {
-        state: Arc::new(Mutex::new(State::seeded(settings.bots))),
+        state: Arc::new(Mutex::new(State::seeded(settings.bots, seat))),
+        keyring,
+        seat,
         ttl: settings.converza_token_ttl,
         body_limit: settings.body_limit,
     };

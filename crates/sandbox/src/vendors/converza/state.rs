@@ -19,6 +19,8 @@ pub(super) struct ApiKey {
     pub(super) expires_at: Option<String>,
     pub(super) last_used: Option<String>,
     pub(super) created_at: String,
+    /// The account it opens (a position in `accounts::ACCOUNTS`).
+    pub(super) account: usize,
 }
 
 /// A JWT the token endpoint issued.
@@ -26,6 +28,18 @@ pub(super) struct Issued {
     /// The key it was issued for (its `last_used` follows the token's use).
     pub(super) key_id: String,
     pub(super) expires: Instant,
+    /// The account of that key: the one the token opens.
+    pub(super) account: usize,
+}
+
+/// The key pairs and issued tokens of every account, shared by the
+/// accounts' routers: the token exchange takes any account's pair, and a
+/// token names the account whose state serves it.
+pub(super) struct Keyring {
+    pub(super) keys: Vec<ApiKey>,
+    /// Issued JWTs by their full text: a token not in here (or altered in
+    /// any part) was never issued.
+    pub(super) tokens: HashMap<String, Issued>,
 }
 
 pub(super) struct Bot {
@@ -84,12 +98,9 @@ pub(super) struct User {
     pub(super) created_at: String,
 }
 
-/// Everything one sandbox's Converza remembers.
+/// Everything one account of one sandbox's Converza remembers (its keys
+/// are in the shared `Keyring`).
 pub(super) struct State {
-    pub(super) keys: Vec<ApiKey>,
-    /// Issued JWTs by their full text: a token not in here (or altered in
-    /// any part) was never issued.
-    pub(super) tokens: HashMap<String, Issued>,
     pub(super) bots: Vec<Bot>,
     pub(super) documents: Vec<Document>,
     pub(super) teams: Vec<Team>,

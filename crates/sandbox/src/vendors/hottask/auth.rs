@@ -2,15 +2,24 @@
 //! scheme (`Bearer <key>` is refused, as the vendor refuses it).
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 
-use super::CREDENTIALS;
 use super::envelope::{Fail, failure, render};
+use crate::accounts::Seat;
 use crate::support::{self, Problem};
 
-/// Extractor: the request carries the sandbox key; refused otherwise, in an
+/// The key a request presents: its one `Authorization` header, as sent.
+pub(super) fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    match (values.next(), values.next()) {
+        (Some(value), None) => value.to_str().ok(),
+        _ => None,
+    }
+}
+
+/// Extractor: the request carries the account's key; refused otherwise, in an
 /// HTTP 200 with `Success: false` and `Code: 401`.
 pub(super) struct Auth;
 
@@ -25,7 +34,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
             .collect();
         match values.as_slice() {
             [] => Err(render(Problem::Unauthorized)),
-            [value] if value.as_bytes() == CREDENTIALS.key.as_bytes() => Ok(Auth),
+            [_] if Seat::accepts(&parts.extensions, presented_key(&parts.headers)) => Ok(Auth),
             [_] if support::bearer(&parts.headers).is_some() => Err(failure(Fail::new(
                 401,
                 "Unauthorized: invalid secret key (send the raw key as the Authorization header, \

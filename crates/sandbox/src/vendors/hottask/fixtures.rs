@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::state::{Chatbot, File, Knowledge, Lead, Message, Session, Store};
+use crate::accounts::Seat;
 
 pub(super) const BISTRO: &str = "3254a9d0424c4806b9ea3d0763ccfxxx";
 const SUPPORT: &str = "36XXGxiYDigrQgg5xz4n45bcBW7qeYyW35";
@@ -75,8 +76,32 @@ pub(super) fn seeded_id(n: usize) -> String {
     format!("5eed{:028x}", n as u64)
 }
 
-/// The fixtures, and `bots` more regular chatbots with default settings.
-pub(super) fn seed(bots: usize) -> Store {
+/// The serial number of the second account's `n`th chatbot (0: its demo
+/// bot): 32 hex digits, `5eedb` and `n`.
+pub(super) fn seeded_id_b(n: usize) -> String {
+    format!("5eedb{:027x}", n as u64)
+}
+
+/// `bots` regular chatbots with default settings, as the account seeds
+/// them.
+fn seeded(store: &mut Store, bots: usize, seat: Seat) {
+    for (id, name) in seat.seeded_bots(bots) {
+        store.chatbots.insert(
+            id,
+            Chatbot {
+                kind: 0,
+                settings: default_settings(&name, "UTC"),
+                knowledge: Knowledge::default(),
+                sheet: Vec::new(),
+            },
+        );
+    }
+}
+
+/// The fixtures, and `bots` more regular chatbots with default settings;
+/// another account than the default one holds only its own seeded
+/// chatbots.
+pub(super) fn seed(bots: usize, seat: Seat) -> Store {
     let mut store = Store {
         chatbots: BTreeMap::new(),
         sessions: BTreeMap::new(),
@@ -89,6 +114,10 @@ pub(super) fn seed(bots: usize) -> Store {
         next_lead: 1,
         next_file: 34_328,
     };
+    if !seat.is_default() {
+        seeded(&mut store, bots, seat);
+        return store;
+    }
     for (id, name) in [(34_326, "menu.pdf"), (34_327, "logo.png")] {
         store.files.insert(
             id,
@@ -186,17 +215,7 @@ pub(super) fn seed(bots: usize) -> Store {
         sheet: Vec::new(),
     };
     store.chatbots.insert(TEMPLATE.into(), template);
-    for n in 1..=bots {
-        store.chatbots.insert(
-            seeded_id(n),
-            Chatbot {
-                kind: 0,
-                settings: default_settings(&format!("Sandbox bot {n}"), "UTC"),
-                knowledge: Knowledge::default(),
-                sheet: Vec::new(),
-            },
-        );
-    }
+    seeded(&mut store, bots, seat);
 
     let conversations: [Conversation; 5] = [
         (

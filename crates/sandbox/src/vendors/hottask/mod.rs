@@ -36,6 +36,12 @@
 //! - `--bots N`: N more regular chatbots ("Sandbox bot 1" to "Sandbox bot
 //!   N", default settings, no knowledge), serial numbers `5eed` followed by
 //!   n in 28 hex digits.
+//! - Account `client-b` (key `client-b-hottask-key`) holds only its own
+//!   chatbots: "Client B demo bot" `5eedb000000000000000000000000000` and,
+//!   with `--bots N`, "Client B support bot 1" to "… N", serial numbers
+//!   `5eedb` followed by n in 27 hex digits. Its pre-signed upload URLs name
+//!   it (`X-Amz-Credential=client-b`), so that their key-less `PUT` reaches
+//!   its files.
 //! - Credits: `{Total: -1, Used: 42, Remain: -1}` (unlimited); every answered
 //!   `ClientAsk` adds one to `Used`.
 //!
@@ -69,10 +75,12 @@ mod state;
 mod upload;
 
 use axum::Router;
+use axum::extract::Request;
 use axum::routing::{get, post, put};
 use chatbots_hottask::types;
 
 use self::state::App;
+use crate::accounts::{self, Account, Seat};
 use crate::extract::spec_bodies;
 use crate::support::Problem;
 use crate::{Credentials, Settings, Vendor};
@@ -86,12 +94,27 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "Authorization: <key> (no scheme)",
 };
 
+/// The second account's key (`accounts::SECOND_ACCOUNT`).
+pub(crate) const CREDENTIALS_B: Credentials = Credentials {
+    key: "client-b-hottask-key",
+    ..CREDENTIALS
+};
+
 /// This vendor's entry in the registry (`vendors/mod.rs`).
 pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::HotTask,
-    credentials: CREDENTIALS,
-    demo_bot: fixtures::BISTRO,
-    seeded_bot: fixtures::seeded_id,
+    accounts: [
+        Account {
+            credentials: CREDENTIALS,
+            demo_bot: fixtures::BISTRO,
+            seeded_bot: fixtures::seeded_id,
+        },
+        Account {
+            credentials: CREDENTIALS_B,
+            demo_bot: "5eedb000000000000000000000000000",
+            seeded_bot: fixtures::seeded_id_b,
+        },
+    ],
     router,
     render,
     // The raw key, as HotTask reads it.
@@ -117,7 +140,19 @@ spec_bodies! {
 }
 
 pub(crate) fn router(settings: &Settings) -> Router {
-    let app = App::new(fixtures::seed(settings.bots), settings.body_limit);
+    let accounts = EMULATED.accounts;
+    let account_of = move |request: &Request| {
+        accounts::with_key(&accounts, auth::presented_key(request.headers()))
+            .or_else(|| upload::account_of(request.uri()))
+    };
+    accounts::by_account(&EMULATED.accounts, account_of, |seat| {
+        account_router(settings, seat)
+    })
+}
+
+/// One account's routes and state.
+fn account_router(settings: &Settings, seat: Seat) -> Router {
+    let app = App::new(fixtures::seed(settings.bots, seat), settings.body_limit);
     Router::new()
         .route("/chat/Chatbot/Add", post(handlers::add_chatbot))
         .route("/chat/Chatbot/Edit", post(handlers::edit_chatbot))

@@ -12,10 +12,11 @@ use chrono::Utc;
 use http_body_util::{BodyExt, Limited};
 use serde_json::json;
 
-use super::CREDENTIALS;
+use super::EMULATED;
 use super::auth::Auth;
 use super::envelope::{Fail, respond};
 use super::state::{App, File};
+use crate::accounts::{self, Seat};
 use crate::extract::SpecJson;
 use crate::support;
 
@@ -43,9 +44,22 @@ fn host(headers: &HeaderMap) -> String {
         .to_string()
 }
 
+/// The query parameter naming the account of a pre-signed upload URL, so
+/// that its `PUT` (which carries no key) reaches that account's files.
+const ACCOUNT_PARAMETER: &str = "X-Amz-Credential";
+
+/// The account a pre-signed upload URL names (none: the default one).
+pub(super) fn account_of(uri: &axum::http::Uri) -> Option<usize> {
+    uri.query()?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(ACCOUNT_PARAMETER)?.strip_prefix('='))
+        .and_then(accounts::named)
+}
+
 pub(super) async fn get_pre_upload_url(
     State(app): State<App>,
     _auth: Auth,
+    seat: axum::Extension<Seat>,
     headers: HeaderMap,
     SpecJson(body): SpecJson<types::GetPreUploadUrlRequest>,
 ) -> Response {
@@ -70,10 +84,17 @@ pub(super) async fn get_pre_upload_url(
             },
         );
         let signature = uuid::Uuid::new_v4().simple().to_string();
+        // Only another account than the default one is named (account names
+        // need no encoding).
+        let account = if seat.is_default() {
+            String::new()
+        } else {
+            format!("&{ACCOUNT_PARAMETER}={}", seat.name())
+        };
         let url = format!(
             "http://{host}/{}/upload/{id}/{}?X-Amz-Algorithm=AWS4-HMAC-SHA256\
-             &X-Amz-Date={}&X-Amz-Expires=600&X-Amz-SignedHeaders=host&X-Amz-Signature={signature}",
-            CREDENTIALS.vendor.slug(),
+             &X-Amz-Date={}&X-Amz-Expires=600&X-Amz-SignedHeaders=host{account}&X-Amz-Signature={signature}",
+            EMULATED.vendor.slug(),
             encode(name),
             Utc::now().format("%Y%m%dT%H%M%SZ"),
         );

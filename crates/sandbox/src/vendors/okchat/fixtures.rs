@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::state::Db;
+use crate::accounts::Seat;
 
 /// The chatbot of the vendor's examples (Update Chatbot page, SDK tests).
 pub(super) const DEMO_BOT: &str = "3317853e-0af2-427d-a56f-351a9587f48f";
@@ -16,17 +17,43 @@ pub(super) const ORGANIZATION: &str = "123042b2-86e2-4184-a86e-95423d728815";
 
 const PROMPT: &str = "You are a highly skilled customer support assistant for [company name]. Your goal is to provide accurate, polite, and concise answers to customer inquiries. If you do not know the answer, recommend the customer to contact human support or check the FAQ section. Ensure a positive tone in all responses";
 
+/// The organization owning the second account's chatbots.
+const ORGANIZATION_B: &str = "6a0f3c2e-9b1d-4e7a-8c5f-2d4b6e8a0c1b";
+
 /// The id of the `n`th chatbot `--bots` seeds (from 1).
 pub(super) fn seeded_id(n: usize) -> String {
     crate::support::seeded_uuid(0x0c, n)
 }
 
-/// The fixtures, and `bots` more chatbots after them.
-pub(super) fn seed(bots: usize) -> Db {
+/// The id of the second account's `n`th chatbot (0: its demo bot).
+pub(super) fn seeded_id_b(n: usize) -> String {
+    crate::support::seeded_uuid(0x0b0c, n)
+}
+
+/// The fixtures, and `bots` more chatbots after them; another account than
+/// the default one holds only its own seeded chatbots.
+pub(super) fn seed(bots: usize, seat: Seat) -> Db {
+    let seeded = seat.seeded_bots(bots).into_iter().map(|(id, name)| {
+        let organization = if seat.is_default() {
+            ORGANIZATION
+        } else {
+            ORGANIZATION_B
+        };
+        seeded_bot(id, &name, organization)
+    });
+    if !seat.is_default() {
+        return Db {
+            chatbots: seeded.collect(),
+            chat_widgets: Default::default(),
+            knowledge: Vec::new(),
+            sessions: Vec::new(),
+            messages: Vec::new(),
+        };
+    }
     Db {
         chatbots: [demo_bot(), shop_bot(), draft_bot()]
             .into_iter()
-            .chain((1..=bots).map(seeded_bot))
+            .chain(seeded)
             .collect(),
         chat_widgets: Default::default(),
         knowledge: knowledge(),
@@ -138,21 +165,23 @@ fn shop_bot() -> Value {
     })
 }
 
-/// The `n`th chatbot `--bots` seeds: active, private, default settings.
-fn seeded_bot(n: usize) -> Value {
+/// A chatbot `--bots` seeds: active, private, default settings, its slug
+/// the name's words joined by `-` ("sandbox-bot-1").
+fn seeded_bot(id: String, name: &str, organization: &str) -> Value {
+    let slug = name.to_lowercase().replace(' ', "-");
     json!({
         "active": true,
         "created_at": "2025-01-22T04:30:45.790337+00:00",
         "description": "Seeded for scale tests (--bots)",
         "docs_metadata": null,
         "enabled_plugins": null,
-        "id": seeded_id(n),
+        "id": id,
         "is_public": false,
         "managers": null,
         "migrated_data": false,
-        "name": format!("Sandbox bot {n}"),
+        "name": name,
         "openai_api_key": null,
-        "organization_id": ORGANIZATION,
+        "organization_id": organization,
         "personality_config": {},
         "settings": {
             "greeting": "Hello! How can I assist you today?",
@@ -161,7 +190,7 @@ fn seeded_bot(n: usize) -> Value {
             "model": "gpt-4o-mini",
             "prompt": "",
         },
-        "slug": format!("sandbox-bot-{n}"),
+        "slug": slug,
         "suggestions": null,
         "updated_at": "2025-01-22T04:30:45.790337+00:00",
         "v1_chatbot_id": null,

@@ -3,16 +3,21 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::CREDENTIALS;
 use super::errors::{error, render};
+use crate::accounts::Seat;
 use crate::extract::Refusal;
 use crate::support::{self, Problem};
 
-/// Extractor: the request carries `x-api-key: <the sandbox key>`; 401
+/// The key a request presents: its `x-api-key`, trimmed.
+pub(super) fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    support::header_str(headers, "x-api-key").map(str::trim)
+}
+
+/// Extractor: the request carries `x-api-key: <the account's key>`; 401
 /// otherwise.
 pub(super) struct Auth;
 
@@ -20,9 +25,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
-        match support::header_str(&parts.headers, "x-api-key") {
-            Some(key) if key.trim() == CREDENTIALS.key => Ok(Auth),
-            _ => Err(render(Problem::Unauthorized)),
+        if Seat::accepts(&parts.extensions, presented_key(&parts.headers)) {
+            Ok(Auth)
+        } else {
+            Err(render(Problem::Unauthorized))
         }
     }
 }

@@ -35,6 +35,12 @@
 //! (slug `sandbox-bot-1`) to "Sandbox bot N", ids
 //! `5eed000c-0000-4000-8000-<n, 12 hex digits>`.
 //!
+//! **Account `client-b`** (key `6f127f3a6f0cd3c1dc46cff46660af5f12cdf75042a8634b`)
+//! holds only its own chatbots: "Client B demo bot"
+//! `5eed0b0c-0000-4000-8000-000000000000` and, with `--bots N`, "Client B
+//! support bot 1" to "Client B support bot N", ids
+//! `5eed0b0c-0000-4000-8000-<n, 12 hex digits>`.
+//!
 //! **Behaviour** (where the docs are silent, the sandbox's choice):
 //! - Update Chatbot (`PATCH /api/external/chatbots?id=<uuid>`) merges
 //!   `personality_config` and `settings` (and `settings.snippet`) into the
@@ -74,6 +80,7 @@ use axum::routing::{get, patch, post};
 use chatbots_okchat::types;
 
 use self::state::App;
+use crate::accounts::{self, Account, Seat};
 use crate::extract::spec_bodies;
 use crate::support::Problem;
 use crate::{Credentials, Settings, Vendor};
@@ -87,12 +94,27 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "x-api-key: <key>",
 };
 
+/// The second account's key (`accounts::SECOND_ACCOUNT`).
+pub(crate) const CREDENTIALS_B: Credentials = Credentials {
+    key: "6f127f3a6f0cd3c1dc46cff46660af5f12cdf75042a8634b",
+    ..CREDENTIALS
+};
+
 /// This vendor's entry in the registry (`vendors/mod.rs`).
 pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::OkChat,
-    credentials: CREDENTIALS,
-    demo_bot: fixtures::DEMO_BOT,
-    seeded_bot: fixtures::seeded_id,
+    accounts: [
+        Account {
+            credentials: CREDENTIALS,
+            demo_bot: fixtures::DEMO_BOT,
+            seeded_bot: fixtures::seeded_id,
+        },
+        Account {
+            credentials: CREDENTIALS_B,
+            demo_bot: "5eed0b0c-0000-4000-8000-000000000000",
+            seeded_bot: fixtures::seeded_id_b,
+        },
+    ],
     router,
     render,
     limiting: super::Limiting::PerCredential("x-api-key"),
@@ -110,8 +132,15 @@ spec_bodies! {
 }
 
 pub(crate) fn router(settings: &Settings) -> Router {
+    accounts::by_key(&EMULATED.accounts, input::presented_key, |seat| {
+        account_router(settings, seat)
+    })
+}
+
+/// One account's routes and state.
+fn account_router(settings: &Settings, seat: Seat) -> Router {
     let app = App {
-        db: Arc::new(Mutex::new(fixtures::seed(settings.bots))),
+        db: Arc::new(Mutex::new(fixtures::seed(settings.bots, seat))),
         body_limit: settings.body_limit,
     };
     Router::new()

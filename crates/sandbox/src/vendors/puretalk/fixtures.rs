@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Store, Voice};
+use crate::accounts::Seat;
 
 /// The seed page's assistant (`PATCH /ai-assistants/{assistant_id}` example).
 pub(crate) const SEED_ASSISTANT: &str = "123e4567-e89b-12d3-a456-426614174000";
@@ -408,11 +409,16 @@ pub(crate) fn seeded_id(n: usize) -> String {
     crate::support::seeded_uuid(0x9e, n)
 }
 
-/// The `n`th assistant `--bots` seeds: single-prompt, voice 123.
-fn seeded_assistant(voices: &[Voice], n: usize) -> Map<String, Value> {
+/// The id of the second account's `n`th assistant (0: its demo bot).
+pub(crate) fn seeded_id_b(n: usize) -> String {
+    crate::support::seeded_uuid(0x0b9e, n)
+}
+
+/// An assistant `--bots` seeds: single-prompt, voice 123.
+fn seeded_assistant(voices: &[Voice], id: String, name: String) -> Map<String, Value> {
     object(json!({
-        "assistant_id": seeded_id(n),
-        "name": format!("Sandbox bot {n}"),
+        "assistant_id": id,
+        "name": name,
         "prompt": "Seeded for scale tests (--bots).",
         "model": "puretalk-plg",
         "who_speaks_first": "assistant",
@@ -442,17 +448,31 @@ fn seeded_assistant(voices: &[Voice], n: usize) -> Map<String, Value> {
 }
 
 /// A fresh store with every fixture, and `bots` more assistants after
-/// them.
-pub(crate) fn store(bots: usize) -> Store {
+/// them; another account than the default one holds the voices (the
+/// vendor's library) and only its own seeded assistants.
+pub(crate) fn store(bots: usize, seat: Seat) -> Store {
     let voices = voices();
-    let mut assistants = assistants(&voices);
-    assistants.extend((1..=bots).map(|n| seeded_assistant(&voices, n)));
+    let mut assistants = if seat.is_default() {
+        assistants(&voices)
+    } else {
+        Vec::new()
+    };
+    assistants.extend(
+        seat.seeded_bots(bots)
+            .into_iter()
+            .map(|(id, name)| seeded_assistant(&voices, id, name)),
+    );
+    let (calls, phone_numbers, campaigns) = if seat.is_default() {
+        (calls(), phone_numbers(), campaigns())
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
     Store {
         assistants,
         voices,
-        calls: calls(),
-        phone_numbers: phone_numbers(),
-        campaigns: campaigns(),
+        calls,
+        phone_numbers,
+        campaigns,
         next_voice_id: FIRST_CLONED_VOICE_ID,
     }
 }

@@ -9,12 +9,17 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
 
-use super::CREDENTIALS;
 use super::errors::{Reply, fail, invalid, ok, refuse};
+use crate::accounts::Seat;
 use crate::extract::Refusal;
 use crate::support::{Problem, header_str};
 
-/// Extractor: the request carries `X-API-KEY: <the sandbox key>`; 401
+/// The key a request presents: its `X-API-KEY`.
+pub(super) fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    header_str(headers, "x-api-key")
+}
+
+/// Extractor: the request carries `X-API-KEY: <the account's key>`; 401
 /// otherwise (DRF's words for a missing header).
 pub(super) struct Auth;
 
@@ -23,8 +28,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
         let headers = &parts.headers;
-        match header_str(headers, "x-api-key") {
-            Some(key) if key == CREDENTIALS.key => Ok(Auth),
+        match presented_key(headers) {
+            key @ Some(_) if Seat::accepts(&parts.extensions, key) => Ok(Auth),
             Some(_) => Err(refuse(Problem::Unauthorized)),
             None if headers.contains_key("x-api-key") => Err(refuse(Problem::Unauthorized)),
             None => Err(fail(

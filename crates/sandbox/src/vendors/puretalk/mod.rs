@@ -30,6 +30,12 @@
 //! `--bots N` adds N assistants after the fixtures, "Sandbox bot 1" to
 //! "Sandbox bot N", ids `5eed009e-0000-4000-8000-<n, 12 hex digits>`.
 //!
+//! Account `client-b` (key `client-b-puretalk-key`) holds the voice library
+//! and only its own assistants: "Client B demo bot"
+//! `5eed0b9e-0000-4000-8000-000000000000` and, with `--bots N`, "Client B
+//! support bot 1" to "… N", ids `5eed0b9e-0000-4000-8000-<n, 12 hex digits>`;
+//! no calls, phone numbers or campaigns.
+//!
 //! Behaviour: `PATCH /ai-assistants/{id}` changes what `GET` returns (`voice`
 //! takes a voice's numeric id and embeds that voice; `voice_stability` and
 //! `voice_clarity_similarity` strings come back as numbers when they parse).
@@ -60,6 +66,7 @@ use axum::routing::{delete, get, post};
 use chatbots_puretalk::types;
 
 use self::state::Shared;
+use crate::accounts::{self, Account, Seat};
 use crate::extract::spec_bodies;
 use crate::support::Problem;
 use crate::{Credentials, Settings, Vendor};
@@ -74,12 +81,27 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "X-API-KEY: <key>",
 };
 
+/// The second account's key (`accounts::SECOND_ACCOUNT`).
+pub(crate) const CREDENTIALS_B: Credentials = Credentials {
+    key: "client-b-puretalk-key",
+    ..CREDENTIALS
+};
+
 /// This vendor's entry in the registry (`vendors/mod.rs`).
 pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::PureTalk,
-    credentials: CREDENTIALS,
-    demo_bot: "123e4567-e89b-12d3-a456-426614174000",
-    seeded_bot: fixtures::seeded_id,
+    accounts: [
+        Account {
+            credentials: CREDENTIALS,
+            demo_bot: "123e4567-e89b-12d3-a456-426614174000",
+            seeded_bot: fixtures::seeded_id,
+        },
+        Account {
+            credentials: CREDENTIALS_B,
+            demo_bot: "5eed0b9e-0000-4000-8000-000000000000",
+            seeded_bot: fixtures::seeded_id_b,
+        },
+    ],
     router,
     render,
     limiting: super::Limiting::PerCredential("x-api-key"),
@@ -97,8 +119,15 @@ spec_bodies! {
 }
 
 pub(crate) fn router(settings: &Settings) -> Router {
+    accounts::by_key(&EMULATED.accounts, input::presented_key, |seat| {
+        account_router(settings, seat)
+    })
+}
+
+/// One account's routes and state.
+fn account_router(settings: &Settings, seat: Seat) -> Router {
     let shared = Arc::new(Shared {
-        store: Mutex::new(fixtures::store(settings.bots)),
+        store: Mutex::new(fixtures::store(settings.bots, seat)),
         body_limit: settings.body_limit,
     });
     Router::new()

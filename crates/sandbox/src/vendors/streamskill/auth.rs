@@ -4,10 +4,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Response;
 
-use super::{CREDENTIALS, render};
+use super::render;
+use crate::accounts::Seat;
 use crate::support::{self, Problem};
 
-/// Extractor: the request carries the sandbox token; the documented 401
+/// Extractor: the request carries the account's token; the documented 401
 /// (`unauthorized_http_exception`) otherwise.
 pub(super) struct Auth;
 
@@ -15,7 +16,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
-        if support::bearer(&parts.headers) == Some(CREDENTIALS.key) {
+        if Seat::accepts(&parts.extensions, support::bearer(&parts.headers)) {
             Ok(Auth)
         } else {
             Err(render(Problem::Unauthorized))

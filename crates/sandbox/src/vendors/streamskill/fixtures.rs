@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 
+use crate::accounts::Seat;
+
 use super::model::{Account, Count, Purchase, Tarif, default_settings, settings};
 
 /// The account's balance at startup, in USD.
@@ -19,14 +21,28 @@ pub(super) fn seeded_id(n: usize) -> String {
     (FIRST_SEEDED_ID - 1).saturating_add(n as u64).to_string()
 }
 
+/// The id of the second account's `n`th order (0: its demo bot).
+pub(super) fn seeded_id_b(n: usize) -> String {
+    FIRST_SEEDED_ID_B.saturating_add(n as u64).to_string()
+}
+
+/// The second account's demo bot; its other orders count up from it.
+const FIRST_SEEDED_ID_B: u64 = 200_000;
+
+/// The id the first order the second account creates gets (apart from the
+/// default account's, as the vendor's ids are global).
+const FIRST_CREATED_ID_B: u64 = 220_001;
+
 /// The speech-recognition languages the AI-chatbot tariffs offer.
 pub(super) const AI_LANGUAGES: [&str; 10] =
     ["auto", "en", "ru", "de", "es", "fr", "pt", "uk", "tr", "pl"];
 
 impl Account {
     /// The fixtures listed in the module documentation, and `bots` more
-    /// `ai_chatbots` orders in progress (ids from [`FIRST_SEEDED_ID`]).
-    pub(super) fn seeded(bots: usize) -> Account {
+    /// `ai_chatbots` orders in progress (ids from [`FIRST_SEEDED_ID`]);
+    /// another account than the default one holds only its own seeded
+    /// orders, each with its name as `comment`.
+    pub(super) fn seeded(bots: usize, seat: Seat) -> Account {
         let tarifs = vec![
             Tarif {
                 id: 1,
@@ -243,10 +259,18 @@ impl Account {
                 )
             },
         ];
-        purchases.extend((1..=bots).map(|n| {
-            let id = (FIRST_SEEDED_ID - 1).saturating_add(n as u64);
+        if !seat.is_default() {
+            purchases.clear();
+        }
+        purchases.extend(seat.seeded_bots(bots).into_iter().map(|(id, name)| {
+            let id = id.parse().unwrap_or_default();
             Purchase {
                 price: 198.0,
+                comment: if seat.is_default() {
+                    String::new()
+                } else {
+                    name
+                },
                 ..order(
                     id,
                     "ai_chatbots",
@@ -263,7 +287,11 @@ impl Account {
             purchases: purchases.into_iter().map(|p| (p.id, p)).collect(),
             tarifs,
             balance: BALANCE,
-            next_id: FIRST_CREATED_ID,
+            next_id: if seat.is_default() {
+                FIRST_CREATED_ID
+            } else {
+                FIRST_CREATED_ID_B
+            },
         }
     }
 }

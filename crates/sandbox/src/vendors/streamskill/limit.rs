@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::CREDENTIALS;
+use crate::accounts::Seat;
 use crate::bucket::Buckets;
 use crate::support;
 use crate::{RateLimit, Vendor, vendors};
@@ -55,7 +55,7 @@ pub(super) async fn rate_limit(
     request: Request,
     next: Next,
 ) -> Response {
-    let is_token = support::bearer(request.headers()) == Some(CREDENTIALS.key);
+    let is_token = Seat::accepts(request.extensions(), support::bearer(request.headers()));
     let buckets = if is_token {
         &limiter.token
     } else {

@@ -39,6 +39,12 @@
 //! prolong that costs more answers 402 (e.g. tariff 1, quantity 5000,
 //! duration 720).
 //!
+//! Account `client-b` (token `client-b-streamskill-token`) holds the
+//! tariffs, its own balance and only its own orders: `200000` ("Client B demo
+//! bot" as its `comment`) and, with `--bots N`, 200001 to 200000 + N ("Client
+//! B support bot n"), as the seeded ones above; its created orders get ids
+//! from 220001 on. It has its own token bucket.
+//!
 //! **Rules.** Unknown order id (or a non-numeric one) → 404
 //! `purchase_not_found_exception`; an edit for another order type → 405
 //! `action_unavailable`; any action on a `completed` (or `failed`,
@@ -72,8 +78,9 @@ use serde_json::{Value, json};
 
 use chatbots_streamskill::types;
 
+use crate::accounts::{self, Account, Seat};
 use crate::extract::spec_bodies;
-use crate::support::Problem;
+use crate::support::{self, Problem};
 use crate::{Credentials, Settings, Vendor};
 
 pub(crate) const CREDENTIALS: Credentials = Credentials {
@@ -83,12 +90,27 @@ pub(crate) const CREDENTIALS: Credentials = Credentials {
     how: "Authorization: Bearer <key>",
 };
 
+/// The second account's token (`accounts::SECOND_ACCOUNT`).
+pub(crate) const CREDENTIALS_B: Credentials = Credentials {
+    key: "client-b-streamskill-token",
+    ..CREDENTIALS
+};
+
 /// This vendor's entry in the registry (`vendors/mod.rs`).
 pub(crate) const EMULATED: super::Emulated = super::Emulated {
     vendor: Vendor::StreamSkill,
-    credentials: CREDENTIALS,
-    demo_bot: "12345",
-    seeded_bot: fixtures::seeded_id,
+    accounts: [
+        Account {
+            credentials: CREDENTIALS,
+            demo_bot: "12345",
+            seeded_bot: fixtures::seeded_id,
+        },
+        Account {
+            credentials: CREDENTIALS_B,
+            demo_bot: "200000",
+            seeded_bot: fixtures::seeded_id_b,
+        },
+    ],
     router,
     render,
     // The documented bucket and its headers: `limit.rs`.
@@ -109,8 +131,16 @@ spec_bodies! {
 }
 
 pub(crate) fn router(settings: &Settings) -> Router {
+    accounts::by_key(&EMULATED.accounts, support::bearer, |seat| {
+        account_router(settings, seat)
+    })
+}
+
+/// One account's routes, state and rate limiter (the guest bucket is the
+/// default account's: a request without a known token goes there).
+fn account_router(settings: &Settings, seat: Seat) -> Router {
     let app = Arc::new(handlers::App {
-        account: Mutex::new(model::Account::seeded(settings.bots)),
+        account: Mutex::new(model::Account::seeded(settings.bots, seat)),
     });
     let limiter = limit::Limiter::new(settings.streamskill_rate_limit);
     Router::new()
