@@ -10,11 +10,11 @@ use chatbots::{AccountRef, BotRef, Chatbots, ErrorKind, Field, Vendor, VendorInf
 use chatbots_sandbox::Sandbox;
 
 /// The second account of every test, beside each vendor's default one.
-const SECOND: &str = "client-b";
+const SECOND: &str = chatbots_sandbox::SECOND_ACCOUNT;
 
-/// Seeded bots per vendor: two per account are used, a third is left
+/// Seeded bots per vendor and account: two are used, a third is left
 /// alone to show that nothing else changes.
-const SEEDED: usize = 6;
+const SEEDED: usize = 3;
 
 /// A sandbox without StreamSkill's rate limit, so tests do not wait.
 async fn sandbox() -> Sandbox {
@@ -27,20 +27,19 @@ async fn sandbox() -> Sandbox {
 }
 
 /// The second account at `vendor`: its secrets, its base URL, and the ids
-/// of the bots the tests may use in it (none of them used through the
-/// default account).
+/// of the bots the tests may use in it: the sandbox's `client-b`, with its
+/// own credentials and its own bots (a bot of one account is not found
+/// through the other's key).
 ///
-/// The one place that says what the second account is. Until the sandbox
-/// serves one of its own, it is the default credentials at a base URL
-/// spelled differently (`/./`, which the URL parser removes: the same
-/// server, but a different account to the client, since an account is
-/// told apart by vendor, server and credential), with bots of the default
-/// account that [`first_bots`] leaves to it.
+/// The one place that says what the second account is.
 fn second_account(sandbox: &Sandbox, vendor: Vendor) -> (Vec<String>, String, Vec<String>) {
-    let secrets = default_secrets(sandbox, vendor);
-    let base_url = format!("http://{}/./{}", sandbox.addr(), vendor.slug());
-    let bots = sandbox.seeded_bots(vendor)[3..].to_vec();
-    (secrets, base_url, bots)
+    let credentials = sandbox.credentials_of(vendor, SECOND).expect("emulated");
+    let secrets = std::iter::once(credentials.key)
+        .chain(credentials.secret)
+        .map(str::to_string)
+        .collect();
+    let bots = sandbox.seeded_bots_in(vendor, SECOND)[..3].to_vec();
+    (secrets, sandbox.base_url(vendor), bots)
 }
 
 /// The secrets of `vendor`'s default account in the sandbox.
@@ -672,4 +671,82 @@ async fn a_saved_plan_is_refused_whole_by_a_client_without_its_accounts() {
         "{text}"
     );
     assert_eq!(requests(&sandbox), before, "nothing read or sent");
+}
+
+#[tokio::test]
+async fn a_bot_named_under_the_wrong_account_is_not_found_and_not_applied() {
+    let sandbox = sandbox().await;
+    let bots = two_accounts(&sandbox);
+    for vendor in sandbox.vendors_to_test() {
+        let info = VendorInfo::of(vendor).expect("compiled in");
+        if !(info.can_get() || info.can_list())
+            || chatbots::vendor_field(vendor, Field::Name).is_none()
+        {
+            continue;
+        }
+        // A bot of the default account, named as if it were the second's.
+        let id = &first_bots(&sandbox, vendor)[2];
+        let right = BotRef::new(vendor, id);
+        let wrong = BotRef::in_account(second(vendor), id);
+        let was = name_of(&bots, &right).await;
+        let fleet = Fleet::parse(
+            &format!("bots:\n  {wrong}:\n    name: Not yours\n"),
+            "fleet.yaml",
+        )
+        .expect("parses");
+        let plan = bots.plan(&fleet, &PlanOptions::new()).await.expect("plan");
+        assert_eq!(plan.summary().failed, 1, "{plan}");
+        assert!(
+            plan.to_string()
+                .contains(&format!("! {wrong}: cannot be read")),
+            "{plan}"
+        );
+        let report = bots
+            .apply(&plan, &ApplyOptions::new())
+            .await
+            .expect("applies");
+        assert_eq!(report.failed(), 1);
+        assert_eq!(report.outcomes[0].bot, wrong);
+        assert_eq!(name_of(&bots, &right).await, was, "{right} changed");
+    }
+}
+
+#[tokio::test]
+async fn a_bot_of_a_configured_account_whose_secret_is_not_found_is_refused_with_the_reason() {
+    let sandbox = sandbox().await;
+    let vendor = sandbox.vendors_to_test()[0];
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The account's secrets come from files that do not exist.
+    let mut config = format!("[accounts.{}.{SECOND}]\n", vendor.slug());
+    for variable in chatbots::credential_variables(vendor) {
+        let missing = dir.path().join(format!("{variable}.missing"));
+        config.push_str(&format!(
+            "{variable} = {{ file = {:?} }}\n",
+            missing.display().to_string()
+        ));
+    }
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).expect("config written");
+    let bots = common::builder(&sandbox)
+        .config_file(&path)
+        .expect("the config parses")
+        .build()
+        .expect("kept, refused when used");
+    let (_, _, others) = second_account(&sandbox, vendor);
+    let yaml = format!("bots:\n  {}:{}: {{}}\n", second(vendor), others[0]);
+    let fleet = Fleet::parse(&yaml, "fleet.yaml").expect("parses");
+    let before = requests(&sandbox);
+    let err = bots
+        .plan(&fleet, &PlanOptions::new())
+        .await
+        .expect_err("refused");
+    assert_eq!(err.problems.len(), 1, "{err}");
+    assert_eq!(err.problems[0].line, Some(2), "{err}");
+    let text = err.to_string();
+    assert!(text.contains(&second(vendor).to_string()), "{text}");
+    assert!(
+        text.contains(".missing"),
+        "the reason names the source: {text}"
+    );
+    assert_eq!(requests(&sandbox), before, "nothing sent");
 }
