@@ -165,7 +165,10 @@ impl fmt::Display for ApplyError {
 impl std::error::Error for ApplyError {}
 
 impl Chatbots {
-    /// Applies `plan`. First re-reads every readable bot of the plan: if
+    /// Applies `plan`. A bot planned twice, or whose account this client
+    /// does not know or cannot use (a saved plan applied by another
+    /// client), refuses the plan whole before anything is read
+    /// ([`ApplyError::Refused`]). Then re-reads every readable bot of the plan: if
     /// any field the plan compared moved on since, refuses the whole plan
     /// with [`ApplyError::Stale`] and sends nothing. Otherwise sends,
     /// through [`update_many`](Chatbots::update_many) (pacing, bounded
@@ -206,6 +209,21 @@ impl Chatbots {
             })
             .collect();
         FleetError::check(twice).map_err(ApplyError::Refused)?;
+        // A saved plan may be applied by another client than the one that
+        // made it: each bot's account must be one this client can use,
+        // before anything is read or sent.
+        let accounts: Vec<Problem> = plan
+            .bots
+            .iter()
+            .filter_map(|b| {
+                let rule = self.account_problem(&b.bot.account_ref())?;
+                Some(
+                    Problem::new(origin, (b.line > 0).then_some(b.line), rule)
+                        .bot(b.bot.to_string()),
+                )
+            })
+            .collect();
+        FleetError::check(accounts).map_err(ApplyError::Refused)?;
         // Without its snapshot a bot would be sent unchecked against a
         // re-read. (A plan file is refused so when read; this is a plan
         // built or changed in code.)
