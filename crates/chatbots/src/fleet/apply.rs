@@ -12,6 +12,8 @@ use serde_json::Map;
 
 use super::check;
 use super::compare::{self, Verdict};
+use super::journal::{FieldChange, JournalSource};
+use super::journaled::{self, JournalOptions, JournalReport, Journaled};
 use super::plan::{self, BotPlan, PLAN_FORMAT, Plan, PlanOptions};
 use super::problem::{FleetError, Problem};
 use super::read::{self, State};
@@ -21,6 +23,9 @@ use crate::model::{BotRef, Chatbot, ChatbotPatch, Field, FieldValue};
 use crate::{Chatbots, VendorPatch};
 
 type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
+
+/// What a journal announces of one update: the bot and its changes.
+type Intent = (BotRef, Vec<FieldChange>);
 
 /// How [`Chatbots::apply`] runs.
 ///
@@ -33,6 +38,7 @@ type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
 pub struct ApplyOptions {
     concurrency: Option<usize>,
     progress: Option<ProgressHook>,
+    journal: Option<JournalOptions>,
 }
 
 impl ApplyOptions {
@@ -54,15 +60,52 @@ impl ApplyOptions {
         self
     }
 
-    /// The [`BulkOptions`] these amount to.
-    pub(crate) fn bulk(&self) -> BulkOptions {
+    /// Journals the apply in `dir` (created if missing; see
+    /// [`journal`](super::journal)): the directory's lock is taken for the
+    /// whole apply (a second one is refused at once, naming the holder),
+    /// every update is announced in the journal, synced to disk, before it
+    /// is sent, and its outcome recorded after; an apply that changed
+    /// anything writes an undo plan beside its journal
+    /// ([`ApplyReport::journal`]). `source` names the fleet or plan file
+    /// applied, for the journal's header.
+    ///
+    /// ```
+    /// use chatbots::fleet::ApplyOptions;
+    /// use chatbots::fleet::journal::JournalSource;
+    ///
+    /// let text = std::fs::read("fleet.yaml").unwrap_or_default();
+    /// let options = ApplyOptions::new().journal(".chatbots", JournalSource::new("fleet.yaml", &text));
+    /// # drop(options);
+    /// ```
+    pub fn journal(mut self, dir: impl Into<std::path::PathBuf>, source: JournalSource) -> Self {
+        self.journal = Some(JournalOptions {
+            dir: dir.into(),
+            source,
+        });
+        self
+    }
+
+    /// The [`BulkOptions`] these amount to, with `journaled`'s hooks.
+    pub(crate) fn bulk(&self, journaled: Option<(&Journaled, Vec<Intent>)>) -> BulkOptions {
         let mut options = BulkOptions::new();
         if let Some(n) = self.concurrency {
             options = options.concurrency(n);
         }
-        if let Some(hook) = &self.progress {
-            let hook = Arc::clone(hook);
-            options = options.on_progress(move |p| hook(p));
+        let record = journaled.as_ref().map(|(j, _)| j.record());
+        let hook = self.progress.clone();
+        if record.is_some() || hook.is_some() {
+            options = options.on_progress(move |p| {
+                // The journal first: the caller's hook may be slow.
+                if let Some(record) = &record {
+                    record(&p);
+                }
+                if let Some(hook) = &hook {
+                    hook(p);
+                }
+            });
+        }
+        if let Some((journaled, items)) = journaled {
+            options = options.before_send(journaled.before_send(items));
         }
         options
     }
@@ -73,6 +116,7 @@ impl fmt::Debug for ApplyOptions {
         f.debug_struct("ApplyOptions")
             .field("concurrency", &self.concurrency)
             .field("progress", &self.progress.is_some())
+            .field("journal", &self.journal)
             .finish()
     }
 }
@@ -82,6 +126,9 @@ impl fmt::Debug for ApplyOptions {
 pub struct ApplyReport {
     /// One per bot.
     pub outcomes: Vec<ApplyOutcome>,
+    /// The journal, its undo plan and what cannot be undone, when the
+    /// apply was journaled ([`ApplyOptions::journal`]).
+    pub journal: Option<JournalReport>,
 }
 
 impl ApplyReport {
@@ -124,6 +171,9 @@ pub enum ApplyError {
     /// The plan's patches break vendor rules (a plan edited by hand, or a
     /// client configured differently from the one that planned).
     Refused(FleetError),
+    /// The journal could not be started: its directory is held by another
+    /// apply, or cannot be written.
+    Journal(Error),
 }
 
 /// One field of a bot that changed since the plan.
@@ -158,6 +208,7 @@ impl fmt::Display for ApplyError {
                 Ok(())
             }
             ApplyError::Refused(e) => write!(f, "the plan is refused, nothing was sent:\n{e}"),
+            ApplyError::Journal(e) => write!(f, "nothing was sent: {e}"),
         }
     }
 }
@@ -182,6 +233,12 @@ impl Chatbots {
         options: &ApplyOptions,
     ) -> Result<ApplyReport, ApplyError> {
         let origin = plan.origin.as_str();
+        // One apply at a time per journal directory: refused at once,
+        // before anything is read.
+        let lock = match &options.journal {
+            Some(journal) => Some(Journaled::lock(journal).map_err(ApplyError::Journal)?),
+            None => None,
+        };
         if plan.format != PLAN_FORMAT {
             return Err(refused(vec![Problem::new(
                 origin,
@@ -292,18 +349,46 @@ impl Chatbots {
         let batch = items
             .iter()
             .map(|(_, bot, patch, _)| (bot.clone(), patch.clone()));
-        let outcomes = self
-            .update_many(batch, &options.bulk())
-            .await
-            .map_err(|refused_batch| {
-                let problems = refused_batch
-                    .refused
+        // The journal starts just before the first update: a refused or
+        // stale plan leaves none.
+        let journaled = match (&options.journal, lock) {
+            (Some(journal), Some(lock)) => {
+                Some(Journaled::start(journal, lock).map_err(ApplyError::Journal)?)
+            }
+            _ => None,
+        };
+        let announced = journaled.as_ref().map(|j| {
+            let intents = items
+                .iter()
+                .map(|(index, bot, _, _)| (bot.clone(), journaled::changes_of(&plan.bots[*index])))
+                .collect();
+            (j, intents)
+        });
+        let sent = self.update_many(batch, &options.bulk(announced)).await;
+        let journal = journaled.map(|j| {
+            let outcomes: Vec<(BotRef, Result<(), Error>)> = match &sent {
+                Ok(outcomes) => outcomes
                     .iter()
-                    .filter_map(|o| o.result.as_ref().err().map(|e| (o, e)))
-                    .map(|(o, e)| Problem::new(origin, None, check::rule(e)).bot(o.bot.to_string()))
-                    .collect();
-                ApplyError::Refused(FleetError { problems })
-            })?;
+                    .map(|o| {
+                        (
+                            o.bot.clone(),
+                            o.result.as_ref().map_err(Clone::clone).map(|_| ()),
+                        )
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            j.finish(plan, &outcomes)
+        });
+        let outcomes = sent.map_err(|refused_batch| {
+            let problems = refused_batch
+                .refused
+                .iter()
+                .filter_map(|o| o.result.as_ref().err().map(|e| (o, e)))
+                .map(|(o, e)| Problem::new(origin, None, check::rule(e)).bot(o.bot.to_string()))
+                .collect();
+            ApplyError::Refused(FleetError { problems })
+        })?;
         let mut results: HashMap<usize, (Vec<String>, Result<(), Error>)> = HashMap::new();
         for ((index, _, _, sent), outcome) in items.into_iter().zip(outcomes) {
             results.insert(index, (sent, outcome.result));
@@ -327,7 +412,7 @@ impl Chatbots {
                 }
             })
             .collect();
-        Ok(ApplyReport { outcomes })
+        Ok(ApplyReport { outcomes, journal })
     }
 }
 

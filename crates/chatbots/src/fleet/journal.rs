@@ -134,6 +134,10 @@ pub enum Entry {
         failed: usize,
         /// Bots whose update may or may not have been applied.
         unknown: usize,
+        /// The undo plan written beside the journal, if the apply changed
+        /// anything.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        undo: Option<String>,
     },
 }
 
@@ -226,13 +230,21 @@ impl JournalWriter {
         })
     }
 
-    /// Closes the journal with the counts of the outcomes.
-    pub fn close(&self, changed: usize, failed: usize, unknown: usize) -> Result<(), Error> {
+    /// Closes the journal with the counts of the outcomes and the undo
+    /// plan written, if any.
+    pub fn close(
+        &self,
+        changed: usize,
+        failed: usize,
+        unknown: usize,
+        undo: Option<&Path>,
+    ) -> Result<(), Error> {
         self.write(&Entry::Close {
             ended: rfc3339(SystemTime::now()),
             changed,
             failed,
             unknown,
+            undo: undo.map(|p| p.to_string_lossy().into_owned()),
         })
     }
 
@@ -275,6 +287,8 @@ pub struct JournalSummary {
     pub unknown: usize,
     /// Whether it has its closing line.
     pub closed: bool,
+    /// The undo plan its closing line names.
+    pub undo: Option<PathBuf>,
     /// Bots announced without an outcome, or with outcome unknown: their
     /// state is not known.
     pub not_done: Vec<BotRef>,
@@ -348,6 +362,7 @@ impl JournalSummary {
                         failed: 0,
                         unknown: 0,
                         closed: false,
+                        undo: None,
                         not_done: Vec::new(),
                         updates: Vec::new(),
                     });
@@ -379,7 +394,10 @@ impl JournalSummary {
                         OutcomeStatus::Unknown => s.unknown += 1,
                     }
                 }
-                (Entry::Close { .. }, Some(s)) => s.closed = true,
+                (Entry::Close { undo, .. }, Some(s)) => {
+                    s.closed = true;
+                    s.undo = undo.map(PathBuf::from);
+                }
             }
         }
         let mut summary = summary.ok_or_else(|| refused(1, "empty: no header".into()))?;
@@ -530,7 +548,7 @@ mod tests {
         assert!(!read.closed);
         assert_eq!(read.not_done, std::slice::from_ref(&b));
         journal.outcome(&b, OutcomeStatus::Unknown, None).unwrap();
-        journal.close(1, 0, 1).unwrap();
+        journal.close(1, 0, 1, None).unwrap();
         let read = JournalSummary::read(journal.path()).unwrap();
         assert!(read.closed);
         assert_eq!((read.changed, read.failed, read.unknown), (1, 0, 1));
@@ -562,7 +580,7 @@ mod tests {
     fn history_lists_newest_first() {
         let dir = temp_dir("history");
         let first = JournalWriter::create(&dir, JournalSource::new("one.yaml", b"1")).unwrap();
-        first.close(0, 0, 0).unwrap();
+        first.close(0, 0, 0, None).unwrap();
         let second = JournalWriter::create(&dir, JournalSource::new("two.yaml", b"2")).unwrap();
         let listed: Vec<String> = history(&dir)
             .unwrap()

@@ -122,6 +122,7 @@ mod defaults;
 mod export;
 mod file;
 pub mod journal;
+mod journaled;
 mod lock;
 mod plan;
 mod problem;
@@ -130,6 +131,7 @@ mod yaml;
 
 pub use apply::{ApplyError, ApplyOptions, ApplyOutcome, ApplyReport, StaleBot};
 pub use file::{Fleet, FleetBot, MAX_FILE_BYTES, read_limited};
+pub use journaled::{JournalReport, irreversible};
 pub use lock::{JournalLock, LockHolder};
 pub use plan::{BotPlan, Change, FieldPlan, PLAN_FORMAT, Plan, PlanOptions, Summary};
 pub(crate) use problem::closest;
