@@ -221,3 +221,118 @@ async fn a_second_apply_on_one_journal_directory_is_refused_naming_the_holder() 
     assert_eq!(journals.len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_stopped_apply_is_found_and_resumed_to_the_end() {
+    let (sandbox, bots, vendor, method, ids) = setup().await;
+    let dir = temp_dir("resume");
+    let plan = bots
+        .plan(
+            &fleet_renaming(vendor, &ids, "Resumed"),
+            &PlanOptions::new(),
+        )
+        .await
+        .unwrap();
+    // The 6th update hangs; the apply is then stopped (its future dropped,
+    // as a killed process stops: no outcome, no closing line).
+    let faults = sandbox.faults().clone();
+    let hang = FaultRule::new(Fault::Latency(std::time::Duration::from_secs(600)))
+        .vendor(vendor)
+        .method(&method);
+    let options = journaled(&dir).on_progress(move |p| {
+        if p.done == 5 {
+            faults.inject(hang.clone());
+        }
+    });
+    let stopped = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        bots.apply(&plan, &options),
+    )
+    .await;
+    assert!(stopped.is_err(), "the apply should hang on the 6th update");
+    sandbox.faults().clear();
+
+    // The next run finds it, with the bot it left unknown.
+    let stopped = chatbots::fleet::journal::unfinished(&dir).unwrap();
+    assert_eq!(stopped.len(), 1);
+    assert_eq!(stopped[0].changed, 5);
+    assert_eq!(stopped[0].not_done.len(), 1, "the 6th: sent, no answer");
+
+    // Someone renames a bot the apply had not reached: resume refuses it.
+    let other = plan.bots[10].bot.clone();
+    bots.update(&other, &ChatbotPatch::new().name("Meddled"))
+        .await
+        .unwrap();
+    let err = bots
+        .resume(&stopped[0].path, &journaled(&dir))
+        .await
+        .unwrap_err();
+    let ApplyError::Stale { bots: stale } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(stale.len(), 1, "{err}");
+    assert_eq!(stale[0].bot, other);
+
+    // Set back, resume finishes: every bot at its target, the stopped
+    // journal closed naming the one that finished it.
+    let original = plan.bots[10].current.as_ref().unwrap()["name"].clone();
+    let original = original.as_str().unwrap().to_string();
+    bots.update(&other, &ChatbotPatch::new().name(original))
+        .await
+        .unwrap();
+    let report = bots
+        .resume(&stopped[0].path, &journaled(&dir))
+        .await
+        .unwrap();
+    assert_eq!(report.failed(), 0, "{report:?}");
+    // The 5 done before are not sent again; the one hanging may have
+    // been applied: it is read, found at its target or sent.
+    assert!(report.changed() <= BOTS - 5, "{}", report.changed());
+    assert!(
+        chatbots::fleet::journal::unfinished(&dir)
+            .unwrap()
+            .is_empty()
+    );
+    let closed = JournalSummary::read(&stopped[0].path).unwrap();
+    assert!(closed.closed);
+    let again = bots
+        .plan(
+            &fleet_renaming(vendor, &ids, "Resumed"),
+            &PlanOptions::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.summary().to_change, 0, "{again}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_partly_applied_plan_says_which_bots_are_done_and_how_to_resume() {
+    let (_sandbox, bots, vendor, _, ids) = setup().await;
+    let plan = bots
+        .plan(&fleet_renaming(vendor, &ids, "Partly"), &PlanOptions::new())
+        .await
+        .unwrap();
+    // Two bots already hold the planned value (an earlier apply got there).
+    for bot in &plan.bots[..2] {
+        bots.update(
+            &bot.bot,
+            &ChatbotPatch::new().name(bot.fields[0].change.desired().as_str().unwrap()),
+        )
+        .await
+        .unwrap();
+    }
+    let err = bots.apply(&plan, &ApplyOptions::new()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("(already the planned value)"), "{text}");
+    assert!(
+        text.contains("2 field(s) already hold the value this plan sets"),
+        "{text}"
+    );
+    assert!(text.contains("--resume"), "{text}");
+    // The library's way on: what is left of the plan.
+    let rest = bots.resume_plan(&plan).await.unwrap();
+    assert_eq!(rest.summary().to_change, BOTS - 2);
+    let report = bots.apply(&rest, &ApplyOptions::new()).await.unwrap();
+    assert_eq!(report.changed(), BOTS - 2);
+}

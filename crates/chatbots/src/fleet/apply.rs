@@ -39,6 +39,8 @@ pub struct ApplyOptions {
     concurrency: Option<usize>,
     progress: Option<ProgressHook>,
     journal: Option<JournalOptions>,
+    /// Skip the read-back after the updates.
+    no_verify: bool,
 }
 
 impl ApplyOptions {
@@ -85,6 +87,25 @@ impl ApplyOptions {
         self
     }
 
+    /// Whether to read each changed bot again after the updates and
+    /// report the fields it does not hold as sent
+    /// ([`ApplyOutcome::not_kept`]). On by default: it is the one check
+    /// that catches a vendor that ignores a field and a writer elsewhere
+    /// changing the same bots at the same time. `false` saves the reads.
+    pub fn verify(mut self, verify: bool) -> Self {
+        self.no_verify = !verify;
+        self
+    }
+
+    /// The same options, journaling `source` as what is applied.
+    pub(crate) fn with_source(&self, source: JournalSource) -> Self {
+        let mut options = self.clone();
+        if let Some(journal) = &mut options.journal {
+            journal.source = source;
+        }
+        options
+    }
+
     /// The [`BulkOptions`] these amount to, with `journaled`'s hooks.
     pub(crate) fn bulk(&self, journaled: Option<(&Journaled, Vec<Intent>)>) -> BulkOptions {
         let mut options = BulkOptions::new();
@@ -117,6 +138,7 @@ impl fmt::Debug for ApplyOptions {
             .field("concurrency", &self.concurrency)
             .field("progress", &self.progress.is_some())
             .field("journal", &self.journal)
+            .field("verify", &!self.no_verify)
             .finish()
     }
 }
@@ -135,6 +157,14 @@ impl ApplyReport {
     /// Bots whose update (or read, at planning) failed.
     pub fn failed(&self) -> usize {
         self.outcomes.iter().filter(|o| o.result.is_err()).count()
+    }
+
+    /// Bots whose read-back found a field other than sent.
+    pub fn not_kept(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| !o.not_kept.is_empty())
+            .count()
     }
 
     /// Bots that were sent an update that succeeded.
@@ -156,6 +186,23 @@ pub struct ApplyOutcome {
     pub sent: Vec<String>,
     /// `Err` for a failed update, or a read that failed at planning.
     pub result: Result<(), Error>,
+    /// The fields the read-back after the update found other than sent:
+    /// the vendor did not keep them, or someone changed them in between.
+    /// Empty when all were kept, or not checked (a vendor that cannot
+    /// read, [`ApplyOptions::verify`]`(false)`, a failed update).
+    pub not_kept: Vec<NotKept>,
+}
+
+/// A field a bot does not hold as sent, after its update succeeded.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct NotKept {
+    /// The field: a shared field's name, or `vendor.<key>`.
+    pub field: String,
+    /// The value sent.
+    pub sent: Value,
+    /// The value read back (`null`: the read did not report it).
+    pub now: Value,
 }
 
 /// A plan refused whole: nothing was sent.
@@ -187,6 +234,9 @@ pub struct StaleBot {
     pub planned: Value,
     /// The value now (`null`: unknown now).
     pub now: Value,
+    /// Whether the value now is the one the plan sets: an earlier apply of
+    /// this plan got this far (resume it: [`Chatbots::resume`]).
+    pub already_applied: bool,
 }
 
 impl fmt::Display for ApplyError {
@@ -203,6 +253,18 @@ impl fmt::Display for ApplyError {
                         f,
                         "\n  {}: {}: planned from {}, now {}",
                         stale.bot, stale.field, stale.planned, stale.now
+                    )?;
+                    if stale.already_applied {
+                        f.write_str(" (already the planned value)")?;
+                    }
+                }
+                let applied = bots.iter().filter(|s| s.already_applied).count();
+                if applied > 0 {
+                    write!(
+                        f,
+                        "\n{applied} field(s) already hold the value this plan sets: an earlier \
+                         apply of it stopped part way; finish it with `chatbots apply --resume` \
+                         (library: Chatbots::resume, or Chatbots::resume_plan for a plan file)"
                     )?;
                 }
                 Ok(())
@@ -353,7 +415,7 @@ impl Chatbots {
         // stale plan leaves none.
         let journaled = match (&options.journal, lock) {
             (Some(journal), Some(lock)) => {
-                Some(Journaled::start(journal, lock).map_err(ApplyError::Journal)?)
+                Some(Journaled::start(journal, lock, plan).map_err(ApplyError::Journal)?)
             }
             _ => None,
         };
@@ -365,6 +427,32 @@ impl Chatbots {
             (j, intents)
         });
         let sent = self.update_many(batch, &options.bulk(announced)).await;
+        // Read back what changed, where the vendor can read.
+        let mut not_kept: HashMap<usize, Vec<NotKept>> = HashMap::new();
+        if let (Ok(outcomes), false) = (&sent, options.no_verify) {
+            let changed: Vec<(usize, &BotRef)> = items
+                .iter()
+                .zip(outcomes)
+                .filter(|(_, o)| o.result.is_ok())
+                .map(|((index, bot, _, _), _)| (*index, bot))
+                .collect();
+            let refs: Vec<BotRef> = changed.iter().map(|(_, b)| (*b).clone()).collect();
+            let states = read::read_all(self, &refs, &PlanOptions::new()).await;
+            for ((index, bot), state) in changed.into_iter().zip(states) {
+                let differs = match state {
+                    State::Read(found) => read_back(&plan.bots[index], &found),
+                    // Unreadable: nothing to compare. A failed read is not
+                    // a difference: the update itself succeeded.
+                    State::Unreadable | State::Failed(_) => Vec::new(),
+                };
+                if !differs.is_empty() {
+                    if let Some(j) = &journaled {
+                        j.read_back(bot, &differs);
+                    }
+                    not_kept.insert(index, differs);
+                }
+            }
+        }
         let journal = journaled.map(|j| {
             let outcomes: Vec<(BotRef, Result<(), Error>)> = match &sent {
                 Ok(outcomes) => outcomes
@@ -409,6 +497,7 @@ impl Chatbots {
                     bot: bot.bot.clone(),
                     sent,
                     result,
+                    not_kept: not_kept.remove(&index).unwrap_or_default(),
                 }
             })
             .collect();
@@ -439,6 +528,30 @@ fn not_read(bot: &BotPlan, error: &str) -> Error {
     Error::not_read(&bot.bot, error)
 }
 
+/// Each field `bot`'s update sent that `found` does not hold as sent.
+fn read_back(bot: &BotPlan, found: &Chatbot) -> Vec<NotKept> {
+    bot.fields
+        .iter()
+        .filter(|f| f.change.sends())
+        .filter_map(|f| {
+            let sent = f.change.desired();
+            let now = compare::current(found, &f.field);
+            let kept = match &now {
+                Some(now) => compare::verdict(sent, now) != Verdict::Differs,
+                // Not reported by the read: nothing to compare.
+                None => true,
+            };
+            (!kept).then(|| NotKept {
+                field: f.field.clone(),
+                sent: sent.clone(),
+                now: now
+                    .map(|now| compare::project(sent, &now))
+                    .unwrap_or(Value::Null),
+            })
+        })
+        .collect()
+}
+
 /// Each field whose current value is no longer the one the plan saw.
 fn moved_on(bot: &BotPlan, found: &Chatbot) -> Vec<StaleBot> {
     let planned = bot.current.as_ref().and_then(Value::as_object);
@@ -457,11 +570,13 @@ fn moved_on(bot: &BotPlan, found: &Chatbot) -> Vec<StaleBot> {
                 (Some(then), Some(now)) => compare::verdict(then, now) == Verdict::Same,
                 _ => false,
             };
+            let now = now.get(&f.field).cloned().unwrap_or(Value::Null);
             (!still).then(|| StaleBot {
                 bot: bot.bot.clone(),
                 field: f.field.clone(),
                 planned: then.cloned().unwrap_or(Value::Null),
-                now: now.get(&f.field).cloned().unwrap_or(Value::Null),
+                already_applied: compare::verdict(f.change.desired(), &now) == Verdict::Same,
+                now,
             })
         })
         .collect()

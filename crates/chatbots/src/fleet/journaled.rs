@@ -70,9 +70,15 @@ impl Journaled {
         JournalLock::acquire(&options.dir)
     }
 
-    /// Starts a journal under `lock`: just before the first update.
-    pub fn start(options: &JournalOptions, lock: JournalLock) -> Result<Journaled, Error> {
+    /// Starts a journal under `lock`, just before the first update, with
+    /// the plan being applied saved beside it (what `--resume` finishes).
+    pub fn start(
+        options: &JournalOptions,
+        lock: JournalLock,
+        plan: &Plan,
+    ) -> Result<Journaled, Error> {
         let writer = JournalWriter::create(&options.dir, options.source.clone())?;
+        write_plan(&plan_path(writer.path()), plan).map_err(|e| Error::config(None, e))?;
         Ok(Journaled {
             writer: Arc::new(writer),
             _lock: lock,
@@ -98,6 +104,16 @@ impl Journaled {
             let error = progress.result.as_ref().err();
             if let Err(e) = writer.outcome(progress.bot, status, error) {
                 let mut slot = problem.lock().unwrap_or_else(|e| e.into_inner());
+                slot.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+
+    /// Records what the read-back found not kept.
+    pub fn read_back(&self, bot: &BotRef, not_kept: &[super::apply::NotKept]) {
+        for field in not_kept {
+            if let Err(e) = self.writer.read_back(bot, field) {
+                let mut slot = self.problem.lock().unwrap_or_else(|e| e.into_inner());
                 slot.get_or_insert_with(|| e.to_string());
             }
         }
@@ -232,12 +248,21 @@ fn undo_of(plan: &Plan, changed: &[&BotRef]) -> (Plan, Vec<(BotRef, String)>) {
 
 /// `<journal>.undo.json` beside `<journal>.journal.jsonl`.
 pub(crate) fn undo_path(journal: &Path) -> PathBuf {
+    beside(journal, "undo.json")
+}
+
+/// `<journal>.plan.json`: the plan the journal's apply ran.
+pub fn plan_path(journal: &Path) -> PathBuf {
+    beside(journal, "plan.json")
+}
+
+fn beside(journal: &Path, suffix: &str) -> PathBuf {
     let name = journal
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let stem = name.strip_suffix(".journal.jsonl").unwrap_or(&name);
-    journal.with_file_name(format!("{stem}.undo.json"))
+    journal.with_file_name(format!("{stem}.{suffix}"))
 }
 
 /// Writes `plan` to `path` and syncs it.

@@ -127,9 +127,10 @@ mod lock;
 mod plan;
 mod problem;
 mod read;
+mod resume;
 mod yaml;
 
-pub use apply::{ApplyError, ApplyOptions, ApplyOutcome, ApplyReport, StaleBot};
+pub use apply::{ApplyError, ApplyOptions, ApplyOutcome, ApplyReport, NotKept, StaleBot};
 pub use file::{Fleet, FleetBot, MAX_FILE_BYTES, read_limited};
 pub use journaled::{JournalReport, irreversible};
 pub use lock::{JournalLock, LockHolder};
