@@ -12,6 +12,8 @@ use serde_json::Map;
 
 use super::check;
 use super::compare::{self, Verdict};
+use super::journal::{FieldChange, JournalSource};
+use super::journaled::{self, JournalOptions, JournalReport, Journaled};
 use super::plan::{self, BotPlan, PLAN_FORMAT, Plan, PlanOptions};
 use super::problem::{FleetError, Problem};
 use super::read::{self, State};
@@ -21,6 +23,9 @@ use crate::model::{BotRef, Chatbot, ChatbotPatch, Field, FieldValue};
 use crate::{Chatbots, VendorPatch};
 
 type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
+
+/// What a journal announces of one update: the bot and its changes.
+type Intent = (BotRef, Vec<FieldChange>);
 
 /// How [`Chatbots::apply`] runs.
 ///
@@ -33,6 +38,9 @@ type ProgressHook = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
 pub struct ApplyOptions {
     concurrency: Option<usize>,
     progress: Option<ProgressHook>,
+    journal: Option<JournalOptions>,
+    /// Skip the read-back after the updates.
+    no_verify: bool,
 }
 
 impl ApplyOptions {
@@ -54,15 +62,71 @@ impl ApplyOptions {
         self
     }
 
-    /// The [`BulkOptions`] these amount to.
-    pub(crate) fn bulk(&self) -> BulkOptions {
+    /// Journals the apply in `dir` (created if missing; see
+    /// [`journal`](super::journal)): the directory's lock is taken for the
+    /// whole apply (a second one is refused at once, naming the holder),
+    /// every update is announced in the journal, synced to disk, before it
+    /// is sent, and its outcome recorded after; an apply that changed
+    /// anything writes an undo plan beside its journal
+    /// ([`ApplyReport::journal`]). `source` names the fleet or plan file
+    /// applied, for the journal's header.
+    ///
+    /// ```
+    /// use chatbots::fleet::ApplyOptions;
+    /// use chatbots::fleet::journal::JournalSource;
+    ///
+    /// let text = std::fs::read("fleet.yaml").unwrap_or_default();
+    /// let options = ApplyOptions::new().journal(".chatbots", JournalSource::new("fleet.yaml", &text));
+    /// # drop(options);
+    /// ```
+    pub fn journal(mut self, dir: impl Into<std::path::PathBuf>, source: JournalSource) -> Self {
+        self.journal = Some(JournalOptions {
+            dir: dir.into(),
+            source,
+        });
+        self
+    }
+
+    /// Whether to read each changed bot again after the updates and
+    /// report the fields it does not hold as sent
+    /// ([`ApplyOutcome::not_kept`]). On by default: it is the one check
+    /// that catches a vendor that ignores a field and a writer elsewhere
+    /// changing the same bots at the same time. `false` saves the reads.
+    pub fn verify(mut self, verify: bool) -> Self {
+        self.no_verify = !verify;
+        self
+    }
+
+    /// The same options, journaling `source` as what is applied.
+    pub(crate) fn with_source(&self, source: JournalSource) -> Self {
+        let mut options = self.clone();
+        if let Some(journal) = &mut options.journal {
+            journal.source = source;
+        }
+        options
+    }
+
+    /// The [`BulkOptions`] these amount to, with `journaled`'s hooks.
+    pub(crate) fn bulk(&self, journaled: Option<(&Journaled, Vec<Intent>)>) -> BulkOptions {
         let mut options = BulkOptions::new();
         if let Some(n) = self.concurrency {
             options = options.concurrency(n);
         }
-        if let Some(hook) = &self.progress {
-            let hook = Arc::clone(hook);
-            options = options.on_progress(move |p| hook(p));
+        let record = journaled.as_ref().map(|(j, _)| j.record());
+        let hook = self.progress.clone();
+        if record.is_some() || hook.is_some() {
+            options = options.on_progress(move |p| {
+                // The journal first: the caller's hook may be slow.
+                if let Some(record) = &record {
+                    record(&p);
+                }
+                if let Some(hook) = &hook {
+                    hook(p);
+                }
+            });
+        }
+        if let Some((journaled, items)) = journaled {
+            options = options.before_send(journaled.before_send(items));
         }
         options
     }
@@ -73,6 +137,8 @@ impl fmt::Debug for ApplyOptions {
         f.debug_struct("ApplyOptions")
             .field("concurrency", &self.concurrency)
             .field("progress", &self.progress.is_some())
+            .field("journal", &self.journal)
+            .field("verify", &!self.no_verify)
             .finish()
     }
 }
@@ -82,12 +148,23 @@ impl fmt::Debug for ApplyOptions {
 pub struct ApplyReport {
     /// One per bot.
     pub outcomes: Vec<ApplyOutcome>,
+    /// The journal, its undo plan and what cannot be undone, when the
+    /// apply was journaled ([`ApplyOptions::journal`]).
+    pub journal: Option<JournalReport>,
 }
 
 impl ApplyReport {
     /// Bots whose update (or read, at planning) failed.
     pub fn failed(&self) -> usize {
         self.outcomes.iter().filter(|o| o.result.is_err()).count()
+    }
+
+    /// Bots whose read-back found a field other than sent.
+    pub fn not_kept(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| !o.not_kept.is_empty())
+            .count()
     }
 
     /// Bots that were sent an update that succeeded.
@@ -109,6 +186,23 @@ pub struct ApplyOutcome {
     pub sent: Vec<String>,
     /// `Err` for a failed update, or a read that failed at planning.
     pub result: Result<(), Error>,
+    /// The fields the read-back after the update found other than sent:
+    /// the vendor did not keep them, or someone changed them in between.
+    /// Empty when all were kept, or not checked (a vendor that cannot
+    /// read, [`ApplyOptions::verify`]`(false)`, a failed update).
+    pub not_kept: Vec<NotKept>,
+}
+
+/// A field a bot does not hold as sent, after its update succeeded.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct NotKept {
+    /// The field: a shared field's name, or `vendor.<key>`.
+    pub field: String,
+    /// The value sent.
+    pub sent: Value,
+    /// The value read back (`null`: the read did not report it).
+    pub now: Value,
 }
 
 /// A plan refused whole: nothing was sent.
@@ -124,6 +218,9 @@ pub enum ApplyError {
     /// The plan's patches break vendor rules (a plan edited by hand, or a
     /// client configured differently from the one that planned).
     Refused(FleetError),
+    /// The journal could not be started: its directory is held by another
+    /// apply, or cannot be written.
+    Journal(Error),
 }
 
 /// One field of a bot that changed since the plan.
@@ -137,6 +234,9 @@ pub struct StaleBot {
     pub planned: Value,
     /// The value now (`null`: unknown now).
     pub now: Value,
+    /// Whether the value now is the one the plan sets: an earlier apply of
+    /// this plan got this far (resume it: [`Chatbots::resume`]).
+    pub already_applied: bool,
 }
 
 impl fmt::Display for ApplyError {
@@ -154,10 +254,23 @@ impl fmt::Display for ApplyError {
                         "\n  {}: {}: planned from {}, now {}",
                         stale.bot, stale.field, stale.planned, stale.now
                     )?;
+                    if stale.already_applied {
+                        f.write_str(" (already the planned value)")?;
+                    }
+                }
+                let applied = bots.iter().filter(|s| s.already_applied).count();
+                if applied > 0 {
+                    write!(
+                        f,
+                        "\n{applied} field(s) already hold the value this plan sets: an earlier \
+                         apply of it stopped part way; finish it with `chatbots apply --resume` \
+                         (library: Chatbots::resume, or Chatbots::resume_plan for a plan file)"
+                    )?;
                 }
                 Ok(())
             }
             ApplyError::Refused(e) => write!(f, "the plan is refused, nothing was sent:\n{e}"),
+            ApplyError::Journal(e) => write!(f, "nothing was sent: {e}"),
         }
     }
 }
@@ -165,7 +278,10 @@ impl fmt::Display for ApplyError {
 impl std::error::Error for ApplyError {}
 
 impl Chatbots {
-    /// Applies `plan`. First re-reads every readable bot of the plan: if
+    /// Applies `plan`. A bot planned twice, or whose account this client
+    /// does not know or cannot use (a saved plan applied by another
+    /// client), refuses the plan whole before anything is read
+    /// ([`ApplyError::Refused`]). Then re-reads every readable bot of the plan: if
     /// any field the plan compared moved on since, refuses the whole plan
     /// with [`ApplyError::Stale`] and sends nothing. Otherwise sends,
     /// through [`update_many`](Chatbots::update_many) (pacing, bounded
@@ -179,6 +295,12 @@ impl Chatbots {
         options: &ApplyOptions,
     ) -> Result<ApplyReport, ApplyError> {
         let origin = plan.origin.as_str();
+        // One apply at a time per journal directory: refused at once,
+        // before anything is read.
+        let lock = match &options.journal {
+            Some(journal) => Some(Journaled::lock(journal).map_err(ApplyError::Journal)?),
+            None => None,
+        };
         if plan.format != PLAN_FORMAT {
             return Err(refused(vec![Problem::new(
                 origin,
@@ -206,6 +328,21 @@ impl Chatbots {
             })
             .collect();
         FleetError::check(twice).map_err(ApplyError::Refused)?;
+        // A saved plan may be applied by another client than the one that
+        // made it: each bot's account must be one this client can use,
+        // before anything is read or sent.
+        let accounts: Vec<Problem> = plan
+            .bots
+            .iter()
+            .filter_map(|b| {
+                let rule = self.account_problem(&b.bot.account_ref())?;
+                Some(
+                    Problem::new(origin, (b.line > 0).then_some(b.line), rule)
+                        .bot(b.bot.to_string()),
+                )
+            })
+            .collect();
+        FleetError::check(accounts).map_err(ApplyError::Refused)?;
         // Without its snapshot a bot would be sent unchecked against a
         // re-read. (A plan file is refused so when read; this is a plan
         // built or changed in code.)
@@ -274,18 +411,72 @@ impl Chatbots {
         let batch = items
             .iter()
             .map(|(_, bot, patch, _)| (bot.clone(), patch.clone()));
-        let outcomes = self
-            .update_many(batch, &options.bulk())
-            .await
-            .map_err(|refused_batch| {
-                let problems = refused_batch
-                    .refused
+        // The journal starts just before the first update: a refused or
+        // stale plan leaves none.
+        let journaled = match (&options.journal, lock) {
+            (Some(journal), Some(lock)) => {
+                Some(Journaled::start(journal, lock, plan).map_err(ApplyError::Journal)?)
+            }
+            _ => None,
+        };
+        let announced = journaled.as_ref().map(|j| {
+            let intents = items
+                .iter()
+                .map(|(index, bot, _, _)| (bot.clone(), journaled::changes_of(&plan.bots[*index])))
+                .collect();
+            (j, intents)
+        });
+        let sent = self.update_many(batch, &options.bulk(announced)).await;
+        // Read back what changed, where the vendor can read.
+        let mut not_kept: HashMap<usize, Vec<NotKept>> = HashMap::new();
+        if let (Ok(outcomes), false) = (&sent, options.no_verify) {
+            let changed: Vec<(usize, &BotRef)> = items
+                .iter()
+                .zip(outcomes)
+                .filter(|(_, o)| o.result.is_ok())
+                .map(|((index, bot, _, _), _)| (*index, bot))
+                .collect();
+            let refs: Vec<BotRef> = changed.iter().map(|(_, b)| (*b).clone()).collect();
+            let states = read::read_all(self, &refs, &PlanOptions::new()).await;
+            for ((index, bot), state) in changed.into_iter().zip(states) {
+                let differs = match state {
+                    State::Read(found) => read_back(&plan.bots[index], &found),
+                    // Unreadable: nothing to compare. A failed read is not
+                    // a difference: the update itself succeeded.
+                    State::Unreadable | State::Failed(_) => Vec::new(),
+                };
+                if !differs.is_empty() {
+                    if let Some(j) = &journaled {
+                        j.read_back(bot, &differs);
+                    }
+                    not_kept.insert(index, differs);
+                }
+            }
+        }
+        let journal = journaled.map(|j| {
+            let outcomes: Vec<(BotRef, Result<(), Error>)> = match &sent {
+                Ok(outcomes) => outcomes
                     .iter()
-                    .filter_map(|o| o.result.as_ref().err().map(|e| (o, e)))
-                    .map(|(o, e)| Problem::new(origin, None, check::rule(e)).bot(o.bot.to_string()))
-                    .collect();
-                ApplyError::Refused(FleetError { problems })
-            })?;
+                    .map(|o| {
+                        (
+                            o.bot.clone(),
+                            o.result.as_ref().map_err(Clone::clone).map(|_| ()),
+                        )
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            j.finish(plan, &outcomes)
+        });
+        let outcomes = sent.map_err(|refused_batch| {
+            let problems = refused_batch
+                .refused
+                .iter()
+                .filter_map(|o| o.result.as_ref().err().map(|e| (o, e)))
+                .map(|(o, e)| Problem::new(origin, None, check::rule(e)).bot(o.bot.to_string()))
+                .collect();
+            ApplyError::Refused(FleetError { problems })
+        })?;
         let mut results: HashMap<usize, (Vec<String>, Result<(), Error>)> = HashMap::new();
         for ((index, _, _, sent), outcome) in items.into_iter().zip(outcomes) {
             results.insert(index, (sent, outcome.result));
@@ -306,10 +497,11 @@ impl Chatbots {
                     bot: bot.bot.clone(),
                     sent,
                     result,
+                    not_kept: not_kept.remove(&index).unwrap_or_default(),
                 }
             })
             .collect();
-        Ok(ApplyReport { outcomes })
+        Ok(ApplyReport { outcomes, journal })
     }
 }
 
@@ -336,6 +528,30 @@ fn not_read(bot: &BotPlan, error: &str) -> Error {
     Error::not_read(&bot.bot, error)
 }
 
+/// Each field `bot`'s update sent that `found` does not hold as sent.
+fn read_back(bot: &BotPlan, found: &Chatbot) -> Vec<NotKept> {
+    bot.fields
+        .iter()
+        .filter(|f| f.change.sends())
+        .filter_map(|f| {
+            let sent = f.change.desired();
+            let now = compare::current(found, &f.field);
+            let kept = match &now {
+                Some(now) => compare::verdict(sent, now) != Verdict::Differs,
+                // Not reported by the read: nothing to compare.
+                None => true,
+            };
+            (!kept).then(|| NotKept {
+                field: f.field.clone(),
+                sent: sent.clone(),
+                now: now
+                    .map(|now| compare::project(sent, &now))
+                    .unwrap_or(Value::Null),
+            })
+        })
+        .collect()
+}
+
 /// Each field whose current value is no longer the one the plan saw.
 fn moved_on(bot: &BotPlan, found: &Chatbot) -> Vec<StaleBot> {
     let planned = bot.current.as_ref().and_then(Value::as_object);
@@ -354,11 +570,13 @@ fn moved_on(bot: &BotPlan, found: &Chatbot) -> Vec<StaleBot> {
                 (Some(then), Some(now)) => compare::verdict(then, now) == Verdict::Same,
                 _ => false,
             };
+            let now = now.get(&f.field).cloned().unwrap_or(Value::Null);
             (!still).then(|| StaleBot {
                 bot: bot.bot.clone(),
                 field: f.field.clone(),
                 planned: then.cloned().unwrap_or(Value::Null),
-                now: now.get(&f.field).cloned().unwrap_or(Value::Null),
+                already_applied: compare::verdict(f.change.desired(), &now) == Verdict::Same,
+                now,
             })
         })
         .collect()

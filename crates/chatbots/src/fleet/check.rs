@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::file::{Fleet, FleetBot};
 use super::problem::{FleetError, Problem, closest};
 use crate::error::{Error, ErrorKind};
-use crate::model::{BotRef, ChatbotPatch, Field, Vendor};
+use crate::model::{AccountRef, BotRef, ChatbotPatch, Field, Vendor};
 use crate::vendors::{self, Driver};
 use crate::{Chatbots, VendorPatch, credential_variables, vendor_field};
 
@@ -16,11 +16,13 @@ impl Chatbots {
     /// Checks every bot of `fleet` against its vendor's rules: shared
     /// fields the vendor lacks, values outside its documented ranges or
     /// enums ([`check_update`](Chatbots::check_update)), vendor fields its
-    /// update request does not have, and bots at vendors this client has
-    /// no credentials for. Every problem is reported, each with its line.
-    /// Nothing is sent. ([`Fleet::parse`] already checks all but the
-    /// credentials: for a fleet it returns only those are checked here, the
-    /// vendors' rules are not run a second time.)
+    /// update request does not have, and the accounts: a bot whose account
+    /// this client does not know or whose secrets are not set, an
+    /// `account_defaults` entry naming an account this client does not
+    /// know. Every problem is reported, each with its line. Nothing is
+    /// sent. ([`Fleet::parse`] already checks all but the accounts: for a
+    /// fleet it returns only those are checked here, the vendors' rules
+    /// are not run a second time.)
     ///
     /// ```
     /// use chatbots::Chatbots;
@@ -42,21 +44,60 @@ impl Chatbots {
     pub fn check_fleet(&self, fleet: &Fleet) -> Result<(), FleetError> {
         let mut rules = Rules::default();
         let mut problems = Vec::new();
+        for (account, line) in &fleet.accounts_named {
+            if self.account(account).is_none() {
+                problems.push(
+                    Problem::new(fleet.origin(), Some(*line), self.unknown_account(account))
+                        .field(format!("account_defaults.{account}")),
+                );
+            }
+        }
         for bot in fleet.bots() {
-            let vendor = bot.bot.vendor;
-            if !self.vendors().contains(&vendor) {
-                let vars = credential_variables(vendor).join(" and ");
-                problems.push(bot.problem(
-                    fleet.origin(),
-                    None,
-                    format!("no credentials for {vendor}: {vars} is not set (or configure it with Chatbots::builder())"),
-                ));
+            if let Some(rule) = self.account_problem(&bot.bot.account_ref()) {
+                problems.push(bot.problem(fleet.origin(), None, rule));
             }
             if !fleet.rules_checked {
                 problems.extend(rules.problems(fleet.origin(), bot, true));
             }
         }
         FleetError::check(problems)
+    }
+}
+
+impl Chatbots {
+    /// Why nothing can be sent through `account`, if nothing can: it is
+    /// not known, or a secret of it is not set.
+    pub(super) fn account_problem(&self, account: &AccountRef) -> Option<String> {
+        let Some(known) = self.account(account) else {
+            return Some(self.unknown_account(account));
+        };
+        if known.is_usable() {
+            return None;
+        }
+        if account.is_default() {
+            // As before accounts: what to set, by variable.
+            let vendor = account.vendor;
+            let vars = credential_variables(vendor).join(" and ");
+            return Some(format!(
+                "no credentials for {vendor}: {vars} is not set (or configure it with Chatbots::builder())"
+            ));
+        }
+        known.problem.clone()
+    }
+
+    /// Why `account`, unknown to this client, is refused: with the ones
+    /// it knows at that vendor.
+    pub(super) fn unknown_account(&self, account: &AccountRef) -> String {
+        let known: Vec<String> = self
+            .accounts()
+            .iter()
+            .filter(|a| a.account.vendor == account.vendor)
+            .map(|a| a.account.to_string())
+            .collect();
+        format!(
+            "no account `{account}` in this client (it knows {}; add one with ChatbotsBuilder::account or in the config file)",
+            known.join(", ")
+        )
     }
 }
 

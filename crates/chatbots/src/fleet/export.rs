@@ -8,11 +8,13 @@ use super::plan::PlanOptions;
 use super::{check, compare};
 use crate::Chatbots;
 use crate::error::{Error, Subject};
-use crate::model::{ChatbotPatch, Field, Vendor};
+use crate::model::{AccountRef, BotRef, ChatbotPatch, Field, Vendor};
 use crate::vendors;
 
 impl Chatbots {
-    /// A fleet describing the current state of every bot at `vendors`: the
+    /// A fleet describing the current state of every bot at `vendors`
+    /// (their default accounts; see
+    /// [`export_accounts`](Self::export_accounts) for others): the
     /// shared fields the vendor both reads and writes (vendor fields are
     /// not exported), vendors in the order given, each vendor's bots in
     /// listing order. Planning it shows no change. A value the vendor
@@ -32,19 +34,47 @@ impl Chatbots {
     /// # }
     /// ```
     pub async fn export(&self, vendors: &[Vendor], options: &PlanOptions) -> Result<Fleet, Error> {
+        let accounts: Vec<AccountRef> = vendors.iter().copied().map(AccountRef::from).collect();
+        self.export_accounts(&accounts, options).await
+    }
+
+    /// A fleet describing the current state of every bot of `accounts`,
+    /// as [`export`](Self::export) does for default accounts: accounts in
+    /// the order given, each bot as `vendor@account:id` (`vendor:id` in a
+    /// default account), the header naming the accounts exported.
+    /// Refused before anything is listed: an account this client does not
+    /// know or whose secrets are not set, a vendor that cannot list, an
+    /// account given twice (or under two names of one credential, which
+    /// would list its bots twice).
+    ///
+    /// ```no_run
+    /// use chatbots::fleet::PlanOptions;
+    /// use chatbots::{AccountRef, Chatbots, Vendor};
+    ///
+    /// # async fn demo(bots: Chatbots) -> Result<(), Box<dyn std::error::Error>> {
+    /// let accounts = [
+    ///     "okchat@client-a".parse::<AccountRef>()?,
+    ///     "okchat@client-b".parse()?,
+    ///     AccountRef::default_of(Vendor::PureTalk),
+    /// ];
+    /// let fleet = bots.export_accounts(&accounts, &PlanOptions::new()).await?;
+    /// std::fs::write("fleet.yaml", fleet.to_yaml())?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn export_accounts(
+        &self,
+        accounts: &[AccountRef],
+        options: &PlanOptions,
+    ) -> Result<Fleet, Error> {
+        self.check_export(accounts)?;
         let mut bots = Vec::new();
         // Values the vendor reports but its update would refuse (an old
         // model name, say): left out of the fleet, and said in its header.
         let mut left_out = Vec::new();
-        for &vendor in vendors {
-            let registered = vendors::find(vendor)?;
-            if registered.list_operation.is_none() {
-                return Err(Error::unsupported(
-                    vendor,
-                    Subject::Operation("list".into()),
-                ));
-            }
-            for found in self.list(vendor).await? {
+        for account in accounts {
+            let registered = vendors::find(account.vendor)?;
+            for found in self.list(account).await? {
                 let mut patch = ChatbotPatch::new();
                 for (field, value) in found.fields() {
                     if (registered.field)(field).is_none() {
@@ -71,7 +101,7 @@ impl Chatbots {
                 }
             }
         }
-        let names: Vec<&str> = vendors.iter().map(|v| v.name()).collect();
+        let names: Vec<String> = accounts.iter().map(AccountRef::to_string).collect();
         let mut header = vec![
             format!("Exported by chatbots from: {}.", names.join(", ")),
             "Shared fields only; add a bot's own fields under `vendor:`.".to_string(),
@@ -82,5 +112,39 @@ impl Chatbots {
             header.extend(left_out);
         }
         Ok(Fleet::from_bots("export", bots).with_header(header))
+    }
+
+    /// What [`export_accounts`](Self::export_accounts) refuses before
+    /// listing anything.
+    fn check_export(&self, accounts: &[AccountRef]) -> Result<(), Error> {
+        for account in accounts {
+            let vendor = account.vendor;
+            if vendors::find(vendor)?.list_operation.is_none() {
+                return Err(Error::unsupported(
+                    vendor,
+                    Subject::Operation("list".into()),
+                ));
+            }
+            if let Some(problem) = self.account_problem(account) {
+                return Err(Error::config(Some(vendor), problem));
+            }
+        }
+        // One account under two names lists the same bots twice: the
+        // fleet would then be refused for them.
+        let probes: Vec<BotRef> = accounts
+            .iter()
+            .map(|account| BotRef::in_account(account.clone(), "-"))
+            .collect();
+        if let Some((again, first)) = self.repeats(&probes).into_iter().next() {
+            let (first, again) = (&accounts[first], &accounts[again]);
+            let rule = match first == again {
+                true => format!("{again} is given twice"),
+                false => format!(
+                    "{first} and {again} are one account (the same credential at the same server): its bots would be exported twice"
+                ),
+            };
+            return Err(Error::config(Some(again.vendor), rule));
+        }
+        Ok(())
     }
 }

@@ -7,8 +7,10 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::check::Rules;
+use super::defaults::{self, AccountDefaults, Defaults};
 use super::problem::{FleetError, Problem, closest};
 use super::yaml::{self, Kind, Node};
+use crate::account::AccountRef;
 use crate::field::{FieldKind, FieldValue};
 use crate::model::{BotRef, ChatbotPatch, Field};
 use crate::vendors;
@@ -28,6 +30,9 @@ pub struct Fleet {
     /// fleet: [`Fleet::parse`] checks them; no API changes a fleet's bots
     /// after), so that `check_fleet` does not run them again.
     pub(crate) rules_checked: bool,
+    /// Each account `account_defaults` names, with the line of its key:
+    /// `check_fleet` refuses one the client does not know.
+    pub(crate) accounts_named: Vec<(AccountRef, usize)>,
 }
 
 impl PartialEq for Fleet {
@@ -69,7 +74,7 @@ impl PartialEq for FleetBot {
 /// hundreds of bytes. Built whole from the map the bot's parse fills,
 /// then added to only by the defaults (at most one per shared field).
 #[derive(Clone, Debug, Default)]
-struct Places(Vec<(Box<str>, Place)>);
+pub(super) struct Places(Vec<(Box<str>, Place)>);
 
 impl Places {
     fn get(&self, name: &str) -> Option<&Place> {
@@ -77,7 +82,7 @@ impl Places {
         Some(&self.0[found].1)
     }
 
-    fn insert(&mut self, name: &str, place: Place) {
+    pub(super) fn insert(&mut self, name: &str, place: Place) {
         match self.0.binary_search_by(|(k, _)| (**k).cmp(name)) {
             Ok(at) => self.0[at].1 = place,
             Err(at) => self.0.insert(at, (name.into(), place)),
@@ -94,10 +99,20 @@ impl From<BTreeMap<String, Place>> for Places {
 
 /// Where a field's value came from.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Place {
-    line: usize,
-    /// From `defaults`, not set on the bot itself.
-    default: bool,
+pub(super) struct Place {
+    pub(super) line: usize,
+    pub(super) source: Source,
+}
+
+/// Which part of the file set a bot's field.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Source {
+    /// The bot itself.
+    Bot,
+    /// Its account's entry under `account_defaults`.
+    Account,
+    /// `defaults`.
+    Defaults,
 }
 
 impl FleetBot {
@@ -125,13 +140,21 @@ impl FleetBot {
 
     /// The line and the name to report for `field` (`temperature`,
     /// `vendor.voice_boost`): a value from `defaults` is reported where
-    /// the default is, as `defaults.<field>`.
+    /// the default is, as `defaults.<field>`; one from its account's
+    /// defaults as `account_defaults.<account>.<field>`.
     pub(crate) fn place(&self, field: &str) -> (Option<usize>, String) {
         match self.places.get(field) {
             Some(Place {
                 line,
-                default: true,
+                source: Source::Defaults,
             }) => (Some(*line), format!("defaults.{field}")),
+            Some(Place {
+                line,
+                source: Source::Account,
+            }) => (
+                Some(*line),
+                format!("account_defaults.{}.{field}", self.bot.account_ref()),
+            ),
             Some(Place { line, .. }) => (Some(*line), field.to_string()),
             None => {
                 // A key inside a vendor object: the object's line.
@@ -143,6 +166,11 @@ impl FleetBot {
                 (line, field.to_string())
             }
         }
+    }
+
+    /// Where each field was set, for the defaults to add to.
+    pub(super) fn places_mut(&mut self) -> &mut Places {
+        &mut self.places
     }
 
     /// A problem with `field` of this bot, at its line.
@@ -161,7 +189,7 @@ impl FleetBot {
 }
 
 /// The shared fields a fleet file may set, by the name it uses.
-fn shared(name: &str) -> Option<Field> {
+pub(super) fn shared(name: &str) -> Option<Field> {
     Field::from_name(name)
 }
 
@@ -170,7 +198,7 @@ fn shared_names() -> String {
 }
 
 /// `unknown field`, with the shared field `name` is likely a typo of.
-fn unknown_shared(name: &str, also: &str) -> String {
+pub(super) fn unknown_shared(name: &str, also: &str) -> String {
     let near = closest(name, Field::ALL.map(Field::name))
         .map(|near| format!("did you mean `{near}`? "))
         .unwrap_or_default();
@@ -231,7 +259,11 @@ pub(super) fn too_large() -> String {
 }
 
 /// Sets `field` in `patch` from a YAML value, or says why it cannot.
-fn set_field(patch: &mut ChatbotPatch, field: Field, value: &Node) -> Result<(), String> {
+pub(super) fn set_field(
+    patch: &mut ChatbotPatch,
+    field: Field,
+    value: &Node,
+) -> Result<(), String> {
     let value = match (field.kind(), value.scalar()) {
         (_, Some(Value::Null)) => {
             return Err("has no value (leave the field out to keep the vendor's)".into());
@@ -267,7 +299,7 @@ fn into_entries(node: Node, what: &str) -> Result<Vec<(Node, Node)>, (usize, Str
 }
 
 /// The entries of a map node, or a problem (null counts as empty).
-fn entries<'n>(node: &'n Node, what: &str) -> Result<&'n [(Node, Node)], String> {
+pub(super) fn entries<'n>(node: &'n Node, what: &str) -> Result<&'n [(Node, Node)], String> {
     match &node.kind {
         Kind::Map(entries) => Ok(entries),
         _ if node.is_null() => Ok(&[]),
@@ -278,11 +310,13 @@ fn entries<'n>(node: &'n Node, what: &str) -> Result<&'n [(Node, Node)], String>
 impl Fleet {
     /// Parses YAML text; `origin` names the file in errors (e.g.
     /// `fleet.yaml`). Finds every problem of the file in one run: its
-    /// structure (syntax, unknown keys, bad `vendor:id` keys, unknown
-    /// vendors, duplicate bots, wrong value types) and the vendors' rules
-    /// (fields a vendor lacks, values outside its ranges or enums, vendor
-    /// fields its update request does not have); one bot's problems hide
-    /// none of another's. Only credentials are left to
+    /// structure (syntax, unknown keys, bad `vendor:id` or
+    /// `vendor@account:id` keys and `account_defaults` accounts, account
+    /// names that break the rule, unknown vendors, duplicate bots, wrong
+    /// value types) and the vendors' rules (fields a vendor lacks, values
+    /// outside its ranges or enums, vendor fields its update request does
+    /// not have); one bot's problems hide none of another's. Only the
+    /// accounts (known to the client, with their secrets) are left to
     /// [`Chatbots::check_fleet`](crate::Chatbots::check_fleet).
     ///
     /// Bounded for any text: at most [`MAX_FILE_BYTES`]; nested at most
@@ -331,18 +365,21 @@ impl Fleet {
                 });
             }
         };
-        // Where `defaults` and `bots` are in `top`.
+        // Where `defaults`, `account_defaults` and `bots` are in `top`.
         let mut defaults: Option<usize> = None;
+        let mut account_defaults: Option<usize> = None;
         let mut bots: Option<usize> = None;
         for (at, (key, _)) in top.iter().enumerate() {
             let slot = match key.key_text() {
                 Some("defaults") => &mut defaults,
+                Some("account_defaults") => &mut account_defaults,
                 Some("bots") => &mut bots,
                 Some(other) => {
                     problems.push(
                         problem(
                             key.line,
-                            "unknown key (a fleet file has `defaults` and `bots`)".into(),
+                            "unknown key (a fleet file has `defaults`, `account_defaults` and `bots`)"
+                                .into(),
                         )
                         .field(other),
                     );
@@ -366,37 +403,16 @@ impl Fleet {
             *slot = Some(at);
         }
 
-        // Defaults: shared fields only, each with its line.
-        let mut default_patch = ChatbotPatch::new();
-        let mut default_lines: HashMap<Field, usize> = HashMap::new();
-        if let Some(node) = defaults.map(|at| &top[at].1) {
-            match entries(node, "`defaults`") {
-                Err(rule) => problems.push(problem(node.line, rule).field("defaults")),
-                Ok(fields) => {
-                    for (key, value) in fields {
-                        let name = key.key_text().unwrap_or_default();
-                        let at = |rule: String| {
-                            problem(key.line, rule).field(format!("defaults.{name}"))
-                        };
-                        match shared(name) {
-                            Some(field) => {
-                                if let Some(first) = default_lines.get(&field) {
-                                    problems.push(at(format!("is set twice (first on line {first})")));
-                                } else if let Err(rule) = set_field(&mut default_patch, field, value) {
-                                    problems.push(at(rule));
-                                } else {
-                                    default_lines.insert(field, key.line);
-                                }
-                            }
-                            None if name == "vendor" => problems.push(at(
-                                "cannot be a default: each vendor has its own fields; set `vendor` on each bot".into(),
-                            )),
-                            None => problems.push(at(unknown_shared(name, ""))),
-                        }
-                    }
-                }
-            }
-        }
+        // Defaults, fleet-wide and per account: shared fields only, each
+        // with its line.
+        let fleet_wide = match defaults.map(|at| &top[at].1) {
+            Some(node) => Defaults::read(origin, node, "defaults", None, &mut problems),
+            None => Defaults::default(),
+        };
+        let per_account = match account_defaults.map(|at| &top[at].1) {
+            Some(node) => AccountDefaults::read(origin, node, &mut problems),
+            None => AccountDefaults::default(),
+        };
 
         // The bots are taken out of the tree and each one's nodes dropped
         // once read, so that the tree and the fleet are not both whole in
@@ -452,7 +468,7 @@ impl Fleet {
         // problem elsewhere in the file hides none of them.
         let mut rules = Rules::default();
         for (bot, whole) in fleet_bots.iter_mut().zip(whole) {
-            merge_defaults(bot, &default_patch, &default_lines);
+            defaults::merge(bot, &per_account, &fleet_wide);
             problems.extend(rules.problems(origin, bot, whole));
         }
         FleetError::check(problems)?;
@@ -461,6 +477,7 @@ impl Fleet {
             bots: fleet_bots,
             header: Vec::new(),
             rules_checked: true,
+            accounts_named: per_account.named(),
         })
     }
 
@@ -531,7 +548,7 @@ impl Fleet {
                                 dotted,
                                 Place {
                                     line: vkey.line,
-                                    default: false,
+                                    source: Source::Bot,
                                 },
                             );
                         }
@@ -551,7 +568,7 @@ impl Fleet {
                 name.to_string(),
                 Place {
                     line,
-                    default: false,
+                    source: Source::Bot,
                 },
             );
         }
@@ -577,6 +594,7 @@ impl Fleet {
             bots,
             header: Vec::new(),
             rules_checked: false,
+            accounts_named: Vec::new(),
         }
     }
 
@@ -598,7 +616,8 @@ impl Fleet {
     }
 
     /// The fleet as YAML, the format [`parse`](Self::parse) reads: every
-    /// bot with its fields (defaults written out on each bot), in order.
+    /// bot with its fields (defaults and account defaults written out on
+    /// each bot; each bot keyed `vendor:id` or `vendor@account:id`), in order.
     /// `parse(to_yaml(f)) == f`.
     ///
     /// ```
@@ -665,30 +684,5 @@ impl Fleet {
         }
         out.push('\n');
         out
-    }
-}
-
-/// Sets every default the bot does not set itself, where its vendor
-/// supports the field (see the module docs).
-fn merge_defaults(bot: &mut FleetBot, defaults: &ChatbotPatch, lines: &HashMap<Field, usize>) {
-    let Ok(registered) = vendors::find(bot.bot.vendor) else {
-        return;
-    };
-    for field in Field::ALL {
-        if bot.patch.sets(field) || (registered.field)(field).is_none() {
-            continue;
-        }
-        let Some(line) = lines.get(&field) else {
-            continue;
-        };
-        // Only the one field is copied (not the whole patch, per field).
-        bot.patch.copy_field(field, defaults);
-        bot.places.insert(
-            field.name(),
-            Place {
-                line: *line,
-                default: true,
-            },
-        );
     }
 }

@@ -29,6 +29,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::apply::NotKept;
 use crate::error::Error;
 use crate::model::BotRef;
 
@@ -124,6 +125,18 @@ pub enum Entry {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+    /// A field the read-back after the updates found other than sent
+    /// (the vendor did not keep it, or someone changed it in between).
+    ReadBack {
+        /// The bot.
+        bot: BotRef,
+        /// The field.
+        field: String,
+        /// The value sent.
+        sent: Value,
+        /// The value read back (`null`: not reported).
+        now: Value,
+    },
     /// The last line: the apply ended.
     Close {
         /// When (RFC 3339, UTC).
@@ -134,6 +147,14 @@ pub enum Entry {
         failed: usize,
         /// Bots whose update may or may not have been applied.
         unknown: usize,
+        /// The undo plan written beside the journal, if the apply changed
+        /// anything.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        undo: Option<String>,
+        /// For an apply that stopped: the journal of the apply that
+        /// finished it (`--resume`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resumed_by: Option<String>,
     },
 }
 
@@ -226,13 +247,32 @@ impl JournalWriter {
         })
     }
 
-    /// Closes the journal with the counts of the outcomes.
-    pub fn close(&self, changed: usize, failed: usize, unknown: usize) -> Result<(), Error> {
+    /// Records a field the read-back found other than sent.
+    pub fn read_back(&self, bot: &BotRef, not_kept: &NotKept) -> Result<(), Error> {
+        self.write(&Entry::ReadBack {
+            bot: bot.clone(),
+            field: not_kept.field.clone(),
+            sent: not_kept.sent.clone(),
+            now: not_kept.now.clone(),
+        })
+    }
+
+    /// Closes the journal with the counts of the outcomes and the undo
+    /// plan written, if any.
+    pub fn close(
+        &self,
+        changed: usize,
+        failed: usize,
+        unknown: usize,
+        undo: Option<&Path>,
+    ) -> Result<(), Error> {
         self.write(&Entry::Close {
             ended: rfc3339(SystemTime::now()),
             changed,
             failed,
             unknown,
+            undo: undo.map(|p| p.to_string_lossy().into_owned()),
+            resumed_by: None,
         })
     }
 
@@ -275,11 +315,15 @@ pub struct JournalSummary {
     pub unknown: usize,
     /// Whether it has its closing line.
     pub closed: bool,
+    /// The undo plan its closing line names.
+    pub undo: Option<PathBuf>,
     /// Bots announced without an outcome, or with outcome unknown: their
     /// state is not known.
     pub not_done: Vec<BotRef>,
     /// Every intent, in order, with its outcome if recorded.
     pub updates: Vec<(BotRef, Vec<FieldChange>, Option<OutcomeStatus>)>,
+    /// The length of its complete lines (a line cut short follows).
+    complete_len: u64,
 }
 
 impl JournalSummary {
@@ -296,6 +340,7 @@ impl JournalSummary {
         let mut summary: Option<JournalSummary> = None;
         let mut buf = Vec::new();
         let mut number = 0;
+        let mut header_len = 0;
         loop {
             buf.clear();
             number += 1;
@@ -320,6 +365,12 @@ impl JournalSummary {
                 Ok(_) => unreachable!(),
                 Err(e) => return Err(refused(number, format!("not a journal entry: {e}"))),
             };
+            if let Some(s) = &mut summary {
+                s.complete_len += read as u64;
+            } else {
+                // The header line, counted when its summary exists.
+                header_len = read as u64;
+            }
             match (entry, &mut summary) {
                 (
                     Entry::Header {
@@ -348,8 +399,10 @@ impl JournalSummary {
                         failed: 0,
                         unknown: 0,
                         closed: false,
+                        undo: None,
                         not_done: Vec::new(),
                         updates: Vec::new(),
+                        complete_len: 0,
                     });
                 }
                 (_, None) => return Err(refused(number, "does not start with a header".into())),
@@ -379,10 +432,15 @@ impl JournalSummary {
                         OutcomeStatus::Unknown => s.unknown += 1,
                     }
                 }
-                (Entry::Close { .. }, Some(s)) => s.closed = true,
+                (Entry::ReadBack { .. }, Some(_)) => {}
+                (Entry::Close { undo, .. }, Some(s)) => {
+                    s.closed = true;
+                    s.undo = undo.map(PathBuf::from);
+                }
             }
         }
         let mut summary = summary.ok_or_else(|| refused(1, "empty: no header".into()))?;
+        summary.complete_len += header_len;
         summary.not_done = summary
             .updates
             .iter()
@@ -391,6 +449,33 @@ impl JournalSummary {
             .collect();
         Ok(summary)
     }
+}
+
+/// Closes the journal at `path` of an apply that stopped, with the counts
+/// it recorded and the journal of the apply that finished it.
+pub(crate) fn close_stopped(
+    path: &Path,
+    summary: &JournalSummary,
+    resumed_by: Option<&Path>,
+) -> Result<(), Error> {
+    let failed =
+        |e: io::Error| Error::config(None, format!("journal {}: cannot write: {e}", shown(path)));
+    // A line cut short by the crash was never synced, so never acted on:
+    // it goes, so that the closing line starts a line of its own.
+    let file = OpenOptions::new().append(true).open(path).map_err(failed)?;
+    file.set_len(summary.complete_len).map_err(failed)?;
+    let writer = JournalWriter {
+        path: path.to_path_buf(),
+        file: Mutex::new(file),
+    };
+    writer.write(&Entry::Close {
+        ended: rfc3339(SystemTime::now()),
+        changed: summary.changed,
+        failed: summary.failed,
+        unknown: summary.unknown,
+        undo: None,
+        resumed_by: resumed_by.map(|p| p.to_string_lossy().into_owned()),
+    })
 }
 
 /// The journals in `dir`, newest first (none when it does not exist).
@@ -530,7 +615,7 @@ mod tests {
         assert!(!read.closed);
         assert_eq!(read.not_done, std::slice::from_ref(&b));
         journal.outcome(&b, OutcomeStatus::Unknown, None).unwrap();
-        journal.close(1, 0, 1).unwrap();
+        journal.close(1, 0, 1, None).unwrap();
         let read = JournalSummary::read(journal.path()).unwrap();
         assert!(read.closed);
         assert_eq!((read.changed, read.failed, read.unknown), (1, 0, 1));
@@ -562,7 +647,7 @@ mod tests {
     fn history_lists_newest_first() {
         let dir = temp_dir("history");
         let first = JournalWriter::create(&dir, JournalSource::new("one.yaml", b"1")).unwrap();
-        first.close(0, 0, 0).unwrap();
+        first.close(0, 0, 0, None).unwrap();
         let second = JournalWriter::create(&dir, JournalSource::new("two.yaml", b"2")).unwrap();
         let listed: Vec<String> = history(&dir)
             .unwrap()

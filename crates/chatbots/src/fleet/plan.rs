@@ -93,7 +93,7 @@ pub struct Plan {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct BotPlan {
-    /// The bot, as `vendor:id`.
+    /// The bot, as `vendor:id` or `vendor@account:id`.
     pub bot: BotRef,
     /// The line of the bot in the fleet file (0: built in code).
     pub line: usize,

@@ -19,9 +19,11 @@ pub struct Problem {
     pub origin: String,
     /// The line, counting from 1, where known.
     pub line: Option<usize>,
-    /// The bot, `vendor:id` as written, if the problem is one bot's.
+    /// The bot, `vendor:id` or `vendor@account:id` as written, if the
+    /// problem is one bot's.
     pub bot: Option<String>,
-    /// The field: `temperature`, `vendor.voice_boost`, `defaults.greeting`.
+    /// The field: `temperature`, `vendor.voice_boost`, `defaults.greeting`,
+    /// `account_defaults.okchat@client-a.greeting`.
     pub field: Option<String>,
     /// What is wrong, as a sentence.
     pub rule: String,

@@ -1,7 +1,8 @@
 //! Reading the current state of a fleet's bots: a complete listing per
-//! vendor that lists, `get` for bots the listing lacks and at vendors
-//! without a list, nothing at a vendor that cannot read. Every call goes
-//! through the vendor's client, so it is paced like any other.
+//! account at a vendor that lists, `get` for bots the listing lacks and at
+//! vendors without a list, nothing at a vendor that cannot read. Every
+//! call goes through the account's client, so it is paced like any other;
+//! a bot is only ever read through its own account.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,10 +12,10 @@ use futures::stream::{self, StreamExt};
 use super::plan::PlanOptions;
 use crate::Chatbots;
 use crate::error::{Error, ErrorKind};
-use crate::model::{BotRef, Chatbot, Vendor};
+use crate::model::{AccountRef, BotRef, Chatbot};
 use crate::vendors;
 
-/// `get`s in flight per vendor: each client paces itself, so more would
+/// `get`s in flight per account: each client paces itself, so more would
 /// only wait.
 const GETS_IN_FLIGHT: usize = 8;
 
@@ -29,7 +30,7 @@ pub(crate) enum State {
     Failed(Error),
 }
 
-/// The state of each of `bots`, in their order. Vendors are read side by
+/// The state of each of `bots`, in their order. Accounts are read side by
 /// side.
 pub(crate) async fn read_all(
     chatbots: &Chatbots,
@@ -44,15 +45,19 @@ pub(crate) async fn read_all(
             hook(now, total);
         }
     };
-    let mut by_vendor: BTreeMap<Vendor, Vec<(usize, &BotRef)>> = BTreeMap::new();
+    // By account, not by vendor: a listing shows one account's bots only.
+    let mut by_account: BTreeMap<AccountRef, Vec<(usize, &BotRef)>> = BTreeMap::new();
     for (index, bot) in bots.iter().enumerate() {
-        by_vendor.entry(bot.vendor).or_default().push((index, bot));
+        by_account
+            .entry(bot.account_ref())
+            .or_default()
+            .push((index, bot));
     }
-    let per_vendor = by_vendor
+    let per_account = by_account
         .into_iter()
-        .map(|(vendor, wanted)| read_vendor(chatbots, vendor, wanted, &known));
+        .map(|(account, wanted)| read_account(chatbots, account, wanted, &known));
     let mut states: Vec<Option<State>> = (0..total).map(|_| None).collect();
-    for (index, state) in futures::future::join_all(per_vendor)
+    for (index, state) in futures::future::join_all(per_account)
         .await
         .into_iter()
         .flatten()
@@ -62,7 +67,7 @@ pub(crate) async fn read_all(
     states
         .into_iter()
         .map(|s| {
-            // Every index was read above, by its vendor.
+            // Every index was read above, by its account.
             s.unwrap_or_else(|| {
                 State::Failed(Error::config(None, "the bot was not read (a bug in plan)"))
             })
@@ -70,13 +75,14 @@ pub(crate) async fn read_all(
         .collect()
 }
 
-/// The state of `wanted` bots of one vendor, with their indices.
-async fn read_vendor(
+/// The state of `wanted` bots of one account, with their indices.
+async fn read_account(
     chatbots: &Chatbots,
-    vendor: Vendor,
+    account: AccountRef,
     wanted: Vec<(usize, &BotRef)>,
     known: &(impl Fn() + Sync),
 ) -> Vec<(usize, State)> {
+    let vendor = account.vendor;
     let registered = match vendors::find(vendor) {
         Ok(registered) => registered,
         Err(e) => {
@@ -113,7 +119,7 @@ async fn read_vendor(
                 .push(*i);
         }
         let mut found: HashMap<usize, Chatbot> = HashMap::new();
-        let mut listing = chatbots.list_stream(vendor);
+        let mut listing = chatbots.list_stream(&account);
         while let Some(item) = listing.next().await {
             match item {
                 Ok(bot) => {
@@ -161,7 +167,7 @@ async fn read_vendor(
                 Error::new(
                     ErrorKind::NotFound,
                     Some(vendor),
-                    format!("{bot} is not in {vendor}'s listing"),
+                    format!("{bot} is not in the listing of {account}"),
                 )
             });
             out.push((i, State::Failed(e)));
