@@ -112,28 +112,6 @@ fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::message(format!("{}: cannot be written: {e}", path.display())))
 }
 
-/// The fleet of `accounts` as they are now.
-async fn export_fleet(
-    bots: &Chatbots,
-    accounts: &[AccountRef],
-    options: &PlanOptions,
-) -> Result<Fleet, Failure> {
-    let vendors: Vec<Vendor> = accounts
-        .iter()
-        .filter(|a| a.is_default())
-        .map(|a| a.vendor)
-        .collect();
-    if vendors.len() < accounts.len() {
-        // TODO(#21): `Chatbots::export_accounts` (fleet helper) exports
-        // named accounts; until it lands, only default accounts.
-        return Err(Failure::message(
-            "export of a named account (vendor@account) is not supported by this build; \
-             nothing was read",
-        ));
-    }
-    Ok(bots.export(&vendors, options).await?)
-}
-
 /// `chatbots export`.
 pub async fn export(
     bots: &Chatbots,
@@ -143,7 +121,7 @@ pub async fn export(
 ) -> Result<ExitCode, Failure> {
     config::require_accounts(bots, accounts.iter().cloned())?;
     let bar = output::progress(0, "reading");
-    let fleet = export_fleet(bots, accounts, &plan_options(&bar)).await;
+    let fleet = bots.export_accounts(accounts, &plan_options(&bar)).await;
     bar.finish_and_clear();
     // The engine's header says what was read and which reported values
     // were left out (an update would refuse them); it stays as it is.

@@ -638,3 +638,97 @@ fn a_config_account_named_like_a_sandbox_account_replaces_it_and_shows_its_own_s
         .unwrap_or_else(|| panic!("{}", show(&output)));
     assert_eq!(puretalk["secrets"][0]["from"], "sandbox");
 }
+
+#[test]
+fn export_writes_the_bots_of_each_account_named_and_plan_reads_them_back_unchanged() {
+    let harness = Harness::start();
+    let account = format!("okchat@{SECOND_ACCOUNT}");
+    let output =
+        run(&mut harness.chatbots(&["--json", "export", "okchat", &account, "-o", "fleet.yaml"]));
+    assert!(output.status.success(), "{}", show(&output));
+    let lines = json_lines(&output);
+    let own = harness
+        .sandbox
+        .demo_bot_in(Vendor::OkChat, SECOND_ACCOUNT)
+        .expect("emulated");
+    let default = harness.sandbox.demo_bot(Vendor::OkChat).expect("emulated");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["bot"] == format!("{account}:{own}").as_str()
+                && l["account"] == SECOND_ACCOUNT),
+        "{}",
+        show(&output)
+    );
+    assert!(
+        lines.iter().any(
+            |l| l["bot"] == format!("okchat:{default}").as_str() && l["account"] == Value::Null
+        ),
+        "{}",
+        show(&output)
+    );
+    let fleet = std::fs::read_to_string(harness.path("fleet.yaml")).expect("fleet.yaml");
+    assert!(fleet.contains(&format!("{account}:{own}")), "{fleet}");
+    let plan = run(&mut harness.chatbots(&["plan", "fleet.yaml", "--detailed-exitcode"]));
+    assert_eq!(plan.status.code(), Some(0), "{}", show(&plan));
+}
+
+#[test]
+fn a_fleet_across_accounts_is_planned_and_applied_through_each_bots_account() {
+    let harness = Harness::start();
+    let default = harness.sandbox.demo_bot(Vendor::OkChat).expect("emulated");
+    let own = harness
+        .sandbox
+        .demo_bot_in(Vendor::OkChat, SECOND_ACCOUNT)
+        .expect("emulated");
+    let (a, b) = (
+        format!("okchat:{default}"),
+        format!("okchat@{SECOND_ACCOUNT}:{own}"),
+    );
+    harness.write(
+        "fleet.yaml",
+        &format!("bots:\n  {a}:\n    greeting: For us\n  {b}:\n    greeting: For client B\n"),
+    );
+    let account_of = |lines: &[Value], bot: &str| {
+        lines
+            .iter()
+            .find(|l| l["bot"] == bot)
+            .unwrap_or_else(|| panic!("{bot}: {lines:?}"))["account"]
+            .clone()
+    };
+    let plan = run(&mut harness.chatbots(&["--json", "plan", "fleet.yaml"]));
+    assert!(plan.status.success(), "{}", show(&plan));
+    let lines = json_lines(&plan);
+    assert_eq!(account_of(&lines, &a), Value::Null);
+    assert_eq!(account_of(&lines, &b), SECOND_ACCOUNT);
+    let apply = run(&mut harness.chatbots(&["--json", "apply", "fleet.yaml", "--yes"]));
+    assert!(apply.status.success(), "{}", show(&apply));
+    let lines = json_lines(&apply);
+    assert_eq!(account_of(&lines, &b), SECOND_ACCOUNT);
+    assert_eq!(lines.last().unwrap()["changed"], 2, "{}", show(&apply));
+    for (bot, greeting) in [(&a, "For us"), (&b, "For client B")] {
+        let get = run(&mut harness.chatbots(&["--json", "get", bot]));
+        assert_eq!(
+            json_lines(&get)[0]["fields"]["greeting"],
+            greeting,
+            "{}",
+            show(&get)
+        );
+    }
+
+    // An account the client does not know: refused with the file's line.
+    harness.write(
+        "unknown.yaml",
+        &format!("bots:\n  {a}:\n    greeting: x\n  okchat@nobody:{own}:\n    greeting: y\n"),
+    );
+    let before = harness.vendor_requests();
+    let plan = run(&mut harness.chatbots(&["plan", "unknown.yaml"]));
+    assert_eq!(plan.status.code(), Some(1), "{}", show(&plan));
+    let stderr = text(&plan.stderr);
+    assert!(
+        stderr.contains("unknown.yaml:4") && stderr.contains("nobody"),
+        "{}",
+        show(&plan)
+    );
+    assert_eq!(harness.vendor_requests(), before, "nothing sent");
+}
