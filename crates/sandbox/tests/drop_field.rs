@@ -130,7 +130,20 @@ impl Client {
         Client { base, auth }
     }
 
+    /// The answer of a call that succeeds.
     async fn call(&self, method: Method, path: &str, body: Option<&Value>, id: &str) -> Value {
+        let (status, body) = self.answer(method, path, body, id).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
+    async fn answer(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        id: &str,
+    ) -> (u16, Value) {
         let mut request = http()
             .request(method, format!("{}{}", self.base, path.replace("{id}", id)))
             .header(self.auth.0, &self.auth.1);
@@ -141,9 +154,7 @@ impl Client {
         }
         let response = request.send().await.expect("answered");
         let status = response.status().as_u16();
-        let body: Value = response.json().await.expect("JSON");
-        assert_eq!(status, 200, "{path}: {body}");
-        body
+        (status, response.json().await.expect("JSON"))
     }
 
     /// The bot's (kept, dropped) fields as a read shows them.
@@ -270,11 +281,13 @@ async fn a_vendor_field_path_and_filters_narrow_the_rule() {
         "/chatbot/settings/model",
         "/chatbot/settings/prompt",
     );
-    // Another vendor's rule, and one for a field this update lacks, leave
-    // it alone (and are not used up); the body path is taken as it is.
+    // Another vendor's rule, one for a field this update lacks, and one
+    // whose random share is nothing leave it alone (and are not used up);
+    // the body path is taken as it is.
     for rule in [
         "drop-field=settings.prompt,vendor=puretalk,times=1",
         "drop-field=description,times=1",
+        "drop-field=model,fraction=0",
         "drop-field=settings.prompt,vendor=okchat,times=1",
     ] {
         sandbox
@@ -283,6 +296,17 @@ async fn a_vendor_field_path_and_filters_narrow_the_rule() {
     }
     let (_, prompt_before) = client.read(&read, id).await;
     let body = json!({"settings": {"model": "gpt-4o", "prompt": "Dropped prompt"}});
+    // An update refused (an unknown bot) does not use a rule up.
+    let unknown = client
+        .answer(
+            Method::PATCH,
+            "/api/external/chatbots?id=00000000-0000-4000-8000-00000000dead",
+            Some(&body),
+            id,
+        )
+        .await;
+    assert_eq!(unknown.0, 404, "{unknown:?}");
+    assert_eq!(sandbox.faults().rules().len(), 4);
     let answer = client
         .call(
             Method::PATCH,
@@ -306,7 +330,8 @@ async fn a_vendor_field_path_and_filters_narrow_the_rule() {
         left,
         [
             "drop-field=settings.prompt,vendor=puretalk,times=1",
-            "drop-field=description,times=1"
+            "drop-field=description,times=1",
+            "drop-field=model,fraction=0",
         ]
     );
 }
