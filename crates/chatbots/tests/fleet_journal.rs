@@ -336,3 +336,55 @@ async fn a_partly_applied_plan_says_which_bots_are_done_and_how_to_resume() {
     let report = bots.apply(&rest, &ApplyOptions::new()).await.unwrap();
     assert_eq!(report.changed(), BOTS - 2);
 }
+
+#[tokio::test]
+async fn the_read_back_reports_a_field_the_vendor_did_not_keep() {
+    let (sandbox, bots, vendor, _, ids) = setup().await;
+    let dir = temp_dir("read-back");
+    let plan = bots
+        .plan(&fleet_renaming(vendor, &ids, "Kept"), &PlanOptions::new())
+        .await
+        .unwrap();
+    // The vendor answers one update as usual but does not keep its name.
+    sandbox.faults().inject(
+        FaultRule::new(Fault::DropField("name".into()))
+            .vendor(vendor)
+            .times(1),
+    );
+    let report = bots.apply(&plan, &journaled(&dir)).await.unwrap();
+    assert_eq!((report.failed(), report.not_kept()), (0, 1), "{report:?}");
+    let dropped = report
+        .outcomes
+        .iter()
+        .find(|o| !o.not_kept.is_empty())
+        .unwrap();
+    assert_eq!(dropped.not_kept[0].field, "name");
+    assert!(
+        dropped.not_kept[0]
+            .sent
+            .as_str()
+            .unwrap()
+            .starts_with("Kept ")
+    );
+    let text = std::fs::read_to_string(&report.journal.unwrap().path).unwrap();
+    assert!(text.contains(r#""kind":"read_back""#), "{text}");
+    // Without the read-back, nothing is reported.
+    sandbox.faults().inject(
+        FaultRule::new(Fault::DropField("name".into()))
+            .vendor(vendor)
+            .times(1),
+    );
+    let plan = bots
+        .plan(
+            &fleet_renaming(vendor, &ids, "Unchecked"),
+            &PlanOptions::new(),
+        )
+        .await
+        .unwrap();
+    let report = bots
+        .apply(&plan, &journaled(&dir).verify(false))
+        .await
+        .unwrap();
+    assert_eq!(report.not_kept(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -28,6 +28,30 @@ pub enum Fault {
     TruncatedBody,
     /// The connection is reset (TCP RST) without an answer.
     ConnectionReset,
+    /// An update is answered exactly as usual (the vendor's normal success
+    /// answer, showing the new value) but this one field of it is not
+    /// stored: a later read shows its old value while the update's other
+    /// fields changed — a vendor that "did not keep" a field. The name is a
+    /// shared field as the facade names it (`name`, `greeting`,
+    /// `instructions`, …), which each vendor maps to where its update body
+    /// keeps it, or else a path in the vendor's update body, keys joined by
+    /// dots (`settings.greeting`). It applies only to the updates of a bot
+    /// whose body carries the field (reads and other updates are answered
+    /// normally and do not count against `times`), and at most
+    /// [`Fault::MAX_FIELD_NAME`] bytes long from `--fault`.
+    ///
+    /// ```
+    /// use chatbots_sandbox::{Fault, FaultRule, Vendor};
+    ///
+    /// // The next PureTalk update carrying the greeting (`begin_message`)
+    /// // succeeds, but the assistant keeps its old greeting.
+    /// let rule = FaultRule::new(Fault::DropField("greeting".into()))
+    ///     .vendor(Vendor::PureTalk)
+    ///     .times(1);
+    /// assert_eq!(rule.to_string(), "drop-field=greeting,vendor=puretalk,times=1");
+    /// assert_eq!("drop-field=greeting,vendor=puretalk,times=1".parse(), Ok(rule));
+    /// ```
+    DropField(String),
 }
 
 impl Fault {
@@ -36,10 +60,16 @@ impl Fault {
     /// on the sum of every latency rule a request matches (rules added from
     /// code may ask for more; they get this).
     pub const MAX_LATENCY: Duration = Duration::from_secs(600);
+
+    /// The longest field name a `drop-field` rule may name, in bytes
+    /// (`--fault` and `POST /_sandbox/faults` refuse more): far above any
+    /// vendor's field path, and small enough that rules stay cheap to match.
+    pub const MAX_FIELD_NAME: usize = 256;
 }
 
 /// The rule syntax `--fault` takes: `latency=<ms>`, `rate-limit=<s>`,
-/// `status=<code>`, `malformed-json`, `truncate`, `reset`. A duration that
+/// `status=<code>`, `malformed-json`, `truncate`, `reset`,
+/// `drop-field=<name>` (the name with control characters escaped). A duration that
 /// is not whole milliseconds (seconds for `rate-limit`) is written with a
 /// decimal fraction, which the parser reads back exactly.
 impl fmt::Display for Fault {
@@ -58,6 +88,7 @@ impl fmt::Display for Fault {
             Fault::MalformedJson => f.write_str("malformed-json"),
             Fault::TruncatedBody => f.write_str("truncate"),
             Fault::ConnectionReset => f.write_str("reset"),
+            Fault::DropField(name) => write!(f, "drop-field={}", printable(name)),
         }
     }
 }
@@ -222,7 +253,7 @@ impl fmt::Display for ParseFaultError {
         write!(
             f,
             "{}; a fault is KIND[,FILTER...] with KIND one of latency=<ms, at most 600000>, rate-limit=<retry-after s>, \
-             status=<code>, malformed-json, truncate, reset and FILTER one of vendor=<slug>, \
+             status=<code>, malformed-json, truncate, reset, drop-field=<field, at most 256 bytes> and FILTER one of vendor=<slug>, \
              route=<path prefix>, method=<METHOD>, times=<n>, fraction=<0..1>",
             printable(&self.0)
         )
@@ -295,6 +326,22 @@ impl FromStr for FaultRule {
                 "malformed-json" => bare(Fault::MalformedJson)?,
                 "truncate" => bare(Fault::TruncatedBody)?,
                 "reset" => bare(Fault::ConnectionReset)?,
+                "drop-field" => {
+                    let name = plain(value)?;
+                    if name.is_empty() {
+                        return Err(ParseFaultError(
+                            "`drop-field` needs the name of a field".into(),
+                        ));
+                    }
+                    if name.len() > Fault::MAX_FIELD_NAME {
+                        return Err(ParseFaultError(format!(
+                            "`drop-field` names a field of {} bytes, above the maximum of {}",
+                            name.len(),
+                            Fault::MAX_FIELD_NAME
+                        )));
+                    }
+                    Some(Fault::DropField(name))
+                }
                 "vendor" => {
                     rule.vendor = Some(
                         Vendor::from_slug(value)
@@ -378,7 +425,12 @@ impl Inner {
 #[derive(Debug, Default)]
 pub(crate) struct Decision {
     pub(crate) delay: Duration,
+    /// Never a `DropField`: see `may_drop`.
     pub(crate) fault: Option<Fault>,
+    /// A `drop-field` rule matches the request's vendor, route and method:
+    /// its handler, if it is an update, is to ask
+    /// ([`crate::drop_field::Dropping`]).
+    pub(crate) may_drop: bool,
 }
 
 impl Faults {
@@ -438,6 +490,13 @@ impl Faults {
             if !rule.matches(vendor, method, route) {
                 continue;
             }
+            if let Fault::DropField(_) = rule.fault {
+                // Only the handler knows whether this is an update whose
+                // body carries the field: it asks (`dropped_field`), and
+                // only then do `fraction` and `times` apply.
+                decision.may_drop = true;
+                continue;
+            }
             if rule.fraction.is_some_and(|share| fastrand::f64() >= share) {
                 continue;
             }
@@ -462,6 +521,49 @@ impl Faults {
             self.inner.any.store(false, Ordering::Release);
         }
         decision
+    }
+}
+
+impl Faults {
+    /// The first `drop-field` rule matching the request (vendor, method,
+    /// route) whose field `carried` finds in the update's body, by the
+    /// name the rule gives: that rule's `fraction` is drawn and its `times`
+    /// counted down, as for any fault applied. `None`: store everything.
+    pub(crate) fn dropped_field<T>(
+        &self,
+        vendor: Vendor,
+        method: &str,
+        route: &str,
+        carried: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let mut rules = self
+            .inner
+            .rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut found = None;
+        for rule in rules.iter_mut() {
+            let Fault::DropField(name) = &rule.fault else {
+                continue;
+            };
+            if !rule.matches(Some(vendor), method, route) {
+                continue;
+            }
+            let Some(field) = carried(name) else { continue };
+            if rule.fraction.is_some_and(|share| fastrand::f64() >= share) {
+                continue;
+            }
+            if let Some(n) = rule.times.as_mut() {
+                *n = n.saturating_sub(1);
+            }
+            found = Some(field);
+            break;
+        }
+        rules.retain(|r| r.times != Some(0));
+        if rules.is_empty() {
+            self.inner.any.store(false, Ordering::Release);
+        }
+        found
     }
 }
 

@@ -39,6 +39,7 @@
 
 mod accounts;
 mod bucket;
+mod drop_field;
 mod escape;
 mod extract;
 mod faults;

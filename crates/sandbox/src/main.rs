@@ -22,10 +22,16 @@ usage: chatbots-sandbox [--port N] [--host ADDR] [--fault RULE]... [--rate-limit
                       KIND   latency=<ms, at most 600000> | rate-limit=<retry-after s>
                              | status=<code>
                              | malformed-json | truncate | reset
+                             | drop-field=<field>: an update of a bot is
+                               answered as usual but that field is not
+                               stored (a shared name such as greeting, or
+                               a body path such as settings.greeting;
+                               at most 256 bytes; reads are untouched)
                       FILTER vendor=<slug> | route=<path prefix> | method=<METHOD>
                              | times=<n> | fraction=<0..1>
                     e.g. --fault status=503,vendor=okchat,times=2
                          --fault latency=1500,fraction=0.1
+                         --fault drop-field=greeting,vendor=puretalk,times=1
                     While running: POST the same text to /_sandbox/faults,
                     DELETE /_sandbox/faults to clear.
                     GET /_sandbox/credentials answers every vendor's base URL

@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tower::ServiceExt;
 
+use crate::drop_field::DropRules;
 use crate::support::Problem;
 use crate::{Fault, Faults, Vendor, vendors};
 
@@ -272,22 +273,31 @@ pub(crate) fn split_vendor(path: &str) -> (Option<Vendor>, &str) {
 /// Middleware: counts requests and applies the matching fault rules.
 pub(crate) async fn apply_faults(
     State(faults): State<Faults>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let (vendor, route) = split_vendor(request.uri().path());
-    if vendor.is_none() {
+    let Some(found) = vendor else {
         return next.run(request).await;
-    }
+    };
     let decision = faults.decide(vendor, request.method().as_str(), route);
+    if decision.may_drop {
+        let rules = DropRules {
+            faults: faults.clone(),
+            vendor: found,
+            method: request.method().as_str().to_string(),
+            route: route.to_string(),
+        };
+        request.extensions_mut().insert(rules);
+    }
     let connection = request.extensions().get::<ConnectionHandle>().cloned();
     if !decision.delay.is_zero() {
         let _stall = connection.as_ref().map(|c| Stall::new(&c.0));
         tokio::time::sleep(decision.delay).await;
     }
     match decision.fault {
-        None => next.run(request).await,
-        Some(Fault::Latency(_)) => next.run(request).await,
+        // A `drop-field` rule is applied by the update's handler (`DropRules`).
+        None | Some(Fault::Latency(_) | Fault::DropField(_)) => next.run(request).await,
         Some(Fault::RateLimited { retry_after }) => {
             let seconds = retry_after
                 .as_secs()

@@ -395,6 +395,12 @@ fn route() -> impl Strategy<Value = String> {
     "/([a-zA-Z0-9/_.~ é%-]{0,20}[a-z0-9])?"
 }
 
+/// A field name the syntax can hold: a shared name or a dotted body path,
+/// non-ASCII included.
+fn field() -> impl Strategy<Value = String> {
+    "[a-zA-Z_][a-zA-Z0-9_.é]{0,30}"
+}
+
 fn fault() -> impl Strategy<Value = Fault> {
     prop_oneof![
         (0..=Fault::MAX_LATENCY.as_nanos() as u64)
@@ -406,6 +412,7 @@ fn fault() -> impl Strategy<Value = Fault> {
         Just(Fault::MalformedJson),
         Just(Fault::TruncatedBody),
         Just(Fault::ConnectionReset),
+        field().prop_map(Fault::DropField),
     ]
 }
 

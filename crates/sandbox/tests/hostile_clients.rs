@@ -186,9 +186,11 @@ async fn one_descriptor_per_connection() {
     let grown = sandbox.descriptors() - before;
     // A duplicate per connection (as `try_clone` kept for the reset fault)
     // would make this 2 × count. The slack above `count` is for what the
-    // runtime may open under load (CI saw a loaded machine exceed 10).
+    // runtime may open under load (CI saw a loaded machine exceed 10);
+    // below, for the health check's connection, which the sandbox may
+    // still hold when `before` is counted and close later.
     assert!(
-        (count..count + count / 2).contains(&grown),
+        (count - 5..count + count / 2).contains(&grown),
         "{grown} descriptors for {count} connections"
     );
 }

@@ -11,6 +11,7 @@ use super::auth::Auth;
 use super::errors::{Reply, fail, not_found, ok};
 use super::input::{Params, UuidPath, check, contains, paginate, paging, query, uuid_param};
 use super::state::{Bot, Document, State, text};
+use crate::drop_field::Dropping;
 use crate::extract::{Refusal, SpecFields};
 
 /// A team that exists and may receive bots and documents.
@@ -117,9 +118,19 @@ pub(super) async fn get_bot(
     }
 }
 
+/// Where Update Bot's body keeps each shared field (the facade's names),
+/// for the `drop-field` fault.
+const SHARED_FIELDS: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("description", "description"),
+    ("instructions", "instructions"),
+    ("temperature", "temperature"),
+];
+
 pub(super) async fn update_bot(
     Extract(app): Extract<App>,
     _auth: Auth,
+    dropping: Dropping,
     UuidPath(id): UuidPath,
     SpecFields(_, body): SpecFields<types::UpdateBotRequest>,
 ) -> Reply {
@@ -129,6 +140,17 @@ pub(super) async fn update_bot(
         return Err(not_found("BOT_NOT_FOUND", "Bot não encontrado", &id));
     };
     documents_of_team(&state.documents, &body, &bot.team_id)?;
-    bot.apply(&body);
-    Ok(ok(StatusCode::OK, bot.json()))
+    let Some(dropped) = dropping.field(SHARED_FIELDS, &body) else {
+        bot.apply(&body);
+        return Ok(ok(StatusCode::OK, bot.json()));
+    };
+    // `apply` takes each field on its own: the bot stores all but the
+    // field, and answers as if it had applied that one on top (at the
+    // same instant).
+    let (kept, alone) = dropped.split(&body);
+    bot.apply(&kept);
+    let mut answered = bot.clone();
+    answered.apply(&alone);
+    answered.updated_at.clone_from(&bot.updated_at);
+    Ok(ok(StatusCode::OK, answered.json()))
 }

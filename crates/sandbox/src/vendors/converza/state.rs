@@ -42,6 +42,7 @@ pub(super) struct Keyring {
     pub(super) tokens: HashMap<String, Issued>,
 }
 
+#[derive(Clone)]
 pub(super) struct Bot {
     pub(super) id: String,
     pub(super) team_id: String,

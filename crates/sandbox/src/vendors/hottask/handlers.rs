@@ -10,6 +10,7 @@ use super::auth::Auth;
 use super::envelope::{Fail, ok, respond};
 use super::fixtures::{default_settings, sample_sheet};
 use super::state::{App, Chatbot, Knowledge, MODELS, Store, new_serial};
+use crate::drop_field::Dropping;
 use crate::extract::{SpecFields, SpecJson};
 
 pub(super) async fn add_chatbot(
@@ -35,9 +36,21 @@ pub(super) async fn add_chatbot(
     }))
 }
 
+/// Where Edit's body keeps each shared field (the facade's names), for
+/// the `drop-field` fault.
+const SHARED_FIELDS: &[(&str, &str)] = &[
+    ("name", "Name"),
+    ("instructions", "SystemMessage"),
+    ("temperature", "Temperature"),
+    ("greeting", "WelcomeMessage"),
+    ("language", "AIResponseLanguage"),
+    ("timezone", "TimeZone"),
+];
+
 pub(super) async fn edit_chatbot(
     State(app): State<App>,
     _auth: Auth,
+    dropping: Dropping,
     SpecJson(body): SpecJson<types::EditChatbotRequest>,
 ) -> Response {
     respond(app.with(|store| {
@@ -72,8 +85,15 @@ pub(super) async fn edit_chatbot(
             return Err(Fail::invalid("(body) must be an object"));
         };
         settings.remove("serialNumber");
+        let dropped = dropping.field(SHARED_FIELDS, &settings);
         let bot = store.chatbot_mut(&body.serial_number)?;
+        let before = dropped.as_ref().map(|_| bot.settings.clone());
         bot.settings.extend(settings);
+        // The answer says nothing of the settings; the old value put back
+        // is a vendor that did not keep the field.
+        if let (Some(dropped), Some(before)) = (dropped, before) {
+            dropped.restore(&mut bot.settings, &before);
+        }
         Ok(json!(1))
     }))
 }

@@ -11,6 +11,7 @@ use super::errors::{Reply, error, invalid, ok, render};
 use super::fixtures;
 use super::input::{Auth, ChatbotId, query_uuid};
 use super::state::{App, merge, new_id, now, str_of};
+use crate::drop_field::Dropping;
 use crate::extract::{Refusal, SpecFields, documented};
 use crate::multipart;
 use crate::support::{self, Problem};
@@ -96,23 +97,43 @@ pub(super) async fn create_chatbot(
     Ok(ok(json!({"chatbot": chatbot})))
 }
 
+/// Where Update Chatbot's body keeps each shared field (the facade's
+/// names), for the `drop-field` fault.
+const SHARED_FIELDS: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("description", "description"),
+    ("instructions", "settings.prompt"),
+    ("model", "settings.model"),
+    ("greeting", "settings.greeting"),
+];
+
 pub(super) async fn update_chatbot(
     State(app): State<App>,
     _auth: Auth,
+    dropping: Dropping,
     RawQuery(query): RawQuery,
     SpecFields(_, sent): SpecFields<types::UpdateChatbotRequest>,
 ) -> Reply {
     let id = query_uuid(query.as_deref(), "id")?;
-    let input = Value::Object(documented::<types::UpdateChatbotRequest>(&sent));
+    let input = documented::<types::UpdateChatbotRequest>(&sent);
     let mut db = app.db();
     let bot = db.chatbot_mut(&id)?;
+    let dropped = dropping.field(SHARED_FIELDS, &input);
+    let before = dropped.as_ref().map(|_| bot.clone());
     // Objects (`settings`, `personality_config`) merge into the stored
     // ones; the rest replace.
-    merge(bot, &input);
+    merge(bot, &Value::Object(input));
     bot["updated_at"] = json!(now());
-    Ok(ok(
-        json!({"chatbot": bot, "message": "Chatbot updated successfully"}),
-    ))
+    let answer = json!({"chatbot": bot, "message": "Chatbot updated successfully"});
+    // The stored bot keeps the fields where the body has them, so putting
+    // the old value back after answering is the answer of a vendor that
+    // did not keep the field.
+    if let (Some(dropped), Some(Value::Object(before)), Value::Object(after)) =
+        (dropped, before, bot)
+    {
+        dropped.restore(after, &before);
+    }
+    Ok(ok(answer))
 }
 
 pub(super) async fn get_chatbot(

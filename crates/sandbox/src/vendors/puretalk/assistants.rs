@@ -10,6 +10,7 @@ use super::errors::{Reply, not_found_assistant, refuse, success};
 use super::fixtures;
 use super::input::{Auth, Params, drf_page, paging, query_of};
 use super::state::{App, Store, assistant_index, new_id, now};
+use crate::drop_field::Dropping;
 use crate::extract::{PendingJson, SpecBody, SpecFields, documented};
 
 pub(super) async fn list_assistants(
@@ -138,9 +139,20 @@ pub(super) async fn get_assistant(
     ))
 }
 
+/// Where Update Assistant's body keeps each shared field (the facade's
+/// names), for the `drop-field` fault.
+const SHARED_FIELDS: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("instructions", "prompt"),
+    ("model", "model"),
+    ("greeting", "begin_message"),
+    ("timezone", "timezone"),
+];
+
 pub(super) async fn update_assistant(
     State(app): App,
     _auth: Auth,
+    dropping: Dropping,
     id: Result<Path<String>, PathRejection>,
     body: PendingJson<types::UpdateAssistantRequest>,
 ) -> Reply {
@@ -152,8 +164,19 @@ pub(super) async fn update_assistant(
     let Some(assistant) = store.assistants.get_mut(index) else {
         return Err(not_found_assistant());
     };
+    let dropped = dropping.field(
+        SHARED_FIELDS,
+        &documented::<types::UpdateAssistantRequest>(&body),
+    );
+    let before = dropped.as_ref().map(|_| assistant.clone());
     apply::<types::UpdateAssistantRequest>(assistant, &body, voice);
     assistant.insert("updated_at".into(), Value::String(now()));
     let updated = assistant.clone();
+    // An assistant keeps each field under its body name (`voice` as the
+    // voice it names), so putting the old value back after answering is
+    // the answer of a vendor that did not keep the field.
+    if let (Some(dropped), Some(before)) = (dropped, before) {
+        dropped.restore(assistant, &before);
+    }
     Ok(success("AI Assistant updated", Value::Object(updated)))
 }

@@ -10,6 +10,7 @@ use super::auth::Auth;
 use super::handlers::{App, RawPath, Shared, action_success, add, path_id};
 use super::model::Purchase;
 use super::{Errors, invalid, not_allowed, not_found, purchase_done, render};
+use crate::drop_field::Dropping;
 use crate::extract::{PendingJson, SpecBody, documented};
 
 /// Which edit endpoint, and so which orders it accepts and which rules it
@@ -21,6 +22,10 @@ enum Edit {
     TwitchViewers,
     TwitchFollowers,
 }
+
+/// Where the edits' bodies keep each shared field (the facade's names),
+/// for the `drop-field` fault.
+const SHARED_FIELDS: &[(&str, &str)] = &[("language", "language")];
 
 /// The fields the spec's description of `EditTwitchViewersObject` makes
 /// required together (OpenAPI 3.0 cannot say so in the schema).
@@ -205,7 +210,13 @@ fn check_rules(
 
 /// An edit: the order is looked up and its type and state checked before
 /// the body is.
-async fn edit<T: SpecBody>(app: &App, edit: Edit, path: RawPath, body: PendingJson<T>) -> Response {
+async fn edit<T: SpecBody>(
+    app: &App,
+    edit: Edit,
+    path: RawPath,
+    dropping: Dropping,
+    body: PendingJson<T>,
+) -> Response {
     let id = match path_id(path) {
         Ok(id) => id,
         Err(raw) => return not_found(&raw),
@@ -233,7 +244,16 @@ async fn edit<T: SpecBody>(app: &App, edit: Edit, path: RawPath, body: PendingJs
     if !errors.is_empty() {
         return invalid(errors);
     }
-    for (name, value) in documented::<T>(&fields) {
+    let fields = documented::<T>(&fields);
+    let dropped = dropping.field(SHARED_FIELDS, &fields);
+    let before = dropped.as_ref().map(|_| {
+        (
+            purchase.settings.clone(),
+            purchase.channel.clone(),
+            purchase.channel_changes_left,
+        )
+    });
+    for (name, value) in fields {
         let value = match (name.as_str(), &value) {
             ("channel", Value::String(channel)) => {
                 let channel = channel.trim().to_string();
@@ -252,41 +272,55 @@ async fn edit<T: SpecBody>(app: &App, edit: Edit, path: RawPath, body: PendingJs
         };
         purchase.settings.insert(name, value);
     }
+    // The answer says nothing of the settings; the old value put back (with
+    // what a channel change does besides) is a vendor that did not keep the
+    // field.
+    if let (Some(dropped), Some((settings, channel, changes_left))) = (dropped, before) {
+        dropped.restore(&mut purchase.settings, &settings);
+        if dropped.top() == "channel" {
+            purchase.channel = channel;
+            purchase.channel_changes_left = changes_left;
+        }
+    }
     action_success()
 }
 
 pub(super) async fn edit_ai_chatbots(
     State(app): Shared,
     _auth: Auth,
+    dropping: Dropping,
     path: RawPath,
     body: PendingJson<types::EditAiChatbotsObject>,
 ) -> Response {
-    edit(&app, Edit::AiChatbots, path, body).await
+    edit(&app, Edit::AiChatbots, path, dropping, body).await
 }
 
 pub(super) async fn edit_chatbot(
     State(app): Shared,
     _auth: Auth,
+    dropping: Dropping,
     path: RawPath,
     body: PendingJson<types::EditChatbotObject>,
 ) -> Response {
-    edit(&app, Edit::Chatbot, path, body).await
+    edit(&app, Edit::Chatbot, path, dropping, body).await
 }
 
 pub(super) async fn edit_twitch_viewers(
     State(app): Shared,
     _auth: Auth,
+    dropping: Dropping,
     path: RawPath,
     body: PendingJson<types::EditTwitchViewersObject>,
 ) -> Response {
-    edit(&app, Edit::TwitchViewers, path, body).await
+    edit(&app, Edit::TwitchViewers, path, dropping, body).await
 }
 
 pub(super) async fn edit_twitch_followers(
     State(app): Shared,
     _auth: Auth,
+    dropping: Dropping,
     path: RawPath,
     body: PendingJson<types::EditTwitchFollowersObject>,
 ) -> Response {
-    edit(&app, Edit::TwitchFollowers, path, body).await
+    edit(&app, Edit::TwitchFollowers, path, dropping, body).await
 }
