@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use chatbots::{BotRef, BulkOptions, Vendor};
+use chatbots::{AccountRef, BotRef, BulkOptions, Vendor};
 use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 
@@ -11,7 +11,8 @@ use clap::{Args, Parser, Subcommand};
 ///
 /// Credentials and base URLs come from the environment (the variables are
 /// listed below; <VENDOR>_BASE_URL overrides a base URL), or from a sandbox
-/// with --sandbox.
+/// with --sandbox. More accounts per vendor (`vendor@account`) come from a
+/// config file (--config; `chatbots accounts` lists them).
 ///
 /// Exit codes: 0 success; 1 an error, or a bot failed; 2 `plan
 /// --detailed-exitcode` found changes. Usage errors exit 1 too, so that 2
@@ -34,6 +35,17 @@ pub struct Cli {
         help_heading = "Global options"
     )]
     pub sandbox: Option<String>,
+
+    /// Read more accounts (`vendor@account`) from this TOML file instead of
+    /// the one CHATBOTS_CONFIG names, or else the default one (README:
+    /// "Several accounts"); with --sandbox, in addition to the sandbox's.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
+    pub config: Option<PathBuf>,
 
     /// Share each credential's rate budget with every other process using
     /// it, through the Redis at URL (README: "Several processes, one
@@ -62,31 +74,38 @@ pub struct Cli {
 pub enum Command {
     /// Which vendors are configured, their base URLs, what each supports.
     Vendors,
-    /// Every bot at a vendor (all pages).
+    /// Every account: where each secret comes from and whether it is set
+    /// (never the secret).
+    Accounts,
+    /// Every bot of an account (all pages).
     List {
-        /// The vendor.
-        #[arg(value_parser = vendor_parser())]
-        vendor: Vendor,
+        /// The account: `vendor` (its default account) or `vendor@account`
+        /// (`chatbots accounts` lists them).
+        #[arg(value_name = "ACCOUNT")]
+        account: AccountRef,
     },
     /// One bot: the shared fields and the vendor's own object.
     Get {
-        /// The bot, as `vendor:id`.
+        /// The bot, as `vendor:id` (the default account) or
+        /// `vendor@account:id`.
         bot: BotRef,
     },
     /// Change one bot's settings.
     #[command(after_help = UPDATE_EXAMPLES)]
     Update {
-        /// The bot, as `vendor:id`.
+        /// The bot, as `vendor:id` (the default account) or
+        /// `vendor@account:id`.
         bot: BotRef,
         #[command(flatten)]
         fields: Box<UpdateFields>,
     },
-    /// Write the current settings of every bot at the vendors as a fleet
+    /// Write the current settings of every bot of the accounts as a fleet
     /// file.
     Export {
-        /// The vendors (each must be able to list its bots).
-        #[arg(required = true, value_parser = vendor_parser())]
-        vendors: Vec<Vendor>,
+        /// The accounts: `vendor` (its default account) or
+        /// `vendor@account` (each vendor must be able to list its bots).
+        #[arg(required = true, value_name = "ACCOUNT")]
+        accounts: Vec<AccountRef>,
         /// Write the fleet here instead of stdout.
         #[arg(short = 'o', long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -125,6 +144,8 @@ Examples:
       --name 'Front desk' --greeting 'Hello!'
   chatbots update puretalk:123e4567-e89b-12d3-a456-426614174000 \\
       --instructions-file prompt.txt --set max_reminder_messages=3
+  chatbots update okchat@client-b:5eed0b0c-0000-4000-8000-000000000000 \\
+      --greeting 'Hello from client B'
 
 `chatbots get BOT` shows the current settings; `chatbots vendors` which fields each vendor has.";
 
@@ -166,16 +187,10 @@ pub struct UpdateFields {
     pub set: Vec<(String, serde_json::Value)>,
 }
 
-/// A vendor by its slug; the help lists every vendor.
-fn vendor_parser() -> impl TypedValueParser<Value = Vendor> {
-    clap::builder::PossibleValuesParser::new(Vendor::ALL.map(Vendor::name))
-        .try_map(|name| name.parse::<Vendor>())
-}
-
 /// The closing paragraph of `--help`: each vendor's credential variables,
-/// from the facade's registry.
+/// from the facade's registry, then where more accounts come from.
 fn environment_help() -> String {
-    let mut help = String::from("Credentials, per vendor:\n");
+    let mut help = String::from("Credentials, per vendor (its default account):\n");
     for vendor in Vendor::ALL {
         let variables = chatbots::credential_variables(vendor);
         if !variables.is_empty() {
@@ -186,8 +201,18 @@ fn environment_help() -> String {
             ));
         }
     }
+    help.push_str(ACCOUNTS_HELP);
     help
 }
+
+/// Where the accounts beyond each vendor's default one come from.
+const ACCOUNTS_HELP: &str = "
+More accounts per vendor (`okchat@client-a`) come from a TOML config file: --config FILE, \
+else the file CHATBOTS_CONFIG names, else chatbots/config.toml in the user's config \
+directory ($XDG_CONFIG_HOME or ~/.config on Linux, ~/Library/Application Support on macOS, \
+%APPDATA% on Windows) if it exists. It says where each secret comes from (an environment \
+variable or a file), never the secret. `chatbots accounts` lists every account.
+";
 
 /// `FIELD=JSON`.
 fn parse_set(text: &str) -> Result<(String, serde_json::Value), String> {

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use chatbots::{
-    BotRef, Chatbot, ChatbotPatch, Chatbots, Field, Vendor, VendorInfo, VendorPatch,
+    AccountRef, BotRef, Chatbot, ChatbotPatch, Chatbots, Field, Vendor, VendorInfo, VendorPatch,
     credential_variables,
 };
 use futures::StreamExt;
@@ -84,16 +84,24 @@ pub fn fields_json(bot: &Chatbot) -> Value {
     Value::Object(fields)
 }
 
-/// `chatbots list <vendor>`: with `--json`, each bot as soon as its page is
-/// read; a failure after some pages still prints the bots read so far.
-pub async fn list(bots: &Chatbots, vendor: Vendor, out: Output) -> Result<ExitCode, Failure> {
-    config::require(bots, [vendor])?;
+/// A bot's account in JSON, beside its `bot`: the name, `null` for the
+/// vendor's default account.
+pub fn account_json(bot: &BotRef) -> Value {
+    bot.account.as_deref().map_or(Value::Null, Value::from)
+}
+
+/// `chatbots list <vendor>[@<account>]`: with `--json`, each bot as soon
+/// as its page is read; a failure after some pages still prints the bots
+/// read so far.
+pub async fn list(bots: &Chatbots, account: AccountRef, out: Output) -> Result<ExitCode, Failure> {
+    config::require_accounts(bots, [account.clone()])?;
+    let vendor = account.vendor;
     let columns = fields_of(vendor);
     let mut header = vec!["bot"];
     header.extend(columns.iter().map(|f| f.name()));
     let mut table = output::table(&header);
     let mut count = 0;
-    let mut stream = bots.list_stream(vendor);
+    let mut stream = bots.list_stream(&account);
     let mut failure = None;
     while let Some(item) = stream.next().await {
         match item {
@@ -103,6 +111,7 @@ pub async fn list(bots: &Chatbots, vendor: Vendor, out: Output) -> Result<ExitCo
                     out.line(&json!({
                         "type": "bot",
                         "bot": bot.bot.to_string(),
+                        "account": account_json(&bot.bot),
                         "fields": fields_json(&bot),
                     }));
                 } else {
@@ -133,19 +142,27 @@ pub async fn list(bots: &Chatbots, vendor: Vendor, out: Output) -> Result<ExitCo
     if out.json() {
         out.line(&json!({"type": "summary", "bots": count}));
     } else {
-        out.text(format!("{count} bot(s) at {}", vendor.title()));
+        out.text(match account.is_default() {
+            true => format!("{count} bot(s) at {}", vendor.title()),
+            false => format!(
+                "{count} bot(s) at {}, account {}",
+                vendor.title(),
+                account.name()
+            ),
+        });
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `chatbots get <vendor>:<id>`.
+/// `chatbots get <vendor>[@<account>]:<id>`.
 pub async fn get(bots: &Chatbots, bot: &BotRef, out: Output) -> Result<ExitCode, Failure> {
-    config::require(bots, [bot.vendor])?;
+    config::require_accounts(bots, [bot.account_ref()])?;
     let found = bots.get(bot).await?;
     if out.json() {
         out.line(&json!({
             "type": "bot",
             "bot": found.bot.to_string(),
+            "account": account_json(&found.bot),
             "fields": fields_json(&found),
             "raw": found.raw,
         }));
@@ -178,7 +195,7 @@ pub async fn get(bots: &Chatbots, bot: &BotRef, out: Output) -> Result<ExitCode,
     Ok(ExitCode::SUCCESS)
 }
 
-/// `chatbots update <vendor>:<id> …`.
+/// `chatbots update <vendor>[@<account>]:<id> …`.
 pub async fn update(
     bots: &Chatbots,
     bot: &BotRef,
@@ -186,13 +203,14 @@ pub async fn update(
     out: Output,
 ) -> Result<ExitCode, Failure> {
     let (patch, names) = patch_of(bot, *fields)?;
-    config::require(bots, [bot.vendor])?;
+    config::require_accounts(bots, [bot.account_ref()])?;
     let result = bots.update(bot, &patch).await;
     let failed = result.is_err();
     if out.json() {
         out.line(&json!({
             "type": "update",
             "bot": bot.to_string(),
+            "account": account_json(bot),
             "fields": names,
             "status": if failed { "failed" } else { "changed" },
             "error": result.as_ref().err().map(ToString::to_string),

@@ -9,11 +9,12 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, FleetError, Plan, PlanOptions};
-use chatbots::{Chatbots, RateLimit, Vendor};
+use chatbots::{AccountRef, BotRef, Chatbots, RateLimit, Vendor};
 use indicatif::ProgressBar;
 use serde_json::{Map, Value, json};
 
 use crate::args::Command;
+use crate::bots::account_json;
 use crate::config;
 use crate::output::{self, Failure, Output, Painted};
 
@@ -114,13 +115,13 @@ fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
 /// `chatbots export`.
 pub async fn export(
     bots: &Chatbots,
-    vendors: &[Vendor],
+    accounts: &[AccountRef],
     output: Option<&Path>,
     out: Output,
 ) -> Result<ExitCode, Failure> {
-    config::require(bots, vendors.iter().copied())?;
+    config::require_accounts(bots, accounts.iter().cloned())?;
     let bar = output::progress(0, "reading");
-    let fleet = bots.export(vendors, &plan_options(&bar)).await;
+    let fleet = bots.export_accounts(accounts, &plan_options(&bar)).await;
     bar.finish_and_clear();
     // The engine's header says what was read and which reported values
     // were left out (an update would refuse them); it stays as it is.
@@ -134,6 +135,7 @@ pub async fn export(
             out.line(&json!({
                 "type": "bot",
                 "bot": bot.bot.to_string(),
+                "account": account_json(&bot.bot),
                 "fields": patch_json(&bot.patch),
             }));
         }
@@ -156,12 +158,22 @@ pub async fn export(
 
 /// Reads the bots of `fleet` and plans, with a progress bar.
 async fn make_plan(bots: &Chatbots, fleet: &Fleet) -> Result<Plan, Failure> {
-    config::require(bots, fleet.bots().iter().map(|b| b.bot.vendor))?;
+    // Only the default accounts here, in the CLI's words: a named account
+    // the client cannot use is refused by the fleet's check, with its file
+    // and line.
+    config::require(bots, default_accounts(fleet.bots().iter().map(|b| &b.bot)))?;
     let what = paced(bots, "reading", fleet.bots().iter().map(|b| b.bot.vendor));
     let bar = output::progress(fleet.bots().len(), &what);
     let plan = bots.plan(fleet, &plan_options(&bar)).await;
     bar.finish_and_clear();
     plan.map_err(fleet_failure)
+}
+
+/// The vendors of the bots of `bots` that are in their default account.
+fn default_accounts<'a>(
+    bots: impl Iterator<Item = &'a BotRef> + 'a,
+) -> impl Iterator<Item = Vendor> + 'a {
+    bots.filter(|b| b.account.is_none()).map(|b| b.vendor)
 }
 
 /// The progress bar's message: `what`, and the limit of each of `vendors`
@@ -182,38 +194,42 @@ fn paced(bots: &Chatbots, what: &str, vendors: impl Iterator<Item = Vendor>) -> 
     }
 }
 
-/// The updates of a run at each vendor paced to a limit: how many, how
+/// The updates of a run in each account paced to a limit: how many, how
 /// many done, at what limit; from which the least time the run has left.
+/// By account, not by vendor: each credential has a budget of its own, so
+/// two accounts at one vendor go side by side. (Two names of one
+/// credential share a budget: counted apart, the time left is lower than
+/// it will be, which a floor may be.)
 struct PacedRun {
-    vendors: Mutex<BTreeMap<Vendor, (usize, usize, RateLimit)>>,
+    accounts: Mutex<BTreeMap<AccountRef, (usize, usize, RateLimit)>>,
 }
 
 impl PacedRun {
-    fn new(bots: &Chatbots, vendors: impl Iterator<Item = Vendor>) -> Self {
+    fn new(bots: &Chatbots, accounts: impl Iterator<Item = AccountRef>) -> Self {
         let mut counts = BTreeMap::new();
-        for vendor in vendors {
-            if let Some(limit) = bots.rate_limit(vendor) {
-                counts.entry(vendor).or_insert((0, 0, limit)).1 += 1;
+        for account in accounts {
+            if let Some(limit) = bots.rate_limit(account.vendor) {
+                counts.entry(account).or_insert((0, 0, limit)).1 += 1;
             }
         }
         PacedRun {
-            vendors: Mutex::new(counts),
+            accounts: Mutex::new(counts),
         }
     }
 
-    /// Notes one more update done at `vendor`; the least time left.
-    fn done(&self, vendor: Vendor) -> Duration {
-        let mut vendors = self.vendors.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((done, _, _)) = vendors.get_mut(&vendor) {
+    /// Notes one more update done in `account`; the least time left.
+    fn done(&self, account: &AccountRef) -> Duration {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((done, _, _)) = accounts.get_mut(account) {
             *done += 1;
         }
-        least_time_left(vendors.values())
+        least_time_left(accounts.values())
     }
 
     /// The least time left.
     fn left(&self) -> Duration {
         least_time_left(
-            self.vendors
+            self.accounts
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .values(),
@@ -221,8 +237,8 @@ impl PacedRun {
     }
 }
 
-/// The longest, over vendors (which go side by side), of the time the
-/// requests beyond a vendor's burst still take at its rate. A lower bound:
+/// The longest, over accounts (which go side by side), of the time the
+/// requests beyond an account's burst still take at its rate. A lower bound:
 /// the burst may be partly spent already (by the plan's reads).
 fn least_time_left<'a>(vendors: impl Iterator<Item = &'a (usize, usize, RateLimit)>) -> Duration {
     vendors
@@ -264,6 +280,7 @@ pub async fn plan(
             out.line(&json!({
                 "type": "plan",
                 "bot": bot.bot.to_string(),
+                "account": account_json(&bot.bot),
                 "line": bot.line,
                 "changes": bot.fields,
                 "error": bot.error,
@@ -335,7 +352,7 @@ pub async fn apply(
     let plan = match prepared {
         Prepared::Fleet(fleet) => make_plan(bots, &fleet).await?,
         Prepared::Plan(plan) => {
-            config::require(bots, plan.bots.iter().map(|b| b.bot.vendor))?;
+            config::require_accounts(bots, plan.bots.iter().map(|b| b.bot.account_ref()))?;
             *plan
         }
         Prepared::Nothing => return Err(Failure::message("apply needs a fleet file or a plan")),
@@ -351,9 +368,9 @@ pub async fn apply(
         plan.bots
             .iter()
             .filter(|b| b.has_changes())
-            .map(|b| b.bot.vendor)
+            .map(|b| b.bot.account_ref())
     };
-    let what = paced(bots, "applying", sent_to());
+    let what = paced(bots, "applying", sent_to().map(|a| a.vendor));
     let run = PacedRun::new(bots, sent_to());
     let floor = output::EtaFloor::default();
     floor.set(run.left());
@@ -362,7 +379,7 @@ pub async fn apply(
     let options = ApplyOptions::new()
         .concurrency(concurrency)
         .on_progress(move |p| {
-            floor.set(run.done(p.bot.vendor));
+            floor.set(run.done(&p.bot.account_ref()));
             output::advance(&progress, p.done, p.total);
         });
     let report = bots.apply(&plan, &options).await;
@@ -388,6 +405,7 @@ pub async fn apply(
             out.line(&json!({
                 "type": "apply",
                 "bot": outcome.bot.to_string(),
+                "account": account_json(&outcome.bot),
                 "fields": outcome.sent,
                 "status": status,
                 "error": error,
@@ -439,6 +457,7 @@ fn apply_failure(error: ApplyError) -> Failure {
                 json!({
                     "type": "stale",
                     "bot": s.bot.to_string(),
+                    "account": account_json(&s.bot),
                     "field": s.field,
                     "planned": s.planned,
                     "now": s.now,
@@ -483,5 +502,23 @@ mod tests {
             Duration::from_secs(4)
         );
         assert_eq!(left(&[]), Duration::ZERO);
+    }
+
+    #[test]
+    fn two_accounts_at_one_vendor_are_paced_side_by_side() {
+        let bots = Chatbots::builder().build().unwrap();
+        // StreamSkill documents 30 at once, then 2/s, per credential.
+        let default = AccountRef::default_of(Vendor::StreamSkill);
+        let client_b = AccountRef::new(Vendor::StreamSkill, "client-b");
+        let run = PacedRun::new(
+            &bots,
+            std::iter::repeat_n(default.clone(), 44).chain(std::iter::repeat_n(client_b, 44)),
+        );
+        // 14 beyond each burst at 2/s, side by side: not 58 at 2/s.
+        assert_eq!(run.left(), Duration::from_secs(7));
+        for _ in 0..4 {
+            run.done(&default);
+        }
+        assert_eq!(run.left(), Duration::from_secs(7));
     }
 }

@@ -4,6 +4,7 @@
 //! README's CLI section say how.
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod args;
 mod bots;
 mod config;
@@ -81,22 +82,30 @@ async fn run(cli: Cli, out: Output) -> Result<ExitCode, Failure> {
     // refused the same way with or without credentials, and nothing is
     // sent.
     let prepared = fleet::prepare(&cli.command)?;
-    let bots = config::client(cli.sandbox.as_deref(), cli.redis.as_deref()).await?;
+    let client = config::client(
+        cli.sandbox.as_deref(),
+        cli.config.as_deref(),
+        cli.redis.as_deref(),
+    )
+    .await?;
+    // `bots` is also the module of those commands.
+    let api = &client.bots;
     match cli.command {
-        Command::Vendors => bots::vendors(&bots, out),
-        Command::List { vendor } => bots::list(&bots, vendor, out).await,
-        Command::Get { bot } => bots::get(&bots, &bot, out).await,
-        Command::Update { bot, fields } => bots::update(&bots, &bot, fields, out).await,
-        Command::Export { vendors, output } => {
-            fleet::export(&bots, &vendors, output.as_deref(), out).await
+        Command::Vendors => bots::vendors(api, out),
+        Command::Accounts => accounts::accounts(&client, out),
+        Command::List { account } => bots::list(api, account, out).await,
+        Command::Get { bot } => bots::get(api, &bot, out).await,
+        Command::Update { bot, fields } => bots::update(api, &bot, fields, out).await,
+        Command::Export { accounts, output } => {
+            fleet::export(api, &accounts, output.as_deref(), out).await
         }
         Command::Plan {
             output,
             detailed_exitcode,
             ..
-        } => fleet::plan(&bots, prepared, output.as_deref(), detailed_exitcode, out).await,
+        } => fleet::plan(api, prepared, output.as_deref(), detailed_exitcode, out).await,
         Command::Apply {
             yes, concurrency, ..
-        } => fleet::apply(&bots, prepared, yes, concurrency, out).await,
+        } => fleet::apply(api, prepared, yes, concurrency, out).await,
     }
 }

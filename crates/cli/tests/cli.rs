@@ -2,175 +2,23 @@
 //! port: the README's walk-through as written, exit codes, JSON lines, bad
 //! fleet files.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
-use chatbots_sandbox::{Sandbox, Vendor};
+use chatbots_sandbox::Vendor;
 use serde_json::Value;
 
-/// The address the README's walk-through uses for the sandbox.
-const README_SANDBOX: &str = "http://127.0.0.1:8080";
-
-const OKCHAT_BOT: &str = "okchat:3317853e-0af2-427d-a56f-351a9587f48f";
-const PURETALK_BOT: &str = "puretalk:123e4567-e89b-12d3-a456-426614174000";
-
-/// A sandbox of its own (served by the runtime's workers while the test
-/// runs the binary) and a scratch directory.
-struct Harness {
-    sandbox: Sandbox,
-    dir: tempfile::TempDir,
-    // Dropped last: the sandbox's server runs on it.
-    _runtime: tokio::runtime::Runtime,
-}
-
-impl Harness {
-    fn start() -> Harness {
-        Harness::with_bots(0)
-    }
-
-    /// With `bots` more bots seeded per vendor (lists of several pages).
-    fn with_bots(bots: usize) -> Harness {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let sandbox = runtime
-            .block_on(
-                Sandbox::builder()
-                    .streamskill_rate_limit(None)
-                    .bots(bots)
-                    .start(),
-            )
-            .expect("sandbox");
-        Harness {
-            sandbox,
-            dir: tempfile::tempdir().expect("temp dir"),
-            _runtime: runtime,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.sandbox.addr())
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, text).expect("write");
-        path
-    }
-
-    /// `chatbots --sandbox <url> ARGS`, in the scratch directory, with no
-    /// vendor credentials from the test's own environment.
-    fn chatbots(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_chatbots"));
-        clean_env(&mut command);
-        command
-            .current_dir(self.dir.path())
-            .arg("--sandbox")
-            .arg(self.url())
-            .args(args);
-        command
-    }
-
-    /// Requests the vendors' routes received so far, all vendors.
-    fn vendor_requests(&self) -> u64 {
-        Vendor::ALL.iter().map(|v| self.sandbox.requests(*v)).sum()
-    }
-}
-
-/// No credential, base URL or colour setting leaks in from the outside.
-fn clean_env(command: &mut Command) {
-    for vendor in Vendor::ALL {
-        for name in chatbots::credential_variables(vendor) {
-            command.env_remove(name);
-        }
-        command.env_remove(format!("{}_BASE_URL", vendor.env_prefix()));
-    }
-    for name in ["CHATBOTS_SANDBOX", "NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR"] {
-        command.env_remove(name);
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn show(output: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr)
-    )
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().expect("the binary runs")
-}
-
-/// Every stdout line as JSON; the last one is the summary (or an error).
-fn json_lines(output: &Output) -> Vec<Value> {
-    let lines: Vec<Value> = text(&output.stdout)
-        .lines()
-        .map(|line| {
-            serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("not JSON ({e}): {line}\n{}", show(output)))
-        })
-        .collect();
-    assert!(!lines.is_empty(), "no output\n{}", show(output));
-    lines
-}
+use common::*;
 
 // ---- the README's walk-through ----
-
-/// The commands between `<!-- cli-walkthrough -->` and
-/// `<!-- /cli-walkthrough -->` in README.md, from its `sh` blocks, with
-/// continuation lines joined and comments dropped.
-fn walkthrough() -> Vec<String> {
-    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
-    let readme = std::fs::read_to_string(&readme).expect("README.md");
-    let start = readme
-        .find("<!-- cli-walkthrough -->")
-        .expect("README.md has <!-- cli-walkthrough -->");
-    let end = readme
-        .find("<!-- /cli-walkthrough -->")
-        .expect("README.md has <!-- /cli-walkthrough -->");
-    let mut commands = Vec::new();
-    let mut in_block = false;
-    let mut pending = String::new();
-    for line in readme[start..end].lines() {
-        let trimmed = line.trim();
-        if trimmed.starts_with("```") {
-            in_block = trimmed == "```sh";
-            continue;
-        }
-        if !in_block || trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        match trimmed.strip_suffix('\\') {
-            Some(part) => {
-                pending.push_str(part);
-                pending.push(' ');
-            }
-            None => {
-                pending.push_str(trimmed);
-                commands.push(std::mem::take(&mut pending));
-            }
-        }
-    }
-    commands
-}
 
 #[test]
 fn the_readme_walkthrough_runs_as_written() {
     let harness = Harness::start();
-    let commands = walkthrough();
+    let commands = walkthrough("cli-walkthrough");
     // The two steps the harness does itself: its own sandbox (on a free
     // port, substituted below), and the binary under test on PATH.
     let setup = [
@@ -195,23 +43,7 @@ fn the_readme_walkthrough_runs_as_written() {
             && script.iter().any(|c| c.contains(" apply ")),
         "export, edit, plan and apply: {script:#?}"
     );
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_chatbots"))
-        .parent()
-        .expect("binary directory")
-        .to_owned();
-    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    )))
-    .expect("PATH");
-    // One shell, as a reader types it: `export` carries over, and the
-    // first failing command stops it.
-    let mut shell = Command::new("sh");
-    clean_env(&mut shell);
-    let output = run(shell
-        .current_dir(harness.dir.path())
-        .env("PATH", path)
-        .arg("-exc")
-        .arg(script.join("\n")));
+    let output = run_in_shell(&harness, &script);
     assert!(output.status.success(), "{}", show(&output));
 
     // The edit reached the bots.
@@ -695,8 +527,11 @@ fn refusals_and_usage_errors_exit_1_with_a_clear_message() {
         (&["update", OKCHAT_BOT], "nothing to change"),
         (&["get", "hottask:1"], "does not support `get`"),
         (&["get", "nosuchvendor:1"], "unknown vendor `nosuchvendor`"),
-        // clap lists the registered vendors after this.
-        (&["list", "nosuchvendor"], "[possible values: "),
+        // Followed by the known vendors.
+        (
+            &["list", "nosuchvendor"],
+            "unknown vendor `nosuchvendor` (known: ",
+        ),
         (&["frobnicate"], "unrecognized subcommand"),
     ];
     for (args, expected) in cases {
