@@ -60,6 +60,19 @@ pub struct Cli {
     )]
     pub redis: Option<String>,
 
+    /// Where `apply` and `undo` journal each run (created on first use),
+    /// and where `plan`, `apply`, `undo` and `history` look for journals
+    /// (README: "Undo, history and interrupted applies").
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "CHATBOTS_JOURNAL_DIR",
+        default_value = ".chatbots",
+        help_heading = "Global options"
+    )]
+    pub journal_dir: PathBuf,
+
     /// One JSON object per line on stdout (per bot, then a summary; see the
     /// README for the fields) instead of tables and text.
     #[arg(long, global = true, help_heading = "Global options")]
@@ -125,16 +138,42 @@ pub enum Command {
     /// exactly a saved plan (a `.json` file from `plan -o`).
     Apply {
         /// A fleet file, or a plan saved by `plan -o` (ends in `.json`).
-        file: PathBuf,
-        /// Do not ask for confirmation (required when stdin is not a
-        /// terminal).
-        #[arg(long)]
-        yes: bool,
-        /// Updates in flight per vendor.
-        #[arg(long, value_name = "N", default_value_t = BulkOptions::DEFAULT_CONCURRENCY,
-              value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
-        concurrency: usize,
+        #[arg(required_unless_present = "resume")]
+        file: Option<PathBuf>,
+        /// Finish an apply that was stopped: the given journal, or the
+        /// latest unfinished one in the journal directory.
+        #[arg(long, value_name = "JOURNAL", num_args = 0..=1, conflicts_with = "file")]
+        resume: Option<Option<PathBuf>>,
+        #[command(flatten)]
+        run: RunOptions,
     },
+    /// Set back what an apply changed: apply the undo plan of a journal
+    /// (the latest one in the journal directory that has one).
+    Undo {
+        /// The journal of the apply to undo.
+        journal: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunOptions,
+    },
+    /// The applies journaled in the journal directory, newest first.
+    History,
+}
+
+/// How `apply` and `undo` send.
+#[derive(Debug, Args)]
+pub struct RunOptions {
+    /// Do not ask for confirmation (required when stdin is not a
+    /// terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Updates in flight per vendor.
+    #[arg(long, value_name = "N", default_value_t = BulkOptions::DEFAULT_CONCURRENCY,
+          value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
+    pub concurrency: usize,
+    /// Do not read the changed bots again to check that they kept what
+    /// was sent.
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 /// The closing paragraph of `update --help`.

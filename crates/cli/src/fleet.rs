@@ -8,14 +8,16 @@ use std::process::ExitCode;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use chatbots::fleet::journal::JournalSource;
 use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, FleetError, Plan, PlanOptions};
 use chatbots::{AccountRef, BotRef, Chatbots, RateLimit, Vendor};
 use indicatif::ProgressBar;
 use serde_json::{Map, Value, json};
 
-use crate::args::Command;
+use crate::args::{Command, RunOptions};
 use crate::bots::account_json;
 use crate::config;
+use crate::journal;
 use crate::output::{self, Failure, Output, Painted};
 
 /// What a fleet command reads before any client exists.
@@ -35,21 +37,36 @@ pub enum Prepared {
 pub fn prepare(command: &Command) -> Result<Prepared, Failure> {
     match command {
         Command::Plan { fleet, .. } => Ok(Prepared::Fleet(load_fleet(fleet)?)),
-        Command::Apply { file, yes, .. } => {
-            if !yes && !std::io::stdin().is_terminal() {
-                return Err(Failure::message(
-                    "apply asks for confirmation, and stdin is not a terminal: \
-                     pass --yes to apply without asking (nothing was sent)",
-                ));
-            }
+        Command::Apply { file, run, .. } => {
+            can_confirm("apply", run.yes)?;
+            // `--resume`: the plan is the stopped apply's, read later.
+            let Some(file) = file else {
+                return Ok(Prepared::Nothing);
+            };
             if is_plan_file(file) {
                 Ok(Prepared::Plan(Box::new(load_plan(file)?)))
             } else {
                 Ok(Prepared::Fleet(load_fleet(file)?))
             }
         }
+        Command::Undo { run, .. } => {
+            can_confirm("undo", run.yes)?;
+            Ok(Prepared::Nothing)
+        }
         _ => Ok(Prepared::Nothing),
     }
+}
+
+/// Refuses a command that would ask for confirmation without a terminal
+/// to ask on.
+fn can_confirm(command: &str, yes: bool) -> Result<(), Failure> {
+    if !yes && !std::io::stdin().is_terminal() {
+        return Err(Failure::message(format!(
+            "{command} asks for confirmation, and stdin is not a terminal: \
+             pass --yes to {command} without asking (nothing was sent)"
+        )));
+    }
+    Ok(())
 }
 
 /// A plan is a `.json` file (what `plan -o` is told to write); anything
@@ -253,7 +270,7 @@ fn least_time_left<'a>(vendors: impl Iterator<Item = &'a (usize, usize, RateLimi
 }
 
 /// The plan for people, coloured (`-` red, `+` green, `?` yellow).
-fn show_plan(plan: &Plan, out: Output) {
+pub fn show_plan(plan: &Plan, out: Output) {
     out.painted(&output::coloured_diff(plan.to_string().trim_end()));
 }
 
@@ -341,27 +358,52 @@ fn confirm(plan: &Plan) -> Result<(), Failure> {
     }
 }
 
-/// `chatbots apply`.
+/// `chatbots apply FILE`.
 pub async fn apply(
     bots: &Chatbots,
     prepared: Prepared,
-    yes: bool,
-    concurrency: usize,
+    run: &Run<'_>,
     out: Output,
 ) -> Result<ExitCode, Failure> {
     let plan = match prepared {
         Prepared::Fleet(fleet) => make_plan(bots, &fleet).await?,
-        Prepared::Plan(plan) => {
-            config::require_accounts(bots, plan.bots.iter().map(|b| b.bot.account_ref()))?;
-            *plan
-        }
+        Prepared::Plan(plan) => *plan,
         Prepared::Nothing => return Err(Failure::message("apply needs a fleet file or a plan")),
     };
+    send(bots, &plan, run, None, out).await
+}
+
+/// How `apply`, `undo` and `apply --resume` send a plan.
+pub struct Run<'a> {
+    pub options: &'a RunOptions,
+    /// The journal directory.
+    pub journal_dir: &'a Path,
+    /// The fleet or plan file applied, for the journal's header.
+    pub source: JournalSource,
+}
+
+/// Shows `plan`, says what it cannot undo, asks, sends it journaled (or,
+/// with `resume`, finishes that stopped apply, whose rest `plan` is), and
+/// reports each bot, the journal, and what the read-back found not kept.
+pub async fn send(
+    bots: &Chatbots,
+    plan: &Plan,
+    run: &Run<'_>,
+    resume: Option<&Path>,
+    out: Output,
+) -> Result<ExitCode, Failure> {
+    let &RunOptions {
+        yes,
+        concurrency,
+        no_verify,
+    } = run.options;
+    config::require_accounts(bots, plan.bots.iter().map(|b| b.bot.account_ref()))?;
     if !out.json() {
-        show_plan(&plan, out);
+        show_plan(plan, out);
     }
+    journal::warn_irreversible(plan, out);
     if plan.has_changes() && !yes {
-        confirm(&plan)?;
+        confirm(plan)?;
     }
     let sending = plan.bots.iter().filter(|b| b.has_changes()).count();
     let sent_to = || {
@@ -371,18 +413,23 @@ pub async fn apply(
             .map(|b| b.bot.account_ref())
     };
     let what = paced(bots, "applying", sent_to().map(|a| a.vendor));
-    let run = PacedRun::new(bots, sent_to());
+    let paced_run = PacedRun::new(bots, sent_to());
     let floor = output::EtaFloor::default();
-    floor.set(run.left());
+    floor.set(paced_run.left());
     let bar = output::progress_at_least(sending, &what, floor.clone());
     let progress = bar.clone();
     let options = ApplyOptions::new()
         .concurrency(concurrency)
+        .journal(run.journal_dir, run.source.clone())
+        .verify(!no_verify)
         .on_progress(move |p| {
-            floor.set(run.done(&p.bot.account_ref()));
+            floor.set(paced_run.done(&p.bot.account_ref()));
             output::advance(&progress, p.done, p.total);
         });
-    let report = bots.apply(&plan, &options).await;
+    let report = match resume {
+        None => bots.apply(plan, &options).await,
+        Some(journal) => bots.resume(journal, &options).await,
+    };
     bar.finish_and_clear();
     let report = report.map_err(apply_failure)?;
 
@@ -410,6 +457,7 @@ pub async fn apply(
                 "status": status,
                 "error": error,
                 "may_have_been_applied": lost,
+                "not_kept": journal::not_kept_json(&outcome.not_kept),
             }));
         } else {
             let (style, text) = match (status, &error) {
@@ -426,6 +474,7 @@ pub async fn apply(
             out.painted(Painted::new().line(style, &text));
         }
     }
+    journal::show_not_kept(&report, out);
     let (changed, failed) = (report.changed(), report.failed());
     if out.json() {
         out.line(&json!({
@@ -434,13 +483,17 @@ pub async fn apply(
             "changed": changed,
             "unchanged": unchanged,
             "failed": failed,
+            "not_kept": report.not_kept(),
+            "journal": report.journal.as_ref().map(|j| j.path.display().to_string()),
+            "undo": report.journal.as_ref().and_then(|j| j.undo.as_ref()).map(|p| p.display().to_string()),
         }));
     } else {
         out.text(format!(
             "Applied: {changed} changed, {unchanged} unchanged, {failed} failed."
         ));
+        journal::show_journal(&report, out);
     }
-    Ok(if failed > 0 {
+    Ok(if failed > 0 || report.not_kept() > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -449,7 +502,7 @@ pub async fn apply(
 
 /// A plan refused whole: stale (each field that moved on), or refused by
 /// the vendors' rules (each problem).
-fn apply_failure(error: ApplyError) -> Failure {
+pub fn apply_failure(error: ApplyError) -> Failure {
     let details = match &error {
         ApplyError::Stale { bots } => bots
             .iter()

@@ -9,6 +9,7 @@ mod args;
 mod bots;
 mod config;
 mod fleet;
+mod journal;
 mod output;
 
 use std::process::ExitCode;
@@ -90,6 +91,16 @@ async fn run(cli: Cli, out: Output) -> Result<ExitCode, Failure> {
     .await?;
     // `bots` is also the module of those commands.
     let api = &client.bots;
+    let dir = cli.journal_dir.as_path();
+    // An apply that was stopped is said before anything else happens,
+    // wherever the journal directory is used (not by `--resume`, which
+    // finishes it).
+    if matches!(
+        cli.command,
+        Command::Plan { .. } | Command::Undo { .. } | Command::Apply { resume: None, .. }
+    ) {
+        journal::warn_unfinished(dir, out);
+    }
     match cli.command {
         Command::Vendors => bots::vendors(api, out),
         Command::Accounts => accounts::accounts(&client, out),
@@ -105,7 +116,24 @@ async fn run(cli: Cli, out: Output) -> Result<ExitCode, Failure> {
             ..
         } => fleet::plan(api, prepared, output.as_deref(), detailed_exitcode, out).await,
         Command::Apply {
-            yes, concurrency, ..
-        } => fleet::apply(api, prepared, yes, concurrency, out).await,
+            file: Some(file),
+            run,
+            ..
+        } => {
+            let run = fleet::Run {
+                options: &run,
+                journal_dir: dir,
+                source: journal::source(&file)?,
+            };
+            fleet::apply(api, prepared, &run, out).await
+        }
+        Command::Apply { resume, run, .. } => {
+            let journal = resume.flatten();
+            journal::resume(api, journal.as_deref(), dir, &run, out).await
+        }
+        Command::Undo { journal, run } => {
+            journal::undo(api, journal.as_deref(), dir, &run, out).await
+        }
+        Command::History => journal::history(dir, out),
     }
 }
