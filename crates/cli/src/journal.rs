@@ -171,16 +171,23 @@ pub async fn undo(
 ) -> Result<ExitCode, Failure> {
     let summary = match journal {
         Some(path) => JournalSummary::read(path)?,
-        None => journal::history(dir)?
-            .into_iter()
-            .filter_map(Result::ok)
-            .find(|j| j.undo.is_some())
-            .ok_or_else(|| {
+        None => {
+            let journals: Vec<JournalSummary> = journal::history(dir)?
+                .into_iter()
+                .filter_map(Result::ok)
+                .collect();
+            let all: Vec<&JournalSummary> = journals.iter().collect();
+            // Newest first; one undone already would be refused as stale.
+            let latest = journals
+                .iter()
+                .find(|j| j.undo.is_some() && state(j, &all) != "undone");
+            latest.cloned().ok_or_else(|| {
                 Failure::message(format!(
-                    "no journal in {} has an undo plan: nothing to undo",
+                    "no journal in {} has an undo plan not applied yet: nothing to undo",
                     dir.display()
                 ))
-            })?,
+            })?
+        }
     };
     let Some(undo) = summary.undo.as_ref().and_then(|u| u.file_name()) else {
         return Err(Failure::message(format!(
