@@ -486,6 +486,7 @@ pub async fn send(
             "not_kept": report.not_kept(),
             "journal": report.journal.as_ref().map(|j| j.path.display().to_string()),
             "undo": report.journal.as_ref().and_then(|j| j.undo.as_ref()).map(|p| p.display().to_string()),
+            "journal_problem": report.journal.as_ref().and_then(|j| j.problem.as_ref()),
         }));
     } else {
         out.text(format!(

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use chatbots::Chatbots;
 use chatbots::fleet::journal::{self, JournalSource, JournalSummary};
 use chatbots::fleet::{ApplyReport, NotKept, Plan, irreversible, read_limited};
+use chatbots::printable::one_line;
 use serde_json::{Value, json};
 
 use crate::args::RunOptions;
@@ -69,8 +70,9 @@ pub fn warn_unfinished(dir: &Path, out: Output) {
             "warning: an apply was stopped before it ended: {} (started {} on {}, pid {}); \
              {unknown}. `chatbots apply --resume {}` finishes it.",
             journal.path.display(),
-            journal.started,
-            journal.host,
+            // From a file anyone may have written: kept on this line.
+            one_line(&journal.started),
+            one_line(&journal.host),
             journal.pid,
             journal.path.display(),
         ));

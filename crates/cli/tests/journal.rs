@@ -174,6 +174,7 @@ fn apply_prints_its_journal_and_undo_plan_and_json_names_them() {
     let undo = summary["undo"].as_str().expect("undo");
     assert!(Path::new(journal).starts_with(&dir), "{journal}");
     assert!(Path::new(undo).exists(), "{undo}");
+    assert_eq!(summary["journal_problem"], Value::Null);
     assert!(
         lines[..lines.len() - 1]
             .iter()
@@ -407,5 +408,34 @@ fn history_lists_an_unreadable_journal_with_its_error_and_the_others() {
     assert!(
         lines[1]["file"].as_str().unwrap().ends_with("fleet.yaml"),
         "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_stopped_apply_from_a_hostile_journal_is_warned_about_on_one_escaped_line() {
+    let harness = Harness::start();
+    let fleet = okchat_fleet(&harness, "Hostile");
+    let header = serde_json::json!({
+        "kind": "header", "format": 1, "started": "2026-01-01T00:00:00Z",
+        "host": "evil\nwarning: forged\u{1b}[2J", "user": "u", "pid": 7, "version": "0",
+        "source": {"path": "fleet.yaml", "sha256": "00"},
+    });
+    let intent = serde_json::json!({"kind": "intent", "bot": OKCHAT_BOT, "fields": []});
+    std::fs::create_dir(harness.path(".chatbots")).unwrap();
+    harness.write(
+        ".chatbots/20260101T000000Z-0-7.journal.jsonl",
+        &format!("{header}\n{intent}\n"),
+    );
+    let output = run(&mut harness.chatbots(&["plan", fleet.to_str().unwrap()]));
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains('\u{1b}'), "{}", show(&output));
+    let warning = stderr
+        .lines()
+        .find(|l| l.contains("20260101T000000Z-0-7.journal.jsonl"))
+        .unwrap_or_else(|| panic!("{}", show(&output)));
+    assert!(
+        warning.contains("evil") && warning.contains("forged") && warning.contains(OKCHAT_BOT),
+        "{}",
+        show(&output)
     );
 }
