@@ -14,7 +14,8 @@ use clap::{Args, Parser, Subcommand};
 /// with --sandbox. More accounts per vendor (`vendor@account`) come from a
 /// config file (--config; `chatbots accounts` lists them).
 ///
-/// Exit codes: 0 success; 1 an error, or a bot failed; 2 `plan
+/// Exit codes: 0 success; 1 an error, a bot failed, or a field an apply
+/// read back other than sent; 2 `plan
 /// --detailed-exitcode` found changes. Usage errors exit 1 too, so that 2
 /// always means "changes".
 #[derive(Debug, Parser)]

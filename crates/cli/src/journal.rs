@@ -3,6 +3,7 @@
 //! warning about stopped applies, and what an apply says about its journal
 //! and its read-back.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -178,11 +179,11 @@ pub async fn undo(
                 .into_iter()
                 .filter_map(Result::ok)
                 .collect();
-            let all: Vec<&JournalSummary> = journals.iter().collect();
+            let applied = sources(journals.iter());
             // Newest first; one undone already would be refused as stale.
             let latest = journals
                 .iter()
-                .find(|j| j.undo.is_some() && state(j, &all) != "undone");
+                .find(|j| j.undo.is_some() && state(j, &applied) != "undone");
             latest.cloned().ok_or_else(|| {
                 Failure::message(format!(
                     "no journal in {} has an undo plan not applied yet: nothing to undo",
@@ -256,15 +257,23 @@ fn file_name(path: &str) -> Option<&str> {
     Path::new(path).file_name().and_then(|n| n.to_str())
 }
 
-/// What became of a journal's apply: `unfinished`, `undone` (a later
-/// journal applied its undo plan), `resumed` (a later one finished it),
-/// or `done`.
-fn state(journal: &JournalSummary, all: &[&JournalSummary]) -> &'static str {
+/// The file names of what `journals` applied: an undo plan or a saved
+/// plan there is one another journal applied.
+fn sources<'a>(journals: impl Iterator<Item = &'a JournalSummary>) -> HashSet<&'a str> {
+    journals.filter_map(|j| file_name(&j.source.path)).collect()
+}
+
+/// What became of a journal's apply: `unfinished`, `undone` (a journal
+/// applied its undo plan), `resumed` (one finished it from its saved
+/// plan), or `done`. (A journal's own source is never its own undo or
+/// saved plan: those are named after it, and written after it started.)
+fn state(journal: &JournalSummary, applied: &HashSet<&str>) -> &'static str {
     let applied = |suffix: &str| {
         let wanted = beside(&journal.path, suffix);
-        let wanted = wanted.file_name().and_then(|n| n.to_str());
-        all.iter()
-            .any(|j| j.path != journal.path && file_name(&j.source.path) == wanted)
+        wanted
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| applied.contains(n))
     };
     if !journal.closed {
         "unfinished"
@@ -282,13 +291,14 @@ pub fn history(dir: &Path, out: Output) -> Result<ExitCode, Failure> {
     let journals = journal::history(dir)?;
     let read: Vec<&JournalSummary> = journals.iter().filter_map(|j| j.as_ref().ok()).collect();
     let unreadable = journals.len() - read.len();
+    let applied = sources(read.iter().copied());
     let mut table = output::table(&[
         "started", "file", "changed", "failed", "unknown", "state", "journal",
     ]);
     for entry in &journals {
         match entry {
             Ok(j) => {
-                let state = state(j, &read);
+                let state = state(j, &applied);
                 if out.json() {
                     out.line(&json!({
                         "type": "journal",
