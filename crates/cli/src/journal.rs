@@ -148,14 +148,11 @@ pub fn show_journal(report: &ApplyReport, out: Output) {
 /// `<stem>.<suffix>` beside the journal `<stem>.journal.jsonl`, where the
 /// facade writes an apply's plan (`plan.json`) and undo plan
 /// (`undo.json`).
-// The facade's `plan_path` is not exported; the names are its format.
 fn beside(journal: &Path, suffix: &str) -> PathBuf {
-    let name = journal
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = name.strip_suffix(".journal.jsonl").unwrap_or(&name);
-    journal.with_file_name(format!("{stem}.{suffix}"))
+    match suffix {
+        "plan.json" => chatbots::fleet::journal::plan_path(journal),
+        _ => chatbots::fleet::journal::undo_path(journal),
+    }
 }
 
 /// A plan file the facade wrote beside a journal, with its source.
@@ -279,7 +276,7 @@ fn state(journal: &JournalSummary, applied: &HashSet<&str>) -> &'static str {
         "unfinished"
     } else if journal.undo.is_some() && applied("undo.json") {
         "undone"
-    } else if applied("plan.json") {
+    } else if journal.resumed_by.is_some() || applied("plan.json") {
         "resumed"
     } else {
         "done"

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::apply::NotKept;
+pub use super::journaled::{plan_path, undo_path};
 use crate::error::Error;
 use crate::model::BotRef;
 
@@ -317,6 +318,9 @@ pub struct JournalSummary {
     pub closed: bool,
     /// The undo plan its closing line names.
     pub undo: Option<PathBuf>,
+    /// For a journal of an apply that stopped: the journal of the apply
+    /// that finished it (`--resume`), as its closing line names it.
+    pub resumed_by: Option<PathBuf>,
     /// Bots announced without an outcome, or with outcome unknown: their
     /// state is not known.
     pub not_done: Vec<BotRef>,
@@ -400,6 +404,7 @@ impl JournalSummary {
                         unknown: 0,
                         closed: false,
                         undo: None,
+                        resumed_by: None,
                         not_done: Vec::new(),
                         updates: Vec::new(),
                         complete_len: 0,
@@ -433,9 +438,15 @@ impl JournalSummary {
                     }
                 }
                 (Entry::ReadBack { .. }, Some(_)) => {}
-                (Entry::Close { undo, .. }, Some(s)) => {
+                (
+                    Entry::Close {
+                        undo, resumed_by, ..
+                    },
+                    Some(s),
+                ) => {
                     s.closed = true;
                     s.undo = undo.map(PathBuf::from);
+                    s.resumed_by = resumed_by.map(PathBuf::from);
                 }
             }
         }

@@ -246,8 +246,9 @@ fn undo_of(plan: &Plan, changed: &[&BotRef]) -> (Plan, Vec<(BotRef, String)>) {
     (undo, irreversible)
 }
 
-/// `<journal>.undo.json` beside `<journal>.journal.jsonl`.
-pub(crate) fn undo_path(journal: &Path) -> PathBuf {
+/// `<journal>.undo.json` beside `<journal>.journal.jsonl`: the undo plan
+/// of the journal's apply.
+pub fn undo_path(journal: &Path) -> PathBuf {
     beside(journal, "undo.json")
 }
 
