@@ -12,7 +12,7 @@ use chatbots::fleet::{ApplyError, ApplyOptions, Fleet, JournalLock, Plan, PlanOp
 use chatbots::{BotRef, ChatbotPatch, Chatbots, Field, RetryPolicy, Vendor, VendorInfo};
 use chatbots_sandbox::{Fault, FaultRule, Sandbox};
 
-const BOTS: usize = 40;
+const BOTS: usize = 200;
 
 /// A vendor whose bots can be listed, read and renamed, with its update's
 /// HTTP method (for faults on updates only).
@@ -152,7 +152,7 @@ async fn every_update_is_announced_before_it_is_sent_and_its_outcome_recorded() 
 
 #[tokio::test]
 async fn undo_sets_back_exactly_what_changed_and_is_refused_after_a_change() {
-    let (sandbox, bots, vendor, _, ids) = setup().await;
+    let (_sandbox, bots, vendor, _, ids) = setup().await;
     let dir = temp_dir("undo");
     let before = names(&bots, vendor).await;
     let plan = bots
@@ -176,15 +176,20 @@ async fn undo_sets_back_exactly_what_changed_and_is_refused_after_a_change() {
         .await
         .unwrap();
     let undo = Plan::load(&undo_path).unwrap();
-    let sent = sandbox.requests(vendor);
+    let held = names(&bots, vendor).await;
+    let journals = chatbots::fleet::journal::history(&dir).unwrap().len();
     let err = bots.apply(&undo, &journaled(&dir)).await.unwrap_err();
     let ApplyError::Stale { bots: stale } = &err else {
         panic!("{err}")
     };
     assert_eq!(stale.len(), 1);
     assert_eq!(stale[0].bot.id, moved.id);
-    let reads = sandbox.requests(vendor) - sent;
-    assert!(reads > 0 && reads <= 2, "only the re-read: {reads}");
+    // Nothing sent: every bot as it was, no journal started.
+    assert_eq!(names(&bots, vendor).await, held);
+    assert_eq!(
+        chatbots::fleet::journal::history(&dir).unwrap().len(),
+        journals
+    );
 
     // Put it back as the apply left it: the undo restores the export.
     bots.update(&moved, &ChatbotPatch::new().name("Changed 3"))
@@ -387,4 +392,27 @@ async fn the_read_back_reports_a_field_the_vendor_did_not_keep() {
         .unwrap();
     assert_eq!(report.not_kept(), 0);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_journal_directory_that_cannot_be_written_refuses_the_apply_unsent() {
+    let (sandbox, bots, vendor, _, ids) = setup().await;
+    let plan = bots
+        .plan(
+            &fleet_renaming(vendor, &ids[..3], "Unwritten"),
+            &PlanOptions::new(),
+        )
+        .await
+        .unwrap();
+    // A file where the directory should be.
+    let file = temp_dir("not-a-dir");
+    std::fs::write(&file, "a file").unwrap();
+    let sent = sandbox.requests(vendor);
+    let err = bots.apply(&plan, &journaled(&file)).await.unwrap_err();
+    assert!(matches!(err, ApplyError::Journal(_)), "{err}");
+    let text = err.to_string();
+    assert!(text.starts_with("nothing was sent: "), "{text}");
+    assert!(text.contains("journal directory"), "{text}");
+    assert_eq!(sandbox.requests(vendor), sent, "nothing read or sent");
+    std::fs::remove_file(&file).unwrap();
 }
