@@ -83,7 +83,6 @@ impl BulkOptions {
 
     /// Calls `hook` with each item's place in the batch just before it is
     /// sent (the journal's intent line).
-    #[allow(dead_code)] // Until apply journals.
     pub(crate) fn before_send(mut self, hook: SendHook) -> Self {
         self.before_send = Some(hook);
         self
@@ -270,5 +269,80 @@ impl Chatbots {
                 }),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chatbots_sandbox::Sandbox;
+
+    /// A bot whose announcement fails (a journal on a full disk) is not
+    /// sent, and is reported with that error; the others go on.
+    #[tokio::test]
+    async fn an_item_whose_announcement_fails_is_not_sent() {
+        let sandbox = Sandbox::builder().bots(3).start().await.unwrap();
+        let vendor = sandbox.vendors_to_test()[0];
+        let credentials = sandbox.credentials(vendor).unwrap();
+        let secrets: Vec<&str> = std::iter::once(credentials.key)
+            .chain(credentials.secret)
+            .collect();
+        let bots = Chatbots::builder()
+            .account("sandbox", vendor, secrets)
+            .account_base_url("sandbox", vendor, sandbox.base_url(vendor))
+            .build()
+            .unwrap();
+        let account = crate::AccountRef::new(vendor, "sandbox");
+        // Any field the vendor takes, with a value it takes.
+        let info = crate::VendorInfo::of(vendor).unwrap();
+        let patch = info
+            .fields()
+            .map(|field| match field.kind() {
+                crate::FieldKind::Number => ChatbotPatch::new().temperature(0.5),
+                _ => {
+                    let mut patch = ChatbotPatch::new();
+                    let _ = patch.set(field, crate::FieldValue::Text("en".into()));
+                    patch
+                }
+            })
+            .find(|patch| {
+                let bot =
+                    BotRef::in_account(account.clone(), sandbox.seeded_bots(vendor)[0].clone());
+                bots.check_update(&bot, patch).is_ok()
+            })
+            .expect("a field the vendor takes");
+        let items = || -> Vec<(BotRef, ChatbotPatch)> {
+            sandbox
+                .seeded_bots(vendor)
+                .into_iter()
+                .map(|id| (BotRef::in_account(account.clone(), id), patch.clone()))
+                .collect()
+        };
+        // Warm up (a vendor may exchange its key for a token first), then
+        // count the requests of three updates.
+        bots.update_many(items().into_iter().take(1), &BulkOptions::new())
+            .await
+            .unwrap();
+        let before = sandbox.requests(vendor);
+        bots.update_many(items(), &BulkOptions::new())
+            .await
+            .unwrap();
+        let three = sandbox.requests(vendor) - before;
+
+        let options =
+            BulkOptions::new()
+                .concurrency(1)
+                .before_send(Arc::new(|index| match index {
+                    1 => Err(Error::config(None, "journal: No space left on device")),
+                    _ => Ok(()),
+                }));
+        let before = sandbox.requests(vendor);
+        let outcomes = bots.update_many(items(), &options).await.unwrap();
+        let failed: Vec<_> = outcomes.iter().map(|o| o.result.is_err()).collect();
+        assert_eq!(failed, [false, true, false], "{outcomes:?}");
+        let err = outcomes[1].result.as_ref().unwrap_err().to_string();
+        assert!(err.contains("No space left"), "{err}");
+        // Two updates' requests, not three.
+        assert_eq!((sandbox.requests(vendor) - before) * 3, three * 2);
     }
 }
