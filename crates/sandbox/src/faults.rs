@@ -11,7 +11,10 @@ use crate::Vendor;
 use crate::escape::{needs_escape, printable};
 
 /// What happens to a request a rule matches.
+///
+/// More faults may come: a `match` on it needs a `_` arm.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Fault {
     /// Waits this long, then answers normally.
     Latency(Duration),
