@@ -14,11 +14,12 @@ use chatbots_sandbox::{Fault, FaultRule, Sandbox};
 
 const BOTS: usize = 200;
 
-/// A vendor whose bots can be listed, read and renamed, with its update's
-/// HTTP method (for faults on updates only).
+/// A vendor the sandbox emulates whose bots can be listed, read and
+/// renamed, with its update's HTTP method (for faults on updates only).
 fn vendor() -> (Vendor, String) {
     support::vendors("fleet_journal")
         .into_iter()
+        .filter(|v| chatbots_sandbox::Credentials::of(*v).is_some())
         .find(|v| {
             VendorInfo::of(*v).is_some_and(|i| {
                 i.can_list() && i.can_get() && i.fields().any(|f| f == Field::Name)
