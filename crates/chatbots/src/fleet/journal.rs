@@ -655,6 +655,31 @@ mod tests {
     }
 
     #[test]
+    fn closing_a_stopped_journal_cuts_off_its_line_cut_short() {
+        let dir = temp_dir("close-stopped");
+        let journal = JournalWriter::create(&dir, JournalSource::new("", b"")).unwrap();
+        journal
+            .intent(&BotRef::new(Vendor::OkChat, "a"), Vec::new())
+            .unwrap();
+        let path = journal.path().to_path_buf();
+        drop(journal);
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(br#"{"kind":"outc"#).unwrap();
+        let summary = JournalSummary::read(&path).unwrap();
+        close_stopped(&path, &summary, Some(Path::new("next.journal.jsonl"))).unwrap();
+        let closed = JournalSummary::read(&path).unwrap();
+        assert!(closed.closed);
+        assert_eq!(
+            closed.resumed_by.as_deref(),
+            Some(Path::new("next.journal.jsonl"))
+        );
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("\"outc"), "{text}");
+        assert_eq!(text.lines().count(), 3, "{text}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn history_lists_newest_first() {
         let dir = temp_dir("history");
         let first = JournalWriter::create(&dir, JournalSource::new("one.yaml", b"1")).unwrap();
