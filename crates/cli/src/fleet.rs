@@ -428,7 +428,7 @@ pub async fn send(
         });
     let report = match resume {
         None => bots.apply(plan, &options).await,
-        Some(journal) => bots.resume(journal, &options).await,
+        Some(journal) => bots.resume_with(journal, plan, &options).await,
     };
     bar.finish_and_clear();
     let report = report.map_err(apply_failure)?;

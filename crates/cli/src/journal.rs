@@ -234,8 +234,8 @@ pub async fn resume(
         )));
     }
     let (plan, source) = load_plan(&beside(&journal, "plan.json"))?;
-    // What is left, shown and confirmed; the facade reads it again when
-    // it sends, so that a change in between is refused too.
+    // What is left, shown and confirmed; applying it re-reads the bots,
+    // so that a change in between is refused too.
     let rest = bots
         .resume_plan(&plan)
         .await

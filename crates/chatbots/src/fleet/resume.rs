@@ -128,7 +128,22 @@ impl Chatbots {
             saved.display().to_string(),
             text.as_bytes(),
         ));
-        let report = self.apply(&rest, &options).await?;
+        self.resume_with(journal, &rest, &options).await
+    }
+
+    /// Applies `rest`, what [`resume_plan`](Self::resume_plan) found left
+    /// of the stopped apply that wrote `journal` (a tool that shows it
+    /// before asking, and so has it already), then closes that journal,
+    /// naming the one that finished it. Like any apply, it re-reads the
+    /// bots first and refuses the whole plan if one changed in between.
+    pub async fn resume_with(
+        &self,
+        journal: &Path,
+        rest: &Plan,
+        options: &ApplyOptions,
+    ) -> Result<ApplyReport, ApplyError> {
+        let summary = JournalSummary::read(journal).map_err(ApplyError::Journal)?;
+        let report = self.apply(rest, options).await?;
         let by = report.journal.as_ref().map(|j| j.path.as_path());
         close_stopped(journal, &summary, by).map_err(ApplyError::Journal)?;
         Ok(report)
