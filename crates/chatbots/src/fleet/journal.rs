@@ -493,6 +493,64 @@ pub(crate) fn close_stopped(
 /// Journals that cannot be read are returned as errors in their place,
 /// so that one bad file hides none of the others.
 pub fn history(dir: &Path) -> Result<Vec<Result<JournalSummary, Error>>, Error> {
+    Ok(journal_paths(dir)?
+        .iter()
+        .map(|p| JournalSummary::read(p))
+        .collect())
+}
+
+/// The journals in `dir` without their closing line: applies that were
+/// stopped before they ended, oldest first.
+///
+/// Every plan, apply and undo asks this, and a journal directory keeps
+/// every apply ever made: a journal whose last complete line is its
+/// closing line is recognised from its last [`TAIL_BYTES`] alone, so the
+/// cost grows with the number of journals, not with their size. Only the
+/// others are read whole.
+pub fn unfinished(dir: &Path) -> Result<Vec<JournalSummary>, Error> {
+    let mut found: Vec<JournalSummary> = journal_paths(dir)?
+        .iter()
+        .filter(|p| !matches!(ends_with_closing_line(p), Ok(Some(true))))
+        .filter_map(|p| JournalSummary::read(p).ok())
+        .filter(|j| !j.closed)
+        .collect();
+    found.reverse();
+    Ok(found)
+}
+
+/// How much of a journal's end [`unfinished`] reads to find its closing
+/// line (one is about 200 bytes).
+pub const TAIL_BYTES: u64 = 64 << 10;
+
+/// Whether the last complete line of the journal at `path` is a closing
+/// line, from its last [`TAIL_BYTES`]; `None` when that line does not fit
+/// in them (then only a whole read can tell). A line cut short at the end
+/// is passed over, as [`JournalSummary::read`] does.
+fn ends_with_closing_line(path: &Path) -> io::Result<Option<bool>> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let start = len.saturating_sub(TAIL_BYTES);
+    file.seek(SeekFrom::Start(start))?;
+    let mut tail = Vec::new();
+    file.take(TAIL_BYTES).read_to_end(&mut tail)?;
+    // Up to the last newline: what follows it is a line cut short.
+    let Some(end) = tail.iter().rposition(|&b| b == b'\n') else {
+        return Ok(if start == 0 { Some(false) } else { None });
+    };
+    let line_start = match tail[..end].iter().rposition(|&b| b == b'\n') {
+        Some(newline) => newline + 1,
+        None if start == 0 => 0,
+        None => return Ok(None),
+    };
+    Ok(Some(matches!(
+        serde_json::from_slice(&tail[line_start..end]),
+        Ok(Entry::Close { .. })
+    )))
+}
+
+/// The journal files in `dir`, newest first (none when it does not exist).
+fn journal_paths(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -511,19 +569,7 @@ pub fn history(dir: &Path) -> Result<Vec<Result<JournalSummary, Error>>, Error> 
     // Names start with the UTC start time, so that names sort by time.
     paths.sort();
     paths.reverse();
-    Ok(paths.iter().map(|p| JournalSummary::read(p)).collect())
-}
-
-/// The journals in `dir` without their closing line: applies that were
-/// stopped before they ended, oldest first.
-pub fn unfinished(dir: &Path) -> Result<Vec<JournalSummary>, Error> {
-    let mut found: Vec<JournalSummary> = history(dir)?
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|j| !j.closed)
-        .collect();
-    found.reverse();
-    Ok(found)
+    Ok(paths)
 }
 
 /// A path as shown in messages: escaped, one line.
@@ -676,6 +722,46 @@ mod tests {
         let text = fs::read_to_string(&path).unwrap();
         assert!(!text.contains("\"outc"), "{text}");
         assert_eq!(text.lines().count(), 3, "{text}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_closing_line_is_found_from_the_tail_alone() {
+        let dir = temp_dir("tail");
+        let a = BotRef::new(Vendor::OkChat, "a");
+        let journal = JournalWriter::create(&dir, JournalSource::new("", b"")).unwrap();
+        let path = journal.path().to_path_buf();
+        assert_eq!(ends_with_closing_line(&path).unwrap(), Some(false));
+        // Intents larger than the tail: the closing line still fits in it.
+        let big = FieldChange {
+            field: "instructions".into(),
+            old: Value::String("x".repeat(TAIL_BYTES as usize)),
+            new: "y".into(),
+        };
+        journal.intent(&a, vec![big.clone()]).unwrap();
+        assert_eq!(ends_with_closing_line(&path).unwrap(), None);
+        journal.outcome(&a, OutcomeStatus::Changed, None).unwrap();
+        assert_eq!(ends_with_closing_line(&path).unwrap(), Some(false));
+        journal.close(1, 0, 0, None).unwrap();
+        assert_eq!(ends_with_closing_line(&path).unwrap(), Some(true));
+        // A line cut short after the closing line is passed over, as the
+        // whole read does.
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(br#"{"kind":"int"#).unwrap();
+        assert_eq!(ends_with_closing_line(&path).unwrap(), Some(true));
+        assert!(JournalSummary::read(&path).unwrap().closed);
+        assert!(unfinished(&dir).unwrap().is_empty());
+
+        // A stopped journal whose last line is bigger than the tail is read
+        // whole, and found.
+        let stopped = JournalWriter::create(&dir, JournalSource::new("", b"")).unwrap();
+        stopped.intent(&a, vec![big]).unwrap();
+        let stopped_path = stopped.path().to_path_buf();
+        drop(stopped);
+        assert_eq!(ends_with_closing_line(&stopped_path).unwrap(), None);
+        let found = unfinished(&dir).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].path, stopped_path);
         fs::remove_dir_all(&dir).unwrap();
     }
 
