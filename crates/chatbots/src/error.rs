@@ -100,8 +100,9 @@ pub enum ErrorKind {
     NotRead,
     /// Shared pacing's Redis did not answer, and the client is set to fail
     /// then rather than pace itself alone
-    /// ([`OnOutage::Fail`](crate::OnOutage::Fail)). Nothing was sent; the
-    /// call may pass once Redis answers (it is asked again once a second).
+    /// ([`OnOutage::Fail`](crate::OnOutage::Fail)). Nothing was sent (for a
+    /// retry: nothing more); the call may pass once Redis answers (it is
+    /// asked again once a second).
     SharedPacingUnavailable,
 }
 
