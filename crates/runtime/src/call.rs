@@ -660,9 +660,23 @@ mod tests {
     }
 
     async fn get(inner: &Inner<HeaderAuth>, server: &MockServer) -> (Response, crate::CallRecord) {
-        let http = ClientConfig::default().http_client().unwrap();
+        // One client for every call: building one (rustls's root store)
+        // takes 50-200 ms on a busy machine, which the timing tests would
+        // count as waiting. No idle connection is kept: each test has a
+        // runtime of its own, and a connection must not outlive it.
+        static HTTP: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+            let config = ClientConfig::default();
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::Client::builder()
+                .connect_timeout(config.connect_timeout)
+                .timeout(config.timeout)
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap()
+        });
+        let http = &*HTTP;
         let request = http.get(format!("{}/bots", server.uri())).build().unwrap();
-        let (response, record) = crate::record(inner.execute(&http, request, "get", true)).await;
+        let (response, record) = crate::record(inner.execute(http, request, "get", true)).await;
         (response.unwrap(), record)
     }
 
