@@ -98,6 +98,12 @@ pub enum ErrorKind {
     /// A fleet plan could not read the bot when it was made, so it holds no
     /// change for it; nothing was sent. Plan again.
     NotRead,
+    /// Shared pacing's Redis did not answer, and the client is set to fail
+    /// then rather than pace itself alone
+    /// ([`OnOutage::Fail`](crate::OnOutage::Fail)). Nothing was sent (for a
+    /// retry: nothing more); the call may pass once Redis answers (it is
+    /// asked again once a second).
+    SharedPacingUnavailable,
 }
 
 /// What an [`ErrorKind::InvalidInput`] or [`ErrorKind::Unsupported`] error
@@ -425,10 +431,14 @@ impl Error {
     }
 
     /// Whether the same call may succeed later: rate limits, 502/503/504,
-    /// transport failures and timeouts.
+    /// transport failures, timeouts, and shared pacing's Redis not
+    /// answering.
     pub fn is_retryable(&self) -> bool {
         match self.kind {
-            ErrorKind::RateLimited { .. } | ErrorKind::Transport | ErrorKind::Timeout => true,
+            ErrorKind::RateLimited { .. }
+            | ErrorKind::Transport
+            | ErrorKind::Timeout
+            | ErrorKind::SharedPacingUnavailable => true,
             ErrorKind::Server => matches!(self.status, Some(502..=504) | None),
             _ => false,
         }
@@ -458,6 +468,7 @@ impl fmt::Display for Error {
             ErrorKind::Timeout => "timed out",
             ErrorKind::Decode => "unexpected response body",
             ErrorKind::NotRead => "not read when planning, nothing sent",
+            ErrorKind::SharedPacingUnavailable => "shared pacing unavailable, nothing sent",
         };
         f.write_str(what)?;
         match (self.status, &self.code) {
@@ -534,7 +545,16 @@ pub(crate) async fn classify<E: serde::Serialize>(
     error: ClientError<E>,
     record: &CallRecord,
 ) -> Error {
-    let mut err = classify_answer(vendor, shape, error, record).await;
+    let mut err = match &record.shared_pacing_unavailable {
+        // The answer is the client's own (nothing was sent), not the
+        // vendor's: its status says nothing of the vendor.
+        Some(why) => Error::new(
+            ErrorKind::SharedPacingUnavailable,
+            Some(vendor),
+            why.clone(),
+        ),
+        None => classify_answer(vendor, shape, error, record).await,
+    };
     err.answer_lost = record.outcome_unknown;
     err
 }

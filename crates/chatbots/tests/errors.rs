@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chatbots::{
-    BotRef, ChatbotPatch, Chatbots, ChatbotsBuilder, Error, ErrorKind, RetryPolicy, Vendor,
+    BotRef, ChatbotPatch, Chatbots, ChatbotsBuilder, Error, ErrorKind, OnOutage, Pacing,
+    RetryPolicy, SharedPacing, Vendor,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path, query_param};
@@ -572,6 +573,56 @@ async fn rate_limited_after_retries_at_every_vendor() {
         if vendor == Vendor::Converza {
             assert_eq!(token_requests(&server).await, 1, "the token is reused");
         }
+    }
+}
+
+/// Shared pacing set to fail without its Redis (`OnOutage::Fail`): the
+/// update is not sent, and the error says so as its own kind — not a rate
+/// limit, not a deadline — without the password the Redis URL holds.
+#[tokio::test]
+async fn shared_pacing_without_its_redis_fails_as_such_at_every_vendor() {
+    for vendor in vendors("shared_pacing_without_its_redis_fails_as_such_at_every_vendor") {
+        let server = server_for(vendor).await;
+        update_mock(vendor)
+            .respond_with(ok(vendor))
+            .mount(&server)
+            .await;
+        // Nothing listens on port 1.
+        let shared = SharedPacing {
+            command_timeout: Duration::from_millis(100),
+            on_outage: OnOutage::Fail,
+            ..SharedPacing::new("redis://:s3cret-pw@127.0.0.1:1/")
+        };
+        let bots = builder(vendor, &server.uri(), fast_retries())
+            .pacing(Pacing {
+                shared: Some(shared),
+                ..Pacing::default()
+            })
+            .build()
+            .expect("a valid configuration");
+        let err = update_err(&bots, vendor).await;
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::SharedPacingUnavailable,
+            "{vendor}: {err}"
+        );
+        assert_eq!(err.status(), None, "{vendor}: no vendor answered");
+        assert!(err.is_retryable(), "{vendor}: {err}");
+        assert!(!err.may_have_been_applied(), "{vendor}: {err}");
+        assert_readable(&err, vendor);
+        let text = err.to_string();
+        assert!(
+            text.contains("shared pacing unavailable, nothing sent")
+                && text.contains("Redis at 127.0.0.1:1 did not answer"),
+            "{text}"
+        );
+        for wrong in ["s3cret-pw", "rate limited", "deadline"] {
+            assert!(!text.contains(wrong), "{vendor}: {text}");
+        }
+        assert!(
+            updates(&server, vendor).await.is_empty(),
+            "{vendor}: nothing sent"
+        );
     }
 }
 

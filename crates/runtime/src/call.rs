@@ -9,7 +9,9 @@
 //! [`RetryAction`](classify::RetryAction) (`classify.rs`: retry or not, and
 //! why), the [`Strategy`](strategy::Strategy) (`strategy.rs`: the pacer's
 //! turn, which delay, when to give up), and the 429 made without sending
-//! when the first turn is past the deadline (`paced_out.rs`).
+//! when the first turn is past the deadline, or the 503 when shared
+//! pacing's Redis does not answer and the client is set to fail then
+//! (`paced_out.rs`).
 //! [`Inner::execute`] only sequences them, traces and notes the call record.
 
 use std::sync::Arc;
@@ -36,7 +38,7 @@ pub use outcome::BodyTooLarge;
 
 use classify::{RetryAction, classify};
 use outcome::{Outcome, read_whole};
-use paced_out::paced_out;
+use paced_out::not_sent;
 use strategy::{GiveUp, Strategy};
 
 /// The header progenitor adds to every request, with the spec's
@@ -208,7 +210,7 @@ impl<A: Authenticate> Inner<A> {
             loop {
                 let permit = match strategy.turn().await {
                     Ok(permit) => permit,
-                    Err(wait) => return Ok(paced_out(self.vendor, self.deadline, wait)),
+                    Err(no_turn) => return Ok(not_sent(self.vendor, self.deadline, no_turn)),
                 };
                 if let Some(waited) = permit.map(|p| p.waited).filter(|w| !w.is_zero()) {
                     tracing::debug!(
@@ -658,9 +660,23 @@ mod tests {
     }
 
     async fn get(inner: &Inner<HeaderAuth>, server: &MockServer) -> (Response, crate::CallRecord) {
-        let http = ClientConfig::default().http_client().unwrap();
+        // One client for every call: building one (rustls's root store)
+        // takes 50-200 ms on a busy machine, which the timing tests would
+        // count as waiting. No idle connection is kept: each test has a
+        // runtime of its own, and a connection must not outlive it.
+        static HTTP: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+            let config = ClientConfig::default();
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::Client::builder()
+                .connect_timeout(config.connect_timeout)
+                .timeout(config.timeout)
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap()
+        });
+        let http = &*HTTP;
         let request = http.get(format!("{}/bots", server.uri())).build().unwrap();
-        let (response, record) = crate::record(inner.execute(&http, request, "get", true)).await;
+        let (response, record) = crate::record(inner.execute(http, request, "get", true)).await;
         (response.unwrap(), record)
     }
 
@@ -734,6 +750,47 @@ mod tests {
         let message = body["message"].as_str().unwrap();
         assert!(message.contains("deadline of 1 s"), "{message}");
         assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    }
+
+    /// Shared pacing set to fail without its Redis: nothing is sent, and
+    /// the answer says why (not a paced-out 429), without the password.
+    #[tokio::test]
+    async fn a_call_without_its_shared_pacing_redis_fails_as_such() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        // Nothing listens on port 1.
+        let shared = crate::SharedPacing {
+            command_timeout: Duration::from_millis(100),
+            on_outage: crate::OnOutage::Fail,
+            ..crate::SharedPacing::new("redis://:s3cret-pw@127.0.0.1:1/")
+        };
+        let pacing = crate::Pacing {
+            shared: Some(shared),
+            ..crate::Pacing::default()
+        };
+        let inner = client(&server, "outage", pacing);
+        let (refused, record) = get(&inner, &server).await;
+        assert_eq!(refused.status(), 503);
+        assert_eq!(
+            refused.headers()["x-chatbots-paced-out"],
+            "shared-pacing-unavailable"
+        );
+        assert_eq!(refused.headers()["retry-after"], "1");
+        let why = record.shared_pacing_unavailable.as_deref().expect("noted");
+        assert!(why.contains("Redis at 127.0.0.1:1 did not answer"), "{why}");
+        assert!(!record.deadline_exceeded);
+        assert_eq!((record.attempts, record.status), (0, None));
+        let body: serde_json::Value = refused.json().await.unwrap();
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains("not sent"), "{message}");
+        assert!(!message.contains("deadline"), "{message}");
+        for text in [message, why] {
+            assert!(!text.contains("s3cret-pw"), "{text}");
+        }
+        assert!(server.received_requests().await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -207,6 +207,16 @@ struct State {
     planned_rate: f64,
 }
 
+/// How old Redis's latest answer to this process may be when a shared turn
+/// comes: older, the turn asks Redis once more whether another process set
+/// a hold meanwhile (one extra round trip, only for a turn that waited
+/// while this process heard nothing).
+const FRESH: Duration = Duration::from_millis(50);
+
+/// How much later a hold Redis tells of must end than the one known here to
+/// be taken as a new hold: the same hold, told again, ends a few µs apart.
+const HOLD_SLACK: Duration = Duration::from_millis(5);
+
 /// How much the rate must grow before waiting turns are planned anew: each
 /// re-plan wakes every waiting caller once.
 const REPLAN_GROWTH: f64 = 1.25;
@@ -227,6 +237,16 @@ pub(crate) struct Permit {
     pub(crate) waited: Duration,
     /// With shared pacing, when it was granted on Redis's clock (µs).
     shared_at: Option<u64>,
+}
+
+/// Why a request gets no turn: it is not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NoTurn {
+    /// Its turn would come this long from now, after its pacing deadline.
+    Deadline(Duration),
+    /// Shared pacing's Redis does not answer and its settings say to fail
+    /// then ([`OnOutage::Fail`]): which Redis (never its password), and why.
+    SharedOutage(String),
 }
 
 /// Where the pacers of live clients are found, so that two clients on one
@@ -363,13 +383,14 @@ impl Pacer {
         }
     }
 
-    /// Waits for this request's turn. `Err` with the wait it would need
-    /// when the turn would come after `deadline`; nothing is reserved then.
-    pub(crate) async fn acquire(&self, deadline: Instant) -> Result<Permit, Duration> {
+    /// Waits for this request's turn. `Err` when there is none: the turn
+    /// would come after `deadline` (nothing is reserved then), or shared
+    /// pacing's Redis does not answer and [`OnOutage::Fail`] holds.
+    pub(crate) async fn acquire(&self, deadline: Instant) -> Result<Permit, NoTurn> {
         if let Some(shared) = &self.shared {
             if shared.should_ask() {
                 match self.shared_acquire(shared, deadline).await {
-                    Ok(turn) => return turn,
+                    Ok(turn) => return turn.map_err(NoTurn::Deadline),
                     Err(why) => {
                         shared.failed(&why);
                         self.rescale(shared);
@@ -377,10 +398,10 @@ impl Pacer {
                 }
             }
             if shared.settings.on_outage == OnOutage::Fail {
-                return Err(MAX_WAIT);
+                return Err(NoTurn::SharedOutage(shared.unavailable()));
             }
         }
-        self.local_acquire(deadline).await
+        self.local_acquire(deadline).await.map_err(NoTurn::Deadline)
     }
 
     /// A turn from the budget in Redis; `Err` when Redis does not answer
@@ -393,7 +414,9 @@ impl Pacer {
         let asked = Instant::now();
         loop {
             let now = Instant::now();
-            let granted = match shared.turn(deadline.saturating_duration_since(now)).await? {
+            let answer = shared.turn(deadline.saturating_duration_since(now)).await?;
+            self.learn_hold(answer.held);
+            let granted = match answer.turn {
                 Turn::Refused(wait) => return Ok(Err(wait)),
                 Turn::Granted(granted) => granted,
             };
@@ -402,9 +425,25 @@ impl Pacer {
             if !granted.wait.is_zero() {
                 tokio::time::sleep(granted.wait).await;
             }
+            // A hold another process set since Redis last answered here
+            // would not be known: ask once more, unless an answer (to
+            // another turn of this process) is fresh. A busy process
+            // asks nothing more.
+            if shared.last_answer().is_none_or(|at| at.elapsed() > FRESH) {
+                match shared.peek().await {
+                    Ok(held) => self.learn_hold(held),
+                    // The turn was granted: it stands; the next ones are
+                    // paced locally.
+                    Err(why) => {
+                        shared.failed(&why);
+                        self.rescale(shared);
+                    }
+                }
+            }
             reserved.0 = None;
-            // A hold this process saw meanwhile (its own 429) cancels the
-            // turn: Redis moved every turn after the hold.
+            // A hold set meanwhile — by this process (its own 429) or by
+            // another (told by Redis) — cancels the turn: Redis moved every
+            // turn after the hold.
             let held = lock(&self.state).hold_until;
             if let Some(until) = held.filter(|until| *until > Instant::now()) {
                 if until > deadline {
@@ -421,6 +460,26 @@ impl Pacer {
                 shared_at: Some(granted.at.saturating_add(wait_us)),
             }));
         }
+    }
+
+    /// Keeps a hold Redis told of (`held` left of it; any process may have
+    /// set it), so that turns this process reserved before it are
+    /// cancelled.
+    fn learn_hold(&self, held: Duration) {
+        if held.is_zero() {
+            return;
+        }
+        let now = Instant::now();
+        let mut state = lock(&self.state);
+        // Told again with every answer: the same hold, a few µs later, is
+        // not a new one (a new one would cancel reserved turns again).
+        if state
+            .hold_until
+            .is_some_and(|until| until + HOLD_SLACK >= now + held)
+        {
+            return;
+        }
+        state.hold(now, held);
     }
 
     /// The fallback at this process's share, as Redis last counted the

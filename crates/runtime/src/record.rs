@@ -38,6 +38,13 @@ pub struct CallRecord {
     /// last answer is a success, when every answer arrived whole, when no
     /// connection could be opened, and when nothing was sent.
     pub outcome_unknown: bool,
+    /// Set when the call was not sent because shared pacing's Redis did
+    /// not answer and the client is set to fail then
+    /// ([`OnOutage::Fail`](crate::OnOutage::Fail)): which Redis (never its
+    /// password) and why. The answer is one the client made (a 503, header
+    /// `x-chatbots-paced-out: shared-pacing-unavailable`), not a vendor's:
+    /// `status` is `None`.
+    pub shared_pacing_unavailable: Option<String>,
 }
 
 tokio::task_local! {

@@ -1,22 +1,65 @@
-//! The answer a call gets, without anything sent, when its first turn under
-//! the rate limit would come after its pacing deadline.
+//! The answer a call gets, without anything sent, when the pacer gives it
+//! no turn: a 429 when its first turn under the rate limit would come after
+//! its pacing deadline, a 503 when shared pacing's Redis does not answer and
+//! the client is set to fail then.
 
 use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
 
+use crate::pace::NoTurn;
 use crate::record::note;
 
-/// The header on a 429 the client makes itself, without sending, when a
-/// call's turn would come after its deadline.
+/// The header on an answer the client makes itself, without sending, when
+/// the pacer gives a call no turn: `deadline` or `shared-pacing-unavailable`.
 const PACED_OUT: HeaderName = HeaderName::from_static("x-chatbots-paced-out");
+
+/// The answer a call of `vendor` (pacing deadline `deadline`) gets, without
+/// anything sent, when the pacer gives it no turn.
+pub(crate) fn not_sent(vendor: &str, deadline: Duration, no_turn: NoTurn) -> Response {
+    match no_turn {
+        NoTurn::Deadline(wait) => paced_out(vendor, deadline, wait),
+        NoTurn::SharedOutage(why) => shared_pacing_unavailable(vendor, why),
+    }
+}
+
+/// The 503 a call of `vendor` gets, without anything sent, when shared
+/// pacing's Redis does not answer (`why`: which, and why) and the client is
+/// set to fail then: `Retry-After: 1` (when Redis is asked again), header
+/// `x-chatbots-paced-out: shared-pacing-unavailable`, a JSON `message`;
+/// noted as [`CallRecord::shared_pacing_unavailable`](crate::CallRecord::shared_pacing_unavailable).
+/// Not a 429: the vendor's limit is not what stopped it.
+fn shared_pacing_unavailable(vendor: &str, why: String) -> Response {
+    tracing::debug!("not sent: shared pacing's Redis does not answer");
+    let message = format!("{vendor}: not sent: {why}");
+    note(|r| {
+        r.status = None;
+        r.retry_after = None;
+        r.timed_out = false;
+        r.shared_pacing_unavailable = Some(why);
+    });
+    let body = serde_json::json!({ "message": message }).to_string();
+    let mut response = http::Response::new(body);
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    let headers = response.headers_mut();
+    headers.insert(RETRY_AFTER, HeaderValue::from(1u64));
+    headers.insert(
+        reqwest::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        PACED_OUT,
+        HeaderValue::from_static("shared-pacing-unavailable"),
+    );
+    Response::from(response)
+}
 
 /// The 429 a call of `vendor` gets, without anything sent, when its turn
 /// would come `wait` from now, past its `deadline`: `Retry-After` the wait,
 /// header `x-chatbots-paced-out`, a JSON `message`; noted as
 /// [`CallRecord::deadline_exceeded`](crate::CallRecord::deadline_exceeded).
-pub(crate) fn paced_out(vendor: &str, deadline: Duration, wait: Duration) -> Response {
+fn paced_out(vendor: &str, deadline: Duration, wait: Duration) -> Response {
     // Whole seconds, rounded up, as `Retry-After` takes them.
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     tracing::debug!(wait_s = seconds, "not sent: the pacing deadline would pass");

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::classify::RetryReason;
 use crate::RetryPolicy;
-use crate::pace::{Pacer, Permit};
+use crate::pace::{NoTurn, Pacer, Permit};
 
 /// The retry and pacing state of one call.
 pub(crate) struct Strategy<'a> {
@@ -61,9 +61,10 @@ impl<'a> Strategy<'a> {
         attempt < self.policy.max_attempts
     }
 
-    /// Waits for the pacer's turn (at once when unpaced). `Err` with the
-    /// wait needed when the turn would come after the deadline.
-    pub(crate) async fn turn(&self) -> Result<Option<Permit>, Duration> {
+    /// Waits for the pacer's turn (at once when unpaced). `Err` when there
+    /// is none: the turn would come after the deadline, or shared pacing's
+    /// Redis does not answer and the pacer is set to fail then.
+    pub(crate) async fn turn(&self) -> Result<Option<Permit>, NoTurn> {
         match self.paced {
             Some((pacer, deadline)) => pacer.acquire(deadline).await.map(Some),
             None => Ok(None),

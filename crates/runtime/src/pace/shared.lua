@@ -7,6 +7,9 @@
 --            rate     learned vendors: requests per second in force
 --            probing  learned vendors: "1" until a 429 (then AIMD)
 --            lowered, grown, step   learned vendors: AIMD's state
+--            held     when the last hold ends (µs): told with every turn, so
+--                     that a process learns of a hold another one set and
+--                     cancels the turns it already reserved
 -- KEYS[2]  the processes seen: a sorted set, member = a random process id,
 --          score = when it last took a turn (µs)
 --
@@ -15,12 +18,15 @@
 --   ARGV[6] answers accepted since this process's last turn,
 --   ARGV[7] the lowest X-Rate-Limit-Remaining seen since (-1: none)
 --   → { wait µs (negative: refused, nothing reserved), now µs,
---       processes seen in the last minute, rate × 1000 (0: probing) }
+--       processes seen in the last minute, rate × 1000 (0: probing),
+--       hold left µs (0: none) }
 -- ARGV[1] = "hold":  ARGV[2] burst, ARGV[3] rate (0: learned),
 --   ARGV[4] hold µs from now, ARGV[5] when the refused request was sent
 --   (µs, Redis time; 0: not a 429, only hold)  → { now µs }
 -- ARGV[1] = "back":  ARGV[2] burst, ARGV[3] rate (0: learned): gives back
 --   one turn reserved and not used  → { now µs }
+-- ARGV[1] = "peek":  ARGV[2] burst, ARGV[3] rate (0: learned): changes
+--   nothing  → { now µs, hold left µs (0: none) }
 --
 -- Constants mirror pace/adaptive.rs (probing and AIMD).
 local PROBE_BURST = 16
@@ -37,8 +43,11 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local op = ARGV[1]
 local burst = tonumber(ARGV[2])
 local rate = tonumber(ARGV[3])
-local h = redis.call('HMGET', KEYS[1], 'tat', 'rate', 'probing', 'lowered', 'grown', 'step')
+local h = redis.call('HMGET', KEYS[1], 'tat', 'rate', 'probing', 'lowered', 'grown', 'step',
+  'held')
 local tat = tonumber(h[1]) or now
+local held = tonumber(h[7]) or 0
+local held_left = math.max(0, math.floor(held - now))
 
 -- A learned vendor's rate and burst now: probing until a 429, then AIMD's
 -- additive increase, probing again after a quiet minute.
@@ -73,6 +82,9 @@ local function save()
   else
     redis.call('HSET', KEYS[1], 'tat', num(tat))
   end
+  if held > now then
+    redis.call('HSET', KEYS[1], 'held', num(held))
+  end
   -- Forgotten an hour after the last use.
   redis.call('PEXPIRE', KEYS[1], 3600000)
 end
@@ -99,11 +111,11 @@ if op == 'turn' then
   end
   if wait > tonumber(ARGV[5]) then
     save()
-    return { -math.floor(wait) - 1, now, processes, shown }
+    return { -math.floor(wait) - 1, now, processes, shown, held_left }
   end
   tat = math.max(tat, now) + interval
   save()
-  return { math.floor(wait), now, processes, shown }
+  return { math.floor(wait), now, processes, shown, held_left }
 elseif op == 'hold' then
   local sent = tonumber(ARGV[5])
   if learned and sent > 0 and (probing or sent > lowered) then
@@ -117,6 +129,7 @@ elseif op == 'hold' then
   end
   local interval = 1000000 / rate
   local hold = now + tonumber(ARGV[4])
+  held = math.max(held, hold)
   -- Nothing until the hold ends, then one request, then the rate.
   tat = math.max(tat, hold + (burst - 1) * interval)
   save()
@@ -126,5 +139,7 @@ elseif op == 'back' then
   tat = math.max(now, tat - interval)
   save()
   return { now }
+elseif op == 'peek' then
+  return { now, held_left }
 end
 return redis.error_reply('unknown operation')

@@ -5,8 +5,11 @@
 //! EVALSHA, loaded again after `NOSCRIPT`) keeps the budget as GCRA on
 //! Redis's own clock (`TIME`), for a documented limit as for a learned one
 //! (probing, then AIMD), and answers how long to wait. A 429, or
-//! `Remaining: 0` with a reset, holds every process. What the answers say
-//! otherwise (accepted answers, `X-Rate-Limit-Remaining`) rides on this
+//! `Remaining: 0` with a reset, holds every process: each answer to a turn
+//! says how much of a hold is left, so that a process cancels the turns it
+//! had reserved before another one's hold, and a turn that waited without
+//! any fresher answer from Redis asks once more (`peek`) before it is used.
+//! What the answers say otherwise (accepted answers, `X-Rate-Limit-Remaining`) rides on this
 //! process's next turn.
 //!
 //! Redis holds, per vendor + base URL + credential + limit, one hash (the
@@ -58,8 +61,13 @@ pub enum OnOutage {
     /// Paces itself at its share of the limit (the default): calls go on.
     #[default]
     PaceLocally,
-    /// Sends nothing: each call fails at once, as a call paced out of its
-    /// deadline does (a 429 the client makes, `x-chatbots-paced-out`).
+    /// Sends nothing: each call fails at once, without a turn, with an
+    /// answer the client makes saying that shared pacing's Redis did not
+    /// answer (a 503, header `x-chatbots-paced-out: shared-pacing-unavailable`,
+    /// `Retry-After: 1`, and
+    /// [`CallRecord::shared_pacing_unavailable`](crate::CallRecord::shared_pacing_unavailable));
+    /// the facade reports it as its own error kind. Redis is asked again
+    /// once a second: calls go out again as soon as it answers.
     Fail,
 }
 
@@ -112,6 +120,18 @@ impl SharedPacing {
             command_timeout: Duration::from_millis(250),
             on_outage: OnOutage::PaceLocally,
             assumed_processes: 4,
+        }
+    }
+}
+
+impl SharedPacing {
+    /// Where the Redis is, as it may be shown: `host:port` or the socket's
+    /// path, never the password the URL may hold (`[REDACTED]` for a URL
+    /// that does not parse, which could be anything).
+    pub(crate) fn address(&self) -> String {
+        match redis::Client::open(self.url.expose_secret()) {
+            Ok(client) => client.get_connection_info().addr().to_string(),
+            Err(_) => "[REDACTED]".to_owned(),
         }
     }
 }
@@ -184,6 +204,14 @@ pub(crate) enum Turn {
     Refused(Duration),
 }
 
+/// Redis's answer to a turn, with how much of the budget's hold (set by any
+/// process) is left when it answered.
+pub(crate) struct Answer {
+    pub(crate) turn: Turn,
+    /// `ZERO`: no hold.
+    pub(crate) held: Duration,
+}
+
 /// One pacer's link to its shared budget.
 pub(crate) struct Shared {
     pub(crate) settings: SharedPacing,
@@ -208,6 +236,11 @@ pub(crate) struct Shared {
     pub(crate) learned_rate: AtomicU64,
     /// `Some` during an outage: when to ask Redis again.
     outage: Mutex<Option<Instant>>,
+    /// Why Redis last failed to answer (never a URL), for the error of a
+    /// call that fails without it.
+    why: Mutex<String>,
+    /// When Redis last answered this process (`None`: never).
+    last_answer: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -260,6 +293,8 @@ impl Shared {
             processes: AtomicU32::new(0),
             learned_rate: AtomicU64::new(0),
             outage: Mutex::new(None),
+            why: Mutex::new(String::new()),
+            last_answer: Mutex::new(None),
         }
     }
 
@@ -301,10 +336,34 @@ impl Shared {
             );
         }
         *outage = Some(Instant::now() + RETRY_EVERY);
+        *super::lock(&self.why) = why.to_string();
+    }
+
+    /// What a call that fails without Redis says ([`OnOutage::Fail`]):
+    /// which Redis did not answer (no password) and why.
+    pub(crate) fn unavailable(&self) -> String {
+        let why = super::lock(&self.why).clone();
+        let why = if why.is_empty() {
+            "no answer".to_owned()
+        } else {
+            why
+        };
+        format!(
+            "shared pacing's Redis at {} did not answer ({why}); set to fail without it \
+             (OnOutage::Fail)",
+            self.settings.address()
+        )
+    }
+
+    /// When Redis last answered this process: holds set before then are
+    /// known here.
+    pub(crate) fn last_answer(&self) -> Option<Instant> {
+        *super::lock(&self.last_answer)
     }
 
     /// Notes that Redis answered: ends an outage.
     fn answered(&self) {
+        *super::lock(&self.last_answer) = Some(Instant::now());
         let mut outage = super::lock(&self.outage);
         if outage.take().is_some() {
             tracing::info!(
@@ -383,7 +442,7 @@ impl Shared {
 
     /// Takes a turn from the shared budget: `Refused` when it would come
     /// later than `longest` from now (nothing reserved then).
-    pub(crate) async fn turn(&self, longest: Duration) -> Result<Turn, Unreachable> {
+    pub(crate) async fn turn(&self, longest: Duration) -> Result<Answer, Unreachable> {
         let accepted = self.accepted.swap(0, Ordering::Relaxed);
         let remaining = self.remaining.swap(-1, Ordering::Relaxed);
         let longest = u64::try_from(longest.as_micros()).unwrap_or(u64::MAX / 2);
@@ -406,7 +465,7 @@ impl Shared {
                 return Err(error);
             }
         };
-        let [wait, now, processes, rate] = answer[..] else {
+        let [wait, now, processes, rate, held] = answer[..] else {
             return Err(Unreachable::Timeout);
         };
         self.processes.store(
@@ -415,15 +474,34 @@ impl Shared {
         );
         self.learned_rate
             .store(u64::try_from(rate).unwrap_or(0), Ordering::Relaxed);
-        let micros = |us: i64| Duration::from_micros(us.unsigned_abs());
-        Ok(if wait < 0 {
+        let turn = if wait < 0 {
             Turn::Refused(micros(wait + 1))
         } else {
             Turn::Granted(Granted {
                 wait: micros(wait),
                 at: u64::try_from(now).unwrap_or(0),
             })
+        };
+        Ok(Answer {
+            turn,
+            held: micros(held),
         })
+    }
+
+    /// How much of the budget's hold is left (`ZERO`: none), without
+    /// taking a turn.
+    pub(crate) async fn peek(&self) -> Result<Duration, Unreachable> {
+        let answer = self
+            .run(&[
+                "peek".to_owned(),
+                self.burst.to_string(),
+                self.rate.to_string(),
+            ])
+            .await?;
+        let [_now, held] = answer[..] else {
+            return Err(Unreachable::Timeout);
+        };
+        Ok(micros(held))
     }
 
     /// Holds every process for `hold`; `sent_at` (Redis time) of a request
@@ -455,6 +533,12 @@ impl Shared {
         .await
         .map(drop)
     }
+}
+
+/// A script's count of microseconds (a negative count is taken as its
+/// size).
+fn micros(us: i64) -> Duration {
+    Duration::from_micros(us.unsigned_abs())
 }
 
 /// A random id (positive as an i64, for the script).

@@ -19,7 +19,7 @@ use secrecy::SecretString;
 use tokio::time::Instant;
 
 use super::shared::{OnOutage, Shared, SharedPacing};
-use super::{Pacer, RateLimit};
+use super::{NoTurn, Pacer, RateLimit};
 use crate::CredentialId;
 
 const HOW: &str = "these tests need a Redis: install redis-server (`apt-get install -y \
@@ -263,6 +263,91 @@ async fn a_429_seen_by_one_process_holds_the_others() {
     assert!(turn.waited >= Duration::from_millis(1700), "{turn:?}");
 }
 
+/// A turn B reserved before A's 429 is cancelled by A's hold: B learns of
+/// it from Redis when its turn comes, not only from its own 429s.
+#[tokio::test]
+async fn a_hold_from_another_process_cancels_turns_already_reserved() {
+    let redis = Redis::any();
+    let settings = settings(&redis);
+    // One request at once (2 less a spare token), then one a second.
+    let limit = RateLimit {
+        burst: 2,
+        per_second: 1.0,
+    };
+    let a = process(&settings, Some(limit), "key");
+    let b = process(&settings, Some(limit), "key");
+    let permit = a.acquire(far()).await.unwrap();
+    let start = Instant::now();
+    let waiting = {
+        let b = b.clone();
+        tokio::spawn(async move {
+            let turn = b.acquire(far()).await.unwrap();
+            (Instant::now(), turn)
+        })
+    };
+    // B's turn is granted, a second ahead, before A's 429 comes.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut headers = HeaderMap::new();
+    headers.insert("retry-after", HeaderValue::from_static("3"));
+    let throttled = Instant::now();
+    a.observe(
+        permit,
+        StatusCode::TOO_MANY_REQUESTS,
+        &headers,
+        Duration::from_secs(60),
+    );
+    let (sent, turn) = waiting.await.unwrap();
+    // Not at its reserved second: after A's hold (3 s from the 429, less
+    // the time the hold takes to reach Redis).
+    assert!(
+        sent - throttled >= Duration::from_millis(2900),
+        "sent {:?} after the 429, {:?} after asking; {turn:?}",
+        sent - throttled,
+        sent - start
+    );
+    assert!(sent - start < Duration::from_secs(5), "{:?}", sent - start);
+    assert!(turn.waited >= Duration::from_millis(2900), "{turn:?}");
+}
+
+/// Every turn's answer tells how much of a hold is left: a process knows of
+/// another's hold (its `wait`, which a retry's deadline check reads) as soon
+/// as it asks for a turn.
+#[tokio::test]
+async fn every_turn_tells_the_hold_another_process_set() {
+    let redis = Redis::any();
+    let settings = settings(&redis);
+    let a = process(&settings, Some(LIMIT), "key");
+    let b = process(&settings, Some(LIMIT), "key");
+    let permit = a.acquire(far()).await.unwrap();
+    b.acquire(far()).await.unwrap();
+    assert_eq!(b.wait(), Duration::ZERO);
+    let mut headers = HeaderMap::new();
+    headers.insert("retry-after", HeaderValue::from_static("2"));
+    a.observe(
+        permit,
+        StatusCode::TOO_MANY_REQUESTS,
+        &headers,
+        Duration::from_secs(60),
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let waiting = {
+        let b = b.clone();
+        tokio::spawn(async move { b.acquire(far()).await.unwrap() })
+    };
+    // Known once Redis has answered B's turn (a few ms; more on a busy
+    // machine).
+    let mut wait = Duration::ZERO;
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        wait = b.wait();
+        if !wait.is_zero() {
+            break;
+        }
+    }
+    assert!(wait >= Duration::from_millis(1200), "{wait:?}");
+    waiting.await.unwrap();
+}
+
 #[tokio::test]
 async fn a_learned_rate_is_shared_and_a_storm_lowers_it_once() {
     let redis = Redis::any();
@@ -402,7 +487,19 @@ async fn without_redis_a_process_paces_at_its_share_or_fails_if_asked() {
         ..settings
     };
     let b = process(&failing, Some(limit), "key");
-    assert!(b.acquire(far()).await.is_err(), "fails instead");
+    // Fails instead, saying so: not a turn past the deadline.
+    match b.acquire(far()).await {
+        Err(NoTurn::SharedOutage(why)) => {
+            assert!(why.contains("Redis at 127.0.0.1:1 did not answer"), "{why}");
+            assert!(!why.contains("s3cret-pw"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // While the outage lasts (Redis not asked again yet), the same.
+    assert!(matches!(
+        b.acquire(far()).await,
+        Err(NoTurn::SharedOutage(_))
+    ));
 }
 
 #[tokio::test]

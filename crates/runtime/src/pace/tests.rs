@@ -205,7 +205,7 @@ async fn a_turn_past_the_deadline_is_refused_at_once_and_reserves_nothing() {
         .acquire(now + Duration::from_millis(100))
         .await
         .unwrap_err();
-    assert_eq!(wait, Duration::from_millis(500));
+    assert_eq!(wait, NoTurn::Deadline(Duration::from_millis(500)));
     assert_eq!(Instant::now(), now, "no time passed");
     assert_eq!(pacer.wait(), Duration::from_millis(500));
     assert_eq!(turns(&pacer, 1).await, [500], "nothing was reserved");
