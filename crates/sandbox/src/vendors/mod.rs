@@ -6,7 +6,7 @@ mod converza;
 mod hottask;
 mod okchat;
 mod puretalk;
-mod streamskill;
+pub(crate) mod streamskill;
 
 use axum::Router;
 use axum::extract::Request;
@@ -35,13 +35,15 @@ pub(crate) struct Emulated {
     pub(crate) render: fn(Problem) -> Response,
     /// How `Settings::rate_limit` applies to it.
     pub(crate) limiting: Limiting,
+    /// What tests need to know of it (`crate::probe`).
+    pub(crate) probe: crate::probe::Probe,
 }
 
 /// Where a vendor's rate limit is enforced.
 pub(crate) enum Limiting {
     /// By its own router: a documented limiter with its own headers
-    /// (StreamSkill).
-    Own,
+    /// (StreamSkill), on by default with this limit.
+    Own(crate::RateLimit),
     /// By the generic per-credential bucket (`bucket.rs`), keyed by the
     /// value of this request header, the one carrying the credential.
     PerCredential(&'static str),
