@@ -44,6 +44,8 @@ mod escape;
 mod extract;
 mod faults;
 mod multipart;
+#[doc(hidden)]
+pub mod probe;
 mod rate_limit;
 mod server;
 mod stats;
@@ -57,6 +59,8 @@ use std::time::Duration;
 pub use accounts::{DEFAULT_ACCOUNT, SECOND_ACCOUNT};
 pub use escape::printable;
 pub use faults::{Fault, FaultRule, Faults, ParseFaultError};
+#[doc(hidden)]
+pub use probe::probe;
 pub use rate_limit::{ParseRateLimitError, RateLimit, RateLimitRule};
 pub use stats::{
     Counts, MAX_CREDENTIALS, NO_CREDENTIAL, OTHER_CREDENTIALS, SandboxStats, VendorStats,
@@ -159,7 +163,7 @@ impl Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            streamskill_rate_limit: Some(RateLimit::STREAMSKILL),
+            streamskill_rate_limit: RateLimit::documented(Vendor::StreamSkill),
             rate_limits: BTreeMap::new(),
             bots: 0,
             converza_token_ttl: Duration::from_secs(86_400),
@@ -192,7 +196,7 @@ impl SandboxBuilder {
     }
 
     /// `vendor`'s rate limit, or `None` for no limit. StreamSkill's is on
-    /// by default ([`RateLimit::STREAMSKILL`], the same setting as
+    /// by default ([`RateLimit::documented`], the same setting as
     /// [`streamskill_rate_limit`](Self::streamskill_rate_limit)); the other
     /// vendors' are off unless set here. With a limit, each credential gets
     /// a token bucket; an empty one answers 429 with `Retry-After` in the

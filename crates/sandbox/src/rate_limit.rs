@@ -30,10 +30,28 @@ pub struct RateLimit {
 impl RateLimit {
     /// StreamSkill's documented limit: a burst of 30, then 2 requests per
     /// second.
-    pub const STREAMSKILL: RateLimit = RateLimit {
-        burst: 30,
-        per_second: 2.0,
-    };
+    #[deprecated(note = "use `RateLimit::documented(Vendor::StreamSkill)`")]
+    pub const STREAMSKILL: RateLimit = crate::vendors::streamskill::limit::DOCUMENTED;
+
+    /// The limit `vendor` documents, which the sandbox enforces by default
+    /// with the vendor's own headers (its module's limiter): StreamSkill's
+    /// burst of 30, then 2 requests per second, from its spec. `None` for
+    /// a vendor that documents none (its limit is off unless set) or that
+    /// the sandbox does not emulate.
+    ///
+    /// ```
+    /// use chatbots_sandbox::{RateLimit, Vendor};
+    ///
+    /// let documented = RateLimit::documented(Vendor::StreamSkill);
+    /// assert_eq!(documented, Some(RateLimit { burst: 30, per_second: 2.0 }));
+    /// assert_eq!(RateLimit::documented(Vendor::OkChat), None);
+    /// ```
+    pub fn documented(vendor: Vendor) -> Option<RateLimit> {
+        match crate::vendors::emulated(vendor)?.limiting {
+            crate::vendors::Limiting::Own(limit) => Some(limit),
+            crate::vendors::Limiting::PerCredential(_) => None,
+        }
+    }
 
     /// `rate` requests per second with a burst of one second's worth
     /// (`rate` rounded up, at least 1).
@@ -170,7 +188,7 @@ mod tests {
     #[test]
     fn display_parses_back() {
         for limit in [
-            RateLimit::STREAMSKILL,
+            RateLimit::documented(Vendor::StreamSkill).expect("documented"),
             RateLimit::per_second(0.5),
             RateLimit {
                 burst: 7,
@@ -179,6 +197,15 @@ mod tests {
         ] {
             assert_eq!(limit.to_string().parse::<RateLimit>(), Ok(limit));
         }
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn the_deprecated_constant_is_the_documented_limit() {
+        assert_eq!(
+            Some(RateLimit::STREAMSKILL),
+            RateLimit::documented(Vendor::StreamSkill)
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! caller's bots only; a refused write changes nothing. Raw HTTP against
 //! the real sandbox, for every vendor it emulates.
 
+use chatbots_sandbox::probe::{Auth as ProbeAuth, Call, Probe};
 use chatbots_sandbox::{Credentials, SECOND_ACCOUNT, Sandbox, Vendor};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -25,169 +26,17 @@ async fn sandbox() -> Sandbox {
         .expect("sandbox starts")
 }
 
-/// One request, its path below the vendor's base URL, `{id}` standing for
-/// the bot.
-#[derive(Clone)]
-struct Call {
-    method: Method,
-    path: String,
-    body: Option<Value>,
-}
-
-impl Call {
-    fn get(path: &str) -> Call {
-        Call {
-            method: Method::GET,
-            path: path.to_string(),
-            body: None,
-        }
-    }
-
-    fn with(method: Method, path: &str, body: Value) -> Call {
-        Call {
-            method,
-            path: path.to_string(),
-            body: Some(body),
-        }
-    }
-}
-
-/// How a test talks to one vendor: the requests differ per vendor, what is
-/// checked does not.
-struct Probe {
-    /// Lists the bots: the path, and the key each listed bot's id is under.
-    list: Option<(&'static str, &'static str)>,
-    /// How many bots a list says it holds in all (its pages together).
-    total: Option<fn(&Value) -> u64>,
-    /// The list's path without query, where it pages with `page` and
-    /// `limit`.
-    pages: Option<&'static str>,
-    /// Reads the bot (what `write` changes shows here).
-    read: Call,
-    /// Changes the bot.
-    write: Call,
-    /// Every other per-bot route tried with the wrong account.
-    others: Vec<Call>,
-}
-
-/// The probe of `vendor`; `None` (reported) for a vendor this test does
-/// not know yet.
-fn probe(vendor: Vendor) -> Option<Probe> {
-    let probe = match vendor {
-        Vendor::OkChat => Probe {
-            list: Some(("/api/external/chatbots", "id")),
-            total: None,
-            pages: None,
-            read: Call::get("/api/external/chatbot/{id}"),
-            write: Call::with(
-                Method::PATCH,
-                "/api/external/chatbots?id={id}",
-                json!({"name": "Renamed through client-b's test"}),
-            ),
-            others: vec![
-                Call::get("/api/external/chatbot/{id}/knowledge-base"),
-                Call::get("/api/external/chatbot/{id}/conversations"),
-                Call::with(
-                    Method::PATCH,
-                    "/api/external/chatbot/{id}/voice-agent",
-                    json!({}),
-                ),
-                Call::with(
-                    Method::POST,
-                    "/api/external/chatbot/{id}/query-knowledge",
-                    json!({"query": "hours"}),
-                ),
-            ],
-        },
-        Vendor::PureTalk => Probe {
-            list: Some(("/ai-assistants?limit=100", "assistant_id")),
-            total: Some(|body| body["count"].as_u64().unwrap_or(0)),
-            pages: Some("/ai-assistants"),
-            read: Call::get("/ai-assistants/{id}"),
-            write: Call::with(
-                Method::PATCH,
-                "/ai-assistants/{id}",
-                json!({"name": "Renamed through client-b's test"}),
-            ),
-            others: vec![Call::with(
-                Method::POST,
-                "/ai-assistants/llm-states/{id}",
-                json!({"llm_states": [{"name": "wrap_up", "prompt": "Say goodbye."}]}),
-            )],
-        },
-        Vendor::Converza => Probe {
-            list: Some(("/api/openapi/v1/bots?limit=100", "id")),
-            total: Some(|body| body["data"]["pagination"]["total"].as_u64().unwrap_or(0)),
-            pages: Some("/api/openapi/v1/bots"),
-            read: Call::get("/api/openapi/v1/bots/{id}"),
-            write: Call::with(
-                Method::PATCH,
-                "/api/openapi/v1/bots/{id}",
-                json!({"name": "Renamed through client-b's test"}),
-            ),
-            others: Vec::new(),
-        },
-        Vendor::StreamSkill => Probe {
-            list: Some(("/purchases", "id")),
-            total: None,
-            pages: None,
-            read: Call::get("/purchases/{id}?expand=chatbot"),
-            write: Call::with(
-                Method::POST,
-                "/purchases/{id}/edit-ai-chatbots",
-                json!({"interval": 7}),
-            ),
-            others: vec![
-                Call::with(Method::POST, "/purchases/{id}/prolong", json!({})),
-                Call::with(Method::POST, "/purchases/{id}/start", json!({})),
-            ],
-        },
-        // HotTask has no list and no read of its settings: its knowledge is
-        // what a test can change and read back.
-        Vendor::HotTask => Probe {
-            list: None,
-            total: None,
-            pages: None,
-            read: Call::with(
-                Method::POST,
-                "/chat/Chatbot/GetSource",
-                json!({"serialNumber": "{id}"}),
-            ),
-            write: Call::with(
-                Method::POST,
-                "/chat/Chatbot/EditKnowledge",
-                json!({"serialNumber": "{id}", "text": "Written through client-b's test"}),
-            ),
-            others: vec![
-                Call::with(
-                    Method::POST,
-                    "/chat/Chatbot/Edit",
-                    json!({"serialNumber": "{id}", "Name": "x"}),
-                ),
-                Call::with(
-                    Method::POST,
-                    "/chat/Chatbot/GetSession",
-                    json!({"serialNumber": "{id}"}),
-                ),
-                Call::with(
-                    Method::POST,
-                    "/chat/Chatbot/LeadList",
-                    json!({"serialNumber": "{id}"}),
-                ),
-            ],
-        },
-        _ => {
-            eprintln!("skipped {vendor}: tests/accounts.rs has no probe for it");
-            return None;
-        }
-    };
-    Some(probe)
+/// The probe of `vendor` (each vendor module's: the requests differ per
+/// vendor, what is checked does not).
+fn probe(vendor: Vendor) -> &'static Probe {
+    chatbots_sandbox::probe(vendor).unwrap_or_else(|| panic!("{vendor}: emulated, so probed"))
 }
 
 /// A client of one account of one vendor.
 struct Client {
     base: String,
     vendor: Vendor,
+    probe: &'static Probe,
     /// The credential header as sent.
     auth: (&'static str, String),
 }
@@ -199,16 +48,20 @@ impl Client {
             .unwrap_or_else(|| panic!("{vendor}@{account}: credentials"));
         let base = sandbox.base_url(vendor);
         let auth = auth_header(&base, vendor, creds).await;
-        Client { base, vendor, auth }
+        Client {
+            base,
+            vendor,
+            probe: probe(vendor),
+            auth,
+        }
     }
 
     async fn call(&self, call: &Call, id: &str) -> (u16, Value) {
-        let path = call.path.replace("{id}", id);
+        let method = Method::from_bytes(call.method.as_bytes()).expect("a method");
         let mut request = http()
-            .request(call.method.clone(), format!("{}{path}", self.base))
+            .request(method, format!("{}{}", self.base, call.path_for(id)))
             .header(self.auth.0, &self.auth.1);
-        if let Some(body) = &call.body {
-            let text = body.to_string().replace("{id}", id);
+        if let Some(text) = call.body_for(id) {
             request = request
                 .header("content-type", "application/json")
                 .body(text);
@@ -220,9 +73,51 @@ impl Client {
         (status, body)
     }
 
+    /// `GET path`, `path` below the base URL.
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let response = http()
+            .get(format!("{}{path}", self.base))
+            .header(self.auth.0, &self.auth.1)
+            .send()
+            .await
+            .expect("answered");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// `method path` with the JSON `body`, `path` below the base URL.
+    async fn send(&self, method: Method, path: &str, body: Value) -> (u16, Value) {
+        let response = http()
+            .request(method, format!("{}{path}", self.base))
+            .header(self.auth.0, &self.auth.1)
+            .json(&body)
+            .send()
+            .await
+            .expect("answered");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// The status `answer` carries: in the body for a vendor that answers
+    /// failures inside HTTP 200, else the HTTP status.
+    fn status_of(&self, answer: &(u16, Value)) -> u64 {
+        self.probe
+            .status_in_body
+            .and_then(|pointer| answer.1.pointer(pointer)?.as_u64())
+            .unwrap_or(u64::from(answer.0))
+    }
+
     /// Every id `list` shows (under `key`, at any depth).
     async fn listed(&self, path: &str, key: &str) -> (Vec<String>, Value) {
-        let (status, body) = self.call(&Call::get(path), "").await;
+        let (status, body) = self.get(path).await;
         assert_eq!(status, 200, "{}: list {body}", self.vendor);
         let mut ids = Vec::new();
         collect_ids(&body, key, &mut ids);
@@ -230,29 +125,23 @@ impl Client {
     }
 }
 
-/// The header carrying `creds`, as the vendor's `how` says; Converza's
-/// token comes from its exchange.
+/// The header carrying `creds`, as the vendor's probe says; a token comes
+/// from its exchange.
 async fn auth_header(base: &str, vendor: Vendor, creds: Credentials) -> (&'static str, String) {
-    if let Some(secret) = creds.secret {
-        let response = http()
-            .post(format!("{base}/api/openapi/auth/token"))
-            .json(&json!({"key_id": creds.key, "key_secret": secret}))
-            .send()
-            .await
-            .expect("token");
-        assert_eq!(response.status(), 200, "{vendor}: token exchange");
-        let body: Value = response.json().await.expect("JSON");
-        let token = body["data"]["access_token"].as_str().expect("a token");
-        return ("authorization", format!("Bearer {token}"));
-    }
-    let how = creds.how.to_ascii_lowercase();
-    if how.starts_with("x-api-key") {
-        ("x-api-key", creds.key.to_string())
-    } else if how.contains("bearer") {
-        ("authorization", format!("Bearer {}", creds.key))
-    } else {
-        ("authorization", creds.key.to_string())
-    }
+    let auth = &probe(vendor).auth;
+    let ProbeAuth::Exchange(exchange) = auth else {
+        return auth.header(creds.key);
+    };
+    let response = http()
+        .post(format!("{base}{}", exchange.path))
+        .json(&exchange.body(&creds))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(response.status(), 200, "{vendor}: token exchange");
+    let body: Value = response.json().await.expect("JSON");
+    let token = body.pointer(exchange.token).and_then(Value::as_str);
+    auth.header(token.expect("a token"))
 }
 
 fn collect_ids(value: &Value, key: &str, out: &mut Vec<String>) {
@@ -302,15 +191,15 @@ fn bots_of(sandbox: &Sandbox, vendor: Vendor, account: &str) -> Vec<String> {
 async fn lists_show_only_the_callers_bots() {
     let sandbox = sandbox().await;
     for vendor in sandbox.vendors_to_test() {
-        let Some(probe) = probe(vendor) else { continue };
-        let Some((path, key)) = probe.list else {
+        let probe = probe(vendor);
+        let Some(list) = &probe.list else {
             eprintln!("{vendor}: no list endpoint, nothing to list");
             continue;
         };
         let accounts = Sandbox::accounts();
         for account in accounts {
             let client = Client::new(&sandbox, vendor, account).await;
-            let (listed, body) = client.listed(path, key).await;
+            let (listed, body) = client.listed(list.path, list.id_key).await;
             for own in bots_of(&sandbox, vendor, account) {
                 assert!(
                     listed.contains(&own),
@@ -328,8 +217,9 @@ async fn lists_show_only_the_callers_bots() {
             if *account == SECOND_ACCOUNT {
                 // Only its own: its demo bot and its seeded ones.
                 assert_eq!(listed.len(), BOTS + 1, "{vendor}@{account}: {listed:?}");
-                if let Some(total) = probe.total {
-                    assert_eq!(total(&body), BOTS as u64 + 1, "{vendor}@{account}");
+                if let Some(total) = list.total {
+                    let total = body.pointer(total).and_then(Value::as_u64);
+                    assert_eq!(total, Some(BOTS as u64 + 1), "{vendor}@{account}");
                 }
             }
         }
@@ -340,8 +230,11 @@ async fn lists_show_only_the_callers_bots() {
 async fn pages_hold_the_callers_bots_only() {
     let sandbox = sandbox().await;
     for vendor in sandbox.vendors_to_test() {
-        let Some(probe) = probe(vendor) else { continue };
-        let (Some(pages), Some((_, key))) = (probe.pages, probe.list) else {
+        let Some((pages, key)) = probe(vendor)
+            .list
+            .as_ref()
+            .and_then(|list| Some((list.pages?, list.id_key)))
+        else {
             continue;
         };
         let client = Client::new(&sandbox, vendor, SECOND_ACCOUNT).await;
@@ -368,7 +261,7 @@ async fn pages_hold_the_callers_bots_only() {
 async fn another_accounts_bot_is_an_unknown_bot_and_stays_unchanged() {
     let sandbox = sandbox().await;
     for vendor in sandbox.vendors_to_test() {
-        let Some(probe) = probe(vendor) else { continue };
+        let probe = probe(vendor);
         let unknown = unknown_bot(vendor);
         for (mine, theirs) in [("default", SECOND_ACCOUNT), (SECOND_ACCOUNT, "default")] {
             let me = Client::new(&sandbox, vendor, mine).await;
@@ -377,7 +270,7 @@ async fn another_accounts_bot_is_an_unknown_bot_and_stays_unchanged() {
             let before = owner.call(&probe.read, bot).await;
             assert_eq!(before.0, 200, "{vendor}@{theirs}: reads its own {bot}");
 
-            let calls = [&probe.read, &probe.write].into_iter().chain(&probe.others);
+            let calls = [&probe.read, &probe.write].into_iter().chain(probe.others);
             for call in calls {
                 let answer = me.call(call, bot).await;
                 let nobody = me.call(call, &unknown).await;
@@ -389,7 +282,7 @@ async fn another_accounts_bot_is_an_unknown_bot_and_stays_unchanged() {
                     call.path
                 );
                 // The vendor's 404: as a status, or (HotTask) in its envelope.
-                let code = answer.1["Code"].as_u64().unwrap_or(u64::from(answer.0));
+                let code = me.status_of(&answer);
                 assert_eq!(code, 404, "{vendor}@{mine} {}: {:?}", call.path, answer);
             }
             let after = owner.call(&probe.read, bot).await;
@@ -405,7 +298,7 @@ async fn another_accounts_bot_is_an_unknown_bot_and_stays_unchanged() {
 async fn each_account_updates_its_own_bots() {
     let sandbox = sandbox().await;
     for vendor in sandbox.vendors_to_test() {
-        let Some(probe) = probe(vendor) else { continue };
+        let probe = probe(vendor);
         for account in Sandbox::accounts() {
             let client = Client::new(&sandbox, vendor, account).await;
             let other = Sandbox::accounts()
@@ -424,9 +317,11 @@ async fn each_account_updates_its_own_bots() {
                 written.0, 200,
                 "{vendor}@{account}: write {bot} {written:?}"
             );
-            if let Some(code) = written.1["Code"].as_u64() {
-                assert_eq!(code, 200, "{vendor}@{account}: {written:?}");
-            }
+            assert_eq!(
+                client.status_of(&written),
+                200,
+                "{vendor}@{account}: {written:?}"
+            );
             let after = client.call(&probe.read, &bot).await;
             assert_eq!(after.0, 200, "{vendor}@{account}");
             assert_ne!(before, after, "{vendor}@{account}: the write shows");
@@ -441,12 +336,11 @@ async fn each_account_updates_its_own_bots() {
 async fn the_second_accounts_bots_are_named_after_it() {
     let sandbox = sandbox().await;
     for vendor in sandbox.vendors_to_test() {
-        let Some(probe) = probe(vendor) else { continue };
-        let Some((path, _)) = probe.list else {
+        let Some(list) = &probe(vendor).list else {
             continue;
         };
         let client = Client::new(&sandbox, vendor, SECOND_ACCOUNT).await;
-        let (_, body) = client.listed(path, "name").await;
+        let (_, body) = client.listed(list.path, "name").await;
         let text = body.to_string();
         // StreamSkill's orders have no name; their `comment` carries it.
         assert!(text.contains("Client B demo bot"), "{vendor}: {text}");
@@ -534,7 +428,7 @@ async fn two_accounts_have_two_rate_limit_buckets() {
     }
     let sandbox = builder.start().await.expect("sandbox starts");
     for vendor in sandbox.vendors_to_test() {
-        let Some(probe) = probe(vendor) else { continue };
+        let probe = probe(vendor);
         let mut statuses = Vec::new();
         let mut clients = Vec::new();
         for account in Sandbox::accounts() {
@@ -587,23 +481,24 @@ async fn converza_keys_and_tokens_belong_to_their_account() {
     };
     let default = Client::new(&sandbox, vendor, "default").await;
     let second = Client::new(&sandbox, vendor, SECOND_ACCOUNT).await;
-    let list = Call::get("/api/openapi/v1/api-keys");
-    let (_, body) = second.call(&list, "").await;
+    let list = "/api/openapi/v1/api-keys";
+    let (_, body) = second.get(list).await;
     assert_eq!(keys_of(&body), ["cvz_key_client_b"], "{body}");
-    let (_, body) = default.call(&list, "").await;
+    let (_, body) = default.get(list).await;
     assert!(keys_of(&body).contains(&"cvz_key_sandbox".to_string()));
     assert!(!keys_of(&body).contains(&"cvz_key_client_b".to_string()));
-    let get = Call::get("/api/openapi/v1/api-keys/{id}");
-    assert_eq!(second.call(&get, "cvz_key_sandbox").await.0, 404);
-    assert_eq!(default.call(&get, "cvz_key_client_b").await.0, 404);
+    let get = |id: &str| format!("/api/openapi/v1/api-keys/{id}");
+    assert_eq!(second.get(&get("cvz_key_sandbox")).await.0, 404);
+    assert_eq!(default.get(&get("cvz_key_client_b")).await.0, 404);
 
     // A pair made by client-b opens client-b.
-    let made = Call::with(
-        Method::POST,
-        "/api/openapi/v1/api-keys",
-        json!({"name": "second key of client-b"}),
-    );
-    let (status, body) = second.call(&made, "").await;
+    let (status, body) = second
+        .send(
+            Method::POST,
+            "/api/openapi/v1/api-keys",
+            json!({"name": "second key of client-b"}),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     let creds = Credentials {
         key: body["data"]["key_id"]
@@ -627,9 +522,9 @@ async fn converza_keys_and_tokens_belong_to_their_account() {
         auth: auth_header(&base, vendor, creds).await,
         base,
         vendor,
+        probe: probe(vendor),
     };
-    let bots = Call::get("/api/openapi/v1/bots?limit=100");
-    let (_, body) = made.call(&bots, "").await;
+    let (_, body) = made.get("/api/openapi/v1/bots?limit=100").await;
     let mut listed = Vec::new();
     collect_ids(&body, "id", &mut listed);
     let demo = sandbox
@@ -651,12 +546,13 @@ async fn hottask_uploads_reach_the_account_that_asked() {
         return;
     }
     let second = Client::new(&sandbox, vendor, SECOND_ACCOUNT).await;
-    let pre = Call::with(
-        Method::POST,
-        "/chat/User/GetPreUploadUrl",
-        json!({"fileName": "menu.pdf"}),
-    );
-    let (status, body) = second.call(&pre, "").await;
+    let (status, body) = second
+        .send(
+            Method::POST,
+            "/chat/User/GetPreUploadUrl",
+            json!({"fileName": "menu.pdf"}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let url = body["Data"]["PreUploadUrl"]
         .as_str()

@@ -5,6 +5,7 @@
 //! drops once, then updates store everything again. Raw HTTP against the
 //! real sandbox, for every vendor it emulates; plus the rule's syntax.
 
+use chatbots_sandbox::probe::{Auth as ProbeAuth, Call, DropFieldProbe, FieldRead};
 use chatbots_sandbox::{Credentials, Fault, FaultRule, Sandbox, Vendor};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -15,105 +16,17 @@ fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-/// How the test updates and reads one vendor's bot: the requests differ
-/// per vendor, what is checked does not.
-struct Probe {
-    /// The bot's update, its path below the base URL (`{id}` for the bot),
-    /// with a body setting the kept field and the dropped one.
-    update: (Method, &'static str, Value),
-    /// The rule's field: a shared name the update takes.
-    dropped: &'static str,
-    /// The new values the body sets: (kept, dropped).
-    sent: (Value, Value),
-    /// How the bot is read back.
-    read: Read,
+/// `vendor`'s drop-field probe (each vendor module's: the requests differ
+/// per vendor, what is checked does not).
+fn probe(vendor: Vendor) -> &'static DropFieldProbe {
+    &chatbots_sandbox::probe(vendor)
+        .unwrap_or_else(|| panic!("{vendor}: emulated, so probed"))
+        .drop_field
 }
 
-enum Read {
-    /// `GET` this path; the kept and the dropped field at these pointers.
-    Get(&'static str, &'static str, &'static str),
-    /// HotTask reads no settings back: a chat answer names the bot (`Name`)
-    /// and ends with its `AnswerSuffix`.
-    Chat,
-}
-
-/// The probe of `vendor`; `None` (reported) for a vendor this test does
-/// not know yet.
-fn probe(vendor: Vendor) -> Option<Probe> {
-    let probe = match vendor {
-        Vendor::OkChat => Probe {
-            update: (
-                Method::PATCH,
-                "/api/external/chatbots?id={id}",
-                json!({"name": "Kept name", "settings": {"greeting": "Dropped greeting"}}),
-            ),
-            dropped: "greeting",
-            sent: (json!("Kept name"), json!("Dropped greeting")),
-            read: Read::Get(
-                "/api/external/chatbot/{id}",
-                "/chatbot/name",
-                "/chatbot/settings/greeting",
-            ),
-        },
-        Vendor::PureTalk => Probe {
-            update: (
-                Method::PATCH,
-                "/ai-assistants/{id}",
-                json!({"name": "Kept name", "begin_message": "Dropped greeting"}),
-            ),
-            dropped: "greeting",
-            sent: (json!("Kept name"), json!("Dropped greeting")),
-            read: Read::Get(
-                "/ai-assistants/{id}",
-                "/results/name",
-                "/results/begin_message",
-            ),
-        },
-        Vendor::Converza => Probe {
-            update: (
-                Method::PATCH,
-                "/api/openapi/v1/bots/{id}",
-                json!({"name": "Kept name", "instructions": "Dropped instructions"}),
-            ),
-            dropped: "instructions",
-            sent: (json!("Kept name"), json!("Dropped instructions")),
-            read: Read::Get(
-                "/api/openapi/v1/bots/{id}",
-                "/data/name",
-                "/data/instructions",
-            ),
-        },
-        // Its one shared field is `language`; `interval` is its own.
-        Vendor::StreamSkill => Probe {
-            update: (
-                Method::POST,
-                "/purchases/{id}/edit-ai-chatbots",
-                json!({"language": "ru", "count": 60, "interval": 30}),
-            ),
-            dropped: "language",
-            sent: (json!(30), json!("ru")),
-            read: Read::Get(
-                "/purchases/{id}",
-                "/settings/interval",
-                "/settings/language",
-            ),
-        },
-        Vendor::HotTask => Probe {
-            update: (
-                Method::POST,
-                "/chat/Chatbot/Edit",
-                json!({"serialNumber": "{id}", "Name": "Dropped name", "AnswerSuffix": "Kept suffix"}),
-            ),
-            dropped: "name",
-            sent: (json!("Kept suffix"), json!("Dropped name")),
-            read: Read::Chat,
-        },
-        _ => {
-            eprintln!("skipped {vendor}: tests/drop_field.rs has no probe for it");
-            return None;
-        }
-    };
-    Some(probe)
+/// `json`, a probe's JSON text, as a value.
+fn value(json: &str) -> Value {
+    serde_json::from_str(json).expect("a probe's JSON parses")
 }
 
 /// A client of `vendor`'s default account.
@@ -126,7 +39,7 @@ impl Client {
     async fn new(sandbox: &Sandbox, vendor: Vendor) -> Client {
         let base = sandbox.base_url(vendor);
         let creds = sandbox.credentials(vendor).expect("emulated");
-        let auth = auth_header(&base, creds).await;
+        let auth = auth_header(&base, vendor, creds).await;
         Client { base, auth }
     }
 
@@ -157,60 +70,66 @@ impl Client {
         (status, response.json().await.expect("JSON"))
     }
 
+    /// `call` for bot `id`, which succeeds.
+    async fn probe_call(&self, call: &Call, id: &str) -> Value {
+        let body = call.body_for(id).map(|text| value(&text));
+        let method = Method::from_bytes(call.method.as_bytes()).expect("a method");
+        self.call(method, call.path, body.as_ref(), id).await
+    }
+
     /// The bot's (kept, dropped) fields as a read shows them.
-    async fn read(&self, read: &Read, id: &str) -> (Value, Value) {
+    async fn read(&self, read: &FieldRead, id: &str) -> (Value, Value) {
         match read {
-            Read::Get(path, kept, dropped) => {
-                let body = self.call(Method::GET, path, None, id).await;
+            FieldRead::Get {
+                call,
+                kept,
+                dropped,
+            } => {
+                let body = self.probe_call(call, id).await;
                 let at = |pointer: &str| {
                     body.pointer(pointer)
                         .cloned()
-                        .unwrap_or_else(|| panic!("{path}: no {pointer} in {body}"))
+                        .unwrap_or_else(|| panic!("{}: no {pointer} in {body}", call.path))
                 };
                 (at(kept), at(dropped))
             }
-            Read::Chat => {
-                let body = json!({"serialNumber": id});
-                let session = self
-                    .call(Method::POST, "/chat/Chatbot/GetSession", Some(&body), id)
-                    .await;
-                let ask = json!({"sessionID": session["Data"]["SessionID"], "content": "hello"});
-                let answer = self
-                    .call(Method::POST, "/chat/Chat/ClientAsk", Some(&ask), id)
-                    .await;
-                let text = answer["Data"]["Answer"].as_str().expect("an answer");
-                let name = text
-                    .strip_prefix("This is ")
-                    .and_then(|rest| rest.split(", a sandbox chatbot").next())
-                    .expect("the answer names the bot");
-                let suffix = text.lines().skip(1).last().unwrap_or_default();
-                (json!(suffix), json!(name))
+            FieldRead::Chat {
+                session,
+                session_id,
+                ask,
+                answer,
+                fields,
+            } => {
+                let opened = self.probe_call(session, id).await;
+                let session = opened.pointer(session_id).expect("a session id");
+                let body = ask
+                    .body
+                    .map(|text| value(&text.replace("{session}", &session.to_string())));
+                let method = Method::from_bytes(ask.method.as_bytes()).expect("a method");
+                let answered = self.call(method, ask.path, body.as_ref(), id).await;
+                let text = answered.pointer(answer).and_then(Value::as_str);
+                fields(text.expect("an answer")).expect("the answer shows both fields")
             }
         }
     }
 }
 
-/// The header carrying `creds`; Converza's token comes from its exchange.
-async fn auth_header(base: &str, creds: Credentials) -> (&'static str, String) {
-    if let Some(secret) = creds.secret {
-        let response = http()
-            .post(format!("{base}/api/openapi/auth/token"))
-            .json(&json!({"key_id": creds.key, "key_secret": secret}))
-            .send()
-            .await
-            .expect("token");
-        let body: Value = response.json().await.expect("JSON");
-        let token = body["data"]["access_token"].as_str().expect("a token");
-        return ("authorization", format!("Bearer {token}"));
-    }
-    let how = creds.how.to_ascii_lowercase();
-    if how.starts_with("x-api-key") {
-        ("x-api-key", creds.key.to_string())
-    } else if how.contains("bearer") {
-        ("authorization", format!("Bearer {}", creds.key))
-    } else {
-        ("authorization", creds.key.to_string())
-    }
+/// The header carrying `creds`, as the vendor's probe says; a token comes
+/// from its exchange.
+async fn auth_header(base: &str, vendor: Vendor, creds: Credentials) -> (&'static str, String) {
+    let auth = &chatbots_sandbox::probe(vendor).expect("emulated").auth;
+    let ProbeAuth::Exchange(exchange) = auth else {
+        return auth.header(creds.key);
+    };
+    let response = http()
+        .post(format!("{base}{}", exchange.path))
+        .json(&exchange.body(&creds))
+        .send()
+        .await
+        .expect("token");
+    let body: Value = response.json().await.expect("JSON");
+    let token = body.pointer(exchange.token).and_then(Value::as_str);
+    auth.header(token.expect("a token"))
 }
 
 /// `value` without its time stamps, which differ between any two answers.
@@ -231,7 +150,8 @@ fn untimed(value: &Value) -> Value {
 async fn an_update_under_drop_field_answers_as_usual_but_keeps_the_old_value_once() {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
     for vendor in sandbox.vendors_to_test() {
-        let Some(probe) = probe(vendor) else { continue };
+        let probe = probe(vendor);
+        let sent = (value(probe.sent.0), value(probe.sent.1));
         let id = sandbox.demo_bot(vendor).expect("a demo bot");
         let client = Client::new(&sandbox, vendor).await;
         let rule = FaultRule::new(Fault::DropField(probe.dropped.into()))
@@ -241,26 +161,25 @@ async fn an_update_under_drop_field_answers_as_usual_but_keeps_the_old_value_onc
 
         // A read under the rule answers normally and leaves it in place.
         let (kept_before, dropped_before) = client.read(&probe.read, id).await;
-        assert_ne!(kept_before, probe.sent.0, "{vendor}: pick a new value");
-        assert_ne!(dropped_before, probe.sent.1, "{vendor}: pick a new value");
+        assert_ne!(kept_before, sent.0, "{vendor}: pick a new value");
+        assert_ne!(dropped_before, sent.1, "{vendor}: pick a new value");
         assert_eq!(sandbox.faults().rules(), vec![rule], "{vendor}");
 
-        let (method, path, body) = &probe.update;
-        let dropping = client.call(method.clone(), path, Some(body), id).await;
+        let dropping = client.probe_call(&probe.update, id).await;
         assert_eq!(
             client.read(&probe.read, id).await,
-            (probe.sent.0.clone(), dropped_before.clone()),
+            (sent.0.clone(), dropped_before.clone()),
             "{vendor}: the other field changed, the dropped one did not"
         );
         assert!(sandbox.faults().rules().is_empty(), "{vendor}: used up");
 
         // Once: the same update is stored whole now, and its answer is
         // the one the client got under the rule.
-        let normal = client.call(method.clone(), path, Some(body), id).await;
+        let normal = client.probe_call(&probe.update, id).await;
         assert_eq!(untimed(&dropping), untimed(&normal), "{vendor}");
         assert_eq!(
             client.read(&probe.read, id).await,
-            probe.sent.clone(),
+            sent,
             "{vendor}: stored whole after times=1"
         );
     }
@@ -276,11 +195,11 @@ async fn a_vendor_field_path_and_filters_narrow_the_rule() {
     }
     let id = sandbox.demo_bot(vendor).expect("a demo bot");
     let client = Client::new(&sandbox, vendor).await;
-    let read = Read::Get(
-        "/api/external/chatbot/{id}",
-        "/chatbot/settings/model",
-        "/chatbot/settings/prompt",
-    );
+    let read = FieldRead::Get {
+        call: Call::get("/api/external/chatbot/{id}"),
+        kept: "/chatbot/settings/model",
+        dropped: "/chatbot/settings/prompt",
+    };
     // Another vendor's rule, one for a field this update lacks, and one
     // whose random share is nothing leave it alone (and are not used up);
     // the body path is taken as it is.

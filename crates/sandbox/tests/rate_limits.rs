@@ -7,9 +7,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use chatbots_sandbox::probe::{Auth, Probe, holds_all};
 use chatbots_sandbox::{RateLimit, RateLimitRule, Sandbox, Vendor};
 use reqwest::{RequestBuilder, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn http() -> reqwest::Client {
     // reqwest is built without a default TLS provider.
@@ -26,100 +27,44 @@ async fn advance(by: Duration) {
     tokio::time::resume();
 }
 
-/// How this file reaches one vendor: a cheap authenticated read and the
-/// shape of its 429. These tests are about the emulated limits of the
-/// vendors named here; a vendor the sandbox adds gets its own line.
-struct Probe {
-    vendor: Vendor,
-    /// Below the base URL, with GET.
-    path: &'static str,
-    /// The request with `key` as its credential.
-    auth: fn(RequestBuilder, &str) -> RequestBuilder,
-    /// Checks a 429's body.
-    shape: fn(&Value),
-}
-
-const PROBES: &[Probe] = &[
-    Probe {
-        vendor: Vendor::Converza,
-        path: "/api/openapi/v1/teams",
-        auth: |r, key| r.bearer_auth(key),
-        shape: |body| {
-            assert_eq!(body["success"], false, "{body}");
-            assert_eq!(body["error"]["code"], "RATE_LIMITED", "{body}");
-        },
-    },
-    Probe {
-        vendor: Vendor::OkChat,
-        path: "/api/external/chatbots",
-        auth: |r, key| r.header("x-api-key", key),
-        shape: |body| {
-            assert_eq!(body["error"], "Too Many Requests", "{body}");
-            assert!(body["message"].is_string(), "{body}");
-        },
-    },
-    Probe {
-        vendor: Vendor::PureTalk,
-        path: "/ai-assistants",
-        auth: |r, key| r.header("X-API-KEY", key),
-        shape: |body| {
-            assert_eq!(*body, json!({"err": true, "msg": "Request was throttled."}));
-        },
-    },
-    Probe {
-        vendor: Vendor::HotTask,
-        path: "/chat/Chatbot/ModelList",
-        auth: |r, key| r.header("Authorization", key),
-        shape: |body| {
-            assert_eq!(body["Success"], false, "{body}");
-            assert_eq!(body["Code"], 429, "{body}");
-        },
-    },
-    Probe {
-        vendor: Vendor::StreamSkill,
-        path: "/purchases",
-        auth: |r, key| r.bearer_auth(key),
-        shape: |body| {
-            assert_eq!(body["type"], "too_many_requests_http_exception", "{body}");
-        },
-    },
-];
-
+/// `vendor`'s probe (its module's: a cheap authenticated read, how the
+/// credential is carried, what a success and a 429 look like).
 fn probe(vendor: Vendor) -> &'static Probe {
-    PROBES
-        .iter()
-        .find(|p| p.vendor == vendor)
-        .unwrap_or_else(|| panic!("{vendor}: no probe in rate_limits.rs"))
+    chatbots_sandbox::probe(vendor).unwrap_or_else(|| panic!("{vendor}: emulated, so probed"))
 }
 
-/// A cheap authenticated read of `vendor`, with `key` as its credential.
-fn read(http: &reqwest::Client, sandbox: &Sandbox, vendor: Vendor, key: &str) -> RequestBuilder {
+/// A cheap authenticated read of `vendor`, with `credential` (the key, or
+/// the token its exchange brought).
+fn read(
+    http: &reqwest::Client,
+    sandbox: &Sandbox,
+    vendor: Vendor,
+    credential: &str,
+) -> RequestBuilder {
     let probe = probe(vendor);
-    let request = http.get(format!("{}{}", sandbox.base_url(vendor), probe.path));
-    (probe.auth)(request, key)
+    let (header, value) = probe.auth.header(credential);
+    http.get(format!("{}{}", sandbox.base_url(vendor), probe.cheap_read))
+        .header(header, value)
 }
 
-/// The credential a request of `vendor` carries: Converza's is a token
-/// from the key pair.
+/// The credential a request of `vendor` carries: the key, or the token
+/// its exchange gives for the key pair.
 async fn credential(http: &reqwest::Client, sandbox: &Sandbox, vendor: Vendor) -> String {
     let credentials = sandbox.credentials(vendor).expect("emulated");
-    if vendor != Vendor::Converza {
+    let Auth::Exchange(exchange) = &probe(vendor).auth else {
         return credentials.key.to_string();
-    }
+    };
     let body: Value = http
-        .post(format!(
-            "{}/api/openapi/auth/token",
-            sandbox.base_url(vendor)
-        ))
-        .json(&json!({"key_id": credentials.key, "key_secret": credentials.secret}))
+        .post(format!("{}{}", sandbox.base_url(vendor), exchange.path))
+        .json(&exchange.body(&credentials))
         .send()
         .await
         .expect("exchange")
         .json()
         .await
         .expect("JSON");
-    body["data"]["access_token"]
-        .as_str()
+    body.pointer(exchange.token)
+        .and_then(Value::as_str)
         .expect("a token")
         .to_string()
 }
@@ -129,7 +74,7 @@ async fn credential(http: &reqwest::Client, sandbox: &Sandbox, vendor: Vendor) -
 async fn succeeded(vendor: Vendor, response: Response) -> bool {
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    status.is_success() && (vendor != Vendor::HotTask || body["Success"] == json!(true))
+    status.is_success() && holds_all(probe(vendor).success, &body)
 }
 
 /// Checks a refusal: 429, `Retry-After: <seconds>`, the vendor's shape.
@@ -144,17 +89,20 @@ async fn assert_rate_limited(vendor: Vendor, response: Response, retry_after: &s
         "{vendor}"
     );
     let body: Value = response.json().await.expect("a JSON error body");
-    (probe(vendor).shape)(&body);
+    for check in probe(vendor).rate_limited {
+        assert!(check.holds(&body), "{vendor}: {check:?} in {body}");
+    }
 }
 
 /// The vendors whose limit is the generic per-credential bucket (all but
-/// StreamSkill, whose documented limiter `streamskill.rs` covers) that this
-/// sandbox emulates; the others are reported as skipped.
+/// those with a documented limiter of their own, which their own tests
+/// cover: StreamSkill's `streamskill.rs`) that this sandbox emulates; the
+/// others are reported as skipped.
 fn generic_limits(sandbox: &Sandbox) -> Vec<Vendor> {
     sandbox
         .vendors_to_test()
         .into_iter()
-        .filter(|v| *v != Vendor::StreamSkill)
+        .filter(|v| RateLimit::documented(*v).is_none())
         .collect()
 }
 
@@ -162,7 +110,7 @@ fn generic_limits(sandbox: &Sandbox) -> Vec<Vendor> {
 async fn a_limit_set_from_code_answers_429_in_the_vendor_shape_until_time_passes() {
     let http = http();
     let vendors = generic_limits(&Sandbox::start().await.expect("sandbox starts"));
-    for vendor in vendors {
+    for &vendor in &vendors {
         // Three at once, then one every two seconds.
         let sandbox = Sandbox::builder()
             .rate_limit(
@@ -201,19 +149,17 @@ async fn a_limit_set_from_code_answers_429_in_the_vendor_shape_until_time_passes
         assert!(succeeded(vendor, response).await, "{vendor}: after refill");
         let refused = read(&http, &sandbox, vendor, &key).send().await.unwrap();
         assert_eq!(refused.status(), 429, "{vendor}");
-        // The rest of the sandbox is not limited.
-        let other = if vendor == Vendor::OkChat {
-            Vendor::PureTalk
-        } else {
-            Vendor::OkChat
-        };
-        let other_key = sandbox.credentials(other).expect("emulated").key;
-        for _ in 0..5 {
-            let response = read(&http, &sandbox, other, other_key)
-                .send()
-                .await
-                .unwrap();
-            assert!(succeeded(other, response).await, "{other} next to {vendor}");
+        // The rest of the sandbox is not limited: every other vendor
+        // without a documented limit.
+        for &other in vendors.iter().filter(|other| **other != vendor) {
+            let other_key = credential(&http, &sandbox, other).await;
+            for _ in 0..5 {
+                let response = read(&http, &sandbox, other, &other_key)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(succeeded(other, response).await, "{other} next to {vendor}");
+            }
         }
         assert_eq!(
             sandbox.settings().rate_limit(vendor).map(|l| l.burst),
@@ -275,51 +221,53 @@ async fn the_other_vendors_are_unlimited_by_default_and_streamskill_can_be_turne
 
 #[test]
 fn rate_limit_rules_parse_from_the_command_line_syntax() {
-    for (text, vendor, limit) in [
-        (
-            "okchat=10/s,burst=10",
-            Vendor::OkChat,
-            Some(RateLimit {
-                burst: 10,
-                per_second: 10.0,
-            }),
-        ),
-        (
-            "converza=20/s",
-            Vendor::Converza,
-            Some(RateLimit {
-                burst: 20,
-                per_second: 20.0,
-            }),
-        ),
-        (
-            " puretalk = 0.5/s , burst=4 ",
-            Vendor::PureTalk,
-            Some(RateLimit {
-                burst: 4,
-                per_second: 0.5,
-            }),
-        ),
-        (
-            "hottask=0.25/s",
-            Vendor::HotTask,
-            Some(RateLimit {
-                burst: 1,
-                per_second: 0.25,
-            }),
-        ),
-        (
-            "streamskill=2/s,burst=30",
-            Vendor::StreamSkill,
-            Some(RateLimit::STREAMSKILL),
-        ),
-        ("streamskill=off", Vendor::StreamSkill, None),
-    ] {
-        assert_eq!(
-            text.parse::<RateLimitRule>(),
-            Ok(RateLimitRule { vendor, limit }),
-            "{text}"
-        );
+    // Every vendor's slug, in every form.
+    for vendor in Vendor::ALL {
+        let slug = vendor.slug();
+        for (text, limit) in [
+            (
+                format!("{slug}=10/s,burst=10"),
+                Some(RateLimit {
+                    burst: 10,
+                    per_second: 10.0,
+                }),
+            ),
+            (
+                format!("{slug}=20/s"),
+                Some(RateLimit {
+                    burst: 20,
+                    per_second: 20.0,
+                }),
+            ),
+            (
+                format!(" {slug} = 0.5/s , burst=4 "),
+                Some(RateLimit {
+                    burst: 4,
+                    per_second: 0.5,
+                }),
+            ),
+            (
+                format!("{slug}=0.25/s"),
+                Some(RateLimit {
+                    burst: 1,
+                    per_second: 0.25,
+                }),
+            ),
+            (
+                format!("{slug}=2/s,burst=30"),
+                Some(RateLimit {
+                    burst: 30,
+                    per_second: 2.0,
+                }),
+            ),
+            (format!("{slug}=off"), None),
+        ] {
+            assert_eq!(
+                text.parse::<RateLimitRule>(),
+                Ok(RateLimitRule { vendor, limit }),
+                "{text}"
+            );
+        }
     }
     for (text, complaint) in [
         ("", "names no vendor"),

@@ -649,7 +649,15 @@ async fn rate_limit_is_a_token_bucket_with_headers() {
     let default = Api::with(Sandbox::builder()).await;
     assert_eq!(
         default.sandbox.settings().streamskill_rate_limit,
-        Some(RateLimit::STREAMSKILL)
+        Some(RateLimit {
+            burst: 30,
+            per_second: 2.0
+        })
+    );
+    assert_eq!(
+        RateLimit::documented(Vendor::StreamSkill),
+        default.sandbox.settings().streamskill_rate_limit,
+        "the spec's limit"
     );
     // The documented burst, with a refill slow enough (one token per 100 s)
     // that a loaded machine cannot add a token while the test counts.

@@ -6,7 +6,7 @@ mod converza;
 mod hottask;
 mod okchat;
 mod puretalk;
-mod streamskill;
+pub(crate) mod streamskill;
 
 use axum::Router;
 use axum::extract::Request;
@@ -35,13 +35,15 @@ pub(crate) struct Emulated {
     pub(crate) render: fn(Problem) -> Response,
     /// How `Settings::rate_limit` applies to it.
     pub(crate) limiting: Limiting,
+    /// What tests need to know of it (`crate::probe`).
+    pub(crate) probe: crate::probe::Probe,
 }
 
 /// Where a vendor's rate limit is enforced.
 pub(crate) enum Limiting {
     /// By its own router: a documented limiter with its own headers
-    /// (StreamSkill).
-    Own,
+    /// (StreamSkill), on by default with this limit.
+    Own(crate::RateLimit),
     /// By the generic per-credential bucket (`bucket.rs`), keyed by the
     /// value of this request header, the one carrying the credential.
     PerCredential(&'static str),
@@ -249,6 +251,73 @@ mod tests {
                     assert_eq!(c.vendor, vendor);
                     assert!(!c.key.is_empty() && !account.demo_bot.is_empty());
                 }
+            }
+        }
+    }
+
+    /// Every probe's JSON texts parse (a test reading one would panic far
+    /// from here), its dropped field is one of its shared fields, and its
+    /// credential travels in the header the rate limit is keyed by.
+    #[test]
+    fn each_probe_is_consistent_with_its_module() {
+        use crate::probe::{Auth, Call, Expect, FieldRead};
+
+        fn parses(vendor: Vendor, what: &str, json: &str) {
+            let json = json.replace("{session}", "1");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+                "{vendor}: {what} is not JSON: {json}"
+            );
+        }
+        fn call(vendor: Vendor, call: &Call) {
+            assert!(call.path.starts_with('/'), "{vendor}: {}", call.path);
+            assert!(
+                axum::http::Method::from_bytes(call.method.as_bytes()).is_ok(),
+                "{vendor}: {}",
+                call.method
+            );
+            if let Some(body) = call.body_for("x") {
+                parses(vendor, call.path, &body);
+            }
+        }
+        for e in EMULATED {
+            let (vendor, probe) = (e.vendor, &e.probe);
+            for check in probe.success.iter().chain(probe.rate_limited) {
+                if let Expect::Is(json) = check.expect {
+                    parses(vendor, check.pointer, json);
+                }
+            }
+            assert!(!probe.rate_limited.is_empty(), "{vendor}: a 429's shape");
+            let drop = &probe.drop_field;
+            for c in [&probe.read, &probe.write, &drop.update]
+                .into_iter()
+                .chain(probe.others)
+            {
+                call(vendor, c);
+            }
+            if let FieldRead::Get { call: c, .. } = &drop.read {
+                call(vendor, c);
+            }
+            if let FieldRead::Chat { session, ask, .. } = &drop.read {
+                call(vendor, session);
+                call(vendor, ask);
+            }
+            parses(vendor, "drop_field.sent", drop.sent.0);
+            parses(vendor, "drop_field.sent", drop.sent.1);
+            assert!(
+                probe
+                    .shared_fields
+                    .iter()
+                    .any(|(name, _)| *name == drop.dropped),
+                "{vendor}: drops `{}`, not one of its shared fields",
+                drop.dropped
+            );
+            if let Limiting::PerCredential(header) = e.limiting {
+                let carried = match &probe.auth {
+                    Auth::Header(name) => name.to_ascii_lowercase(),
+                    Auth::Bearer | Auth::Exchange(_) => "authorization".to_string(),
+                };
+                assert_eq!(carried, header, "{vendor}: the limit's key");
             }
         }
     }

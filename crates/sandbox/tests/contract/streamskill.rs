@@ -1,6 +1,6 @@
 //! The scenario: every operation with a 2xx, plus documented failures.
 
-use chatbots_sandbox::{RateLimit, Sandbox, SandboxBuilder};
+use chatbots_sandbox::{RateLimit, Sandbox, SandboxBuilder, Vendor};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -14,7 +14,7 @@ use crate::seeded::Read;
 pub(crate) fn sandbox() -> SandboxBuilder {
     Sandbox::builder().streamskill_rate_limit(Some(RateLimit {
         burst: 1_000,
-        ..RateLimit::STREAMSKILL
+        ..RateLimit::documented(Vendor::StreamSkill).expect("documented")
     }))
 }
 

@@ -120,7 +120,7 @@ pub(super) async fn get_bot(
 
 /// Where Update Bot's body keeps each shared field (the facade's names),
 /// for the `drop-field` fault.
-const SHARED_FIELDS: &[(&str, &str)] = &[
+pub(super) const SHARED_FIELDS: &[(&str, &str)] = &[
     ("name", "name"),
     ("description", "description"),
     ("instructions", "instructions"),

@@ -75,6 +75,7 @@ mod errors;
 mod fixtures;
 mod input;
 mod keys;
+mod probe;
 mod state;
 mod teams;
 
@@ -127,6 +128,7 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
     render,
     // The bearer token: a limit applies per issued token.
     limiting: super::Limiting::PerCredential("authorization"),
+    probe: probe::PROBE,
 };
 
 /// Issued tokens kept before expired ones are forgotten.

@@ -38,7 +38,7 @@ pub(super) async fn add_chatbot(
 
 /// Where Edit's body keeps each shared field (the facade's names), for
 /// the `drop-field` fault.
-const SHARED_FIELDS: &[(&str, &str)] = &[
+pub(super) const SHARED_FIELDS: &[(&str, &str)] = &[
     ("name", "Name"),
     ("instructions", "SystemMessage"),
     ("temperature", "Temperature"),

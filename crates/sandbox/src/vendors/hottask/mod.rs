@@ -71,6 +71,7 @@ mod chat;
 mod envelope;
 mod fixtures;
 mod handlers;
+mod probe;
 mod state;
 mod upload;
 
@@ -119,6 +120,7 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
     render,
     // The raw key, as HotTask reads it.
     limiting: super::Limiting::PerCredential("authorization"),
+    probe: probe::PROBE,
 };
 
 spec_bodies! {

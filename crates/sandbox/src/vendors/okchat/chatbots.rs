@@ -99,7 +99,7 @@ pub(super) async fn create_chatbot(
 
 /// Where Update Chatbot's body keeps each shared field (the facade's
 /// names), for the `drop-field` fault.
-const SHARED_FIELDS: &[(&str, &str)] = &[
+pub(super) const SHARED_FIELDS: &[(&str, &str)] = &[
     ("name", "name"),
     ("description", "description"),
     ("instructions", "settings.prompt"),

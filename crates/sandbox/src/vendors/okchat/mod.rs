@@ -69,6 +69,7 @@ mod errors;
 mod fixtures;
 mod input;
 mod knowledge;
+mod probe;
 mod state;
 
 use std::sync::{Arc, Mutex};
@@ -118,6 +119,7 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
     router,
     render,
     limiting: super::Limiting::PerCredential("x-api-key"),
+    probe: probe::PROBE,
 };
 
 spec_bodies! {

@@ -141,7 +141,7 @@ pub(super) async fn get_assistant(
 
 /// Where Update Assistant's body keeps each shared field (the facade's
 /// names), for the `drop-field` fault.
-const SHARED_FIELDS: &[(&str, &str)] = &[
+pub(super) const SHARED_FIELDS: &[(&str, &str)] = &[
     ("name", "name"),
     ("instructions", "prompt"),
     ("model", "model"),

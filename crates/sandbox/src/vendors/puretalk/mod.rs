@@ -56,6 +56,7 @@ mod errors;
 mod fixtures;
 mod input;
 mod llm_states;
+mod probe;
 mod state;
 mod voices;
 
@@ -105,6 +106,7 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
     router,
     render,
     limiting: super::Limiting::PerCredential("x-api-key"),
+    probe: probe::PROBE,
 };
 
 spec_bodies! {

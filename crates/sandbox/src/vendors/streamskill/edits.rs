@@ -25,7 +25,7 @@ enum Edit {
 
 /// Where the edits' bodies keep each shared field (the facade's names),
 /// for the `drop-field` fault.
-const SHARED_FIELDS: &[(&str, &str)] = &[("language", "language")];
+pub(super) const SHARED_FIELDS: &[(&str, &str)] = &[("language", "language")];
 
 /// The fields the spec's description of `EditTwitchViewersObject` makes
 /// required together (OpenAPI 3.0 cannot say so in the schema).

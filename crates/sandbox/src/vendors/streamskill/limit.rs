@@ -13,6 +13,17 @@ use crate::bucket::Buckets;
 use crate::support;
 use crate::{RateLimit, Vendor, vendors};
 
+/// The documented bucket of an API token, as the spec's
+/// `x-chatbots-rate-limit` says (what clients are paced by): a burst of 30,
+/// then 2 requests per second.
+pub(crate) const DOCUMENTED: RateLimit = match chatbots_streamskill::RATE_LIMIT {
+    Some(limit) => RateLimit {
+        burst: limit.burst,
+        per_second: limit.per_second,
+    },
+    None => panic!("specs/streamskill.yaml documents its rate limit"),
+};
+
 /// The documented guest bucket: a burst of 5, then one request every 2 s.
 const GUEST: RateLimit = RateLimit {
     burst: 5,

@@ -8,7 +8,7 @@
 //! paths with the wrong method 405, in the same `ApiError` shape.
 //!
 //! **Rate limit.** A token bucket per token (default burst 30, refill 2/s,
-//! [`crate::RateLimit::STREAMSKILL`]); requests without the sandbox token
+//! `limit::DOCUMENTED`, from the spec); requests without the sandbox token
 //! share the documented guest bucket (burst 5, refill 0.5/s, never more
 //! than the token's) and are then refused with 401. Every response the
 //! module serves carries `X-Rate-Limit-Limit` (burst), `X-Rate-Limit-Remaining`
@@ -64,8 +64,9 @@ mod auth;
 mod edits;
 mod fixtures;
 mod handlers;
-mod limit;
+pub(crate) mod limit;
 mod model;
+mod probe;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -114,7 +115,8 @@ pub(crate) const EMULATED: super::Emulated = super::Emulated {
     router,
     render,
     // The documented bucket and its headers: `limit.rs`.
-    limiting: super::Limiting::Own,
+    limiting: super::Limiting::Own(limit::DOCUMENTED),
+    probe: probe::PROBE,
 };
 
 // The spec does not require the prolong and edit bodies: an empty one is `{}`.
