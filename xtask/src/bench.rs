@@ -51,20 +51,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             "--quick" => quick = true,
             // Each benchmark once, in a debug build, no valgrind: proves the
             // bench builds and its requests succeed, measures nothing.
-            "--smoke" => {
-                return cargo(
-                    root,
-                    &[
-                        "test",
-                        "-p",
-                        "chatbots-bench",
-                        "--lib",
-                        "--bins",
-                        "--benches",
-                    ],
-                    &[],
-                );
-            }
+            "--smoke" => return smoke(root),
             other => {
                 return Err(format!(
                     "bench: unknown argument `{other}` (--quick or --smoke)"
@@ -113,6 +100,42 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let file = out.join("overhead.md");
     std::fs::write(&file, &table).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     println!("wrote {}", file.display());
+    Ok(())
+}
+
+/// `--smoke`: what `cargo test -p chatbots-bench --lib --bins --benches`
+/// runs (the library's and binaries' tests, each benchmark once), built
+/// with `cargo test --workspace`'s selection ([`crate::cargo::WORKSPACE_TESTS`])
+/// so that after that command nothing but the benchmark itself is
+/// compiled; each test executable is then run as `cargo test` runs it
+/// (no arguments, from the package's directory).
+fn smoke(root: &Path) -> Result<(), String> {
+    let mut args = crate::cargo::WORKSPACE_TESTS.to_vec();
+    args.extend(["--lib", "--bins", "--benches"]);
+    let artifacts = crate::cargo::artifacts(root, &args)?;
+    let package = root.join("crates/bench");
+    let mut ran = 0;
+    for artifact in artifacts {
+        let ours = crate::cargo::is_of(&artifact, root, "crates/bench");
+        let Some(executable) = artifact
+            .executable
+            .filter(|_| ours && artifact.profile.test)
+        else {
+            continue;
+        };
+        eprintln!("     Running {} ({executable})", artifact.target.name);
+        let status = std::process::Command::new(&executable)
+            .current_dir(&package)
+            .status()
+            .map_err(|e| format!("cannot run {executable}: {e}"))?;
+        if !status.success() {
+            return Err(format!("{executable} failed ({status})"));
+        }
+        ran += 1;
+    }
+    if ran == 0 {
+        return Err("bench --smoke: cargo built no test of chatbots-bench".into());
+    }
     Ok(())
 }
 

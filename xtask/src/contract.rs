@@ -8,7 +8,9 @@
 //! are in `contract/schemathesis.toml`: fixture ids pinned, each vendor's
 //! credentials, and the few checks a vendor's documented behaviour makes
 //! meaningless, each with its reason. Each spec gets a fresh sandbox
-//! (`--no-rate-limit`, any free port), stopped afterwards. Fails when any
+//! (`--no-rate-limit`, any free port), stopped afterwards; the specs run
+//! at the same time, each run's output kept in
+//! `target/contract-logs/<vendor>.log` and shown when it ends. Fails when any
 //! run reports a failure; Schemathesis's own report says what and how to
 //! reproduce it (`st replay <id>` needs the sandbox running with
 //! `SANDBOX_URL` set, as here).
@@ -17,7 +19,7 @@ use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The pinned Schemathesis release.
 pub const SCHEMATHESIS: &str = "4.32.5";
@@ -36,38 +38,52 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let specs = select_specs(root, args)?;
     let target = target_dir(root);
     let st = install(&target)?;
-    crate::bench::cargo(
-        root,
-        &[
-            "build",
-            "-p",
-            "chatbots-sandbox",
-            "--bin",
-            "chatbots-sandbox",
-        ],
-        &[],
-    )?;
-    let server = target.join("debug/chatbots-sandbox");
+    let server = sandbox_binary(root)?;
     let config = root.join("contract/schemathesis.toml");
-    let mut failed = Vec::new();
+    let logs = target.join("contract-logs");
+    std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
     let started = Instant::now();
-    for spec in &specs {
-        let name = spec.file_stem().and_then(OsStr::to_str).unwrap_or("?");
-        eprintln!("\n==> contract: {name} ({})", spec.display());
-        let (sandbox, url) = start(&server)?;
-        let status = Command::new(&st)
-            .current_dir(root)
-            .env("SANDBOX_URL", &url)
-            .arg("--config-file")
-            .arg(&config)
-            .arg("run")
-            .arg(spec)
-            .arg("--no-color")
-            .status()
-            .map_err(|e| format!("cannot run {}: {e}", st.display()))?;
-        drop(sandbox);
-        if !status.success() {
-            failed.push(name.to_string());
+    // Every spec at once, each against a sandbox of its own: a run is one
+    // single-threaded Python process (`workers = 1` keeps its seeded
+    // sequence of requests reproducible), CPU-bound (puretalk alone: 47 s
+    // of CPU in 60 s), so one after another they leave CI's second core
+    // idle. Each run's output goes to its log, shown whole when all are
+    // done, in spec order.
+    let runs: Vec<Result<Finished, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|spec| {
+                let (st, server, config, logs) = (&st, &server, &config, &logs);
+                scope.spawn(move || run_spec(root, st, server, config, spec, logs))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("a contract run panicked".into()))
+            })
+            .collect()
+    });
+    let mut failed = Vec::new();
+    for (spec, run) in specs.iter().zip(runs) {
+        let name = spec_name(spec);
+        match run {
+            Ok(done) => {
+                eprintln!(
+                    "\n==> contract: {name} ({}, {:.0} s)",
+                    spec.display(),
+                    done.elapsed.as_secs_f64()
+                );
+                eprint!("{}", String::from_utf8_lossy(&done.output));
+                if !done.success {
+                    failed.push(name.to_string());
+                }
+            }
+            Err(e) => {
+                eprintln!("\n==> contract: {name}: {e}");
+                failed.push(name.to_string());
+            }
         }
     }
     eprintln!(
@@ -84,6 +100,78 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             failed.join(", ")
         ))
     }
+}
+
+/// The standalone sandbox's executable, built with `cargo test
+/// --workspace`'s selection ([`crate::cargo::WORKSPACE_TESTS`]): after that
+/// command (as on CI) it is already built, where `cargo build -p
+/// chatbots-sandbox` would compile tokio and everything above it again
+/// with fewer features.
+fn sandbox_binary(root: &Path) -> Result<PathBuf, String> {
+    crate::cargo::artifacts(root, crate::cargo::WORKSPACE_TESTS)?
+        .into_iter()
+        .find(|a| {
+            a.target.name == "chatbots-sandbox"
+                && a.target.is_bin()
+                && !a.profile.test
+                && crate::cargo::is_of(a, root, "crates/sandbox")
+        })
+        .and_then(|a| a.executable)
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo built no `chatbots-sandbox` executable".into())
+}
+
+/// One spec's run, done.
+struct Finished {
+    success: bool,
+    /// Schemathesis's stdout and stderr.
+    output: Vec<u8>,
+    elapsed: Duration,
+}
+
+/// Runs Schemathesis on `spec` against a fresh sandbox of its own, its
+/// output in `logs/<vendor>.log`.
+fn run_spec(
+    root: &Path,
+    st: &Path,
+    server: &Path,
+    config: &Path,
+    spec: &Path,
+    logs: &Path,
+) -> Result<Finished, String> {
+    let started = Instant::now();
+    let log_path = logs.join(format!("{}.log", spec_name(spec)));
+    let log = std::fs::File::create(&log_path)
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    let log_err = log
+        .try_clone()
+        .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+    let (sandbox, url) = start(server)?;
+    let status = Command::new(st)
+        .current_dir(root)
+        .env("SANDBOX_URL", &url)
+        .arg("--config-file")
+        .arg(config)
+        .arg("run")
+        .arg(spec)
+        .arg("--no-color")
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_err)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", st.display()))?;
+    drop(sandbox);
+    let output =
+        std::fs::read(&log_path).map_err(|e| format!("cannot read {}: {e}", log_path.display()))?;
+    Ok(Finished {
+        success: status.success(),
+        output,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn spec_name(spec: &Path) -> &str {
+    spec.file_stem().and_then(OsStr::to_str).unwrap_or("?")
 }
 
 /// `specs/*.yaml`, sorted, or those named on the command line (by vendor

@@ -57,6 +57,31 @@ const TESTED: &[&str] = &[
     "chatbots-sandbox",
     "chatbots-{slug}",
 ];
+/// Selected with [`TESTED`] for the features cargo resolves, not for their
+/// tests: cargo resolves features per selection, and only with these does
+/// the copy's selection enable what `cargo test --workspace` enables
+/// (serde_json's `unbounded_depth` comes from xtask's cargo_metadata,
+/// zerocopy's `derive` from the bench's criterion), so that the copy
+/// compiles almost none of the third-party crates the checkout's tests
+/// were built with again (about 26 otherwise: reqwest, jsonschema,
+/// progenitor-impl, typify-impl, axum, serde_json…; only console and
+/// indicatif still are, about 2 s). [`TEST_TARGETS`] keeps their targets
+/// out, but for the bench's library tests (which run).
+const FOR_FEATURES: &[&str] = &["xtask", "chatbots-bench"];
+/// The targets `cargo test` builds and runs by default, but for the
+/// binaries' own tests, named: xtask's (about the real checkout, a git
+/// repository with five vendors) are no test of the copy. Doc tests run
+/// in a second `cargo test --doc` with the same selection.
+const TEST_TARGETS: &[&str] = &[
+    "--lib",
+    "--bin",
+    "chatbots",
+    "--bin",
+    "chatbots-sandbox",
+    "--test",
+    "*",
+    "--examples",
+];
 /// The API key the stub wants and the CLI is given.
 const API_KEY: &str = "acme-fixture-key-0123";
 
@@ -202,9 +227,15 @@ impl Run {
         if compiled {
             // `--no-fail-fast`: every test binary runs, every failure is
             // reported.
-            let name = format!("cargo test -p {}", packages.join(" -p "));
+            let name = format!("cargo {}", test_args(&packages, false).join(" "));
             if let Err(e) = self.step(&name, |run| {
                 run.cargo("test", &test_args(&packages, false)).map(drop)
+            }) {
+                self.failures.push(e);
+            }
+            let name = format!("cargo {}", doc_test_args(&packages).join(" "));
+            if let Err(e) = self.step(&name, |run| {
+                run.cargo("test-doc", &doc_test_args(&packages)).map(drop)
             }) {
                 self.failures.push(e);
             }
@@ -493,8 +524,26 @@ fn test_args(packages: &[String], no_run: bool) -> Vec<&str> {
     } else {
         args.push("--no-fail-fast");
     }
-    for package in packages {
-        args.extend(["-p", package.as_str()]);
+    args.extend(TEST_TARGETS);
+    for package in packages
+        .iter()
+        .map(String::as_str)
+        .chain(FOR_FEATURES.iter().copied())
+    {
+        args.extend(["-p", package]);
+    }
+    args
+}
+
+/// `cargo test --doc` of `packages`, with the selection of [`test_args`].
+fn doc_test_args(packages: &[String]) -> Vec<&str> {
+    let mut args = vec!["test", "--doc", "--no-fail-fast"];
+    for package in packages
+        .iter()
+        .map(String::as_str)
+        .chain(FOR_FEATURES.iter().copied())
+    {
+        args.extend(["-p", package]);
     }
     args
 }
@@ -603,6 +652,81 @@ fn failure_lines(output: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Third-party packages' features as `cargo tree` resolves them for a
+    /// package selection, tests and examples included (`name version` →
+    /// features).
+    fn third_party_features(
+        selection: &[&str],
+    ) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+        let output = crate::cargo::command()
+            .current_dir(crate::workspace_root())
+            .args([
+                "tree",
+                "--offline",
+                "--prefix",
+                "none",
+                "-e",
+                "normal,build,dev",
+            ])
+            .args(["-f", "{p} {f}"])
+            .args(selection)
+            .output()
+            .expect("cargo tree");
+        assert!(output.status.success(), "{output:?}");
+        let mut all = std::collections::BTreeMap::new();
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            // Workspace packages carry their path; the copy's are built
+            // anew anyway.
+            if line.contains("(/") {
+                continue;
+            }
+            let words: Vec<&str> = line
+                .split_whitespace()
+                .filter(|w| !w.starts_with('('))
+                .collect();
+            if let [name, version, rest @ ..] = words.as_slice() {
+                let features: &mut std::collections::BTreeSet<String> =
+                    all.entry(format!("{name} {version}")).or_default();
+                for list in rest {
+                    features.extend(list.split(',').map(str::to_string));
+                }
+            }
+        }
+        all
+    }
+
+    /// The copy's tests are built with one selection whose third-party
+    /// features are those of `cargo test --workspace` in the checkout, so
+    /// that the copy compiles none of those crates again. (The new crate
+    /// is left out here: the checkout lacks it, and its dependencies are
+    /// every vendor crate's, which `chatbots` already selects.)
+    #[test]
+    fn the_copys_selection_resolves_the_workspaces_features() {
+        let mut selection = Vec::new();
+        for package in TESTED
+            .iter()
+            .chain(FOR_FEATURES)
+            .filter(|p| !p.contains("{slug}"))
+        {
+            selection.extend(["-p", *package]);
+        }
+        let copy = third_party_features(&selection);
+        let workspace = third_party_features(&["--workspace"]);
+        let differ: Vec<String> = copy
+            .iter()
+            .filter(|(package, features)| workspace.get(*package) != Some(*features))
+            // Its `default` comes from expectorate, a dev-dependency of
+            // chatbots-codegen, whose tests are no test of the copy (they
+            // pin `specs/` as the checkout has it); a difference only
+            // console and the CLI's indicatif are compiled again for (≈ 2 s).
+            .filter(|(package, _)| !package.starts_with("console "))
+            .map(|(package, features)| {
+                format!("{package}: {features:?} vs {:?}", workspace.get(package))
+            })
+            .collect();
+        assert!(differ.is_empty(), "{differ:#?}");
+    }
+
     #[test]
     fn the_registry_line_goes_after_the_last_one() {
         let text = "x\nregistry! {\n    /// A.\n    \"a\": a => a::A(types::B),\n}\n\nfn f() {}\n";
@@ -645,13 +769,32 @@ mod tests {
         };
         let built = test_args(&packages, true);
         assert!(built.contains(&"--no-run"), "{built:?}");
-        assert_eq!(
-            selection(built),
-            ["test", "-p", "chatbots", "-p", "chatbots-cli"]
-        );
+        let mut wanted = vec!["test"];
+        wanted.extend(TEST_TARGETS);
+        wanted.extend([
+            "-p",
+            "chatbots",
+            "-p",
+            "chatbots-cli",
+            "-p",
+            "xtask",
+            "-p",
+            "chatbots-bench",
+        ]);
+        assert_eq!(selection(built), wanted);
         let run = test_args(&packages, false);
         assert!(run.contains(&"--no-fail-fast"), "{run:?}");
         assert_eq!(selection(run), selection(test_args(&packages, true)));
+        // The doc tests' run selects the same packages.
+        let packages_of = |args: Vec<&str>| -> Vec<String> {
+            args.windows(2)
+                .filter(|w| w[0] == "-p")
+                .map(|w| w[1].to_string())
+                .collect()
+        };
+        let doc = doc_test_args(&packages);
+        assert!(doc.contains(&"--doc"), "{doc:?}");
+        assert_eq!(packages_of(doc), packages_of(test_args(&packages, true)));
     }
 
     #[test]
