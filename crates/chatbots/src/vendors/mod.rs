@@ -239,7 +239,10 @@ pub struct VendorFacts {
     pub error_message: &'static [&'static str],
     /// The vendor's error codes (read at [`error_code`](Self::error_code))
     /// that decide an error's kind whatever its status.
-    #[allow(clippy::type_complexity, reason = "the facade's `ErrorShape::kinds`, as it is")]
+    #[allow(
+        clippy::type_complexity,
+        reason = "the facade's `ErrorShape::kinds`, as it is"
+    )]
     pub error_kinds: &'static [(&'static str, fn() -> crate::ErrorKind)],
     /// Whether a 2xx answer of the update (`false`) or of the read (`true`)
     /// with this JSON body reports a failure the facade turns into an
