@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use chatbots::{BotRef, ChatbotPatch, Chatbots, Vendor, credential_variables};
 use chatbots_runtime::{ClientConfig, Pacing};
 use hyper::header::HeaderValue;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName};
+use reqwest::header::{ACCEPT, HeaderName};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::sdk::Sdk;
@@ -109,17 +111,18 @@ impl Target {
     }
 
     /// The hand-written call: the update's method, URL and query, the
-    /// credential header and `body` (JSON, as `RequestBuilder::json` would
-    /// send it); the answer's bytes, for the caller to decode.
-    pub(crate) async fn raw_call(&self, body: Vec<u8>) -> Result<bytes::Bytes, String> {
+    /// credential header and `body` as JSON; the answer decoded as `R`.
+    pub(crate) async fn raw_call<B: Serialize, R: DeserializeOwned>(
+        &self,
+        body: &B,
+    ) -> Result<R, String> {
         let url = format!("{}{}", self.base, self.seed.path);
         let mut request = self
             .raw
             .request(self.seed.method.clone(), url)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(self.auth.0.clone(), self.auth.1.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body);
+            .json(body);
         if let Some((name, value)) = &self.seed.query {
             request = request.query(&[(name, value)]);
         }
@@ -127,7 +130,8 @@ impl Target {
         if !response.status().is_success() {
             return Err(format!("HTTP {}", response.status()));
         }
-        response.bytes().await.map_err(|e| e.to_string())
+        let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
     }
 }
 

@@ -138,4 +138,4 @@ pub use model::{BotRef, Chatbot, ChatbotPatch, ParseBotRefError, Vendor};
 pub use vendors::VendorPatch;
 pub use vendors::crates::*;
 #[doc(hidden)]
-pub use vendors::{GeneratedUpdate, VendorFacts, vendor_facts};
+pub use vendors::{VendorFacts, vendor_facts};

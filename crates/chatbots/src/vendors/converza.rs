@@ -3,9 +3,6 @@
 
 use std::num::NonZeroU64;
 
-use std::future::Future;
-
-use progenitor_client::{Error as ClientError, ResponseValue};
 use chatbots_runtime::{ClientConfig, Envelope, Operation, SecretString};
 
 use super::{Page, VendorApi, call};
@@ -41,8 +38,6 @@ impl VendorApi for Converza {
     type Client = api::Client;
     type Body = api::types::UpdateBotRequest;
     type Bot = api::types::BotDetail;
-    type Answer = api::types::BotResponse;
-    type Failure = api::types::ErrorResponse;
 
     fn connect(
         secrets: &[SecretString],
@@ -59,17 +54,9 @@ impl VendorApi for Converza {
         &api::operations::UPDATE_BOT
     }
 
-    fn send_update<'a>(
-        client: &'a Self::Client,
-        bot: &BotRef,
-        body: Self::Body,
-    ) -> Result<impl Future<Output = Result<ResponseValue<Self::Answer>, ClientError<Self::Failure>>> + Send + 'a, Error> {
-        let id = uuid("id", &bot.id)?;
-        Ok(client.update_bot().id(id).body(body).send())
-    }
-
     async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {
-        let send = Self::send_update(client, bot, body)?;
+        let id = uuid("id", &bot.id)?;
+        let send = client.update_bot().id(id).body(body).send();
         let response = refused_token(client, call::<Self, _, _, _>(client, send).await)?;
         match response.failure() {
             Some(failure) => Err(Error::vendor_failure(Self::VENDOR, failure)),

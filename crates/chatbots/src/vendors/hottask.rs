@@ -1,9 +1,6 @@
 //! HotTask: chatbots by serial number, which goes in the update body;
 //! no read endpoint; failures also reported inside 200 (`Success: false`).
 
-use std::future::Future;
-
-use progenitor_client::{Error as ClientError, ResponseValue};
 use chatbots_runtime::{ClientConfig, Envelope, Operation, SecretString};
 
 use super::{VendorApi, call};
@@ -39,8 +36,6 @@ impl VendorApi for HotTask {
     type Body = api::types::EditChatbotRequest;
     /// No read endpoint: nothing is ever read.
     type Bot = ();
-    type Answer = api::types::EditChatbotResponse;
-    type Failure = api::types::ErrorEnvelope;
 
     fn connect(
         secrets: &[SecretString],
@@ -56,17 +51,9 @@ impl VendorApi for HotTask {
         &api::operations::EDIT_CHATBOT
     }
 
-    fn send_update<'a>(
-        client: &'a Self::Client,
-        _bot: &BotRef,
-        body: Self::Body,
-    ) -> Result<impl Future<Output = Result<ResponseValue<Self::Answer>, ClientError<Self::Failure>>> + Send + 'a, Error> {
+    async fn update(client: &Self::Client, _bot: &BotRef, body: Self::Body) -> Result<(), Error> {
         // The serial number is in the body (`ID_IN_BODY`).
-        Ok(client.edit_chatbot().body(body).send())
-    }
-
-    async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {
-        let send = Self::send_update(client, bot, body)?;
+        let send = client.edit_chatbot().body(body).send();
         let response = call::<Self, _, _, _>(client, send).await?;
         match response.failure() {
             Some(failure) => Err(Error::vendor_failure(Self::VENDOR, failure)),

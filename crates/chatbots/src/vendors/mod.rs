@@ -7,8 +7,6 @@
 //! handling, its credentials, its error shape and its client construction.
 //! Everything else here is generic over [`VendorApi`].
 
-mod generated;
-
 use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
@@ -20,8 +18,6 @@ use chatbots_runtime::{CallRecord, ClientConfig, Envelope, Operation, SecretStri
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-
-pub use generated::GeneratedUpdate;
 
 use crate::client::not_configured;
 use crate::error::{Error, ErrorShape, Subject, classify};
@@ -53,10 +49,6 @@ pub(crate) trait VendorApi: Sized + 'static {
     type Body: Clone + Serialize + DeserializeOwned + Send + Sync + 'static;
     /// The bot as the read answers type it.
     type Bot: Serialize + Send + 'static;
-    /// The update's 2xx answer, as the generated call decodes it.
-    type Answer: DeserializeOwned + Send + 'static;
-    /// The update's error body, as the generated call decodes it.
-    type Failure: Serialize + fmt::Debug + Send + 'static;
 
     /// The client, from the secrets named by [`CREDENTIALS`](Self::CREDENTIALS).
     fn connect(
@@ -73,27 +65,6 @@ pub(crate) trait VendorApi: Sized + 'static {
     fn check(_body: &Self::Body) -> Result<(), Error> {
         Ok(())
     }
-
-    /// The update on the generated builder alone: without the facade's
-    /// wrapper ([`call`]: credentials first, call record, classification)
-    /// or its envelope check. [`update`](Self::update) sends it through
-    /// them; the bench's way (a) sends it as it is ([`GeneratedUpdate`]).
-    /// Fails only on a bot id the vendor's id type cannot hold.
-    #[allow(clippy::type_complexity, reason = "the generated call's own result")]
-    fn send_update<'a>(
-        client: &'a Self::Client,
-        bot: &BotRef,
-        body: Self::Body,
-    ) -> Result<
-        impl Future<
-            Output = Result<
-                progenitor_client::ResponseValue<Self::Answer>,
-                progenitor_client::Error<Self::Failure>,
-            >,
-        > + Send
-        + 'a,
-        Error,
-    >;
 
     /// Sends the update.
     fn update(
@@ -195,13 +166,7 @@ pub(crate) struct Registered {
     pub answer_failed: fn(bool, &Value) -> Option<bool>,
     /// The vendor's driver, with a client when `secrets` are given.
     pub connect: ConnectFn,
-    /// [`GeneratedUpdate::new`].
-    pub generated: GeneratedFn,
 }
-
-/// Makes a vendor's [`GeneratedUpdate`].
-pub(crate) type GeneratedFn =
-    fn(&BotRef, &[SecretString], &ClientConfig, &Value) -> Result<GeneratedUpdate, Error>;
 
 /// Makes a vendor's driver.
 pub(crate) type ConnectFn = fn(Option<Connect<'_>>) -> Result<Arc<dyn Driver>, Error>;
@@ -246,7 +211,6 @@ const fn entry<V: VendorApi>(
         error: &V::ERROR,
         answer_failed: V::answer_failed,
         connect: connect::<V>,
-        generated: generated::build::<V>,
     }
 }
 

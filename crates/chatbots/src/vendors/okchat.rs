@@ -1,9 +1,6 @@
 //! OKChat: chatbots by UUID, the prompt, model and greeting nested under
 //! `settings`.
 
-use std::future::Future;
-
-use progenitor_client::{Error as ClientError, ResponseValue};
 use chatbots_runtime::{ClientConfig, Operation, SecretString};
 
 use super::{Page, VendorApi, call};
@@ -37,8 +34,6 @@ impl VendorApi for OkChat {
     type Client = api::Client;
     type Body = api::types::UpdateChatbotRequest;
     type Bot = api::types::Chatbot;
-    type Answer = api::types::ChatbotResponse;
-    type Failure = api::types::ErrorResponse;
 
     fn connect(
         secrets: &[SecretString],
@@ -54,17 +49,9 @@ impl VendorApi for OkChat {
         &api::operations::UPDATE_CHATBOT
     }
 
-    fn send_update<'a>(
-        client: &'a Self::Client,
-        bot: &BotRef,
-        body: Self::Body,
-    ) -> Result<impl Future<Output = Result<ResponseValue<Self::Answer>, ClientError<Self::Failure>>> + Send + 'a, Error> {
-        let id = uuid("id", &bot.id)?;
-        Ok(client.update_chatbot().id(id).body(body).send())
-    }
-
     async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {
-        let send = Self::send_update(client, bot, body)?;
+        let id = uuid("id", &bot.id)?;
+        let send = client.update_chatbot().id(id).body(body).send();
         call::<Self, _, _, _>(client, send).await?;
         Ok(())
     }

@@ -1,9 +1,6 @@
 //! PureTalk: assistants by UUID; failures also reported inside 200
 //! (`err: true`).
 
-use std::future::Future;
-
-use progenitor_client::{Error as ClientError, ResponseValue};
 use chatbots_runtime::{ClientConfig, Envelope, Operation, SecretString};
 
 use super::{Page, VendorApi, call};
@@ -42,8 +39,6 @@ impl VendorApi for PureTalk {
     type Client = api::Client;
     type Body = api::types::UpdateAssistantRequest;
     type Bot = api::types::Assistant;
-    type Answer = api::types::AssistantResponse;
-    type Failure = api::types::Error;
 
     fn connect(
         secrets: &[SecretString],
@@ -59,16 +54,12 @@ impl VendorApi for PureTalk {
         &api::operations::UPDATE_ASSISTANT
     }
 
-    fn send_update<'a>(
-        client: &'a Self::Client,
-        bot: &BotRef,
-        body: Self::Body,
-    ) -> Result<impl Future<Output = Result<ResponseValue<Self::Answer>, ClientError<Self::Failure>>> + Send + 'a, Error> {
-        Ok(client.update_assistant().assistant_id(bot.id.clone()).body(body).send())
-    }
-
     async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {
-        let send = Self::send_update(client, bot, body)?;
+        let send = client
+            .update_assistant()
+            .assistant_id(bot.id.clone())
+            .body(body)
+            .send();
         let response = call::<Self, _, _, _>(client, send).await?;
         match response.failure() {
             Some(failure) => Err(Error::vendor_failure(Self::VENDOR, failure)),

@@ -1,9 +1,6 @@
 //! StreamSkill: chatbots are orders (`order_type` `ai_chatbots`), addressed
 //! by their integer order id; only the language is a shared field.
 
-use std::future::Future;
-
-use progenitor_client::{Error as ClientError, ResponseValue};
 use chatbots_runtime::{ClientConfig, Operation, SecretString};
 
 use super::{Page, VendorApi, call};
@@ -37,8 +34,6 @@ impl VendorApi for StreamSkill {
     type Client = api::Client;
     type Body = api::types::EditAiChatbotsObject;
     type Bot = api::types::Purchase;
-    type Answer = api::types::ActionSuccess;
-    type Failure = api::types::ApiError;
 
     fn connect(
         secrets: &[SecretString],
@@ -73,17 +68,9 @@ impl VendorApi for StreamSkill {
         Ok(())
     }
 
-    fn send_update<'a>(
-        client: &'a Self::Client,
-        bot: &BotRef,
-        body: Self::Body,
-    ) -> Result<impl Future<Output = Result<ResponseValue<Self::Answer>, ClientError<Self::Failure>>> + Send + 'a, Error> {
-        let order_id = order_id(&bot.id)?;
-        Ok(client.edit_ai_chatbots().order_id(order_id).body(body).send())
-    }
-
     async fn update(client: &Self::Client, bot: &BotRef, body: Self::Body) -> Result<(), Error> {
-        let send = Self::send_update(client, bot, body)?;
+        let order_id = order_id(&bot.id)?;
+        let send = client.edit_ai_chatbots().order_id(order_id).body(body).send();
         call::<Self, _, _, _>(client, send).await?;
         Ok(())
     }
