@@ -958,34 +958,27 @@ async fn puretalk_model_outside_its_enum_is_refused() {
     );
 }
 
+/// Each vendor's patch (its spec's example update body) sent to the bot of
+/// the next vendor in order (the last to the first's).
 #[tokio::test]
 async fn a_vendor_patch_for_another_vendor_is_refused() {
-    let converza_extra: VendorPatch = converza::types::UpdateBotRequest {
-        allow_human: Some(true),
-        ..Default::default()
-    }
-    .into();
-    let okchat_extra: VendorPatch = okchat::types::UpdateChatbotRequest {
-        is_public: Some(true),
-        ..Default::default()
-    }
-    .into();
-    let hottask_extra: VendorPatch =
-        hottask_body(json!({"serialNumber": HOTTASK_SERIAL, "RateLimitCount": 1})).into();
-    for (vendor, extra) in [
-        (Vendor::StreamSkill, converza_extra.clone()),
-        (Vendor::Converza, okchat_extra),
-        (Vendor::OkChat, converza_extra),
-        (Vendor::PureTalk, hottask_extra),
-        (
-            Vendor::HotTask,
-            VendorPatch::from(puretalk::types::UpdateAssistantRequest {
-                voice_boost: Some(true),
-                ..Default::default()
-            }),
-        ),
-    ] {
+    let vendors = vendors("a_vendor_patch_for_another_vendor_is_refused");
+    let patches: Vec<VendorPatch> = vendors
+        .iter()
+        .map(|&other| {
+            let example = case(other)
+                .update()
+                .request_example()
+                .unwrap_or_else(|| panic!("{other}: no example update body"));
+            VendorPatch::from_json(other, example.as_object().expect("an object"))
+                .unwrap_or_else(|e| panic!("{other}: its example update body: {e}"))
+        })
+        .collect();
+    assert!(vendors.len() > 1, "two vendors at least: {vendors:?}");
+    for (i, &vendor) in vendors.iter().enumerate() {
+        let extra = &patches[(i + 1) % patches.len()];
         let other = extra.vendor();
+        assert_ne!(other, vendor);
         // With and without a shared field next to it.
         for patch in [
             ChatbotPatch::new().vendor_patch(extra.clone()),
@@ -1154,32 +1147,22 @@ async fn an_empty_patch_is_refused_at_every_vendor() {
     }
 }
 
-/// A vendor patch that sets nothing changes nothing either.
+/// A vendor patch that sets nothing changes nothing either: each vendor's
+/// empty update body (with the bot id alone where it goes in the body).
 #[tokio::test]
 async fn an_empty_vendor_patch_is_refused_like_an_empty_patch() {
-    let empties: Vec<(Vendor, VendorPatch)> = vec![
-        (
-            Vendor::StreamSkill,
-            streamskill::types::EditAiChatbotsObject::default().into(),
-        ),
-        (
-            Vendor::Converza,
-            converza::types::UpdateBotRequest::default().into(),
-        ),
-        (
-            Vendor::OkChat,
-            okchat::types::UpdateChatbotRequest::default().into(),
-        ),
-        (
-            Vendor::PureTalk,
-            puretalk::types::UpdateAssistantRequest::default().into(),
-        ),
-        (
-            Vendor::HotTask,
-            hottask_body(json!({"serialNumber": HOTTASK_SERIAL})).into(),
-        ),
-    ];
-    for (vendor, extra) in empties {
+    for vendor in vendors("an_empty_vendor_patch_is_refused_like_an_empty_patch") {
+        let case = case(vendor);
+        let mut empty = json!({});
+        if let Some(property) = case.facts.id_in_body {
+            let mut at = &mut empty;
+            for name in property {
+                at = &mut at[*name];
+            }
+            *at = json!(case.bot);
+        }
+        let extra = VendorPatch::from_json(vendor, empty.as_object().expect("an object"))
+            .unwrap_or_else(|e| panic!("{vendor}: the empty body: {e}"));
         let err = refused(&bot(vendor), &ChatbotPatch::new().vendor_patch(extra)).await;
         assert_eq!(
             err.kind(),

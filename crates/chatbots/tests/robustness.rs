@@ -8,16 +8,20 @@
 //! current case: any status (100–999), odd headers (`Retry-After` and
 //! `X-Rate-Limit-Reset` with garbage or huge values, `Content-Type` lies,
 //! non-ASCII bytes), and bodies that are the vendors' real success and
-//! error bodies (from `crates/<vendor>/tests/api.rs`), mutated (fields
+//! error bodies (their specs' examples and their crates'
+//! `tests/answers.json`), mutated (fields
 //! dropped, renamed, types flipped, huge numbers, deep nesting, truncation,
 //! invalid UTF-8) or replaced by arbitrary bytes; framed by an exact
 //! `Content-Length`, chunks, the connection's end, a `Content-Length` larger
 //! than the body (the connection closes mid-body), or a malformed head.
 //!
-//! Every case drives, for each vendor, the facade's `update` and `get` and
-//! the vendor's seed operation (its update) on the typed client directly,
-//! and checks the outcome against what the status and body say (see
-//! [`expected`]).
+//! Every case drives, for each registered vendor, the facade's `update`
+//! and `get`, and checks the outcome against what the status and body say
+//! (see [`expected`]). Nothing here is written per vendor: ids, bodies and
+//! the token exchange come from the specs (`support`), the envelope and
+//! the error codes from the facade modules (`chatbots::vendor_facts`). The
+//! generated clients' own typed calls against the same kind of answers are
+//! each vendor crate's concern (`crates/<vendor>/tests/robustness.rs`).
 //!
 //! Run: `cargo test -p chatbots --test robustness`. Each property runs
 //! [`DEFAULT_CASES`] cases (a few seconds in a debug build); set
@@ -34,17 +38,12 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use std::future::Future;
-use std::pin::Pin;
-
 mod support;
 
 use chatbots::{BotRef, ChatbotPatch, Chatbots, Error, ErrorKind, RetryPolicy, Vendor};
-use chatbots_runtime::{Envelope, VendorFailure};
-use progenitor_client::{Error as ClientError, ResponseValue};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
-use proptest::test_runner::Config as ProptestConfig;
+use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -78,335 +77,7 @@ fn config() -> ProptestConfig {
 }
 
 // ---------------------------------------------------------------------------
-// Vendors: credentials, ids, the seed update.
-
-// The examples' ids (each spec's), for the typed calls of named vendors.
-const CONVERZA_BOT: &str = "770e8400-e29b-41d4-a716-446655440002";
-const OKCHAT_BOT: &str = "3317853e-0af2-427d-a56f-351a9587f48f";
-const PURETALK_BOT: &str = "123e4567-e89b-12d3-a456-426614174000";
-const HOTTASK_BOT: &str = "3254a9d0424c4806b9ea3d0763ccfxxx";
-
-/// A call of the seed operation on the typed client.
-type Direct = for<'a> fn(&'a Chatbots, &'a Reply) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
-
-/// What these tests know about a vendor beyond its spec and its facade
-/// module (`support`): bodies its crate's tests use that its spec does not
-/// document, its seed operation on the typed client, and the failure flag
-/// of its envelope where the facade checks one. Only for the vendors named
-/// here; another vendor is tested on its spec's examples, through the
-/// facade, as a vendor without an envelope (said on stderr).
-struct Extra {
-    /// Real bodies beyond the spec's examples (from
-    /// `crates/<vendor>/tests/api.rs`).
-    seeds: fn() -> Vec<(Seed, Value)>,
-    /// The seed operation (the vendor's update) on the typed client.
-    direct: Direct,
-    /// The failure flag of a 2xx body of an operation, where the facade
-    /// checks an envelope.
-    flag: fn(Op, &Value) -> Flag,
-}
-
-fn extra(vendor: Vendor) -> Option<Extra> {
-    let extra = match vendor {
-        Vendor::StreamSkill => Extra {
-            seeds: || {
-                vec![
-                    (Seed::UpdateOk, json!({"status": "ok"})),
-                    (
-                        Seed::GetOk,
-                        json!({
-                            "id": 42, "price": 12.5, "currency": "usd", "created_at": 1716681599,
-                            "order_type": "ai_chatbots", "channel": "https://twitch.tv/example",
-                            "status": "active", "service": "twitch", "parent": false, "api": true,
-                            "chatbot": false, "tarif": 3
-                        }),
-                    ),
-                    (
-                        Seed::Error,
-                        json!({"name": "Purchase not found", "code": 0, "message": "Object not found: 12345",
-                       "status": 404, "type": "purchase_not_found_exception"}),
-                    ),
-                    (
-                        Seed::Error,
-                        json!({"name": "Method Not Allowed", "message": "Action is unavailable for this order",
-                       "code": 0, "status": 405, "type": "action_unavailable"}),
-                    ),
-                    (
-                        Seed::Error,
-                        json!({"name": "Bad Request", "code": 0, "status": 422, "type": "validate_exception",
-                       "errors": {"interval": ["Interval must be no less than 2."],
-                                  "language": ["Language is invalid."]}}),
-                    ),
-                    (
-                        Seed::Error,
-                        json!({"name": "Too Many Requests", "message": "Rate limit exceeded.",
-                       "code": 0, "status": 429}),
-                    ),
-                ]
-            },
-            direct: |bots, reply| {
-                Box::pin(async move {
-                    use chatbots::streamskill::types;
-                    let body: types::EditAiChatbotsObject = serde_json::from_value(
-                        json!({"language": "auto", "count": 50, "interval": 10}),
-                    )
-                    .expect("the seed request");
-                    let result = bots
-                        .streamskill()
-                        .expect("configured")
-                        .edit_ai_chatbots()
-                        .order_id(12345)
-                        .body(body)
-                        .send()
-                        .await;
-                    check_direct(Vendor::StreamSkill, reply, result, |_| None, |_| None);
-                })
-            },
-            flag: |_, _| Flag::Pass,
-        },
-        Vendor::Converza => Extra {
-            seeds: || {
-                vec![
-                    (
-                        Seed::UpdateOk,
-                        json!({"success": true, "data": {
-                            "id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
-                            "team_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
-                            "name": "Bot de Suporte", "role": "support",
-                            "description": "Lida com consultas de suporte ao cliente",
-                            "openai_id": "asst_abc123", "vector_id": "vs_abc123",
-                            "instructions": "<string>", "temperature": 0.7, "published": true,
-                            "allow_human": true, "created_at": "2023-11-07T05:31:56Z",
-                            "updated_at": "2023-11-07T05:31:56Z"
-                        }}),
-                    ),
-                    (
-                        Seed::GetOk,
-                        json!({"success": true, "data": {
-                            "id": CONVERZA_BOT, "name": "Bot de Suporte",
-                            "questions": [{"question": "Oi?", "answer": "Olá!"}],
-                            "actions": [{"id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "method": "GET",
-                                         "headers": {"key": "X", "value": "1"}}],
-                            "documents": [{"document_id": "660e8400-e29b-41d4-a716-446655440001",
-                                           "bot_id": CONVERZA_BOT}]
-                        }}),
-                    ),
-                    (
-                        Seed::Error,
-                        json!({"success": false, "message": "Bot não encontrado", "error": "BOT_NOT_FOUND"}),
-                    ),
-                    (
-                        Seed::Error,
-                        json!({"success": false, "error": {"code": 4001, "message": "Invalid field"}}),
-                    ),
-                    (
-                        Seed::Failure,
-                        json!({"success": false, "message": "Bot não encontrado",
-                       "error": {"code": "BOT_NOT_FOUND"}}),
-                    ),
-                ]
-            },
-            direct: |bots, reply| {
-                Box::pin(async move {
-                    use chatbots::converza::types;
-                    let body: types::UpdateBotRequest =
-                        serde_json::from_value(json!({"name": "Bot de Suporte", "temperature": 1}))
-                            .expect("the seed request");
-                    let result = bots
-                        .converza()
-                        .expect("configured")
-                        .update_bot()
-                        .id(CONVERZA_BOT.parse::<uuid::Uuid>().expect("a UUID"))
-                        .body(body)
-                        .send()
-                        .await;
-                    check_direct(
-                        Vendor::Converza,
-                        reply,
-                        result,
-                        |v| v.failure(),
-                        |e| e.failure(),
-                    );
-                })
-            },
-            flag: |_, body| match body.get("success") {
-                Some(Value::Bool(false)) => Flag::Fail,
-                _ => Flag::Pass,
-            },
-        },
-        Vendor::OkChat => Extra {
-            seeds: || {
-                let chatbot = json!({
-                    "active": true, "created_at": "2025-01-22T04:30:45.790337+00:00",
-                    "description": "A helpful support assistant", "docs_metadata": null,
-                    "enabled_plugins": null, "id": OKCHAT_BOT, "is_public": false, "managers": null,
-                    "migrated_data": false, "name": "API Docs Demo Chatbot", "openai_api_key": null,
-                    "organization_id": "123042b2-86e2-4184-a86e-95423d728815",
-                    "personality_config": {"style": "Friendly", "tone": "Professional"},
-                    "settings": {
-                        "greeting": "Hello! How can I assist you today?",
-                        "isRequestUserInfoEnabled": false, "isToolEnabled": true,
-                        "model": "gpt-4o-mini", "prompt": "You are a support assistant.",
-                        "snippet": {"header": "Customer Support", "logo": "https://example.com/logo.png",
-                                    "name": "Support Assistant", "primaryColor": "#4F46E5",
-                                    "secondaryColor": "#10B981", "slogan": "How can I help you today?"}
-                    },
-                    "slug": "api-docs-demo-chatbot", "suggestions": null,
-                    "updated_at": "2025-01-22T04:30:45.790337+00:00", "v1_chatbot_id": null,
-                    "version_id": null, "voice_widget_config": null
-                });
-                vec![
-                    (
-                        Seed::UpdateOk,
-                        json!({"chatbot": chatbot, "message": "Chatbot updated successfully"}),
-                    ),
-                    (Seed::GetOk, json!({"chatbot": chatbot})),
-                    (
-                        Seed::Error,
-                        json!({"error": "Not Found", "message": "Chatbot not found", "requestId": "abc"}),
-                    ),
-                ]
-            },
-            direct: |bots, reply| {
-                Box::pin(async move {
-                    use chatbots::okchat::types;
-                    let body: types::UpdateChatbotRequest = serde_json::from_value(json!({
-                        "name": "API Docs Demo Chatbot",
-                        "settings": {"model": "gpt-4o-mini", "greeting": "Hello!"}
-                    }))
-                    .expect("the seed request");
-                    let result = bots
-                        .okchat()
-                        .expect("configured")
-                        .update_chatbot()
-                        .id(OKCHAT_BOT.parse::<uuid::Uuid>().expect("a UUID"))
-                        .body(body)
-                        .send()
-                        .await;
-                    check_direct(Vendor::OkChat, reply, result, |_| None, |_| None);
-                })
-            },
-            flag: |_, _| Flag::Pass,
-        },
-        Vendor::PureTalk => Extra {
-            seeds: || {
-                let results = json!({
-                    "assistant_id": PURETALK_BOT, "name": "My AI Assistant",
-                    "prompt": "Hello, how are you?", "model": "gpt-3.5-turbo",
-                    "who_speaks_first": "assistant", "begin_message": "Hello, how are you?",
-                    "assistant_type": "single_prompt", "timezone": "<string>",
-                    "voice_stability": 0.5, "voice_clarity_similarity": 0.5,
-                    "voice_stream_latency_optimization": 2, "voice_boost": false, "voice_speed": 0,
-                    "voice_emotion": [], "call_recording_enabled": true,
-                    "reminder_message_frequency": 1, "max_reminder_messages": 1,
-                    "chatbot_whitelisted_domains": ["<string>"], "behavior": 1,
-                    "created_at": "2023-11-07T05:31:56Z",
-                    "user": {"name": "<string>", "dp": "<string>", "email": "[email protected]"},
-                    "voice": {"voice_id": "<string>", "name": "<string>", "is_cloned": true}
-                });
-                vec![
-                    (
-                        Seed::UpdateOk,
-                        json!({"msg": "Assistant updated", "err": false, "results": results}),
-                    ),
-                    (
-                        Seed::GetOk,
-                        json!({"msg": "", "err": false, "results": results}),
-                    ),
-                    (
-                        Seed::Failure,
-                        json!({"msg": "<string>", "err": true, "results": results}),
-                    ),
-                    (
-                        Seed::Error,
-                        json!({"err": true, "msg": "Assistant not found"}),
-                    ),
-                ]
-            },
-            direct: |bots, reply| {
-                Box::pin(async move {
-                    use chatbots::puretalk::types;
-                    let body: types::UpdateAssistantRequest = serde_json::from_value(json!({
-                        "name": "<string>", "prompt": "<string>", "begin_message": "<string>"
-                    }))
-                    .expect("the seed request");
-                    let result = bots
-                        .puretalk()
-                        .expect("configured")
-                        .update_assistant()
-                        .assistant_id(PURETALK_BOT)
-                        .body(body)
-                        .send()
-                        .await;
-                    check_direct(
-                        Vendor::PureTalk,
-                        reply,
-                        result,
-                        |v| v.failure(),
-                        |e| e.failure(),
-                    );
-                })
-            },
-            flag: |_, body| match body.get("err") {
-                Some(Value::Bool(true)) => Flag::Fail,
-                _ => Flag::Pass,
-            },
-        },
-        Vendor::HotTask => Extra {
-            seeds: || {
-                vec![
-                    (
-                        Seed::UpdateOk,
-                        json!({"Data": 1, "Version": "1.0.0", "Success": true, "Code": 200, "Message": ""}),
-                    ),
-                    (
-                        Seed::Failure,
-                        json!({"Data": null, "Version": "1.0.0", "Success": false, "Code": 400,
-                       "Message": "Invalid serial number"}),
-                    ),
-                    (
-                        Seed::Error,
-                        json!({"Data": null, "Version": "1.0.0", "Success": false, "Code": 401,
-                       "Message": "Unauthorized"}),
-                    ),
-                ]
-            },
-            direct: |bots, reply| {
-                Box::pin(async move {
-                    use chatbots::hottask::types;
-                    let body: types::EditChatbotRequest = serde_json::from_value(
-                        json!({"serialNumber": HOTTASK_BOT, "Name": "NewName"}),
-                    )
-                    .expect("the seed request");
-                    let result = bots
-                        .hottask()
-                        .expect("configured")
-                        .edit_chatbot()
-                        .body(body)
-                        .send()
-                        .await;
-                    check_direct(
-                        Vendor::HotTask,
-                        reply,
-                        result,
-                        |v| v.failure(),
-                        |e| e.failure(),
-                    );
-                })
-            },
-            flag: |op, body| match body.get("Success") {
-                _ if op != Op::Update => Flag::Pass,
-                Some(Value::Bool(false)) => Flag::Fail,
-                Some(Value::Bool(true)) => Flag::Pass,
-                _ => Flag::Maybe,
-            },
-        },
-        // Reachable once a vendor is added (`Vendor` is `#[non_exhaustive]`).
-        #[allow(unreachable_patterns)]
-        _ => return None,
-    };
-    Some(extra)
-}
+// Vendors: credentials, ids, the update.
 
 /// The test data of `vendor` (`support`).
 fn case(vendor: Vendor) -> &'static support::VendorData {
@@ -422,19 +93,6 @@ fn is_token_exchange(path: &str) -> bool {
             .and_then(|d| d.token_path.as_deref())
             .is_some_and(|at| path.ends_with(at))
     })
-}
-
-/// Says once per vendor and process that `vendor` has no [`Extra`].
-fn without_extra(vendor: Vendor) {
-    static SAID: Mutex<Vec<Vendor>> = Mutex::new(Vec::new());
-    let mut said = SAID.lock().unwrap();
-    if !said.contains(&vendor) {
-        said.push(vendor);
-        eprintln!(
-            "{vendor}: no typed seed call, envelope flag or extra bodies here: \
-             tested through the facade on its spec's examples"
-        );
-    }
 }
 
 fn facade(vendor: Vendor, base_url: &str, retry: RetryPolicy) -> Chatbots {
@@ -477,13 +135,13 @@ fn success_class(vendor: Vendor) -> bool {
 }
 
 // ---------------------------------------------------------------------------
-// The vendors' real bodies: their specs' examples, and those of
-// `crates/<vendor>/tests/api.rs`.
+// The vendors' real bodies: their specs' examples, and those of their
+// crates' `tests/answers.json`.
 
 /// What a seed body is, to know what a call answered with it should return.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Seed {
-    /// The documented success answer of the update (and the seed operation).
+    /// The documented success answer of the update.
     UpdateOk,
     /// The documented success answer of the read.
     GetOk,
@@ -495,8 +153,9 @@ enum Seed {
 
 /// The spec's examples of the update's success answer (a failure where
 /// the envelope flag says so), of the read's, and of the update's error
-/// statuses; then the [`Extra`] bodies. The first is the update's
-/// documented success.
+/// statuses; then the vendor crate's real answers
+/// ([`support::crate_answers`]). The first is the update's documented
+/// success.
 fn seeds(vendor: Vendor) -> Vec<(Seed, Value)> {
     let case = case(vendor);
     let update = case.update();
@@ -520,9 +179,17 @@ fn seeds(vendor: Vendor) -> Vec<(Seed, Value)> {
             seeds.extend(update.error_example(status).map(|e| (Seed::Error, e)));
         }
     }
-    match extra(vendor) {
-        Some(extra) => seeds.extend((extra.seeds)()),
-        None => without_extra(vendor),
+    for (kind, seed) in [
+        ("update_ok", Seed::UpdateOk),
+        ("update_failed", Seed::Failure),
+        ("read_ok", Seed::GetOk),
+        ("error", Seed::Error),
+    ] {
+        seeds.extend(
+            support::crate_answers(vendor, kind)
+                .into_iter()
+                .map(|v| (seed, v)),
+        );
     }
     let mut unique: Vec<(Seed, Value)> = Vec::new();
     for seed in seeds {
@@ -533,12 +200,9 @@ fn seeds(vendor: Vendor) -> Vec<(Seed, Value)> {
     unique
 }
 
-fn token_body() -> Value {
-    json!({
-        "success": true,
-        "data": {"access_token": "eyJhbGciOiJIUzI1NiJ9.robust.sig", "token_type": "Bearer",
-                 "expires_in": 86400}
-    })
+/// The documented answer of `vendor`'s token exchange, where it has one.
+fn token_body(vendor: Vendor) -> Value {
+    case(vendor).token_body.clone().unwrap_or_else(|| json!({}))
 }
 
 const HTML: &[&str] = &[
@@ -685,7 +349,7 @@ impl Reply {
 #[derive(Default)]
 struct Slot {
     reply: Vec<u8>,
-    /// Converza's token exchange, answered apart.
+    /// The token exchange (where a vendor has one), answered apart.
     token: Vec<u8>,
 }
 
@@ -779,7 +443,7 @@ impl Stem {
         let stem = Self {
             name: name.to_string(),
         };
-        stem.set(&Reply::json(200, &json!({})));
+        stem.set_both(&Reply::json(200, &json!({})), &Reply::json(200, &json!({})));
         stem
     }
 
@@ -787,10 +451,10 @@ impl Stem {
         format!("{}/{}", server().base, self.name)
     }
 
-    /// Answers every request with `reply`, and Converza's token exchange
-    /// with a valid token.
-    fn set(&self, reply: &Reply) {
-        self.set_both(reply, &Reply::json(200, &token_body()));
+    /// Answers every request with `reply`, and `vendor`'s token exchange
+    /// (if any) with its documented token.
+    fn set(&self, vendor: Vendor, reply: &Reply) {
+        self.set_both(reply, &Reply::json(200, &token_body(vendor)));
     }
 
     fn set_both(&self, reply: &Reply, token: &Reply) {
@@ -1169,12 +833,12 @@ fn reply(vendor: Vendor) -> impl Strategy<Value = Reply> {
     reply_with(seeds(vendor))
 }
 
-/// Answers to Converza's token exchange: the documented token, its error
+/// Answers to `vendor`'s token exchange: the documented token, its error
 /// bodies, and the rest.
-fn token_reply() -> impl Strategy<Value = Reply> {
-    let mut seeds = seeds(Vendor::Converza);
+fn token_reply(vendor: Vendor) -> impl Strategy<Value = Reply> {
+    let mut seeds = seeds(vendor);
     seeds.retain(|(seed, _)| *seed != Seed::UpdateOk && *seed != Seed::GetOk);
-    seeds.push((Seed::UpdateOk, token_body()));
+    seeds.push((Seed::UpdateOk, token_body(vendor)));
     reply_with(seeds)
 }
 
@@ -1239,24 +903,30 @@ fn out_of(kind: &ErrorKind) -> Out {
     }
 }
 
-/// The kind an error status stands for (`error.rs`), with StreamSkill's
-/// own `type` codes deciding first.
+/// The kind an error status stands for (`error.rs`), with the vendor's own
+/// error codes (its facade module's, `VendorFacts::error_kinds`) deciding
+/// first.
 fn status_kind(vendor: Vendor, status: u16, body: Option<&Value>) -> Out {
-    if vendor == Vendor::StreamSkill {
-        let by_code = match body.and_then(|b| b.pointer("/type")) {
-            Some(Value::String(code)) => match code.as_str() {
-                "unauthorized_http_exception" => Some(Out::Unauthorized),
-                "purchase_not_found_exception" => Some(Out::NotFound),
-                "action_unavailable" => Some(Out::NotAllowed),
-                "purchase_done" => Some(Out::Conflict),
-                "action_failed" => Some(Out::Server),
+    let facts = case(vendor).facts;
+    let code = body.and_then(|body| {
+        facts
+            .error_code
+            .iter()
+            .find_map(|pointer| match body.pointer(pointer) {
+                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
                 _ => None,
-            },
-            _ => None,
-        };
-        if let Some(out) = by_code {
-            return out;
-        }
+            })
+    });
+    let by_code = code.and_then(|code| {
+        facts
+            .error_kinds
+            .iter()
+            .find(|(known, _)| *known == code)
+            .map(|(_, kind)| out_of(&kind()))
+    });
+    if let Some(out) = by_code {
+        return out;
     }
     match status {
         401 | 403 => Out::Unauthorized,
@@ -1276,15 +946,15 @@ enum Flag {
     Pass,
     /// The envelope states failure.
     Fail,
-    /// Undecided by the flag alone (HotTask without `Success`).
-    Maybe,
 }
 
-/// The failure flag of `body`, where the facade checks an envelope.
+/// The failure flag of `body`, as the vendor's facade module checks its
+/// envelope (`VendorFacts::answer_failed`). A body that is not the typed
+/// answer fails to decode before any envelope is checked: `Pass`.
 fn flag(vendor: Vendor, op: Op, body: &Value) -> Flag {
-    match extra(vendor) {
-        Some(extra) => (extra.flag)(op, body),
-        None => Flag::Pass,
+    match (case(vendor).facts.answer_failed)(op == Op::Get, body) {
+        Some(true) => Flag::Fail,
+        Some(false) | None => Flag::Pass,
     }
 }
 
@@ -1344,7 +1014,6 @@ fn expected(vendor: Vendor, op: Op, reply: &Reply) -> (Vec<Out>, Option<u16>) {
         return match flag(vendor, op, &json) {
             Flag::Fail if reply.seed == Some(Seed::Failure) => (vec![Rejected], None),
             Flag::Fail => (vec![Rejected, Decode], None),
-            Flag::Maybe => (vec![Ok, Rejected, Decode], None),
             Flag::Pass if pristine => (vec![Ok], None),
             Flag::Pass => (vec![Ok, Decode], None),
         };
@@ -1408,69 +1077,10 @@ fn check_facade<T: fmt::Debug>(vendor: Vendor, op: Op, reply: &Reply, result: &R
     }
 }
 
-/// Checks the outcome of a typed seed operation called directly.
-fn check_direct<T: fmt::Debug, E: fmt::Debug>(
-    vendor: Vendor,
-    reply: &Reply,
-    result: Result<ResponseValue<T>, ClientError<E>>,
-    failure: impl Fn(&T) -> Option<VendorFailure>,
-    error_failure: impl Fn(&E) -> Option<VendorFailure>,
-) {
-    let status = reply.status;
-    let (allowed, _) = expected(vendor, Op::Update, reply);
-    match result {
-        Ok(value) => {
-            assert!(
-                success_status(vendor, status) && reply.complete(),
-                "{vendor} seed operation: Ok from {reply:?}"
-            );
-            assert_eq!(value.status().as_u16(), status);
-            let failed = failure(value.as_ref());
-            let json = reply.json_body().unwrap_or_default();
-            match flag(vendor, Op::Update, &json) {
-                Flag::Fail => assert!(failed.is_some(), "{vendor}: failure missed in {reply:?}"),
-                Flag::Pass => assert!(failed.is_none(), "{vendor}: {failed:?} from {reply:?}"),
-                Flag::Maybe => {}
-            }
-        }
-        Err(e) => {
-            // Display and Debug of whatever arrived.
-            let _ = (e.to_string(), format!("{e:?}"));
-            assert!(
-                allowed != [Out::Ok],
-                "{vendor} seed operation: the documented answer failed: {e:?}"
-            );
-            match &e {
-                ClientError::ErrorResponse(value) => {
-                    assert!((400..600).contains(&status), "{e:?}");
-                    assert_eq!(value.status().as_u16(), status);
-                    let _ = error_failure(value.as_ref());
-                }
-                ClientError::UnexpectedResponse(response) => {
-                    assert_eq!(response.status().as_u16(), status);
-                    assert!(!success_status(vendor, status), "{e:?}");
-                }
-                ClientError::InvalidResponsePayload(..) => {
-                    assert!(
-                        success_status(vendor, status) || (400..600).contains(&status),
-                        "{e:?}"
-                    );
-                }
-                ClientError::CommunicationError(_)
-                | ClientError::ResponseBodyError(_)
-                | ClientError::InvalidUpgrade(_) => {}
-                ClientError::InvalidRequest(_) | ClientError::Custom(_) => {
-                    panic!("{vendor} seed operation: nothing was wrong before the answer: {e:?}")
-                }
-            }
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
 // The calls.
 
-/// Facade `update` and `get`, and the typed seed operation, of `vendor`.
+/// Facade `update` and `get` of `vendor`.
 async fn exercise(vendor: Vendor, base_url: &str, retry: RetryPolicy, reply: &Reply) {
     let bots = facade(vendor, base_url, retry);
     let updated = bots.update(&bot(vendor), &patch(vendor)).await;
@@ -1480,21 +1090,12 @@ async fn exercise(vendor: Vendor, base_url: &str, retry: RetryPolicy, reply: &Re
         assert_eq!(chatbot.bot.vendor, vendor);
     }
     check_facade(vendor, Op::Get, reply, &read);
-    direct(vendor, &bots, reply).await;
-}
-
-/// The seed operation (each vendor's update) on the typed client.
-async fn direct(vendor: Vendor, bots: &Chatbots, reply: &Reply) {
-    match extra(vendor) {
-        Some(extra) => (extra.direct)(bots, reply).await,
-        None => without_extra(vendor),
-    }
 }
 
 /// One case: the server answers `reply`, and every call of `vendor` is
 /// checked. Runs on the shared runtime; a panic anywhere fails the case.
 fn run(stem: &Stem, vendor: Vendor, retry: RetryPolicy, reply: &Reply) {
-    stem.set(reply);
+    stem.set(vendor, reply);
     runtime().block_on(exercise(vendor, &stem.base_url(), retry, reply));
 }
 
@@ -1511,33 +1112,50 @@ fn tiny_retries() -> RetryPolicy {
 // ---------------------------------------------------------------------------
 // Properties.
 
+/// Runs `property` on [`config`]'s cases of `strategy`, failing with
+/// `vendor`'s name and the minimal case proptest finds.
+fn check_property<S: Strategy>(vendor: Vendor, strategy: S, property: impl Fn(S::Value))
+where
+    S::Value: fmt::Debug,
+{
+    TestRunner::new(config())
+        .run(&strategy, |value| {
+            property(value);
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{vendor}: {e}"));
+}
+
+/// Every registered vendor answered with anything: each has the cases of
+/// a property of its own, under its own stem, on its own thread (as
+/// separate tests would run).
+#[test]
+fn every_vendor_survives_any_answer() {
+    std::thread::scope(|scope| {
+        for vendor in support::vendors("every_vendor_survives_any_answer") {
+            scope.spawn(move || {
+                let stem = Stem::new(vendor.name());
+                check_property(vendor, reply(vendor), |reply| {
+                    run(&stem, vendor, RetryPolicy::disabled(), &reply)
+                });
+            });
+        }
+    });
+}
+
+/// The vendors whose credential is exchanged for a token (their spec's
+/// operation that needs none), with their data.
+fn token_vendors(test: &str) -> Vec<Vendor> {
+    let vendors: Vec<Vendor> = support::vendors(test)
+        .into_iter()
+        .filter(|v| case(*v).token_path.is_some())
+        .collect();
+    eprintln!("{test}: vendors with a token exchange: {vendors:?}");
+    vendors
+}
+
 proptest! {
     #![proptest_config(config())]
-
-    #[test]
-    fn streamskill_survives_any_answer(reply in reply(Vendor::StreamSkill)) {
-        run(&Stem::new("streamskill"), Vendor::StreamSkill, RetryPolicy::disabled(), &reply);
-    }
-
-    #[test]
-    fn converza_survives_any_answer(reply in reply(Vendor::Converza)) {
-        run(&Stem::new("converza"), Vendor::Converza, RetryPolicy::disabled(), &reply);
-    }
-
-    #[test]
-    fn okchat_survives_any_answer(reply in reply(Vendor::OkChat)) {
-        run(&Stem::new("okchat"), Vendor::OkChat, RetryPolicy::disabled(), &reply);
-    }
-
-    #[test]
-    fn puretalk_survives_any_answer(reply in reply(Vendor::PureTalk)) {
-        run(&Stem::new("puretalk"), Vendor::PureTalk, RetryPolicy::disabled(), &reply);
-    }
-
-    #[test]
-    fn hottask_survives_any_answer(reply in reply(Vendor::HotTask)) {
-        run(&Stem::new("hottask"), Vendor::HotTask, RetryPolicy::disabled(), &reply);
-    }
 
     /// The same with retries on: the retry loop reads `Retry-After` and
     /// `X-Rate-Limit-Reset` of every answer and waits (briefly) or gives up.
@@ -1547,41 +1165,60 @@ proptest! {
     ) {
         run(&Stem::new("retries"), vendor, tiny_retries(), &reply);
     }
+}
 
-    /// Converza's token exchange answered with anything: the call that
-    /// needed it fails with an auth-type error (or succeeds when the answer
-    /// is a usable token).
-    #[test]
-    fn converza_token_exchange_survives_any_answer(token in token_reply()) {
+/// A vendor's token exchange answered with anything: the call that needed
+/// it fails with an auth-type error (or succeeds when the answer is a
+/// usable token).
+#[test]
+fn token_exchange_survives_any_answer() {
+    for vendor in token_vendors("token_exchange_survives_any_answer") {
         let stem = Stem::new("token");
-        let ok = Reply::json(200, &seeds(Vendor::Converza)[0].1);
-        stem.set_both(&ok, &token);
-        let result = runtime().block_on(async {
-            let bots = facade(Vendor::Converza, &stem.base_url(), RetryPolicy::disabled());
-            bots.update(&bot(Vendor::Converza), &patch(Vendor::Converza)).await
+        check_property(vendor, token_reply(vendor), |token| {
+            let ok = Reply::json(200, &seeds(vendor)[0].1);
+            stem.set_both(&ok, &token);
+            let result = runtime().block_on(async {
+                let bots = facade(vendor, &stem.base_url(), RetryPolicy::disabled());
+                bots.update(&bot(vendor), &patch(vendor)).await
+            });
+            let status = token.status;
+            // A body cut off (or garbled chunks) after a 2xx head.
+            let cut = &[Out::Transport][..];
+            let allowed: &[Out] = match &token.framing {
+                Framing::Malformed(_) => cut,
+                _ if (100..200).contains(&status) => &[Out::Transport],
+                _ if status == 429 => &[Out::RateLimited, Out::Transport],
+                _ if (500..600).contains(&status) => &[Out::Server, Out::Transport],
+                _ if !token.complete() && (200..300).contains(&status) => cut,
+                _ if !token.complete() => &[Out::Transport, Out::Unauthorized],
+                _ if (200..300).contains(&status) => &[Out::Ok, Out::Unauthorized],
+                _ => &[Out::Unauthorized],
+            };
+            let out = match &result {
+                Ok(()) => Out::Ok,
+                Err(e) => out_of(e.kind()),
+            };
+            assert!(
+                allowed.contains(&out),
+                "{vendor}: got {result:?}, expected one of {allowed:?}"
+            );
+            if token.seed == Some(Seed::UpdateOk)
+                && token.complete()
+                && success_status(vendor, status)
+            {
+                assert!(
+                    result.is_ok(),
+                    "the documented token was refused: {result:?}"
+                );
+            }
+            if let Err(e) = &result {
+                let text = e.to_string();
+                assert!(
+                    !support::secrets().iter().any(|s| text.contains(s.as_str())),
+                    "{text}"
+                );
+            }
         });
-        let status = token.status;
-        // A body cut off (or garbled chunks) after a 2xx head.
-        let cut = &[Out::Transport][..];
-        let allowed: &[Out] = match &token.framing {
-            Framing::Malformed(_) => cut,
-            _ if (100..200).contains(&status) => &[Out::Transport],
-            _ if status == 429 => &[Out::RateLimited, Out::Transport],
-            _ if (500..600).contains(&status) => &[Out::Server, Out::Transport],
-            _ if !token.complete() && (200..300).contains(&status) => cut,
-            _ if !token.complete() => &[Out::Transport, Out::Unauthorized],
-            _ if (200..300).contains(&status) => &[Out::Ok, Out::Unauthorized],
-            _ => &[Out::Unauthorized],
-        };
-        let out = match &result { Ok(()) => Out::Ok, Err(e) => out_of(e.kind()) };
-        prop_assert!(allowed.contains(&out), "got {result:?}, expected one of {allowed:?}");
-        if token.seed == Some(Seed::UpdateOk) && token.complete() && success_status(Vendor::Converza, status) {
-            prop_assert!(result.is_ok(), "the documented token was refused: {result:?}");
-        }
-        if let Err(e) = &result {
-            let text = e.to_string();
-            prop_assert!(!support::secrets().iter().any(|s| text.contains(s.as_str())), "{text}");
-        }
     }
 }
 
@@ -1599,7 +1236,6 @@ proptest! {
 /// response body: … end of file before message length reached"), so a
 /// cut-off body is `Decode` (not retryable) at every vendor.
 #[test]
-
 fn bug_cut_off_body_is_decode_not_transport() {
     let stem = Stem::new("cutoff");
     for vendor in support::vendors("bug_cut_off_body_is_decode_not_transport") {
@@ -1609,7 +1245,7 @@ fn bug_cut_off_body_is_decode_not_transport() {
                 framing: Framing::CutOff(100),
                 ..Reply::json(status, &body)
             };
-            stem.set(&reply);
+            stem.set(vendor, &reply);
             let result = runtime().block_on(async {
                 let bots = facade(vendor, &stem.base_url(), RetryPolicy::disabled());
                 bots.update(&bot(vendor), &patch(vendor)).await
@@ -1625,34 +1261,70 @@ fn bug_cut_off_body_is_decode_not_transport() {
     }
 }
 
-/// Each vendor's documented failure inside a 200 is a `Rejected` error
-/// with the vendor's message.
+/// Each vendor's documented failure inside a 200 (its spec's examples and
+/// its crate's `update_failed` answers) is a `Rejected` error with the
+/// vendor's message (where its facade module reads one). Each of those
+/// answers is one the facade module's envelope check flags
+/// (`VendorFacts::answer_failed`), and each documented success is not.
 #[test]
 fn failure_inside_200_is_rejected_at_envelope_vendors() {
     let stem = Stem::new("envelope");
-    for vendor in [Vendor::Converza, Vendor::PureTalk, Vendor::HotTask] {
-        let (_, body) = seeds(vendor)
+    let mut failures = 0;
+    for vendor in support::vendors("failure_inside_200_is_rejected_at_envelope_vendors") {
+        let facts = case(vendor).facts;
+        for (seed, body) in seeds(vendor) {
+            match seed {
+                Seed::UpdateOk => assert_eq!(
+                    (facts.answer_failed)(false, &body),
+                    Some(false),
+                    "{vendor}: a documented success flagged as a failure: {body}"
+                ),
+                Seed::Failure => assert_eq!(
+                    (facts.answer_failed)(false, &body),
+                    Some(true),
+                    "{vendor}: a documented failure not flagged: {body}"
+                ),
+                Seed::GetOk if facts.get_operation.is_some() => assert_eq!(
+                    (facts.answer_failed)(true, &body),
+                    Some(false),
+                    "{vendor}: a documented read flagged as a failure: {body}"
+                ),
+                Seed::GetOk | Seed::Error => {}
+            }
+        }
+        let documented: Vec<Value> = seeds(vendor)
             .into_iter()
-            .find(|(seed, _)| *seed == Seed::Failure)
-            .expect("a failure seed");
-        stem.set(&Reply::json(200, &body));
-        let result = runtime().block_on(async {
-            let bots = facade(vendor, &stem.base_url(), RetryPolicy::disabled());
-            bots.update(&bot(vendor), &patch(vendor)).await
-        });
-        let err = result.expect_err("a failure envelope");
-        assert!(
-            matches!(err.kind(), ErrorKind::Rejected { .. }),
-            "{vendor}: {err:?}"
-        );
-        let message = body
-            .get("message")
-            .or(body.get("msg"))
-            .or(body.get("Message"))
-            .and_then(Value::as_str)
-            .expect("a message");
-        assert_eq!(err.message(), message, "{vendor}: {err:?}");
+            .filter(|(seed, _)| *seed == Seed::Failure)
+            .map(|(_, body)| body)
+            .collect();
+        if documented.is_empty() {
+            eprintln!("{vendor}: no documented failure inside a 2xx answer");
+        }
+        for body in documented {
+            failures += 1;
+            stem.set(vendor, &Reply::json(200, &body));
+            let result = runtime().block_on(async {
+                let bots = facade(vendor, &stem.base_url(), RetryPolicy::disabled());
+                bots.update(&bot(vendor), &patch(vendor)).await
+            });
+            let err = result.expect_err("a failure envelope");
+            assert!(
+                matches!(err.kind(), ErrorKind::Rejected { .. }),
+                "{vendor}: {err:?}"
+            );
+            let message = facts
+                .error_message
+                .iter()
+                .find_map(|pointer| body.pointer(pointer).and_then(Value::as_str));
+            if let Some(message) = message {
+                assert_eq!(err.message(), message, "{vendor}: {err:?}");
+            }
+        }
     }
+    assert!(
+        failures > 0,
+        "no vendor documents a failure inside a 2xx answer"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1664,51 +1336,47 @@ fn failure_inside_200_is_rejected_at_envelope_vendors() {
 /// answer (any status), so any vendor answering `X-Rate-Limit-Reset: 1e20`
 /// panics the caller.
 #[test]
-
 fn bug_huge_rate_limit_reset_panics() {
     let stem = Stem::new("bug-reset");
-    let reply = Reply {
-        headers: vec![("X-Rate-Limit-Reset".into(), b"1e20".to_vec())],
-        ..Reply::json(200, &json!({"status": "ok"}))
-    };
-    stem.set(&reply);
-    let result = runtime().block_on(async {
-        let bots = facade(
-            Vendor::StreamSkill,
-            &stem.base_url(),
-            RetryPolicy::disabled(),
-        );
-        bots.update(&bot(Vendor::StreamSkill), &patch(Vendor::StreamSkill))
-            .await
-    });
-    assert!(result.is_ok(), "{result:?}");
+    for vendor in support::vendors("bug_huge_rate_limit_reset_panics") {
+        let reply = Reply {
+            headers: vec![("X-Rate-Limit-Reset".into(), b"1e20".to_vec())],
+            ..Reply::json(200, &seeds(vendor)[0].1)
+        };
+        stem.set(vendor, &reply);
+        let result = runtime().block_on(async {
+            let bots = facade(vendor, &stem.base_url(), RetryPolicy::disabled());
+            bots.update(&bot(vendor), &patch(vendor)).await
+        });
+        assert!(result.is_ok(), "{vendor}: {result:?}");
+    }
 }
 
-/// Converza's token exchange answered `200` with a body cut off mid-way:
-/// the call fails in transport and may be retried; the credentials were
-/// not refused.
+/// A token exchange answered `200` with a body cut off mid-way: the call
+/// fails in transport and may be retried; the credentials were not
+/// refused.
 ///
-/// Bug: `Auth::exchange` (crates/converza/src/auth.rs) turns every error of
-/// `create_token` into `auth.refused(status, …)` with the status recorded
-/// for the response head (200), so `transient` is false and `classify`
-/// (crates/chatbots/src/error.rs, `ClientError::Custom` branch) reports
-/// `ErrorKind::Unauthorized` ("credentials refused", not retryable) for a
-/// network failure.
+/// Bug: `Auth::exchange` (crates/converza/src/auth.rs) turned every error
+/// of `create_token` into `auth.refused(status, …)` with the status
+/// recorded for the response head (200), so `transient` was false and
+/// `classify` (crates/chatbots/src/error.rs, `ClientError::Custom` branch)
+/// reported `ErrorKind::Unauthorized` ("credentials refused", not
+/// retryable) for a network failure.
 #[test]
-
 fn bug_token_exchange_cut_off_is_unauthorized() {
     let stem = Stem::new("bug-token");
-    let token = Reply {
-        framing: Framing::CutOff(100),
-        ..Reply::json(200, &token_body())
-    };
-    stem.set_both(&Reply::json(200, &seeds(Vendor::Converza)[0].1), &token);
-    let result = runtime().block_on(async {
-        let bots = facade(Vendor::Converza, &stem.base_url(), RetryPolicy::disabled());
-        bots.update(&bot(Vendor::Converza), &patch(Vendor::Converza))
-            .await
-    });
-    let err = result.expect_err("a cut-off token exchange");
-    assert_eq!(err.kind(), &ErrorKind::Transport, "{err:?}");
-    assert!(err.is_retryable(), "{err:?}");
+    for vendor in token_vendors("bug_token_exchange_cut_off_is_unauthorized") {
+        let token = Reply {
+            framing: Framing::CutOff(100),
+            ..Reply::json(200, &token_body(vendor))
+        };
+        stem.set_both(&Reply::json(200, &seeds(vendor)[0].1), &token);
+        let result = runtime().block_on(async {
+            let bots = facade(vendor, &stem.base_url(), RetryPolicy::disabled());
+            bots.update(&bot(vendor), &patch(vendor)).await
+        });
+        let err = result.expect_err("a cut-off token exchange");
+        assert_eq!(err.kind(), &ErrorKind::Transport, "{vendor}: {err:?}");
+        assert!(err.is_retryable(), "{err:?}");
+    }
 }

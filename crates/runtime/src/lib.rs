@@ -27,6 +27,9 @@ pub mod printable;
 mod record;
 mod retry;
 mod schema;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod testing;
 mod vendor;
 
 pub use auth::{

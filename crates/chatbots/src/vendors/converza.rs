@@ -64,6 +64,13 @@ impl VendorApi for Converza {
         }
     }
 
+    fn answer_failed(read: bool, body: &serde_json::Value) -> Option<bool> {
+        match read {
+            true => super::envelope_failed::<api::types::BotDetailResponse>(body),
+            false => super::envelope_failed::<api::types::BotResponse>(body),
+        }
+    }
+
     fn id(bot: &Self::Bot) -> String {
         bot.id.clone().unwrap_or_default()
     }

@@ -61,6 +61,14 @@ impl VendorApi for HotTask {
         }
     }
 
+    fn answer_failed(read: bool, body: &Value) -> Option<bool> {
+        match read {
+            // No read: nothing answers one.
+            true => Some(false),
+            false => super::envelope_failed::<api::types::EditChatbotResponse>(body),
+        }
+    }
+
     fn id(_bot: &Self::Bot) -> String {
         String::new()
     }

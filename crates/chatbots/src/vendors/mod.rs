@@ -14,9 +14,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chatbots_runtime::{CallRecord, ClientConfig, Operation, SecretString, VendorClient};
+use chatbots_runtime::{CallRecord, ClientConfig, Envelope, Operation, SecretString, VendorClient};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::client::not_configured;
 use crate::error::{Error, ErrorShape, Subject, classify};
@@ -74,6 +75,16 @@ pub(crate) trait VendorApi: Sized + 'static {
 
     /// The bot's id, as the read answer reports it.
     fn id(bot: &Self::Bot) -> String;
+
+    /// Whether a 2xx answer of the update (`read == false`) or of the read
+    /// whose body is `body` reports a failure that [`update`](Self::update)
+    /// or [`get`](Self::get) turns into an error (the vendor's envelope):
+    /// `Some(false)` for a vendor without one, `None` when `body` is not
+    /// the typed answer. Kept next to the calls that check the envelope so
+    /// that tests ask it ([`vendor_facts`]) instead of knowing each vendor.
+    fn answer_failed(_read: bool, _body: &Value) -> Option<bool> {
+        Some(false)
+    }
 
     /// `id` in the form that tells bots apart (see
     /// [`BotRef::canonical`](crate::BotRef::canonical)): two ids name one
@@ -151,6 +162,8 @@ pub(crate) struct Registered {
     pub id_in_body: Option<Target>,
     /// [`VendorApi::ERROR`].
     pub error: &'static ErrorShape,
+    /// [`VendorApi::answer_failed`].
+    pub answer_failed: fn(bool, &Value) -> Option<bool>,
     /// The vendor's driver, with a client when `secrets` are given.
     pub connect: ConnectFn,
 }
@@ -196,6 +209,7 @@ const fn entry<V: VendorApi>(
         update_operation: V::update_operation,
         id_in_body: V::ID_IN_BODY,
         error: &V::ERROR,
+        answer_failed: V::answer_failed,
         connect: connect::<V>,
     }
 }
@@ -223,6 +237,18 @@ pub struct VendorFacts {
     pub error_code: &'static [&'static str],
     /// JSON pointers where its error bodies keep a message, in the order read.
     pub error_message: &'static [&'static str],
+    /// The vendor's error codes (read at [`error_code`](Self::error_code))
+    /// that decide an error's kind whatever its status.
+    #[allow(
+        clippy::type_complexity,
+        reason = "the facade's `ErrorShape::kinds`, as it is"
+    )]
+    pub error_kinds: &'static [(&'static str, fn() -> crate::ErrorKind)],
+    /// Whether a 2xx answer of the update (`false`) or of the read (`true`)
+    /// with this JSON body reports a failure the facade turns into an
+    /// error (`ErrorKind::Rejected`): `Some(false)` for a vendor without
+    /// an envelope, `None` when the body is not the typed answer.
+    pub answer_failed: fn(bool, &Value) -> Option<bool>,
 }
 
 /// The [`VendorFacts`] of `vendor`, `None` when it is not registered.
@@ -236,7 +262,16 @@ pub fn vendor_facts(vendor: Vendor) -> Option<VendorFacts> {
         id_in_body: found.id_in_body.map(|t| t.path),
         error_code: found.error.code,
         error_message: found.error.message,
+        error_kinds: found.error.kinds,
+        answer_failed: found.answer_failed,
     })
+}
+
+/// [`VendorApi::answer_failed`] of a vendor whose answer is typed `T`.
+pub(crate) fn envelope_failed<T: DeserializeOwned + Envelope>(body: &Value) -> Option<bool> {
+    T::deserialize(body)
+        .ok()
+        .map(|answer| answer.failure().is_some())
 }
 
 /// A pending facade call.

@@ -67,6 +67,10 @@ impl VendorApi for PureTalk {
         }
     }
 
+    fn answer_failed(_read: bool, body: &serde_json::Value) -> Option<bool> {
+        super::envelope_failed::<api::types::AssistantResponse>(body)
+    }
+
     fn id(bot: &Self::Bot) -> String {
         bot.assistant_id.clone().unwrap_or_default()
     }

@@ -44,6 +44,8 @@ pub struct VendorData {
     /// The path of the token exchange, where the credential is exchanged
     /// for a token before each session.
     pub token_path: Option<String>,
+    /// The token exchange's documented success answer.
+    pub token_body: Option<Value>,
 }
 
 fn gather(vendor: Vendor) -> Result<VendorData, String> {
@@ -83,6 +85,7 @@ fn gather(vendor: Vendor) -> Result<VendorData, String> {
         .success_example()
         .ok_or("no example of the update's success response")?;
     let token_path = spec.token_operation().map(|o| o.path.clone());
+    let token_body = spec.token_operation().and_then(|o| o.success_example());
     drop(update);
     Ok(VendorData {
         vendor,
@@ -94,6 +97,7 @@ fn gather(vendor: Vendor) -> Result<VendorData, String> {
         bot,
         ok_body,
         token_path,
+        token_body,
     })
 }
 
@@ -126,6 +130,28 @@ pub fn vendors(test: &str) -> Vec<Vendor> {
             }
         })
         .collect()
+}
+
+/// Real answers of `vendor` beyond its spec's examples, of one `kind`
+/// (`update_ok`, `update_failed`, `read_ok`, `error`): what its crate's
+/// `tests/answers.json` lists, which its crate's own robustness test also
+/// answers with. Empty for a vendor without the file, said on stderr.
+pub fn crate_answers(vendor: Vendor, kind: &str) -> Vec<Value> {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(vendor.name())
+        .join("tests/answers.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("{vendor}: no {}: its spec's examples only", path.display());
+        return Vec::new();
+    };
+    let answers: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
+    match &answers[kind] {
+        Value::Array(items) => items.clone(),
+        Value::Null => Vec::new(),
+        other => panic!("{}: `{kind}` is not a list: {other}", path.display()),
+    }
 }
 
 /// The secret these tests give a credential variable: distinctive, so
