@@ -41,7 +41,15 @@ const QUICK_ROUNDS: usize = 3;
 /// hands on a response rebuilt around it — about 2.7k instructions a
 /// request (≈ 1 µs) that (b) does not spend, by decision, not by accident.
 const MAX_SDK_OVER_RAW_INSTR: f64 = 1.15;
-const MAX_FACADE_OVER_RAW_INSTR: f64 = 1.50;
+/// (c) over (b) was 1.50 until the seeds became each spec's full request
+/// example (issue 20): the facade checks the whole body against the
+/// operation's schema before sending it (typed body → JSON, validation,
+/// JSON → typed body), work that grows with the fields sent. HotTask's
+/// example sets 40 fields, and that check costs about 55k instructions a
+/// request (≈ 15 µs; c/b 1.74). The accident this alarm is for, a schema
+/// compiled per call, costs millions of instructions a request: 2.0 still
+/// catches it by orders of magnitude.
+const MAX_FACADE_OVER_RAW_INSTR: f64 = 2.0;
 const MIN_FACADE_OVER_RAW_WITH_LATENCY: f64 = 0.99;
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
