@@ -455,17 +455,17 @@ mod tests {
         };
         let table = render(&vendors, &instr, &tp, true);
         assert!(
-            table.contains("| a/b instr ≤ 1.15 | c/b instr ≤ 1.50 | c ≥ 0.99× b at 64 in flight, 10–30 ms latency |"),
+            table.contains("| a/b instr ≤ 1.15 | c/b instr ≤ 2.00 | c ≥ 0.99× b at 64 in flight, 10–30 ms latency |"),
             "{table}"
         );
         assert!(
             table.contains("| one | PASS (1.050) | PASS (1.400) | MISS (0.980) |"),
             "{table}"
         );
-        let too_many = vec![[116_000.0, 100_000.0, 151_000.0]; n];
+        let too_many = vec![[116_000.0, 100_000.0, 201_000.0]; n];
         let table = render(&vendors, &too_many, &tp, false);
         assert!(
-            table.contains("| two | MISS (1.160) | MISS (1.510) |"),
+            table.contains("| two | MISS (1.160) | MISS (2.010) |"),
             "{table}"
         );
     }
