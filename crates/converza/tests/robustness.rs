@@ -7,24 +7,18 @@
 //! bodies, malformed heads, odd headers) for every vendor.
 
 use chatbots_converza::{Auth, Client, types};
-use chatbots_runtime::testing::{Outcome, survive};
-use chatbots_runtime::{ClientConfig, Envelope, Pacing, RetryPolicy, SecretString};
+use chatbots_runtime::testing::{Outcome, config, survive};
+use chatbots_runtime::{Envelope, SecretString};
 use serde_json::json;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client(server: &MockServer) -> Client {
-    let config = ClientConfig {
-        base_url: Some(server.uri()),
-        retry: RetryPolicy::disabled(),
-        pacing: Pacing::off(),
-        ..Default::default()
-    };
     let auth = Auth::new(
         SecretString::from("cvz_key_robust"),
         SecretString::from("cvz_secret_robust-9f8e"),
     );
-    Client::with_config(auth, &config).expect("valid config")
+    Client::with_config(auth, &config(&server.uri())).expect("valid config")
 }
 
 /// The token exchange, answered with a token before anything else.

@@ -7,21 +7,15 @@
 //! bodies, malformed heads, odd headers) for every vendor.
 
 use chatbots_hottask::{Client, header_auth, types};
-use chatbots_runtime::testing::{Outcome, survive};
-use chatbots_runtime::{ClientConfig, Envelope, Pacing, RetryPolicy, SecretString};
+use chatbots_runtime::testing::{Outcome, config, survive};
+use chatbots_runtime::{Envelope, SecretString};
 use serde_json::json;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client(server: &MockServer) -> Client {
-    let config = ClientConfig {
-        base_url: Some(server.uri()),
-        retry: RetryPolicy::disabled(),
-        pacing: Pacing::off(),
-        ..Default::default()
-    };
     let auth = header_auth(&SecretString::from("ht-robust-key-4242")).expect("valid key");
-    Client::with_config(auth, &config).expect("valid config")
+    Client::with_config(auth, &config(&server.uri())).expect("valid config")
 }
 
 /// The update (`editChatbot`) with the seed request; `Success: false` (or,

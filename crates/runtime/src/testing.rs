@@ -22,6 +22,17 @@ pub const STATUSES: &[u16] = &[
 /// read, `error` the bodies of error statuses.
 pub const KINDS: [&str; 4] = ["update_ok", "update_failed", "read_ok", "error"];
 
+/// The client settings these tests call with: the server at `base_url`,
+/// no retry and no pacing, so that each answer is seen once, as it is.
+pub fn config(base_url: &str) -> crate::ClientConfig {
+    crate::ClientConfig {
+        base_url: Some(base_url.to_string()),
+        retry: crate::RetryPolicy::disabled(),
+        pacing: crate::Pacing::off(),
+        ..Default::default()
+    }
+}
+
 /// What one generated call returned, without its types.
 #[derive(Debug)]
 pub enum Outcome {

@@ -6,22 +6,16 @@
 //! The facade's `tests/robustness.rs` covers the transport (cut-off
 //! bodies, malformed heads, odd headers) for every vendor.
 
-use chatbots_runtime::testing::{Outcome, survive};
-use chatbots_runtime::{ClientConfig, Pacing, RetryPolicy, SecretString};
+use chatbots_runtime::SecretString;
+use chatbots_runtime::testing::{Outcome, config, survive};
 use chatbots_streamskill::{Client, header_auth, types};
 use serde_json::json;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client(server: &MockServer) -> Client {
-    let config = ClientConfig {
-        base_url: Some(server.uri()),
-        retry: RetryPolicy::disabled(),
-        pacing: Pacing::off(),
-        ..Default::default()
-    };
     let auth = header_auth(&SecretString::from("ss-robust-token-4242")).expect("valid token");
-    Client::with_config(auth, &config).expect("valid config")
+    Client::with_config(auth, &config(&server.uri())).expect("valid config")
 }
 
 /// The update (`editAiChatbots`) with the seed request; no envelope.
